@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers for tests/integration/*.sh. Source it; it sets:
+#   SW       the sealwatch binary under test ($SW_BUILD/sealwatch)
+#   TOP      repository root
+#   WORK     a per-script scratch directory, removed at exit
+# Results are lines "PASS: <group>/<name>", "FAIL: …", "SKIP: …" (counted by tests/run.sh).
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SW_BUILD=${SW_BUILD:-$TOP/.output}
+case "$SW_BUILD" in /*) ;; *) SW_BUILD=$TOP/$SW_BUILD ;; esac
+SW=$SW_BUILD/sealwatch
+GROUP=$(basename "${0%.sh}")
+WORK=$(mktemp -d "/tmp/sw-$GROUP.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+pass() { echo "PASS: $GROUP/$1"; }
+fail() {
+	echo "FAIL: $GROUP/$1${2:+ — $2}"
+}
+skip() { echo "SKIP: $GROUP/$1${2:+ — $2}"; }
+
+# check NAME CMD...: pass when CMD exits 0
+check() {
+	local name=$1
+	shift
+	if "$@" >"$WORK/.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "command failed: $*"
+		sed 's/^/    /' "$WORK/.out" | tail -n 20
+	fi
+}
+
+# expect_exit NAME CODE CMD...: pass when CMD exits with CODE and wrote one
+# error line to stderr when CODE >= 2
+expect_exit() {
+	local name=$1 want=$2 got
+	shift 2
+	"$@" >"$WORK/.out" 2>"$WORK/.err"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		fail "$name" "exit $got, expected $want: $*"
+		sed 's/^/    /' "$WORK/.err" | tail -n 10
+		return 1
+	fi
+	if [ "$want" -ge 2 ] && [ "$(grep -c . "$WORK/.err")" -lt 1 ]; then
+		fail "$name" "exit $got but no error message"
+		return 1
+	fi
+	pass "$name"
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ]
+}
