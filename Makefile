@@ -43,15 +43,15 @@ LIB_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,.output/fuzz/%,$(FUZZ_SRCS))
-FUZZ_OBJS := $(patsubst userspace/%.c,.output/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
 FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -pthread \
 	      -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all
 all: $(BUILD)/sealwatch
 
-$(BUILD)/obj $(BUILD)/tests .output/fuzz/obj:
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz/obj:
 	$(Q)mkdir -p $@
 
 $(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h) | $(BUILD)/obj
@@ -74,11 +74,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsealwatch.a | $(
 unit: $(UNIT_BINS)
 
 # libFuzzer targets: every parser (tests/fuzz/README.md)
-.output/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h) | .output/fuzz/obj
+$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h) | $(BUILD)/fuzz/obj
 	$(call msg,FUZZCC,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-.output/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(PKG_LIBS) -o $@
 
@@ -86,7 +86,7 @@ unit: $(UNIT_BINS)
 fuzz-build: $(FUZZ_BINS)
 # long fuzzing run: FUZZ_SECONDS per target (default 600)
 fuzz: fuzz-build
-	tests/fuzz/run.sh $${FUZZ_SECONDS:-600}
+	SW_BUILD=$(BUILD) tests/fuzz/run.sh $${FUZZ_SECONDS:-600}
 
 .PHONY: deps
 deps:

@@ -53,6 +53,10 @@ int baseline_load(const char *path, struct sw_baseline **ret, struct sw_error *e
 void baseline_free(struct sw_baseline *b);
 void baseline_header_clear(struct sw_baseline_header *hdr);
 
+/* One entry as the JSON object of its baseline line (for scan output and events). */
+struct json_t;
+int baseline_entry_to_json(const struct sw_entry *e, struct json_t **ret);
+
 /* Binary search by raw path; NULL when absent. */
 const struct sw_entry *baseline_lookup(const struct sw_baseline *b, const char *path);
 

@@ -62,7 +62,7 @@ struct sw_entry {
 
 /* Free the owned members (not @e itself); leaves @e zeroed. Accepts NULL. */
 void entry_clear(struct sw_entry *e);
-/* Deep copy of @src's content fields (link, interp, caps, size, sha256, class) into @dst. */
+/* Deep copy of @src's inode content (interp, caps, size, sha256, class) into @dst; not link. */
 int entry_copy_content(struct sw_entry *dst, const struct sw_entry *src);
 
 const char *entry_type_name(enum sw_file_type type);

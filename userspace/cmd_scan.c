@@ -1,13 +1,286 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* sealwatch scan --baseline FILE --key PUB.pem IMAGE|dir:ROOTFS */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "baseline.h"
 #include "commands.h"
+#include "crypto.h"
+#include "errors.h"
 #include "exitcode.h"
+#include "fileio.h"
+#include "image.h"
+#include "log.h"
+#include "scan.h"
+
+#define MAX_BASELINE (4ULL << 30)
+#define MAX_SIGNATURE (64 * 1024)
+#define MAX_KEYS 16
+
+static void scan_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sealwatch scan --baseline FILE --key PUB.pem [OPTIONS] IMAGE|dir:ROOTFS\n\n"
+		"Verify the baseline's signature, then report every file of the image or tree\n"
+		"that differs from it: one JSON object per line on stdout, a summary on stderr.\n\n"
+		"Options:\n"
+		"  -b, --baseline FILE        the baseline (JSON Lines)\n"
+		"  -k, --key PUB.pem          trusted public key (repeatable)\n"
+		"  -s, --signature SIG        detached signature (default FILE.sig)\n"
+		"      --insecure-skip-verify do not check the signature (never in production)\n"
+		"      --platform P           os/arch[/variant] to pick from an index\n"
+		"  -j, --jobs N               worker threads\n"
+		"      --exclude GLOB         dir: skip paths matching GLOB (repeatable)\n"
+		"      --allow-devices        accept device nodes in layers\n"
+		"  -h, --help                 this help\n\n"
+		"Exit codes: 0 identical, 1 differs, 2 usage, 3 bad input,\n"
+		"4 bad or missing signature, 5 I/O error, 6 limit exceeded.\n");
+}
+
+struct scan_out {
+	int error;
+};
+
+static int emit_change(enum scan_change change, unsigned int fields,
+		       const struct sw_entry *expected, const struct sw_entry *actual, void *ctx)
+{
+	struct scan_out *so = ctx;
+	json_t *o = json_object(), *list = json_array(), *je = NULL, *ja = NULL;
+	char *line;
+	int ret = -ENOMEM;
+
+	if (!o || !list)
+		goto cleanup;
+	json_object_set_new(o, "change", json_string(scan_change_name(change)));
+	if (expected && baseline_entry_to_json(expected, &je))
+		goto cleanup;
+	if (actual && baseline_entry_to_json(actual, &ja))
+		goto cleanup;
+	json_object_set(o, "path", json_object_get(je ? je : ja, "path"));
+	for (unsigned int bit = 1; bit <= SCAN_F_DEVICE; bit <<= 1)
+		if (fields & bit)
+			json_array_append_new(list, json_string(scan_field_name(bit)));
+	if (json_array_size(list))
+		json_object_set(o, "fields", list);
+	if (je)
+		json_object_set(o, "expected", je);
+	if (ja)
+		json_object_set(o, "actual", ja);
+	line = json_dumps(o, JSON_COMPACT);
+	if (!line)
+		goto cleanup;
+	puts(line);
+	free(line);
+	ret = 0;
+cleanup:
+	json_decref(je);
+	json_decref(ja);
+	json_decref(list);
+	json_decref(o);
+	if (ret)
+		so->error = ret;
+	return ret;
+}
+
+/* The image's identity: a rebuilt or re-pushed image has another config digest. */
+static int compare_identity(const struct sw_baseline *b, const struct sw_image *img)
+{
+	json_t *o;
+	char *line;
+
+	if (!img->hdr.config_digest || !b->hdr.config_digest ||
+	    !strcmp(img->hdr.config_digest, b->hdr.config_digest))
+		return 0;
+	o = json_pack("{s:s, s:s, s:s, s:s}", "change", "image", "field", "config_digest",
+		      "expected", b->hdr.config_digest, "actual", img->hdr.config_digest);
+	line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (line)
+		puts(line);
+	free(line);
+	json_decref(o);
+	return 1;
+}
+
+/* Verify the signature over the exact bytes that will then be parsed. */
+static int load_verified(const char *path, const char *sig_path, char **keys, size_t n_keys,
+			 bool skip_verify, struct sw_baseline **ret, struct sw_error *err)
+{
+	struct sw_pubkey *pub[MAX_KEYS] = { 0 };
+	char *buf = NULL, *sig = NULL, *def_sig = NULL;
+	size_t len, sig_len;
+	int r;
+
+	r = file_read_all(path, MAX_BASELINE, &buf, &len, err);
+	if (r) {
+		if (r == -ENOENT || r == -EINVAL)
+			r = -EBADMSG; /* a missing baseline is bad input, not an I/O failure */
+		goto cleanup;
+	}
+	if (skip_verify) {
+		log_warn("scan: --insecure-skip-verify: the baseline's signature is NOT checked");
+	} else {
+		if (!sig_path) {
+			if (asprintf(&def_sig, "%s.sig", path) < 0) {
+				r = sw_error_set(err, -ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			sig_path = def_sig;
+		}
+		for (size_t i = 0; i < n_keys; i++) {
+			r = crypto_pubkey_load(keys[i], &pub[i], err);
+			if (r)
+				goto cleanup;
+		}
+		r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
+		if (r) {
+			r = sw_error_set(err,
+					 r == -ENOENT ? -ENOKEY :
+					 r == -EFBIG  ? -EBADMSG :
+							r,
+					 "%s: signature missing or unreadable: %s", sig_path,
+					 strerror(-r));
+			goto cleanup;
+		}
+		r = crypto_verify_any(pub, n_keys, (const unsigned char *)buf, len, sig, sig_len,
+				      err);
+		if (r) {
+			sw_error_prefix(err, r, "%s", path);
+			goto cleanup;
+		}
+	}
+	r = baseline_parse(buf, len, ret, err);
+	if (r)
+		sw_error_prefix(err, r, "%s", path);
+cleanup:
+	for (size_t i = 0; i < n_keys && i < MAX_KEYS; i++)
+		crypto_pubkey_free(pub[i]);
+	free(def_sig);
+	free(sig);
+	free(buf);
+	return r;
+}
 
 int cmd_scan(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "sealwatch: scan: not implemented\n");
-	return SW_EXIT_IO;
+	static const struct option opts[] = {
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "signature", required_argument, NULL, 's' },
+		{ "insecure-skip-verify", no_argument, NULL, 'I' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "allow-devices", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char *keys[MAX_KEYS];
+	size_t n_keys = 0, counts[SCAN__COUNT];
+	const char *baseline_path = NULL, *sig_path = NULL;
+	bool skip_verify = false;
+	struct sw_image_opts o;
+	struct sw_baseline *b = NULL;
+	struct sw_image *img = NULL;
+	struct sw_error err = { { 0 } };
+	struct scan_out so = { 0 };
+	int c, ret, code = SW_EXIT_USAGE, identity;
+
+	image_opts_init(&o);
+	o.excludes = calloc((size_t)argc, sizeof(char *));
+	if (!o.excludes)
+		return SW_EXIT_IO;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:k:s:j:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			baseline_path = optarg;
+			break;
+		case 'k':
+			if (n_keys == MAX_KEYS) {
+				log_error("scan: at most %d keys", MAX_KEYS);
+				goto out;
+			}
+			keys[n_keys++] = optarg;
+			break;
+		case 's':
+			sig_path = optarg;
+			break;
+		case 'I':
+			skip_verify = true;
+			break;
+		case 'p':
+			o.platform = optarg;
+			break;
+		case 'j':
+			o.jobs = (unsigned int)atoi(optarg);
+			if (o.jobs < 1 || o.jobs > 64) {
+				log_error("scan: --jobs wants 1..64, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'x':
+			o.excludes[o.n_excludes++] = optarg;
+			break;
+		case 'D':
+			o.limits.allow_devices = true;
+			break;
+		case 'h':
+			scan_usage(stdout);
+			code = SW_EXIT_OK;
+			goto out;
+		default:
+			log_error("scan: try 'sealwatch scan --help'");
+			goto out;
+		}
+	}
+	if (optind != argc - 1 || !baseline_path) {
+		log_error("scan: need --baseline FILE and one IMAGE (see --help)");
+		goto out;
+	}
+	if (!n_keys && !skip_verify) {
+		log_error("scan: need --key PUB.pem to verify the baseline "
+			  "(or --insecure-skip-verify)");
+		goto out;
+	}
+	ret = load_verified(baseline_path, sig_path, keys, n_keys, skip_verify, &b, &err);
+	if (!ret)
+		ret = image_load(argv[optind], &o, &img, &err);
+	if (ret) {
+		log_error("scan: %s", err.msg[0] ? err.msg : strerror(-ret));
+		code = sw_exit_from_errno(ret);
+		goto out;
+	}
+	identity = compare_identity(b, img);
+	ret = scan_compare(b->entries, b->n_entries, img->entries, img->n, emit_change, &so,
+			   counts);
+	if (ret || fflush(stdout)) {
+		log_error("scan: cannot write results: %s", strerror(ret ? -ret : errno));
+		code = SW_EXIT_IO;
+		goto out;
+	}
+	if (identity || counts[SCAN_MODIFIED] || counts[SCAN_ADDED] || counts[SCAN_REMOVED] ||
+	    counts[SCAN_CHANGED]) {
+		fprintf(stderr,
+			"sealwatch: scan: %s DIFFERS from %s: %zu modified, %zu added, %zu "
+			"removed, %zu changed%s (%zu entries in the baseline)\n",
+			argv[optind], baseline_path, counts[SCAN_MODIFIED], counts[SCAN_ADDED],
+			counts[SCAN_REMOVED], counts[SCAN_CHANGED],
+			identity ? ", image ID differs" : "", b->n_entries);
+		code = SW_EXIT_DIFFERS;
+	} else {
+		fprintf(stderr, "sealwatch: scan: %s matches %s (%zu entries%s)\n", argv[optind],
+			baseline_path, b->n_entries,
+			skip_verify ? ", signature NOT verified" : ", signature verified");
+		code = SW_EXIT_OK;
+	}
+out:
+	baseline_free(b);
+	image_free(img);
+	free(o.excludes);
+	return code;
 }

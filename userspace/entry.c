@@ -39,10 +39,10 @@ static int dup_opt(char **dst, const char *src)
 
 int entry_copy_content(struct sw_entry *dst, const struct sw_entry *src)
 {
-	char *link = NULL, *interp = NULL;
+	char *interp = NULL;
 	unsigned char *caps = NULL;
 
-	if (dup_opt(&link, src->link) || dup_opt(&interp, src->interp))
+	if (dup_opt(&interp, src->interp))
 		goto nomem;
 	if (src->caps) {
 		caps = malloc(src->caps_len);
@@ -50,10 +50,8 @@ int entry_copy_content(struct sw_entry *dst, const struct sw_entry *src)
 			goto nomem;
 		memcpy(caps, src->caps, src->caps_len);
 	}
-	free(dst->link);
 	free(dst->interp);
 	free(dst->caps);
-	dst->link = link;
 	dst->interp = interp;
 	dst->caps = caps;
 	dst->caps_len = src->caps_len;
@@ -63,7 +61,6 @@ int entry_copy_content(struct sw_entry *dst, const struct sw_entry *src)
 	memcpy(dst->sha256, src->sha256, sizeof(dst->sha256));
 	return 0;
 nomem:
-	free(link);
 	free(interp);
 	return -ENOMEM;
 }
