@@ -62,8 +62,8 @@ static void keygen_usage(void)
 	       "  -t, --type TYPE      ecdsa-p256 (default; cosign compatible) or ed25519\n"
 	       "  -o, --output PREFIX  output path prefix (default: sealwatch)\n"
 	       "  -h, --help           show this help\n\n"
-	       "Exit codes: 0 ok, 2 usage, 3 bad argument, 5 I/O error (including an\n"
-	       "existing output file).\n");
+	       "Exit codes: 0 ok, 2 usage (including an unknown type), 5 I/O error\n"
+	       "(including an output file that already exists).\n");
 }
 
 int cmd_keygen(int argc, char **argv)

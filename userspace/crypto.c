@@ -701,13 +701,17 @@ int crypto_verify(const struct sw_pubkey *key, const unsigned char *data, size_t
 	if (r < 0)
 		return r;
 	if (key->type == SW_KEY_ED25519 && raw_len != ED25519_SIG_LEN)
-		return sw_error_set(err, -EBADMSG,
-				    "malformed signature: %zu bytes, an Ed25519 signature has 64",
-				    raw_len);
+		return sw_error_set(
+			err, -EBADMSG, "malformed signature: %zu bytes%s, Ed25519 key %s needs 64",
+			raw_len, ecdsa_sig_is_der(raw, raw_len) ? " (an ECDSA signature?)" : "",
+			key->id);
 	if (key->type == SW_KEY_ECDSA_P256 && !ecdsa_sig_is_der(raw, raw_len))
 		return sw_error_set(err, -EBADMSG,
-				    "malformed signature: not a DER ECDSA signature (%zu bytes)",
-				    raw_len);
+				    "malformed signature: not DER ECDSA (%zu bytes%s) for ECDSA "
+				    "P-256 key %s",
+				    raw_len,
+				    raw_len == ED25519_SIG_LEN ? ", an Ed25519 signature?" : "",
+				    key->id);
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return sw_error_set(err, -ENOMEM, "out of memory");

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for userspace/crypto.c: keys, sign/verify, strict base64, rejections. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -39,8 +38,9 @@ static const char rfc8032_sig1[] = "5VZDAMNgrHKQhuLMgG6CioSHfx645dl02HPgZSJJAVVf
 static const char rfc8032_pub2[] = "-----BEGIN PUBLIC KEY-----\n"
 				   "MCowBQYDK2VwAyEAPUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=\n"
 				   "-----END PUBLIC KEY-----\n";
-static const char rfc8032_sig2[] = "kqAJqfDUyrhyDoILX2QlQKKye1QWUD+Ps3YiI+vbadoIWsHkPhWZbkWPNhPQ8R2MO"
-				   "HsurrQwKu6wDSkWErsMAA==";
+static const char rfc8032_sig2[] =
+	"kqAJqfDUyrhyDoILX2QlQKKye1QWUD+Ps3YiI+vbadoIWsHkPhWZbkWPNhPQ8R2MO"
+	"HsurrQwKu6wDSkWErsMAA==";
 
 static const char *tpath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -147,8 +147,7 @@ static struct sw_pubkey *load_pub_mem(const char *pem)
 	return key;
 }
 
-static int verify_text(const struct sw_pubkey *key, const void *data, size_t len,
-		       const char *sig)
+static int verify_text(const struct sw_pubkey *key, const void *data, size_t len, const char *sig)
 {
 	return crypto_verify(key, data, len, sig, strlen(sig), NULL);
 }
@@ -261,7 +260,6 @@ static void roundtrip(enum sw_key_type type, const char *name, const char *other
 	unsigned char data[sizeof(msg)], raw[256];
 	char *sig = NULL, text[1024];
 	size_t sig_len, raw_len;
-	int r;
 
 	CHECK_INT(crypto_keygen(type, tpath("%s.key", name), tpath("%s.pub", name), &e), 0);
 	CHECK_INT(crypto_keygen(type, tpath("%s-b.key", name), tpath("%s-b.pub", name), &e), 0);
@@ -448,8 +446,7 @@ TEST(unsupported_key_types_are_enotsup)
 		CHECK(strstr(e.msg, foreign[i].word) != NULL);
 		CHECK(sig == NULL);
 		e.msg[0] = '\0';
-		CHECK_INT(crypto_pubkey_load(tpath("%s.pub", foreign[i].name), &key, &e),
-			  -ENOTSUP);
+		CHECK_INT(crypto_pubkey_load(tpath("%s.pub", foreign[i].name), &key, &e), -ENOTSUP);
 		CHECK(strstr(e.msg, foreign[i].word) != NULL);
 		CHECK(key == NULL);
 	}
@@ -503,8 +500,9 @@ TEST(private_key_forms)
 	free(sig);
 	sig = NULL;
 	pem = read_text(tpath("sec1.key"));
-	snprintf(both, sizeof(both), "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n"
-				     "-----END EC PARAMETERS-----\n%s",
+	snprintf(both, sizeof(both),
+		 "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n"
+		 "-----END EC PARAMETERS-----\n%s",
 		 pem ? pem : "");
 	CHECK_INT(write_file(tpath("params.key"), both, strlen(both)), 0);
 	CHECK_INT(crypto_sign(tpath("params.key"), msg, MSG_LEN, &sig, &e), 0);
@@ -551,6 +549,7 @@ TEST(malformed_keys)
 		"aPcHURoA\n-----END PUBLIC KEY-----\n",
 		"-----BEGIN FOO-----\nQUJD\n-----END FOO-----\n",
 	};
+	static const char cert[] = "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n";
 	struct sw_error e = { { 0 } };
 	struct sw_pubkey *key = NULL;
 	char *sig = NULL;
@@ -563,10 +562,7 @@ TEST(malformed_keys)
 		CHECK_INT(r, -EBADMSG);
 		CHECK(key == NULL);
 	}
-	CHECK_INT(crypto_pubkey_load_mem("-----BEGIN CERTIFICATE-----\nQUJD\n"
-					 "-----END CERTIFICATE-----\n",
-					 55, &key, &e),
-		  -ENOTSUP);
+	CHECK_INT(crypto_pubkey_load_mem(cert, strlen(cert), &key, &e), -ENOTSUP);
 	CHECK_INT(crypto_pubkey_load(tpath("does-not-exist.pub"), &key, &e), -ENOENT);
 	CHECK(strstr(e.msg, "does-not-exist.pub") != NULL);
 	CHECK_INT(crypto_pubkey_load(tmpdir, &key, &e), -EINVAL);
@@ -580,7 +576,8 @@ TEST(malformed_keys)
 TEST(verify_any)
 {
 	struct sw_pubkey *ec = load_pub_mem(openssl_ec_pub), *ed = load_pub_mem(rfc8032_pub1);
-	struct sw_pubkey *ec_other = load_pub(tpath("kg.pub")), *ed_other = load_pub_mem(rfc8032_pub2);
+	struct sw_pubkey *ec_other = load_pub(tpath("kg.pub")),
+			 *ed_other = load_pub_mem(rfc8032_pub2);
 	const char *hello = "hello sealwatch\n";
 	struct sw_error e = { { 0 } };
 	size_t hl = strlen(hello), s1 = strlen(rfc8032_sig1), se = strlen(openssl_ec_sig);

@@ -1,0 +1,1 @@
+MEUCIHaiP2bjCUekDrJ2GY/pxjML3zppYPJHZoVP4Fo/csLlAiEApapg4tJIsvwWGtKDXLna/aogZjKrzaPOSVIr1kQESUw=
