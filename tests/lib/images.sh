@@ -29,8 +29,8 @@
 #   /tmp 1777, /home/user 1000:1000 0750
 #   /etc/mtab -> /proc/self/mounts (dangling), /usr/lib/applink -> ../../var/lib/app
 #   /opt/app/{run.sh,data.bin,current->run.sh}   layer 3 (buildah copy)
-#   layer 2 also carries what `buildah run` adds: dev/ proc/ run/ sys/ and empty
-#   etc/{hostname,hosts,resolv.conf}.
+#   layer 2 also carries what `buildah run --network none` adds: dev/ proc/ run/ sys/
+#   and an empty etc/hostname.
 # "tampered": layer 3 additionally replaces /bin/busybox (one byte appended).
 #
 # img_export NAME DEST writes:
@@ -42,10 +42,20 @@
 #                     /etc/arch = "arm64") and linux/amd64 (the real image)
 
 IMG_TS=1700000000 # mtime of everything in layer 1 (deterministic tar)
-IMG_MADE_IMAGES=()
+IMG_MADE_IMAGES=() # image IDs (a rebuilt NAME leaves the old image untagged)
 IMG_MADE_CONTAINERS=()
+IMG_SEQ=0
+# Debian's python3 (python3 on $PATH may be a slow version-manager shim)
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
-img__log() { echo "  [images] $*" >&2; }
+# the container went away (commit --rm, podman rm): stop tracking it
+img__forget() {
+	local c keep=()
+	for c in "${IMG_MADE_CONTAINERS[@]}"; do
+		[ "$c" = "$1" ] || keep+=("$c")
+	done
+	IMG_MADE_CONTAINERS=("${keep[@]}")
+}
 
 # Python for the baseline's %XX escaping: invalid UTF-8 bytes, C0/C1
 # controls, DEL and '%' become %XX (uppercase hex); everything else is kept.
@@ -65,7 +75,7 @@ def esc(raw):
 
 # img_escape: raw NUL-separated paths on stdin → one escaped path per line
 img_escape() {
-	python3 -c "$IMG_ESC_PY"'
+	"$PYTHON" -c "$IMG_ESC_PY"'
 import sys
 for p in sys.stdin.buffer.read().split(b"\0"):
     if p:
@@ -138,13 +148,15 @@ img__tar() {
 
 # img_build NAME [tampered]
 img_build() {
-	local name=$1 variant=${2:-} tmp ctr base
+	local name=$1 variant=${2:-} tmp ctr base l2 id
 	tmp=$(mktemp -d "$WORK/img-build.XXXXXX")
-	base=$name-base$$
+	IMG_SEQ=$((IMG_SEQ + 1))
+	base=$name-base$$-$IMG_SEQ
+	l2=$name-l2$$-$IMG_SEQ
 	img_rootfs "$tmp/rootfs" || return 1
 	img__tar "$tmp/rootfs" "$tmp/layer1.tar" || return 1
-	podman import -q --change 'CMD ["/bin/sh"]' "$tmp/layer1.tar" "$base" >/dev/null || return 1
-	IMG_MADE_IMAGES+=("$base")
+	id=$(podman import -q --change 'CMD ["/bin/sh"]' "$tmp/layer1.tar" "$base") || return 1
+	IMG_MADE_IMAGES+=("$id")
 
 	# layer 2: deletions (whiteouts), a directory replaced wholesale (opaque),
 	# a content change, a hardlink to a layer-1 file, a chmod
@@ -160,12 +172,13 @@ img_build() {
 		echo "appended in layer 2" >> /usr/share/data/a.txt
 		chmod 0755 /usr/local/bin/tool.sh
 	' || return 1
-	buildah commit -q --rm "$ctr" "$name-l2$$" >/dev/null || return 1
-	IMG_MADE_IMAGES+=("$name-l2$$")
+	id=$(buildah commit -q --rm "$ctr" "$l2") || return 1
+	IMG_MADE_IMAGES+=("$id")
+	img__forget "$ctr"
 
 	# layer 3: more files with buildah copy (no run mounts); a new working
 	# container, else the commit would squash layers 2 and 3 into one
-	ctr=$(buildah from -q "$name-l2$$") || return 1
+	ctr=$(buildah from -q "$l2") || return 1
 	IMG_MADE_CONTAINERS+=("$ctr")
 	mkdir -p "$tmp/l3"
 	printf '#!/bin/sh\nexec /bin/busybox echo app\n' >"$tmp/l3/run.sh"
@@ -180,8 +193,9 @@ img_build() {
 		buildah copy -q "$ctr" "$tmp/busybox" /bin/busybox >/dev/null || return 1
 	fi
 	buildah config --cmd /bin/sh "$ctr" || return 1
-	buildah commit -q --rm "$ctr" "$name" >/dev/null || return 1
-	IMG_MADE_IMAGES+=("$name")
+	id=$(buildah commit -q --rm "$ctr" "$name") || return 1
+	IMG_MADE_IMAGES+=("$id")
+	img__forget "$ctr"
 	rm -rf "$tmp"
 }
 
@@ -254,7 +268,7 @@ img_reference_hashes() {
 	cid=$(podman create -q "$name" /bin/sh) || return 1
 	IMG_MADE_CONTAINERS+=("$cid")
 	podman export -o "$out.export.tar" "$cid" || return 1
-	podman rm -f "$cid" >/dev/null 2>&1
+	podman rm -f "$cid" >/dev/null 2>&1 && img__forget "$cid"
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	tar -C "$tree" --xattrs --xattrs-include='*' --numeric-owner -p -xf "$out.export.tar" ||
@@ -262,7 +276,7 @@ img_reference_hashes() {
 	rm -f "$out.export.tar"
 	# sha256sum -z: NUL-terminated records, names not escaped
 	(cd "$tree" && find . -type f -print0 | xargs -0 -r sha256sum -z) |
-		python3 -c "$IMG_ESC_PY"'
+		"$PYTHON" -c "$IMG_ESC_PY"'
 import sys
 recs = [r.split(b"  ", 1) for r in sys.stdin.buffer.read().split(b"\0") if r]
 for h, p in sorted(recs, key=lambda r: r[1]):
