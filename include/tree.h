@@ -41,8 +41,10 @@ void tree_clear_children(struct sw_tree *t, const char *path);
 
 /*
  * All entries sorted by raw path bytes, as an array of pointers into the
- * tree (valid until the tree changes). Caller frees the array only.
+ * tree (valid until the tree changes). Caller frees the array only. Names of
+ * one inode are normalized: the first in path order is the file, the others
+ * hardlinks to it (as a walk of the extracted tree would find them).
  */
-int tree_sorted(const struct sw_tree *t, struct sw_entry ***ret, size_t *ret_n);
+int tree_sorted(struct sw_tree *t, struct sw_entry ***ret, size_t *ret_n);
 
 #endif

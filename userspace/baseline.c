@@ -90,83 +90,33 @@ static bool path_is_canonical(const char *p)
 	return true;
 }
 
-static void base64_encode(const unsigned char *in, size_t len, char *out)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
+#define B64_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-	for (i = 0; i + 2 < len; i += 3) {
-		*out++ = tbl[in[i] >> 2];
-		*out++ = tbl[(in[i] & 3) << 4 | in[i + 1] >> 4];
-		*out++ = tbl[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
-		*out++ = tbl[in[i + 2] & 63];
-	}
-	if (i < len) {
-		*out++ = tbl[in[i] >> 2];
-		if (i + 1 < len) {
-			*out++ = tbl[(in[i] & 3) << 4 | in[i + 1] >> 4];
-			*out++ = tbl[(in[i + 1] & 15) << 2];
-		} else {
-			*out++ = tbl[(in[i] & 3) << 4];
-			*out++ = '=';
-		}
-		*out++ = '=';
-	}
-	*out = '\0';
-}
-
-static int base64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	return c == '/' ? 63 : -1;
-}
-
-/* Standard base64 with padding; non-canonical trailing bits are caught by the line check. */
+/*
+ * Standard base64 with padding and nothing else. Non-zero trailing bits
+ * decode but do not re-encode to the same text: the line check rejects them.
+ */
 static int base64_decode(const char *s, unsigned char **ret, uint32_t *ret_len)
 {
-	size_t len = strlen(s), pad = 0, n = 0;
-	uint32_t acc = 0;
+	size_t len = strlen(s), pad;
 	unsigned char *out;
+	int n;
 
-	if (len == 0 || len % 4)
+	if (len < 4 || len % 4 || len / 4 * 3 > CAPS_MAX_BYTES + 2)
 		return -EBADMSG;
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	if (len / 4 * 3 - pad > CAPS_MAX_BYTES)
+	pad = s[len - 1] == '=' ? 1 + (s[len - 2] == '=') : 0;
+	if (strspn(s, B64_CHARS) != len - pad)
 		return -EBADMSG;
 	out = malloc(len / 4 * 3);
 	if (!out)
 		return -ENOMEM;
-	for (size_t i = 0; i < len - pad; i++) {
-		int v = base64_value(s[i]);
-
-		if (v < 0) {
-			free(out);
-			return -EBADMSG;
-		}
-		acc = acc << 6 | (uint32_t)v;
-		if (i % 4 == 3) {
-			out[n++] = (unsigned char)(acc >> 16);
-			out[n++] = (unsigned char)(acc >> 8);
-			out[n++] = (unsigned char)acc;
-		}
-	}
-	if (pad == 1) {
-		out[n++] = (unsigned char)(acc >> 10);
-		out[n++] = (unsigned char)(acc >> 2);
-	} else if (pad == 2) {
-		out[n++] = (unsigned char)(acc >> 4);
+	n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+	if (n < 0 || (size_t)n - pad == 0 || (size_t)n - pad > CAPS_MAX_BYTES) {
+		free(out);
+		return -EBADMSG;
 	}
 	*ret = out;
-	*ret_len = (uint32_t)n;
+	*ret_len = (uint32_t)((size_t)n - pad);
 	return 0;
 }
 
@@ -247,11 +197,11 @@ static int entry_to_json(const struct sw_entry *e, json_t **ret, const char **wh
 			goto fail;
 	}
 	if (e->caps) {
-		char *b64 = malloc((size_t)e->caps_len / 3 * 4 + 5);
+		char *b64 = malloc(((size_t)e->caps_len + 2) / 3 * 4 + 1);
 
 		if (!b64)
 			goto fail;
-		base64_encode(e->caps, e->caps_len, b64);
+		EVP_EncodeBlock((unsigned char *)b64, e->caps, (int)e->caps_len);
 		r = set_new(o, "caps", json_string(b64));
 		free(b64);
 		if (r)
@@ -758,6 +708,8 @@ static int parse_entry(struct parser *p, json_t *o, struct sw_entry *e)
 	char pb[96];
 	json_t *v;
 
+	if (!json_object_get(o, "type"))
+		return bad(p, "entry lacks \"type\"");
 	json_object_foreach(o, key, v) {
 		int k = key_index(entry_keys, K__COUNT, key), r;
 
@@ -798,7 +750,8 @@ static int parse_entry(struct parser *p, json_t *o, struct sw_entry *e)
 			return bad(p, "\"%s\" is not allowed on a %s entry", entry_keys[k], type);
 	}
 	if (!path_is_canonical(e->path))
-		return bad(p, "path \"%s\" is not absolute and normalized", printable(e->path, pb));
+		return bad(p, "path \"%s\" is not a normalized absolute path below \"/\"",
+			   printable(e->path, pb));
 	if (e->interp && !interp_allowed(e->exec_class))
 		return bad(p, "\"interp\" needs \"exec\" elf_exec, elf_pie or script");
 	if (e->interp && !e->interp[0])

@@ -116,11 +116,8 @@ static int load_verified(const char *path, const char *sig_path, char **keys, si
 	int r;
 
 	r = file_read_all(path, MAX_BASELINE, &buf, &len, err);
-	if (r) {
-		if (r == -ENOENT || r == -EINVAL)
-			r = -EBADMSG; /* a missing baseline is bad input, not an I/O failure */
+	if (r)
 		goto cleanup;
-	}
 	if (skip_verify) {
 		log_warn("scan: --insecure-skip-verify: the baseline's signature is NOT checked");
 	} else {

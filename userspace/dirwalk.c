@@ -357,6 +357,12 @@ int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_e
 		r = sw_error_set(err, -errno ? -errno : -EIO, "%s: walk failed", root);
 		goto cleanup;
 	}
+	if (w.n && w.n < w.cap) {
+		struct walk_item *shrunk = realloc(w.items, w.n * sizeof(*w.items));
+
+		if (shrunk)
+			w.items = shrunk;
+	}
 	qsort(w.items, w.n, sizeof(*w.items), cmp_item_path);
 	r = mark_hardlinks(&w);
 	if (r) {
@@ -366,16 +372,23 @@ int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_e
 	r = hash_all(&w);
 	if (r)
 		goto cleanup;
-	flat = malloc((w.n ? w.n : 1) * sizeof(*flat));
-	if (!flat) {
-		r = sw_error_set(err, -ENOMEM, "out of memory");
-		goto cleanup;
-	}
+	/*
+	 * Compact in place: entry i moves to offset i * sizeof(entry), never past
+	 * item i's own start, so no item is overwritten before it is moved.
+	 */
+	_Static_assert(sizeof(struct sw_entry) <= sizeof(struct walk_item), "compaction");
+	flat = (struct sw_entry *)w.items;
 	for (size_t i = 0; i < w.n; i++)
-		flat[i] = w.items[i].e;
+		memmove(&flat[i], &w.items[i].e, sizeof(*flat));
+	w.items = NULL;
+	{
+		struct sw_entry *shrunk = realloc(flat, (w.n ? w.n : 1) * sizeof(*flat));
+
+		if (shrunk)
+			flat = shrunk;
+	}
 	*ret = flat;
 	*ret_n = w.n;
-	free(w.items);
 	free(trimmed);
 	pthread_mutex_destroy(&w.lock);
 	return 0;

@@ -66,10 +66,10 @@ static int classify_script(const unsigned char *head, size_t len, uint64_t file_
  */
 static void drop_section_headers(unsigned char *img, size_t len)
 {
-	if (img[EI_CLASS] == ELFCLASS64 && len >= sizeof(Elf64_Ehdr)) {
+	if (len >= sizeof(Elf64_Ehdr) && img[EI_CLASS] == ELFCLASS64) {
 		memset(img + offsetof(Elf64_Ehdr, e_shoff), 0, sizeof(Elf64_Off));
 		memset(img + offsetof(Elf64_Ehdr, e_shnum), 0, 2 * sizeof(Elf64_Half));
-	} else if (img[EI_CLASS] == ELFCLASS32 && len >= sizeof(Elf32_Ehdr)) {
+	} else if (len >= sizeof(Elf32_Ehdr) && img[EI_CLASS] == ELFCLASS32) {
 		memset(img + offsetof(Elf32_Ehdr, e_shoff), 0, sizeof(Elf32_Off));
 		memset(img + offsetof(Elf32_Ehdr, e_shnum), 0, 2 * sizeof(Elf32_Half));
 	}

@@ -362,6 +362,31 @@ static int alloc_layers(struct image_plan *plan, size_t n, struct sw_error *err)
 	return 0;
 }
 
+/* image-layout.md: an "oci-layout" file MUST exist; we read layout version 1.x. */
+static int check_layout_version(struct store *st, struct sw_error *err)
+{
+	const char *v;
+	json_t *j;
+	char *buf;
+	size_t len;
+	int ret = store_read(st, "oci-layout", 4096, &buf, &len, err);
+
+	if (ret)
+		return ret == -ENOENT ? sw_error_set(err, -EBADMSG,
+						     "not an OCI layout: no oci-layout file") :
+					ret;
+	j = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	v = json_string_value(json_object_get(j, "imageLayoutVersion"));
+	ret = v && !strncmp(v, "1.", 2) ?
+		      0 :
+		      sw_error_set(err, -EBADMSG,
+				   "oci-layout: unsupported imageLayoutVersion %.40s",
+				   v ? v : "(missing)");
+	json_decref(j);
+	return ret;
+}
+
 int image_plan_oci(struct store *st, const char *ref, const char *platform, struct image_plan *plan,
 		   struct sw_error *err)
 {
@@ -375,9 +400,11 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
-	if (!platform) {
+	if (!platform)
 		default_platform(def_platform, sizeof(def_platform));
-	}
+	ret = check_layout_version(st, err);
+	if (ret)
+		return ret;
 	ret = store_read(st, "index.json", MAX_JSON, &buf, &len, err);
 	if (ret)
 		return ret == -ENOENT ?

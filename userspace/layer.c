@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "content.h"
 #include "entry.h"
@@ -29,8 +30,20 @@ struct blob_reader {
 	EVP_MD_CTX *md;
 	uint64_t bytes;
 	unsigned char *buf;
+	size_t pending; /* bytes already in buf, returned by the next read (sniffing) */
 	struct sw_error *err;
 	int error; /* first failure, negative errno */
+};
+
+/*
+ * gzip layers are inflated with zlib rather than libarchive's gzip filter,
+ * which does not check the CRC32 and ISIZE trailer of each member.
+ */
+struct gunzip {
+	z_stream zs;
+	bool active;
+	bool member_done;
+	bool input_eof;
 };
 
 /* Uncompressed side: the tar stream, hashed (diff_id) and bounded. */
@@ -39,6 +52,7 @@ struct tar_reader {
 	struct blob_reader *blob;
 	const struct layer_limits *limits;
 	struct layer_counters *counters;
+	struct gunzip gz;
 	EVP_MD_CTX *md;
 	uint64_t bytes;
 	unsigned char *buf;
@@ -52,6 +66,12 @@ static la_ssize_t blob_read_cb(struct archive *a, void *data, const void **ret_b
 	size_t want = CHUNK;
 	ssize_t n;
 
+	if (br->pending) {
+		n = (ssize_t)br->pending;
+		br->pending = 0;
+		*ret_buf = br->buf;
+		return n;
+	}
 	if (br->desc->size >= 0) {
 		if (br->bytes >= (uint64_t)br->desc->size) {
 			/* never read past the declared size: probe one byte */
@@ -63,7 +83,9 @@ static la_ssize_t blob_read_cb(struct archive *a, void *data, const void **ret_b
 							 "%s: blob is larger than its declared "
 							 "size %lld",
 							 br->desc->name, (long long)br->desc->size);
-				archive_set_error(a, EBADMSG, "%s", br->err ? br->err->msg : "");
+				if (a)
+					archive_set_error(a, EBADMSG, "%s",
+							  br->err ? br->err->msg : "");
 				return -1;
 			}
 			if (n < 0)
@@ -85,7 +107,8 @@ static la_ssize_t blob_read_cb(struct archive *a, void *data, const void **ret_b
 	return n;
 fail:
 	br->error = (int)n;
-	archive_set_error(a, (int)-n, "%s", br->err ? br->err->msg : "read error");
+	if (a)
+		archive_set_error(a, (int)-n, "%s", br->err ? br->err->msg : "read error");
 	return -1;
 }
 
@@ -108,10 +131,62 @@ static int limits_check(struct tar_reader *tr, size_t n)
 	return 0;
 }
 
+static la_ssize_t gunzip_fail(struct tar_reader *tr, const char *what)
+{
+	if (tr->blob->error)
+		return -1;
+	tr->blob->error =
+		sw_error_set(tr->err, -EBADMSG, "%s: %s gzip stream%s%s", tr->blob->desc->name,
+			     what, tr->gz.zs.msg ? ": " : "", tr->gz.zs.msg ? tr->gz.zs.msg : "");
+	return -1;
+}
+
+/* Inflate the next bytes of a (possibly multi-member) gzip blob into @out. */
+static la_ssize_t gunzip_read(struct tar_reader *tr, unsigned char *out, size_t len)
+{
+	struct gunzip *gz = &tr->gz;
+	z_stream *zs = &gz->zs;
+
+	zs->next_out = out;
+	zs->avail_out = (uInt)len;
+	while (zs->avail_out == len) {
+		int r;
+
+		if (zs->avail_in == 0 && !gz->input_eof) {
+			const void *p;
+			la_ssize_t n = blob_read_cb(NULL, tr->blob, &p);
+
+			if (n < 0)
+				return -1;
+			gz->input_eof = n == 0;
+			zs->next_in = (Bytef *)p;
+			zs->avail_in = (uInt)n;
+		}
+		if (gz->member_done) {
+			if (zs->avail_in == 0 && gz->input_eof)
+				return 0;
+			if (zs->avail_in == 0)
+				continue;
+			/* another member follows; anything else is an invalid header */
+			inflateReset(zs);
+			gz->member_done = false;
+		}
+		if (zs->avail_in == 0 && gz->input_eof)
+			return gunzip_fail(tr, "truncated");
+		r = inflate(zs, Z_NO_FLUSH);
+		if (r == Z_STREAM_END)
+			gz->member_done = true;
+		else if (r != Z_OK && r != Z_BUF_ERROR)
+			return gunzip_fail(tr, "corrupt");
+	}
+	return (la_ssize_t)(len - zs->avail_out);
+}
+
 static la_ssize_t tar_read_cb(struct archive *a, void *data, const void **ret_buf)
 {
 	struct tar_reader *tr = data;
-	la_ssize_t n = archive_read_data(tr->outer, tr->buf, CHUNK);
+	la_ssize_t n = tr->gz.active ? gunzip_read(tr, tr->buf, CHUNK) :
+				       archive_read_data(tr->outer, tr->buf, CHUNK);
 	int ret;
 
 	if (n < 0) {
@@ -336,8 +411,6 @@ static int expected_filter(enum layer_compression c)
 	switch (c) {
 	case LAYER_COMPRESSION_NONE:
 		return ARCHIVE_FILTER_NONE;
-	case LAYER_COMPRESSION_GZIP:
-		return ARCHIVE_FILTER_GZIP;
 	case LAYER_COMPRESSION_ZSTD:
 		return ARCHIVE_FILTER_ZSTD;
 	default:
@@ -379,6 +452,20 @@ static int check_digest(EVP_MD_CTX *md, const unsigned char want[32], const char
 			    want_s, got_s);
 }
 
+/*
+ * libarchive warns when a pax name is not valid UTF-8 (Go's archive/tar, and
+ * so buildah and docker, write raw bytes there) and then keeps the raw bytes,
+ * which is what we record. Every other warning means part of a header was
+ * skipped or guessed at (e.g. a malformed pax record): that fails the layer.
+ */
+static bool harmless_warning(struct archive *a, int r)
+{
+	const char *msg = archive_error_string(a);
+
+	return r == ARCHIVE_WARN && archive_errno(a) == EILSEQ /* libarchive's FILE_FORMAT */ &&
+	       msg && strstr(msg, "can't be converted from");
+}
+
 int layer_read(const struct byte_source *src, const struct layer_desc *desc,
 	       const struct layer_limits *limits, struct layer_counters *counters,
 	       struct layer_result *out, struct sw_error *err)
@@ -407,25 +494,44 @@ int layer_read(const struct byte_source *src, const struct layer_desc *desc,
 	EVP_DigestInit_ex(tr.md, EVP_sha256(), NULL);
 
 	want_filter = expected_filter(desc->compression);
-	if (desc->compression == LAYER_COMPRESSION_ANY ||
-	    desc->compression == LAYER_COMPRESSION_GZIP)
-		archive_read_support_filter_gzip(tr.outer);
-	if (desc->compression == LAYER_COMPRESSION_ANY ||
-	    desc->compression == LAYER_COMPRESSION_ZSTD)
-		archive_read_support_filter_zstd(tr.outer);
-	archive_read_support_format_raw(tr.outer);
-	if (archive_read_open(tr.outer, &br, NULL, blob_read_cb, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(tr.outer, &ae) != ARCHIVE_OK) {
-		ret = br.error ? br.error :
-				 sw_error_set(err, -EBADMSG, "%s: cannot read layer: %s",
-					      desc->name, archive_error_string(tr.outer));
-		goto cleanup;
+	if (desc->compression == LAYER_COMPRESSION_ANY) {
+		/* sniff: gzip goes to zlib, the rest to libarchive */
+		const void *p;
+		la_ssize_t n = blob_read_cb(NULL, &br, &p);
+
+		if (n < 0) {
+			ret = br.error;
+			goto cleanup;
+		}
+		br.pending = (size_t)n;
+		tr.gz.active = n >= 2 && br.buf[0] == 0x1f && br.buf[1] == 0x8b;
+	} else {
+		tr.gz.active = desc->compression == LAYER_COMPRESSION_GZIP;
 	}
-	if (want_filter >= 0 && archive_filter_code(tr.outer, 0) != want_filter) {
-		ret = sw_error_set(err, -EBADMSG,
-				   "%s: compression is %s, not what the manifest says", desc->name,
-				   archive_filter_name(tr.outer, 0));
-		goto cleanup;
+	if (tr.gz.active) {
+		if (inflateInit2(&tr.gz.zs, 15 + 16) != Z_OK) { /* gzip wrapper only */
+			tr.gz.active = false;
+			ret = sw_error_set(err, -ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	} else {
+		if (desc->compression == LAYER_COMPRESSION_ANY ||
+		    desc->compression == LAYER_COMPRESSION_ZSTD)
+			archive_read_support_filter_zstd(tr.outer);
+		archive_read_support_format_raw(tr.outer);
+		if (archive_read_open(tr.outer, &br, NULL, blob_read_cb, NULL) != ARCHIVE_OK ||
+		    archive_read_next_header(tr.outer, &ae) != ARCHIVE_OK) {
+			ret = br.error ? br.error :
+					 sw_error_set(err, -EBADMSG, "%s: cannot read layer: %s",
+						      desc->name, archive_error_string(tr.outer));
+			goto cleanup;
+		}
+		if (want_filter >= 0 && archive_filter_code(tr.outer, 0) != want_filter) {
+			ret = sw_error_set(err, -EBADMSG,
+					   "%s: compression is %s, not what the manifest says",
+					   desc->name, archive_filter_name(tr.outer, 0));
+			goto cleanup;
+		}
 	}
 
 	archive_read_support_format_tar(inner);
@@ -439,7 +545,7 @@ int layer_read(const struct byte_source *src, const struct layer_desc *desc,
 		r = archive_read_next_header(inner, &ae);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		if (r != ARCHIVE_OK && !harmless_warning(inner, r)) {
 			ret = tr.error ?
 				      tr.error :
 				      sw_error_set(err, -EBADMSG, "%s: not a valid tar stream: %s",
@@ -490,6 +596,8 @@ cleanup:
 		layer_result_free(out);
 	entry_clear(&e);
 	content_hash_free(&ch);
+	if (tr.gz.active)
+		inflateEnd(&tr.gz.zs);
 	archive_read_free(inner);
 	archive_read_free(tr.outer);
 	EVP_MD_CTX_free(br.md);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +20,16 @@ struct tree_node {
 	struct tree_node *first_child, *next_sibling, *prev_sibling;
 	struct tree_node *hash_next;
 	uint64_t hash;
+	uint64_t inode; /* regular files: names sharing an inode share this id */
 };
+
+_Static_assert(offsetof(struct tree_node, e) == 0, "entries are cast back to their node");
 
 struct sw_tree {
 	struct tree_node **buckets;
 	size_t n_buckets; /* power of two */
 	size_t count;
+	uint64_t next_inode;
 	struct tree_node root; /* "/", not counted, not listed */
 };
 
@@ -192,7 +198,7 @@ void tree_clear_children(struct sw_tree *t, const char *path)
 
 /* Insert a new node for @e (path not present, parent exists). Takes @e. */
 static int node_insert(struct sw_tree *t, struct tree_node *parent, struct sw_entry *e,
-		       struct tree_node **ret)
+		       uint64_t inode, struct tree_node **ret)
 {
 	struct tree_node *n;
 	size_t b;
@@ -204,6 +210,7 @@ static int node_insert(struct sw_tree *t, struct tree_node *parent, struct sw_en
 		return -ENOMEM;
 	n->e = *e;
 	memset(e, 0, sizeof(*e));
+	n->inode = inode;
 	n->hash = path_hash(n->e.path);
 	b = n->hash & (t->n_buckets - 1);
 	n->hash_next = t->buckets[b];
@@ -249,7 +256,7 @@ static int ensure_dir(struct sw_tree *t, const char *dir, const char *for_path,
 	e.type = SW_FT_DIR;
 	e.mode = 0755;
 	e.flags = SW_ENTRY_IMPLICIT;
-	ret_err = node_insert(t, parent, &e, ret);
+	ret_err = node_insert(t, parent, &e, 0, ret);
 	if (ret_err) {
 		entry_clear(&e);
 		return sw_error_set(err, ret_err, "out of memory");
@@ -257,7 +264,8 @@ static int ensure_dir(struct sw_tree *t, const char *dir, const char *for_path,
 	return 0;
 }
 
-static int resolve_hardlink(struct sw_tree *t, struct sw_entry *e, struct sw_error *err)
+static int resolve_hardlink(struct sw_tree *t, struct sw_entry *e, uint64_t *ret_inode,
+			    struct sw_error *err)
 {
 	struct tree_node *target = node_find(t, e->link);
 	char *link;
@@ -282,6 +290,7 @@ static int resolve_hardlink(struct sw_tree *t, struct sw_entry *e, struct sw_err
 	if (ret)
 		return sw_error_set(err, ret, "out of memory");
 	/* one inode: the metadata is the target's */
+	*ret_inode = target->inode;
 	e->mode = target->e.mode;
 	e->uid = target->e.uid;
 	e->gid = target->e.gid;
@@ -291,6 +300,7 @@ static int resolve_hardlink(struct sw_tree *t, struct sw_entry *e, struct sw_err
 int tree_put(struct sw_tree *t, struct sw_entry *e, struct sw_error *err)
 {
 	struct tree_node *parent, *old;
+	uint64_t inode = 0;
 	char dir[4096];
 	int ret;
 
@@ -304,9 +314,11 @@ int tree_put(struct sw_tree *t, struct sw_entry *e, struct sw_error *err)
 	if (ret)
 		goto fail;
 	if (e->type == SW_FT_HARDLINK) {
-		ret = resolve_hardlink(t, e, err);
+		ret = resolve_hardlink(t, e, &inode, err);
 		if (ret)
 			goto fail;
+	} else if (e->type == SW_FT_FILE) {
+		inode = ++t->next_inode;
 	}
 	old = node_find(t, e->path);
 	if (old) {
@@ -319,7 +331,7 @@ int tree_put(struct sw_tree *t, struct sw_entry *e, struct sw_error *err)
 		}
 		tree_remove(t, e->path);
 	}
-	ret = node_insert(t, parent, e, NULL);
+	ret = node_insert(t, parent, e, inode, NULL);
 	if (ret) {
 		sw_error_set(err, ret, "out of memory");
 		goto fail;
@@ -337,10 +349,65 @@ static int cmp_entry_path(const void *a, const void *b)
 	return strcmp((*ea)->path, (*eb)->path);
 }
 
-int tree_sorted(const struct sw_tree *t, struct sw_entry ***ret, size_t *ret_n)
+struct inode_name {
+	uint64_t inode;
+	size_t index; /* position in path order */
+};
+
+static int cmp_inode_name(const void *a, const void *b)
+{
+	const struct inode_name *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Name each inode by its first path in path order: that one is the file, the
+ * others hardlinks to it. A hardlink whose target a later layer replaced
+ * thereby becomes a file, and the result matches a walk of the extracted tree.
+ */
+static int normalize_hardlinks(struct sw_entry **arr, size_t n)
+{
+	struct inode_name *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t m = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (entry_is_content(arr[i]))
+			v[m++] = (struct inode_name){ .inode = ((struct tree_node *)arr[i])->inode,
+						      .index = i };
+	qsort(v, m, sizeof(*v), cmp_inode_name);
+	for (size_t i = 0; i < m; i++) {
+		struct sw_entry *e = arr[v[i].index];
+		bool first = i == 0 || v[i - 1].inode != v[i].inode;
+		const char *link = first ? NULL : arr[v[i - 1].index]->link;
+		char *copy = NULL;
+
+		if (!first) {
+			/* the previous name is the first one or links to it */
+			link = link ? link : arr[v[i - 1].index]->path;
+			copy = strdup(link);
+			if (!copy) {
+				free(v);
+				return -ENOMEM;
+			}
+		}
+		free(e->link);
+		e->link = copy;
+		e->type = first ? SW_FT_FILE : SW_FT_HARDLINK;
+	}
+	free(v);
+	return 0;
+}
+
+int tree_sorted(struct sw_tree *t, struct sw_entry ***ret, size_t *ret_n)
 {
 	struct sw_entry **arr = malloc((t->count ? t->count : 1) * sizeof(*arr));
 	size_t n = 0;
+	int err;
 
 	if (!arr)
 		return -ENOMEM;
@@ -348,6 +415,11 @@ int tree_sorted(const struct sw_tree *t, struct sw_entry ***ret, size_t *ret_n)
 		for (struct tree_node *nd = t->buckets[i]; nd; nd = nd->hash_next)
 			arr[n++] = &nd->e;
 	qsort(arr, n, sizeof(*arr), cmp_entry_path);
+	err = normalize_hardlinks(arr, n);
+	if (err) {
+		free(arr);
+		return err;
+	}
 	*ret = arr;
 	*ret_n = n;
 	return 0;
