@@ -92,9 +92,11 @@ fuzz: fuzz-build
 deps:
 	$(Q)deploy/install-deps.sh
 
+# Until the runtime daemon lands (issue 3), `make run` runs the tour: a real
+# image baselined, signed, swapped and caught by `sealwatch scan`.
 .PHONY: run
 run: deps all
-	$(BUILD)/sealwatch --help
+	$(Q)SW=$(abspath $(BUILD))/sealwatch docs/tour.sh
 
 .PHONY: test
 test: deps all unit fuzz-build
