@@ -3,6 +3,7 @@
 # V=1 for verbose; SANITIZE=1 builds with ASan+UBSan into .output/asan.
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 ifeq ($(SANITIZE),1)
