@@ -25,6 +25,8 @@ struct sw_image_opts {
 	struct layer_limits limits;
 	char **excludes; /* dir: glob patterns of paths to skip (fnmatch) */
 	size_t n_excludes;
+	char **includes; /* dir: walk only these absolute subtrees (and their parents) */
+	size_t n_includes;
 };
 
 void image_opts_init(struct sw_image_opts *o);

@@ -33,6 +33,7 @@ static void baseline_usage(FILE *out)
 		"      --platform P      os/arch[/variant] to pick from an index (default linux/amd64)\n"
 		"  -j, --jobs N          worker threads (default: online CPUs)\n"
 		"      --exclude GLOB    dir: skip paths matching GLOB (repeatable)\n"
+		"      --include PATH    dir: walk only PATH (absolute, repeatable), e.g. /usr\n"
 		"      --allow-devices   record device nodes found in layers instead of failing\n"
 		"      --max-bytes N     limit on uncompressed layer bytes (default 64 GiB)\n"
 		"      --max-entries N   limit on entries (default 4000000)\n"
@@ -102,6 +103,7 @@ int cmd_baseline(int argc, char **argv)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "exclude", required_argument, NULL, 'x' },
+		{ "include", required_argument, NULL, 'i' },
 		{ "allow-devices", no_argument, NULL, 'D' },
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "max-entries", required_argument, NULL, 'E' },
@@ -119,8 +121,12 @@ int cmd_baseline(int argc, char **argv)
 
 	image_opts_init(&o);
 	o.excludes = calloc((size_t)argc, sizeof(char *));
-	if (!o.excludes)
+	o.includes = calloc((size_t)argc, sizeof(char *));
+	if (!o.excludes || !o.includes) {
+		free(o.excludes);
+		free(o.includes);
 		return SW_EXIT_IO;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:j:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -142,6 +148,9 @@ int cmd_baseline(int argc, char **argv)
 			break;
 		case 'x':
 			o.excludes[o.n_excludes++] = optarg;
+			break;
+		case 'i':
+			o.includes[o.n_includes++] = optarg;
 			break;
 		case 'D':
 			o.limits.allow_devices = true;
@@ -189,5 +198,6 @@ int cmd_baseline(int argc, char **argv)
 out:
 	image_free(img);
 	free(o.excludes);
+	free(o.includes);
 	return code;
 }

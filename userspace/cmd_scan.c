@@ -9,17 +9,15 @@
 #include <jansson.h>
 
 #include "baseline.h"
+#include "bstore.h"
 #include "commands.h"
 #include "crypto.h"
 #include "errors.h"
 #include "exitcode.h"
-#include "fileio.h"
 #include "image.h"
 #include "log.h"
 #include "scan.h"
 
-#define MAX_BASELINE (4ULL << 30)
-#define MAX_SIGNATURE (64 * 1024)
 #define MAX_KEYS 16
 
 static void scan_usage(FILE *out)
@@ -111,54 +109,18 @@ static int load_verified(const char *path, const char *sig_path, char **keys, si
 			 bool skip_verify, struct sw_baseline **ret, struct sw_error *err)
 {
 	struct sw_pubkey *pub[MAX_KEYS] = { 0 };
-	char *buf = NULL, *sig = NULL, *def_sig = NULL;
-	size_t len, sig_len;
-	int r;
+	int r = 0;
 
-	r = file_read_all(path, MAX_BASELINE, &buf, &len, err);
-	if (r)
-		goto cleanup;
 	if (skip_verify) {
 		log_warn("scan: --insecure-skip-verify: the baseline's signature is NOT checked");
-	} else {
-		if (!sig_path) {
-			if (asprintf(&def_sig, "%s.sig", path) < 0) {
-				r = sw_error_set(err, -ENOMEM, "out of memory");
-				goto cleanup;
-			}
-			sig_path = def_sig;
-		}
-		for (size_t i = 0; i < n_keys; i++) {
-			r = crypto_pubkey_load(keys[i], &pub[i], err);
-			if (r)
-				goto cleanup;
-		}
-		r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
-		if (r) {
-			r = sw_error_set(err,
-					 r == -ENOENT ? -ENOKEY :
-					 r == -EFBIG  ? -EBADMSG :
-							r,
-					 "%s: signature missing or unreadable: %s", sig_path,
-					 strerror(-r));
-			goto cleanup;
-		}
-		r = crypto_verify_any(pub, n_keys, (const unsigned char *)buf, len, sig, sig_len,
-				      err);
-		if (r) {
-			sw_error_prefix(err, r, "%s", path);
-			goto cleanup;
-		}
+		return baseline_load(path, ret, err);
 	}
-	r = baseline_parse(buf, len, ret, err);
-	if (r)
-		sw_error_prefix(err, r, "%s", path);
-cleanup:
-	for (size_t i = 0; i < n_keys && i < MAX_KEYS; i++)
+	for (size_t i = 0; i < n_keys && !r; i++)
+		r = crypto_pubkey_load(keys[i], &pub[i], err);
+	if (!r)
+		r = baseline_load_verified(path, sig_path, pub, n_keys, ret, err);
+	for (size_t i = 0; i < n_keys; i++)
 		crypto_pubkey_free(pub[i]);
-	free(def_sig);
-	free(sig);
-	free(buf);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 #include <fnmatch.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct walk_item {
 struct walk {
 	const char *root;
 	size_t root_len;
+	bool walking_root; /* level 0 is the root itself, not a recorded path */
 	const struct sw_image_opts *opts;
 	struct walk_item *items;
 	size_t n, cap;
@@ -115,7 +117,7 @@ static int visit(const char *fpath, const struct stat *sb, int flag, struct FTW 
 
 	if (flag == FTW_NS || flag == FTW_DNR)
 		return fail(w, -EACCES, "%s: cannot %s", fpath, flag == FTW_NS ? "stat" : "read");
-	if (ftw->level == 0)
+	if (ftw->level == 0 && w->walking_root)
 		return FTW_CONTINUE; /* the root itself */
 	if (excluded(w, rel))
 		return flag == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
@@ -319,6 +321,56 @@ static int hash_all(struct walk *w)
 	return 0;
 }
 
+/* Overlapping --include subtrees record a path twice: keep the first. */
+static void dedupe(struct walk *w)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (out && !strcmp(w->items[out - 1].e.path, w->items[i].e.path)) {
+			entry_clear(&w->items[i].e);
+			continue;
+		}
+		w->items[out++] = w->items[i];
+	}
+	w->n = out;
+}
+
+/* Walk each included subtree, recording its parent directories too. */
+static int walk_includes(struct walk *w, const char *root)
+{
+	for (size_t i = 0; i < w->opts->n_includes; i++) {
+		const char *inc = w->opts->includes[i];
+		char full[8192], prefix[4096];
+		struct FTW ftw = { 0 };
+		struct stat st;
+		int r;
+
+		if (inc[0] != '/' || strstr(inc, "/../") || strstr(inc, "/./"))
+			return sw_error_set(w->err, -EINVAL, "--include %s: not an absolute path",
+					    inc);
+		/* parents, so that symlinked directories (/bin -> usr/bin) are known */
+		for (const char *p = strchr(inc + 1, '/'); p; p = strchr(p + 1, '/')) {
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)(p - inc), inc);
+			snprintf(full, sizeof(full), "%.*s%s", (int)w->root_len, root, prefix);
+			if (lstat(full, &st))
+				return sw_error_set(w->err, -errno, "%s: %s", full,
+						    strerror(errno));
+			ftw.level = 1;
+			if (visit(full, &st, S_ISDIR(st.st_mode) ? FTW_D : FTW_F, &ftw) == FTW_STOP)
+				return w->ret;
+		}
+		snprintf(full, sizeof(full), "%.*s%s", (int)w->root_len, root, inc);
+		r = nftw(full, visit, 64, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+		if (w->ret)
+			return w->ret;
+		if (r)
+			return sw_error_set(w->err, -errno ? -errno : -EIO, "%s: walk failed",
+					    full);
+	}
+	return 0;
+}
+
 int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_entry **ret,
 		 size_t *ret_n, struct sw_error *err)
 {
@@ -347,7 +399,12 @@ int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_e
 	w.root = trimmed;
 	pthread_mutex_init(&w.lock, NULL);
 	current_walk = &w;
-	r = nftw(trimmed, visit, 64, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+	if (!opts->n_includes) {
+		w.walking_root = true;
+		r = nftw(trimmed, visit, 64, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+	} else {
+		r = walk_includes(&w, trimmed);
+	}
 	current_walk = NULL;
 	if (w.ret) {
 		r = w.ret;
@@ -364,6 +421,7 @@ int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_e
 			w.items = shrunk;
 	}
 	qsort(w.items, w.n, sizeof(*w.items), cmp_item_path);
+	dedupe(&w);
 	r = mark_hardlinks(&w);
 	if (r) {
 		sw_error_set(err, r, "out of memory");

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's baseline store: every NAME.jsonl of a directory whose
+ * detached signature NAME.jsonl.sig verifies with a trusted key, plus an
+ * optional host baseline. A store is an immutable snapshot with a reference
+ * count: a reload builds a new one and swaps it in, while workers finish on
+ * the snapshot they hold.
+ */
+#ifndef SW_BSTORE_H
+#define SW_BSTORE_H
+
+#include <stddef.h>
+
+struct baseline_index;
+struct sw_baseline;
+struct sw_error;
+struct sw_pubkey;
+
+/* Read @path, verify @sig_path (NULL: @path.sig) over the exact bytes, parse them. */
+int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
+			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err);
+
+struct bstore_baseline {
+	char *path;
+	struct sw_baseline *b;
+	struct baseline_index *idx;
+	char digest[72]; /* "sha256:<hex>" of the baseline file */
+};
+
+struct sw_bstore;
+
+/* Told about every file considered: err 0 = loaded, else refused with @msg. */
+typedef void (*bstore_report_fn)(void *ctx, const char *path, int err, const char *msg);
+
+struct bstore_opts {
+	const char *dir; /* may be NULL */
+	const char *host_baseline; /* may be NULL */
+	struct sw_pubkey *const *keys;
+	size_t n_keys;
+	bstore_report_fn report;
+	void *ctx;
+};
+
+/* Fails only on system errors; refused baselines are reported and skipped. */
+int bstore_load(const struct bstore_opts *o, struct sw_bstore **ret, struct sw_error *err);
+struct sw_bstore *bstore_ref(struct sw_bstore *s);
+void bstore_unref(struct sw_bstore *s);
+size_t bstore_count(const struct sw_bstore *s);
+
+/*
+ * The baseline of an image: by config digest ("sha256:…"), else — only when
+ * the runtime records no image ID — by image name. *ret_by_name tells which.
+ */
+const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const char *image_id,
+						const char *image_name, int *ret_by_name);
+const struct bstore_baseline *bstore_host(const struct sw_bstore *s);
+
+#endif

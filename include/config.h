@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Daemon configuration: built-in defaults, then the JSON config file, then
+ * command-line flags (docs/configuration.md). Errors name the key.
+ */
+#ifndef SW_CONFIG_H
+#define SW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sw_error;
+
+#define SW_CONFIG_MAX_LIST 16
+
+struct sw_config {
+	char *baseline_dir;
+	char *trusted_keys[SW_CONFIG_MAX_LIST];
+	size_t n_trusted_keys;
+	char *host_baseline;
+	char *outputs[SW_CONFIG_MAX_LIST];
+	size_t n_outputs;
+	bool all_events;
+	unsigned int hash_workers; /* threads hashing files */
+	unsigned int queue_size; /* pending hash jobs before new ones are reported unverified */
+	unsigned int cache_size; /* verdict cache entries */
+	int no_baseline_severity; /* ECS severity of no_baseline verdicts */
+	bool force_tracepoint; /* skip tp_btf (testing the fallback) */
+	bool verbose;
+};
+
+void config_init(struct sw_config *c);
+void config_clear(struct sw_config *c);
+/* Merge a JSON config file into @c. -EBADMSG with "FILE: key 'x': problem". */
+int config_load_file(struct sw_config *c, const char *path, struct sw_error *err);
+/* Append to a list (trusted_keys, outputs); -E2BIG when full. */
+int config_list_add(char **list, size_t *n, const char *value);
+/* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
+int config_severity_from_name(const char *name, int *ret);
+
+#endif

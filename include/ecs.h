@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* JSON events with Elastic Common Schema field names (docs/events.md). */
+#ifndef SW_ECS_H
+#define SW_ECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "verdict.h"
+
+struct json_t;
+struct sw_exec_event;
+
+struct ecs_container {
+	const char *id, *runtime, *name, *image_id, *image_name;
+	const char *pod_name, *pod_namespace, *k8s_container_name;
+};
+
+struct ecs_exec {
+	const struct sw_exec_event *ev;
+	const char *action; /* "exec" */
+	enum sw_verdict verdict;
+	const char *reason;
+	int severity;
+	const char *executable; /* resolved path of the file; NULL: ev->filename */
+	const unsigned char *sha256; /* actual content, NULL when not hashed */
+	const struct sw_entry *expected; /* baseline entry */
+	const char *same_content_as;
+	const struct ecs_container *container; /* NULL for a host process */
+	const char *baseline_digest; /* "sha256:…" of the baseline file */
+	const char *baseline_match; /* "image_id", "image_name", "host" */
+	char *const *args;
+	size_t n_args;
+};
+
+/* One event as a JSON line (no newline), malloc'd; NULL on ENOMEM. */
+char *ecs_exec_json(const struct ecs_exec *x);
+
+/*
+ * A daemon event (start, stop, baseline loaded/refused, events lost, …):
+ * event.kind @kind ("event" or "alert"), event.action @action, @message, and
+ * @extra (may be NULL; stolen) merged under "sealwatch".
+ */
+char *ecs_daemon_json(const char *kind, const char *action, int severity, const char *message,
+		      struct json_t *extra);
+
+/* Current time as ECS @timestamp ("2026-11-24T11:00:00.123Z"). */
+void ecs_timestamp(char out[32]);
+
+#endif

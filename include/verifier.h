@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Hash workers: verify the exact file an exec ran (DESIGN.md §5) off the
+ * event loop. Jobs wait in a bounded queue; a job that does not fit is not
+ * dropped silently: the caller reports it unverified.
+ */
+#ifndef SW_VERIFIER_H
+#define SW_VERIFIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "ecs.h"
+#include "events.h"
+
+struct bstore_baseline;
+struct sw_bstore;
+struct sw_sinks;
+struct vcache;
+
+struct verify_job {
+	struct sw_exec_event ev;
+	int exe_fd; /* /proc/PID/exe opened at event time, or -1 */
+	char *exe_path; /* readlink of it (in the process's namespace), or NULL */
+	char *rootfs; /* host path of the container's root (fallback), NULL = "/" */
+	struct sw_bstore *store; /* reference held by the job */
+	const struct bstore_baseline *bl;
+	const char *baseline_match;
+	bool in_container;
+	char *c_id, *c_runtime, *c_name, *c_image_id, *c_image_name, *c_pod, *c_ns, *c_cname;
+	char **args;
+	size_t n_args;
+};
+
+struct verifier_opts {
+	unsigned int workers;
+	unsigned int queue_size;
+	bool all_events;
+	struct sw_sinks *sinks;
+	struct vcache *cache;
+};
+
+struct verifier;
+
+int verifier_new(const struct verifier_opts *o, struct verifier **ret);
+/* Stop accepting jobs, finish the queued ones, join the workers. */
+void verifier_free(struct verifier *v);
+/* Queue @job (ownership passes on success); -EAGAIN when the queue is full. */
+int verifier_submit(struct verifier *v, struct verify_job *job);
+void verify_job_free(struct verify_job *job);
+
+/* Fill an ecs_container view from a job's strings. */
+void verify_job_container(const struct verify_job *job, struct ecs_container *c);
+
+/* Emit one exec event (used by the event loop for cache hits and early verdicts too). */
+void verifier_emit(struct sw_sinks *sinks, const struct ecs_exec *x);
+
+struct verifier_stats {
+	uint64_t queued, done, queue_full, bytes_hashed;
+	uint64_t verdicts[SW_VERDICT__COUNT];
+};
+void verifier_stats(struct verifier *v, struct verifier_stats *out);
+void verifier_count(struct verifier *v, enum sw_verdict verdict);
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "errors.h"
+#include "fileio.h"
+#include "verdict.h"
+
+void config_init(struct sw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hash_workers = 2;
+	c->queue_size = 4096;
+	c->cache_size = 65536;
+	c->no_baseline_severity = SW_SEVERITY_MEDIUM;
+}
+
+void config_clear(struct sw_config *c)
+{
+	free(c->baseline_dir);
+	free(c->host_baseline);
+	for (size_t i = 0; i < c->n_trusted_keys; i++)
+		free(c->trusted_keys[i]);
+	for (size_t i = 0; i < c->n_outputs; i++)
+		free(c->outputs[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+int config_list_add(char **list, size_t *n, const char *value)
+{
+	if (*n >= SW_CONFIG_MAX_LIST)
+		return -E2BIG;
+	list[*n] = strdup(value);
+	if (!list[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int config_severity_from_name(const char *name, int *ret)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = {
+		{ "info", SW_SEVERITY_INFO },	      { "low", SW_SEVERITY_LOW },
+		{ "medium", SW_SEVERITY_MEDIUM },     { "high", SW_SEVERITY_HIGH },
+		{ "critical", SW_SEVERITY_CRITICAL },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name)) {
+			*ret = names[i].value;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int set_string(char **dst, json_t *v)
+{
+	char *s = strdup(json_string_value(v));
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int set_list(char **list, size_t *n, json_t *v, const char **problem)
+{
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(v)) {
+		*problem = "must be an array of strings";
+		return -EBADMSG;
+	}
+	json_array_foreach(v, i, item) {
+		int r;
+
+		if (!json_is_string(item) || !*json_string_value(item)) {
+			*problem = "must be an array of non-empty strings";
+			return -EBADMSG;
+		}
+		r = config_list_add(list, n, json_string_value(item));
+		if (r == -E2BIG) {
+			*problem = "has too many items (limit 16)";
+			return -EBADMSG;
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int set_uint(unsigned int *dst, json_t *v, unsigned int min, unsigned int max,
+		    const char **problem)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		*problem = "must be an integer in range";
+		return -EBADMSG;
+	}
+	*dst = (unsigned int)json_integer_value(v);
+	return 0;
+}
+
+int config_load_file(struct sw_config *c, const char *path, struct sw_error *err)
+{
+	const char *key, *problem = NULL;
+	json_error_t jerr;
+	json_t *root, *v;
+	char *buf;
+	size_t len;
+	int r = file_read_all(path, 1 << 20, &buf, &len, err);
+
+	if (r)
+		return r == -EFBIG ? sw_error_set(err, -EBADMSG, "%s: larger than 1 MiB", path) : r;
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (!root)
+		return sw_error_set(err, -EBADMSG, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+				    jerr.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return sw_error_set(err, -EBADMSG, "%s: must be a JSON object", path);
+	}
+	json_object_foreach(root, key, v) {
+		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline")) {
+			if (!json_is_string(v) || !*json_string_value(v)) {
+				problem = "must be a non-empty string";
+				r = -EBADMSG;
+			} else {
+				r = set_string(!strcmp(key, "baseline_dir") ? &c->baseline_dir :
+									      &c->host_baseline,
+					       v);
+			}
+		} else if (!strcmp(key, "trusted_keys")) {
+			r = set_list(c->trusted_keys, &c->n_trusted_keys, v, &problem);
+		} else if (!strcmp(key, "outputs")) {
+			r = set_list(c->outputs, &c->n_outputs, v, &problem);
+		} else if (!strcmp(key, "all_events") || !strcmp(key, "verbose")) {
+			if (!json_is_boolean(v)) {
+				problem = "must be true or false";
+				r = -EBADMSG;
+			} else if (!strcmp(key, "all_events")) {
+				c->all_events = json_is_true(v);
+			} else {
+				c->verbose = json_is_true(v);
+			}
+		} else if (!strcmp(key, "hash_workers")) {
+			r = set_uint(&c->hash_workers, v, 1, 64, &problem);
+		} else if (!strcmp(key, "queue_size")) {
+			r = set_uint(&c->queue_size, v, 16, 1 << 20, &problem);
+		} else if (!strcmp(key, "cache_size")) {
+			r = set_uint(&c->cache_size, v, 16, 1 << 24, &problem);
+		} else if (!strcmp(key, "no_baseline_severity")) {
+			if (!json_is_string(v) ||
+			    config_severity_from_name(json_string_value(v),
+						      &c->no_baseline_severity)) {
+				problem = "must be one of info, low, medium, high, critical";
+				r = -EBADMSG;
+			}
+		} else {
+			problem = "is not a known key";
+			r = -EBADMSG;
+		}
+		if (r)
+			break;
+	}
+	json_decref(root);
+	if (r == -EBADMSG)
+		return sw_error_set(err, r, "%s: key '%s' %s", path, key, problem);
+	if (r)
+		return sw_error_set(err, r, "%s: %s", path, strerror(-r));
+	return 0;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <linux/types.h>
+
+#include "ecs.h"
+#include "events.h"
+#include "hexutil.h"
+#include "path.h"
+
+void ecs_timestamp(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static const char *hostname(void)
+{
+	static char name[256];
+
+	if (!name[0] && gethostname(name, sizeof(name) - 1))
+		strcpy(name, "unknown");
+	return name;
+}
+
+/* Raw bytes (paths, comm) as a JSON string: escaped like baselines when not UTF-8. */
+static json_t *jstr_raw(const char *raw)
+{
+	char *esc;
+	json_t *j;
+
+	if (!raw)
+		return json_null();
+	esc = path_escape(raw);
+	j = esc ? json_string(esc) : NULL;
+	free(esc);
+	return j ? j : json_null();
+}
+
+static json_t *jstr_bounded(const char *s, size_t max)
+{
+	char buf[SW_FILENAME_LEN + 1];
+	size_t n = strnlen(s, max < sizeof(buf) - 1 ? max : sizeof(buf) - 1);
+
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return jstr_raw(buf);
+}
+
+static json_t *jhex(const unsigned char *d)
+{
+	char hex[2 * SW_SHA256_LEN + 1];
+
+	hex_encode(d, SW_SHA256_LEN, hex);
+	return json_string(hex);
+}
+
+static void set_opt(json_t *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static const char *rule_name(enum sw_verdict v)
+{
+	switch (v) {
+	case SW_VERDICT_MODIFIED:
+		return "sealwatch.modified_executable";
+	case SW_VERDICT_UNKNOWN:
+		return "sealwatch.unknown_executable";
+	case SW_VERDICT_FILELESS:
+		return "sealwatch.fileless_execution";
+	case SW_VERDICT_NO_BASELINE:
+		return "sealwatch.no_baseline";
+	case SW_VERDICT_UNVERIFIED:
+		return "sealwatch.unverified_execution";
+	default:
+		return "sealwatch.verified_execution";
+	}
+}
+
+static json_t *container_json(const struct ecs_container *c)
+{
+	json_t *o = json_object(), *img = json_object();
+
+	set_opt(o, "id", c->id);
+	set_opt(o, "name", c->name);
+	set_opt(o, "runtime", c->runtime);
+	set_opt(img, "name", c->image_name);
+	set_opt(img, "id", c->image_id);
+	json_object_set_new(o, "image", img);
+	return o;
+}
+
+char *ecs_exec_json(const struct ecs_exec *x)
+{
+	const struct sw_exec_event *ev = x->ev;
+	json_t *root = json_object(), *event = json_object(), *proc = json_object(),
+	       *file = json_object(), *sw = json_object(), *args;
+	char ts[32], msg[512], dev[32];
+	const char *exe = x->executable;
+	char *line;
+
+	ecs_timestamp(ts);
+	json_object_set_new(root, "@timestamp", json_string(ts));
+	json_object_set_new(event, "kind",
+			    json_string(x->verdict == SW_VERDICT_OK ? "event" : "alert"));
+	json_object_set_new(event, "category", json_pack("[s]", "process"));
+	json_object_set_new(event, "type", json_pack("[s]", "start"));
+	json_object_set_new(event, "action", json_string(x->action));
+	json_object_set_new(event, "severity", json_integer(x->severity));
+	json_object_set_new(event, "module", json_string("sealwatch"));
+	json_object_set_new(root, "event", event);
+	json_object_set_new(root, "rule", json_pack("{s:s}", "name", rule_name(x->verdict)));
+
+	json_object_set_new(proc, "pid", json_integer(ev->tgid));
+	json_object_set_new(proc, "thread", json_pack("{s:I}", "id", (json_int_t)ev->pid));
+	json_object_set_new(proc, "name", jstr_bounded(ev->comm, SW_COMM_LEN));
+	if (exe)
+		json_object_set_new(proc, "executable", jstr_raw(exe));
+	else
+		json_object_set_new(proc, "executable",
+				    jstr_bounded(ev->filename, SW_FILENAME_LEN));
+	if (x->n_args) {
+		args = json_array();
+		for (size_t i = 0; i < x->n_args; i++)
+			json_array_append_new(args, jstr_raw(x->args[i]));
+		json_object_set_new(proc, "args", args);
+	}
+	json_object_set_new(proc, "parent", json_pack("{s:I}", "pid", (json_int_t)ev->ppid));
+	json_object_set_new(root, "process", proc);
+	snprintf(msg, sizeof(msg), "%u", ev->uid);
+	json_object_set_new(root, "user", json_pack("{s:s}", "id", msg));
+	snprintf(msg, sizeof(msg), "%u", ev->gid);
+	json_object_set_new(root, "group", json_pack("{s:s}", "id", msg));
+
+	if (exe)
+		json_object_set_new(file, "path", jstr_raw(exe));
+	else
+		json_object_set_new(file, "path", jstr_bounded(ev->filename, SW_FILENAME_LEN));
+	snprintf(msg, sizeof(msg), "%llu", (unsigned long long)ev->file.ino);
+	json_object_set_new(file, "inode", json_string(msg));
+	snprintf(dev, sizeof(dev), "%u:%u", ev->file.dev >> 20, ev->file.dev & 0xfffff);
+	json_object_set_new(file, "device", json_string(dev));
+	json_object_set_new(file, "size", json_integer((json_int_t)ev->file.size));
+	if (x->sha256)
+		json_object_set_new(file, "hash", json_pack("{s:o}", "sha256", jhex(x->sha256)));
+	json_object_set_new(root, "file", file);
+
+	if (x->container) {
+		json_object_set_new(root, "container", container_json(x->container));
+		if (x->container->pod_name || x->container->pod_namespace) {
+			json_t *orc = json_object(), *res = json_object();
+
+			json_object_set_new(orc, "type", json_string("kubernetes"));
+			set_opt(orc, "namespace", x->container->pod_namespace);
+			json_object_set_new(res, "type", json_string("pod"));
+			set_opt(res, "name", x->container->pod_name);
+			json_object_set_new(orc, "resource", res);
+			json_object_set_new(root, "orchestrator", orc);
+		}
+	}
+	json_object_set_new(root, "host", json_pack("{s:s}", "hostname", hostname()));
+
+	json_object_set_new(sw, "verdict", json_string(verdict_name(x->verdict)));
+	set_opt(sw, "reason", x->reason);
+	if (x->expected && x->expected->has_sha256)
+		json_object_set_new(sw, "expected",
+				    json_pack("{s:o}", "sha256", jhex(x->expected->sha256)));
+	if (x->same_content_as)
+		json_object_set_new(sw, "same_content_as", jstr_raw(x->same_content_as));
+	if (x->baseline_digest) {
+		json_t *b = json_pack("{s:s}", "digest", x->baseline_digest);
+
+		set_opt(b, "match", x->baseline_match);
+		json_object_set_new(sw, "baseline", b);
+	}
+	json_object_set_new(sw, "file_ctime",
+			    json_pack("{s:I,s:I}", "sec", (json_int_t)ev->file.ctime_sec, "nsec",
+				      (json_int_t)ev->file.ctime_nsec));
+	json_object_set_new(root, "sealwatch", sw);
+
+	snprintf(msg, sizeof(msg), "%s executable %s%s%s", verdict_name(x->verdict),
+		 exe ? exe : ev->filename, x->container ? " in container " : " on the host",
+		 x->container ? (x->container->name ? x->container->name : x->container->id) : "");
+	json_object_set_new(root, "message", jstr_raw(msg));
+
+	line = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return line;
+}
+
+char *ecs_daemon_json(const char *kind, const char *action, int severity, const char *message,
+		      json_t *extra)
+{
+	json_t *root = json_object();
+	char ts[32], *line;
+
+	ecs_timestamp(ts);
+	json_object_set_new(root, "@timestamp", json_string(ts));
+	json_object_set_new(root, "event",
+			    json_pack("{s:s,s:[s],s:s,s:i,s:s}", "kind", kind, "category",
+				      "configuration", "action", action, "severity", severity,
+				      "module", "sealwatch"));
+	json_object_set_new(root, "message", jstr_raw(message));
+	json_object_set_new(root, "host", json_pack("{s:s}", "hostname", hostname()));
+	if (extra)
+		json_object_set_new(root, "sealwatch", extra);
+	line = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return line;
+}

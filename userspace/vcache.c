@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "events.h"
+#include "vcache.h"
+
+#define PROBE 8
+
+struct slot {
+	struct sw_file_id id;
+	const void *baseline;
+	uint64_t stamp; /* 0: empty */
+	struct vcache_hit v;
+};
+
+struct vcache {
+	pthread_mutex_t lock;
+	struct slot *slots;
+	size_t mask;
+	uint64_t clock, hits, misses;
+};
+
+int vcache_new(unsigned int capacity, struct vcache **ret)
+{
+	struct vcache *c = calloc(1, sizeof(*c));
+	size_t n = 16;
+
+	if (!c)
+		return -ENOMEM;
+	while (n < (size_t)capacity)
+		n <<= 1;
+	c->slots = calloc(n, sizeof(*c->slots));
+	if (!c->slots) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->mask = n - 1;
+	pthread_mutex_init(&c->lock, NULL);
+	*ret = c;
+	return 0;
+}
+
+void vcache_free(struct vcache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c->slots);
+	free(c);
+}
+
+void vcache_reset(struct vcache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	memset(c->slots, 0, (c->mask + 1) * sizeof(*c->slots));
+	pthread_mutex_unlock(&c->lock);
+}
+
+static size_t key_hash(const struct sw_file_id *id, const void *baseline)
+{
+	uint64_t h = id->ino * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)id->dev << 32 | id->ctime_nsec) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (uint64_t)id->ctime_sec * 0x165667b19e3779f9ULL;
+	h ^= (uintptr_t)baseline;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static bool key_eq(const struct slot *s, const struct sw_file_id *id, const void *baseline)
+{
+	return s->stamp && s->baseline == baseline && s->id.ino == id->ino &&
+	       s->id.dev == id->dev && s->id.ctime_sec == id->ctime_sec &&
+	       s->id.ctime_nsec == id->ctime_nsec && s->id.size == id->size;
+}
+
+bool vcache_get(struct vcache *c, const struct sw_file_id *id, const void *baseline,
+		struct vcache_hit *out)
+{
+	size_t h = key_hash(id, baseline);
+	bool found = false;
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < PROBE; i++) {
+		struct slot *s = &c->slots[(h + i) & c->mask];
+
+		if (key_eq(s, id, baseline)) {
+			*out = s->v;
+			s->stamp = ++c->clock;
+			found = true;
+			break;
+		}
+	}
+	if (found)
+		c->hits++;
+	else
+		c->misses++;
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+void vcache_put(struct vcache *c, const struct sw_file_id *id, const void *baseline,
+		const struct vcache_hit *v)
+{
+	size_t h = key_hash(id, baseline);
+	struct slot *victim = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	/* the same key, else an empty slot, else the least recently used of the window */
+	for (size_t i = 0; i < PROBE; i++) {
+		struct slot *s = &c->slots[(h + i) & c->mask];
+
+		if (key_eq(s, id, baseline) || !s->stamp) {
+			victim = s;
+			break;
+		}
+		if (!victim || s->stamp < victim->stamp)
+			victim = s;
+	}
+	victim->id = *id;
+	victim->baseline = baseline;
+	victim->v = *v;
+	victim->stamp = ++c->clock;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void vcache_stats(struct vcache *c, uint64_t *hits, uint64_t *misses)
+{
+	pthread_mutex_lock(&c->lock);
+	*hits = c->hits;
+	*misses = c->misses;
+	pthread_mutex_unlock(&c->lock);
+}

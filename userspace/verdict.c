@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "path.h"
+#include "verdict.h"
+
+#define MAX_SYMLINK_HOPS 40
+
+static const char *const verdict_names[SW_VERDICT__COUNT] = {
+	[SW_VERDICT_OK] = "ok",
+	[SW_VERDICT_MODIFIED] = "modified",
+	[SW_VERDICT_UNKNOWN] = "unknown",
+	[SW_VERDICT_FILELESS] = "fileless",
+	[SW_VERDICT_NO_BASELINE] = "no_baseline",
+	[SW_VERDICT_UNVERIFIED] = "unverified",
+};
+
+const char *verdict_name(enum sw_verdict v)
+{
+	return v < SW_VERDICT__COUNT ? verdict_names[v] : "?";
+}
+
+int verdict_from_name(const char *name)
+{
+	for (int i = 0; i < SW_VERDICT__COUNT; i++)
+		if (!strcmp(name, verdict_names[i]))
+			return i;
+	return -1;
+}
+
+struct baseline_index {
+	const struct sw_entry **by_hash; /* content entries sorted by sha256, then path */
+	size_t n;
+};
+
+static int cmp_by_hash(const void *a, const void *b)
+{
+	const struct sw_entry *const *x = a, *const *y = b;
+	int c = memcmp((*x)->sha256, (*y)->sha256, SW_SHA256_LEN);
+
+	return c ? c : strcmp((*x)->path, (*y)->path);
+}
+
+int baseline_index_build(const struct sw_baseline *b, struct baseline_index **ret)
+{
+	struct baseline_index *idx = calloc(1, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	idx->by_hash = malloc((b->n_entries ? b->n_entries : 1) * sizeof(*idx->by_hash));
+	if (!idx->by_hash) {
+		free(idx);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->n_entries; i++)
+		if (b->entries[i].has_sha256)
+			idx->by_hash[idx->n++] = &b->entries[i];
+	qsort(idx->by_hash, idx->n, sizeof(*idx->by_hash), cmp_by_hash);
+	*ret = idx;
+	return 0;
+}
+
+void baseline_index_free(struct baseline_index *idx)
+{
+	if (!idx)
+		return;
+	free(idx->by_hash);
+	free(idx);
+}
+
+const struct sw_entry *baseline_index_find(const struct baseline_index *idx,
+					   const unsigned char sha256[SW_SHA256_LEN])
+{
+	size_t lo = 0, hi = idx ? idx->n : 0;
+
+	/* lower bound: the first path in path order with this content */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(idx->by_hash[mid]->sha256, sha256, SW_SHA256_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (idx && lo < idx->n && !memcmp(idx->by_hash[lo]->sha256, sha256, SW_SHA256_LEN))
+		return idx->by_hash[lo];
+	return NULL;
+}
+
+/* Append component @name (len @n) to @out, resolving "." and "..". */
+static int push_component(char *out, size_t size, const char *name, size_t n)
+{
+	size_t len = strlen(out);
+
+	if (n == 0 || (n == 1 && name[0] == '.'))
+		return 0;
+	if (n == 2 && name[0] == '.' && name[1] == '.') {
+		char *slash = strrchr(out, '/');
+
+		if (slash)
+			*(slash == out ? slash + 1 : slash) = '\0';
+		return 0;
+	}
+	if (len + 1 + n + 1 > size)
+		return -ENAMETOOLONG;
+	if (len > 1)
+		out[len++] = '/';
+	else if (len == 0)
+		out[len++] = '/';
+	memcpy(out + len, name, n);
+	out[len + n] = '\0';
+	return 0;
+}
+
+const struct sw_entry *baseline_resolve(const struct sw_baseline *b, const char *path, char *out,
+					size_t out_size)
+{
+	char pending[8192], cur[4096] = "/";
+	int hops = 0;
+
+	if (snprintf(pending, sizeof(pending), "%s", path) >= (int)sizeof(pending))
+		return NULL;
+	for (const char *p = pending; *p;) {
+		const struct sw_entry *e;
+		const char *end;
+		char rest[8192];
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchr(p, '/');
+		if (!end)
+			end = p + strlen(p);
+		if (push_component(cur, sizeof(cur), p, (size_t)(end - p)))
+			return NULL;
+		p = end;
+		e = baseline_lookup(b, cur);
+		if (!e || e->type != SW_FT_SYMLINK || !e->link)
+			continue;
+		if (++hops > MAX_SYMLINK_HOPS)
+			return NULL;
+		/* splice the target in front of what is left */
+		if (snprintf(rest, sizeof(rest), "%s%s", e->link, p) >= (int)sizeof(rest))
+			return NULL;
+		if (e->link[0] == '/') {
+			strcpy(cur, "/");
+		} else {
+			char *slash = strrchr(cur, '/');
+
+			*(slash == cur ? slash + 1 : slash) = '\0';
+		}
+		memcpy(pending, rest, strlen(rest) + 1);
+		p = pending;
+	}
+	if (snprintf(out, out_size, "%s", cur) >= (int)out_size)
+		return NULL;
+	return strcmp(cur, "/") ? baseline_lookup(b, cur) : NULL;
+}
+
+void verdict_decide(const struct sw_baseline *b, const struct baseline_index *idx, const char *path,
+		    const unsigned char sha256[SW_SHA256_LEN], struct sw_verdict_result *out)
+{
+	const struct sw_entry *e =
+		baseline_resolve(b, path, out->resolved_path, sizeof(out->resolved_path));
+
+	out->expected = NULL;
+	out->same_content_as = NULL;
+	out->reason = NULL;
+	if (e && entry_is_content(e) && e->has_sha256) {
+		out->expected = e;
+		if (!memcmp(e->sha256, sha256, SW_SHA256_LEN)) {
+			out->verdict = SW_VERDICT_OK;
+			return;
+		}
+		out->verdict = SW_VERDICT_MODIFIED;
+		out->reason = "content differs from the baseline";
+		return;
+	}
+	out->verdict = SW_VERDICT_UNKNOWN;
+	out->reason =
+		e ? "path is not a regular file in the baseline" : "path is not in the baseline";
+	e = baseline_index_find(idx, sha256);
+	if (e)
+		out->same_content_as = e->path;
+}
