@@ -16,18 +16,19 @@ endif
 
 CC ?= cc
 CLANG ?= clang
+BPFTOOL ?= bpftool
 CLANG_FORMAT ?= clang-format
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libelf libcrypto jansson libarchive zlib
+PKGS := libbpf libelf libcrypto jansson libarchive zlib
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
-	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
+	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
 LDFLAGS += $(SAN_FLAGS) -pthread
 LDLIBS += $(PKG_LIBS)
 
@@ -46,14 +47,57 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
-FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -pthread \
+FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) $(PKG_CFLAGS) -pthread \
 	      -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all
 all: $(BUILD)/sealwatch
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz/obj:
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz/obj $(BUILD)/bpf:
 	$(Q)mkdir -p $@
+
+# BPF (bpf/*.bpf.c, CO-RE): vmlinux.h → BPF object (`bpftool gen object` drops
+# the DWARF) → skeleton, all in $(BUILD).
+# vmlinux.h is dumped from the running kernel's BTF whenever that file is newer
+# (i.e. after a reboot) and replaced only when its content changed; without
+# /sys/kernel/btf/vmlinux the checked-in bpf/vmlinux/vmlinux_$(ARCH).h is used
+# (regenerate it with `make vmlinux-update` on a kernel with BTF).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VMLINUX_FALLBACK := bpf/vmlinux/vmlinux_$(ARCH).h
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Iinclude -Ibpf
+VMLINUX_GEN = { if [ -r $(VMLINUX_BTF) ]; then \
+		$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c; \
+	else cat $(VMLINUX_FALLBACK); fi; } >$(BUILD)/vmlinux.h.tmp && \
+	{ cmp -s $(BUILD)/vmlinux.h.tmp $(BUILD)/vmlinux.h && rm -f $(BUILD)/vmlinux.h.tmp || \
+	  mv -f $(BUILD)/vmlinux.h.tmp $(BUILD)/vmlinux.h; }
+
+$(BUILD)/vmlinux.stamp: $(wildcard $(VMLINUX_BTF) $(VMLINUX_FALLBACK)) | $(BUILD)/bpf
+	$(call msg,VMLINUX,$(BUILD)/vmlinux.h)
+	$(Q)$(VMLINUX_GEN) && touch $@
+
+# updated (or not) by the stamp's recipe: dependents compare its real mtime
+$(BUILD)/vmlinux.h: $(BUILD)/vmlinux.stamp
+	$(Q)[ -f $@ ] || { $(VMLINUX_GEN); }
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/events.h $(BUILD)/vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf >$@
+
+.PHONY: bpf vmlinux-update
+bpf: $(BPF_SKELS)
+vmlinux-update:
+	$(Q)mkdir -p $(dir $(VMLINUX_FALLBACK))
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$(VMLINUX_FALLBACK)
+
+# userspace that includes a skeleton
+$(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h
 
 $(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h) | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -109,7 +153,7 @@ test-asan: deps
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit
 	$(Q)SW_BUILD=.output/asan tests/run.sh
 
-FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' ':!:bpf/vmlinux/*' 2>/dev/null)
 .PHONY: format format-check
 format:
 	$(Q)$(CLANG_FORMAT) -i $(FORMAT_FILES)

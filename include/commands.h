@@ -10,5 +10,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

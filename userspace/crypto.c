@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "base64.h"
 #include "crypto.h"
 #include "errors.h"
 #include "hexutil.h"
@@ -529,8 +530,7 @@ int crypto_sign(const char *key_path, const unsigned char *data, size_t len, cha
 		goto cleanup;
 	}
 	sig = OPENSSL_malloc(sig_len);
-	b64 = malloc(4 * ((sig_len + 2) / 3) + 1);
-	if (!sig || !b64) {
+	if (!sig) {
 		r = sw_error_set(err, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -538,7 +538,10 @@ int crypto_sign(const char *key_path, const unsigned char *data, size_t len, cha
 		r = sw_error_set(err, -EIO, "%s: cannot sign: %s", key_path, ossl_reason());
 		goto cleanup;
 	}
-	EVP_EncodeBlock((unsigned char *)b64, sig, (int)sig_len);
+	if (base64_encode(sig, sig_len, &b64) < 0) {
+		r = sw_error_set(err, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	*ret_b64 = b64;
 	b64 = NULL;
 	r = 0;
@@ -585,88 +588,39 @@ const char *crypto_pubkey_id(const struct sw_pubkey *key)
 	return key->id;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 /*
- * Strict standard base64 (RFC 4648 §4, padded, canonical) into @out.
- * Whitespace is allowed around the text and line breaks inside it (wrapped
- * output of `base64` or `openssl base64`); anything else is -EBADMSG.
+ * The signature's base64 into @out (SIG_RAW_MAX bytes): strict standard base64,
+ * whitespace around it and line breaks inside it (wrapped output of `base64`
+ * or `openssl base64`); anything else is -EBADMSG.
  */
 static int sig_decode(const char *text, size_t len, unsigned char *out, size_t *ret_len,
 		      struct sw_error *err)
 {
-	unsigned int acc = 0, bits = 0, chars = 0, pad = 0;
-	size_t n = 0;
+	struct base64_error e;
 
-	while (len && is_space(text[0])) {
-		text++;
-		len--;
-	}
-	while (len && is_space(text[len - 1]))
-		len--;
-	if (!len)
+	if (!base64_decode(text, len, BASE64_WRAPPED, out, SIG_RAW_MAX, ret_len, &e))
+		return 0;
+	switch (e.fault) {
+	case BASE64_EMPTY:
 		return sw_error_set(err, -EBADMSG, "malformed signature: empty");
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		int v;
-
-		if (c == '\n' || c == '\r')
-			continue;
-		if (c == '=') {
-			pad++;
-			chars++;
-			continue;
-		}
-		v = b64_value(c);
-		if (v < 0)
-			return sw_error_set(err, -EBADMSG,
-					    "malformed signature: not base64 (byte 0x%02x at "
-					    "offset %zu)",
-					    c, i);
-		if (pad)
-			return sw_error_set(err, -EBADMSG,
-					    "malformed signature: data after base64 padding");
-		chars++;
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == SIG_RAW_MAX)
-				return sw_error_set(err, -EBADMSG,
-						    "malformed signature: longer than %d bytes",
-						    SIG_RAW_MAX);
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (chars % 4 || pad > 2)
+	case BASE64_BAD_BYTE:
 		return sw_error_set(err, -EBADMSG,
-				    "malformed signature: base64 length %u is not a multiple "
+				    "malformed signature: not base64 (byte 0x%02x at offset %zu)",
+				    e.byte, e.offset);
+	case BASE64_AFTER_PAD:
+		return sw_error_set(err, -EBADMSG,
+				    "malformed signature: data after base64 padding");
+	case BASE64_TOO_LONG:
+		return sw_error_set(err, -EBADMSG, "malformed signature: longer than %d bytes",
+				    SIG_RAW_MAX);
+	case BASE64_BAD_LENGTH:
+		return sw_error_set(err, -EBADMSG,
+				    "malformed signature: base64 length %zu is not a multiple "
 				    "of 4 (truncated?)",
-				    chars);
-	/* leftover bits must be zero: one canonical text per signature */
-	if (acc)
+				    e.chars);
+	default:
 		return sw_error_set(err, -EBADMSG, "malformed signature: non-canonical base64");
-	*ret_len = n;
-	return 0;
+	}
 }
 
 /* A DER ECDSA-Sig-Value, exactly (no BER, no trailing bytes). */

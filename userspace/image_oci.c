@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Resolve an image to its layers: OCI image layout (image-spec image-layout.md,
- * image-index.md, manifest.md, config.md) and the legacy docker-archive
- * manifest.json. Every blob read here is checked against its descriptor's
- * digest and size; the config binds the layers through rootfs.diff_ids.
+ * Resolve an OCI image layout to its layers (image-spec image-layout.md,
+ * image-index.md, manifest.md, config.md). Every blob read here is checked
+ * against its descriptor's digest and size; the config binds the layers
+ * through rootfs.diff_ids. The legacy docker-archive is image_docker.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,12 +17,9 @@
 #include "errors.h"
 #include "hexutil.h"
 #include "image.h"
-#include "path.h"
+#include "image_plan.h"
 #include "store.h"
 
-#define MAX_JSON (4u << 20)
-#define MAX_CONFIG (16u << 20)
-#define MAX_LAYERS 1000
 #define MAX_INDEX_DEPTH 4
 
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -116,17 +113,6 @@ cleanup:
 	return ret_err;
 }
 
-static void platform_of(json_t *p, char *out, size_t n)
-{
-	const char *os = json_string_value(json_object_get(p, "os"));
-	const char *arch = json_string_value(json_object_get(p, "architecture"));
-	const char *variant = json_string_value(json_object_get(p, "variant"));
-
-	out[0] = '\0';
-	if (os && arch)
-		snprintf(out, n, "%s/%s%s%s", os, arch, variant ? "/" : "", variant ? variant : "");
-}
-
 static void default_platform(char *out, size_t n)
 {
 	struct utsname u;
@@ -135,18 +121,6 @@ static void default_platform(char *out, size_t n)
 	if (!uname(&u) && !strcmp(u.machine, "aarch64"))
 		arch = "arm64";
 	snprintf(out, n, "linux/%s", arch);
-}
-
-/* "linux/arm64" matches "linux/arm64" and, when no variant is asked for, "linux/arm64/v8". */
-static bool platform_match(const char *want, const char *have)
-{
-	size_t n = strlen(want);
-
-	if (strncmp(want, have, n))
-		return false;
-	if (have[n] == '\0')
-		return true;
-	return have[n] == '/' && strchr(want, '/') == strrchr(want, '/');
 }
 
 static bool is_index_type(const char *mt)
@@ -215,7 +189,7 @@ static int collect(struct store *st, json_t *index, const char *ref, int depth,
 
 			if (depth >= MAX_INDEX_DEPTH)
 				return sw_error_set(err, -EBADMSG, "index: nested too deeply");
-			ret = read_json_blob(st, &desc, MAX_JSON, "index", &nested, err);
+			ret = read_json_blob(st, &desc, IMAGE_JSON_MAX, "index", &nested, err);
 			if (ret)
 				return ret;
 			c->held[c->n_held++] = nested;
@@ -235,7 +209,8 @@ static int collect(struct store *st, json_t *index, const char *ref, int depth,
 		nc = &c->v[c->n++];
 		nc->d = desc;
 		nc->name = ref_name(d);
-		platform_of(json_object_get(d, "platform"), nc->platform, sizeof(nc->platform));
+		image_platform_of(json_object_get(d, "platform"), nc->platform,
+				  sizeof(nc->platform));
 	}
 	return 0;
 }
@@ -256,7 +231,7 @@ static int choose(struct candidates *c, const char *ref, const char *platform,
 		return 0;
 	}
 	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].platform[0] && platform_match(platform, c->v[i].platform)) {
+		if (c->v[i].platform[0] && image_platform_match(platform, c->v[i].platform)) {
 			found = &c->v[i];
 			matches++;
 		}
@@ -298,68 +273,6 @@ static int layer_compression(const char *mt, enum layer_compression *ret)
 			return 0;
 		}
 	return -ENOTSUP;
-}
-
-static char *xstrdup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-/* Config: platform and rootfs.diff_ids (one per layer, bottom first). */
-static int parse_config(json_t *cfg, size_t n_layers, struct image_plan *plan, struct sw_error *err)
-{
-	json_t *rootfs = json_object_get(cfg, "rootfs"), *ids, *id;
-	char platform[64];
-	size_t i;
-
-	if (!json_is_object(cfg))
-		return sw_error_set(err, -EBADMSG, "config: not a JSON object");
-	ids = json_object_get(rootfs, "diff_ids");
-	if (!json_is_object(rootfs) || !json_is_string(json_object_get(rootfs, "type")) ||
-	    strcmp(json_string_value(json_object_get(rootfs, "type")), "layers") ||
-	    !json_is_array(ids))
-		return sw_error_set(
-			err, -EBADMSG,
-			"config: rootfs must be {\"type\":\"layers\",\"diff_ids\":[…]}");
-	if (json_array_size(ids) != n_layers)
-		return sw_error_set(err, -EBADMSG, "config lists %zu diff_ids for %zu layers",
-				    json_array_size(ids), n_layers);
-	plan->hdr.diff_ids = calloc(n_layers ? n_layers : 1, sizeof(char *));
-	if (!plan->hdr.diff_ids)
-		return sw_error_set(err, -ENOMEM, "out of memory");
-	json_array_foreach(ids, i, id) {
-		struct layer_desc *ld = &plan->layers[i].desc;
-		char s[72];
-
-		if (!json_is_string(id) || digest_parse_sha256(json_string_value(id), ld->diff_id))
-			return sw_error_set(err, -EBADMSG,
-					    "config: diff_ids[%zu] is not a sha256 digest", i);
-		ld->check_diff_id = true;
-		digest_format_sha256(ld->diff_id, s);
-		plan->hdr.diff_ids[i] = strdup(s);
-		if (!plan->hdr.diff_ids[i])
-			return sw_error_set(err, -ENOMEM, "out of memory");
-		plan->hdr.n_diff_ids = i + 1;
-	}
-	platform_of(cfg, platform, sizeof(platform));
-	if (platform[0]) {
-		plan->hdr.platform = strdup(platform);
-		if (!plan->hdr.platform)
-			return sw_error_set(err, -ENOMEM, "out of memory");
-	}
-	return 0;
-}
-
-static int alloc_layers(struct image_plan *plan, size_t n, struct sw_error *err)
-{
-	if (n > MAX_LAYERS)
-		return sw_error_set(err, -EBADMSG, "image has %zu layers (limit %d)", n,
-				    MAX_LAYERS);
-	plan->layers = calloc(n ? n : 1, sizeof(*plan->layers));
-	if (!plan->layers)
-		return sw_error_set(err, -ENOMEM, "out of memory");
-	plan->n_layers = n;
-	return 0;
 }
 
 /* image-layout.md: an "oci-layout" file MUST exist; we read layout version 1.x. */
@@ -405,7 +318,7 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	ret = check_layout_version(st, err);
 	if (ret)
 		return ret;
-	ret = store_read(st, "index.json", MAX_JSON, &buf, &len, err);
+	ret = store_read(st, "index.json", IMAGE_JSON_MAX, &buf, &len, err);
 	if (ret)
 		return ret == -ENOENT ?
 			       sw_error_set(err, -EBADMSG, "not an OCI layout: no index.json") :
@@ -427,7 +340,7 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	ret = choose(&c, ref, platform ? platform : def_platform, platform != NULL, &chosen, err);
 	if (ret)
 		goto cleanup;
-	ret = read_json_blob(st, &chosen->d, MAX_JSON, "manifest", &manifest, err);
+	ret = read_json_blob(st, &chosen->d, IMAGE_JSON_MAX, "manifest", &manifest, err);
 	if (ret)
 		goto cleanup;
 	if (!json_is_object(manifest) ||
@@ -455,7 +368,7 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 				   chosen->d.digest_str);
 		goto cleanup;
 	}
-	ret = alloc_layers(plan, json_array_size(layers), err);
+	ret = image_plan_alloc_layers(plan, json_array_size(layers), err);
 	if (ret)
 		goto cleanup;
 	json_array_foreach(layers, i, l) {
@@ -483,13 +396,13 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 			goto cleanup;
 		}
 	}
-	ret = read_json_blob(st, &cfg_desc, MAX_CONFIG, "config", &config, err);
+	ret = read_json_blob(st, &cfg_desc, IMAGE_CONFIG_MAX, "config", &config, err);
 	if (ret)
 		goto cleanup;
-	ret = parse_config(config, plan->n_layers, plan, err);
+	ret = image_plan_parse_config(config, plan->n_layers, plan, err);
 	if (ret)
 		goto cleanup;
-	if (platform && plan->hdr.platform && !platform_match(platform, plan->hdr.platform)) {
+	if (platform && plan->hdr.platform && !image_platform_match(platform, plan->hdr.platform)) {
 		ret = sw_error_set(err, -EBADMSG, "image is %s, not %s", plan->hdr.platform,
 				   platform);
 		goto cleanup;
@@ -509,158 +422,4 @@ cleanup:
 	if (ret)
 		image_plan_clear(plan);
 	return ret;
-}
-
-int image_plan_docker(struct store *st, const char *ref, const char *platform,
-		      struct image_plan *plan, struct sw_error *err)
-{
-	json_t *mf = NULL, *img = NULL, *cfg = NULL, *layers, *l, *e, *tags;
-	unsigned char cfg_digest[32];
-	char *buf = NULL, digest_s[72], *norm;
-	const char *cfg_member, *name = NULL;
-	json_error_t jerr;
-	size_t len, i;
-	int ret;
-
-	memset(plan, 0, sizeof(*plan));
-	ret = store_read(st, "manifest.json", MAX_JSON, &buf, &len, err);
-	if (ret)
-		return ret == -ENOENT ?
-			       sw_error_set(
-				       err, -EBADMSG,
-				       "not a docker archive: no manifest.json or index.json") :
-			       ret;
-	mf = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
-	buf = NULL;
-	if (!json_is_array(mf) || json_array_size(mf) == 0) {
-		ret = sw_error_set(err, -EBADMSG, "manifest.json: %s",
-				   mf ? "must be a non-empty array" : jerr.text);
-		goto cleanup;
-	}
-	json_array_foreach(mf, i, e) {
-		size_t k;
-		json_t *t;
-
-		tags = json_object_get(e, "RepoTags");
-		if (!ref) {
-			if (json_array_size(mf) > 1) {
-				ret = sw_error_set(
-					err, -EBADMSG,
-					"archive holds %zu images; name one with docker-archive:TAR:NAME",
-					json_array_size(mf));
-				goto cleanup;
-			}
-			img = e;
-		}
-		json_array_foreach(tags, k, t) {
-			if (json_is_string(t) && ref && !strcmp(json_string_value(t), ref))
-				img = e;
-			if (img == e && !name && json_is_string(t))
-				name = json_string_value(t);
-		}
-		if (img)
-			break;
-	}
-	if (!img) {
-		ret = sw_error_set(err, -EBADMSG, "no image tagged '%s' in the archive", ref);
-		goto cleanup;
-	}
-	cfg_member = json_string_value(json_object_get(img, "Config"));
-	layers = json_object_get(img, "Layers");
-	if (!cfg_member || !json_is_array(layers)) {
-		ret = sw_error_set(err, -EBADMSG, "manifest.json: image needs Config and Layers");
-		goto cleanup;
-	}
-	ret = path_normalize_member(cfg_member, &norm, err);
-	if (ret)
-		goto cleanup;
-	ret = store_read(st, norm + 1, MAX_CONFIG, &buf, &len, err);
-	free(norm);
-	if (ret) {
-		if (ret == -ENOENT)
-			ret = sw_error_set(err, -EBADMSG, "config %.100s missing from the archive",
-					   cfg_member);
-		goto cleanup;
-	}
-	EVP_Digest(buf, len, cfg_digest, NULL, EVP_sha256(), NULL);
-	cfg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!cfg) {
-		ret = sw_error_set(err, -EBADMSG, "config: invalid JSON: %s", jerr.text);
-		goto cleanup;
-	}
-	ret = alloc_layers(plan, json_array_size(layers), err);
-	if (ret)
-		goto cleanup;
-	json_array_foreach(layers, i, l) {
-		struct image_plan_layer *pl = &plan->layers[i];
-		const char *base;
-
-		if (!json_is_string(l)) {
-			ret = sw_error_set(err, -EBADMSG,
-					   "manifest.json: Layers[%zu] is not a string", i);
-			goto cleanup;
-		}
-		ret = path_normalize_member(json_string_value(l), &norm, err);
-		if (ret)
-			goto cleanup;
-		if (strlen(norm) >= sizeof(pl->member) || !strcmp(norm, "/")) {
-			free(norm);
-			ret = sw_error_set(err, -EBADMSG, "manifest.json: bad layer name %.100s",
-					   json_string_value(l));
-			goto cleanup;
-		}
-		snprintf(pl->member, sizeof(pl->member), "%s", norm + 1);
-		free(norm);
-		snprintf(pl->name, sizeof(pl->name), "layer %zu (%.60s)", i + 1, pl->member);
-		pl->desc.name = pl->name;
-		pl->desc.compression = LAYER_COMPRESSION_ANY;
-		pl->desc.size = -1;
-		/* content-addressed member names are checked as digests too */
-		base = strrchr(pl->member, '/');
-		base = base ? base + 1 : pl->member;
-		if (!strncmp(pl->member, "blobs/sha256/", 13) &&
-		    !hex_decode(pl->member + 13, pl->desc.digest, 32))
-			pl->desc.check_digest = true;
-		else if (strlen(base) == 68 && !strcmp(base + 64, ".tar")) {
-			char hex[65];
-
-			memcpy(hex, base, 64);
-			hex[64] = '\0';
-			pl->desc.check_digest = !hex_decode(hex, pl->desc.digest, 32);
-		}
-		if (!store_has(st, pl->member)) {
-			ret = sw_error_set(err, -EBADMSG,
-					   "layer %zu: %.100s missing from the archive", i + 1,
-					   pl->member);
-			goto cleanup;
-		}
-	}
-	ret = parse_config(cfg, plan->n_layers, plan, err);
-	if (ret)
-		goto cleanup;
-	if (platform && plan->hdr.platform && !platform_match(platform, plan->hdr.platform)) {
-		ret = sw_error_set(err, -EBADMSG, "image is %s, not %s", plan->hdr.platform,
-				   platform);
-		goto cleanup;
-	}
-	digest_format_sha256(cfg_digest, digest_s);
-	plan->hdr.config_digest = strdup(digest_s);
-	plan->hdr.image_name = xstrdup_opt(name);
-	if (!plan->hdr.config_digest)
-		ret = sw_error_set(err, -ENOMEM, "out of memory");
-cleanup:
-	free(buf);
-	json_decref(cfg);
-	json_decref(mf);
-	if (ret)
-		image_plan_clear(plan);
-	return ret;
-}
-
-void image_plan_clear(struct image_plan *plan)
-{
-	baseline_header_clear(&plan->hdr);
-	free(plan->layers);
-	memset(plan, 0, sizeof(*plan));
 }

@@ -16,6 +16,8 @@ static const struct command {
 	{ "sign", cmd_sign, "sign a baseline (writes FILE.sig)" },
 	{ "verify", cmd_verify, "verify a baseline's detached signature" },
 	{ "scan", cmd_scan, "compare an image or tree with its signed baseline" },
+	{ "daemon", cmd_daemon, "monitor every exec against signed baselines (needs root)" },
+	{ "trace", cmd_trace, "debug: print the BPF exec events as JSON (needs root)" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The exec BPF programs (bpf/exec.bpf.c) as the daemon sees them: probe the
+ * kernel, load and attach the best program, deliver events, read counters.
+ *
+ *	struct bpf_loader_opts o = { .on_event = handle, .ctx = state };
+ *	err = bpf_loader_open(&o, &l, &e);      // checks, probes, loads, attaches
+ *	while (!stop)
+ *		bpf_loader_poll(l, 100);         // handle() once per event
+ *	bpf_loader_close(l);                    // detaches everything
+ *
+ * Functions return 0 (or a count) or a negative errno; bpf_loader_open also
+ * fills the struct sw_error. Nothing here logs an error it returns; the
+ * attach-mode choice is logged at info level, libbpf's own output goes to the
+ * log module (its debug output only with opts.verbose).
+ */
+#ifndef SW_BPF_LOADER_H
+#define SW_BPF_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "events.h"
+
+struct bpf_loader;
+struct sw_error;
+
+/*
+ * Called by bpf_loader_poll() for each complete event, in ring-buffer order.
+ * @e is only valid during the call. A negative return stops the poll, which
+ * returns it; other values are ignored.
+ */
+typedef int (*bpf_loader_event_fn)(void *ctx, const struct sw_exec_event *e);
+
+struct bpf_loader_opts {
+	bpf_loader_event_fn on_event; /* required */
+	void *ctx; /* passed to on_event */
+	/* ring buffer size: 0 for 8 MiB, else a power of two >= the page size */
+	unsigned long ringbuf_bytes;
+	bool force_tp; /* never use tp_btf (tests, kernels with a broken tp_btf) */
+	bool verbose; /* pass libbpf's debug output to log_debug() */
+	const char *btf_path; /* NULL: the kernel's BTF; else a BTF file for CO-RE (implies tp) */
+};
+
+enum bpf_loader_mode {
+	BPF_LOADER_TP_BTF, /* tp_btf/sched_process_exec: struct linux_binprm, interp */
+	BPF_LOADER_TP, /* tp/sched/sched_process_exec: fallback, SW_EF_FALLBACK_TP */
+};
+
+/*
+ * Check privileges (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN) and BTF, pick the
+ * attach point (tp_btf unless probing or a trial load says no), load and
+ * attach. Errors: -EPERM (not privileged), -ENOTSUP (no BTF, or the kernel
+ * lacks both tracepoints), -EINVAL (bad options), else what the kernel said.
+ * The tp fallback needs tracefs: it is mounted on /sys/kernel/tracing if no
+ * tracefs is reachable, and unmounted again by bpf_loader_close().
+ */
+int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
+		    struct sw_error *err);
+
+/*
+ * Wait up to @timeout_ms (-1: forever, 0: don't) for events and deliver them.
+ * Returns the number of records consumed, -EINTR when a signal arrived (not
+ * an error: check your stop flag), or a negative errno / on_event's return.
+ */
+int bpf_loader_poll(struct bpf_loader *l, int timeout_ms);
+
+/* An epoll fd that is readable when events wait (for the daemon's own loop). */
+int bpf_loader_epoll_fd(const struct bpf_loader *l);
+
+enum bpf_loader_mode bpf_loader_mode(const struct bpf_loader *l);
+/* "tp_btf/sched_process_exec" or "tp/sched/sched_process_exec" */
+const char *bpf_loader_attach_mode(const struct bpf_loader *l);
+
+/* Sum the per-CPU counters (enum sw_counter) into @out. 0 or -errno. */
+int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX]);
+/* "events", "ringbuf_full", "read_fail", "no_file"; NULL when out of range */
+const char *bpf_loader_counter_name(enum sw_counter c);
+
+/* Records whose size was not sizeof(struct sw_exec_event): counted, dropped. */
+__u64 bpf_loader_bad_records(const struct bpf_loader *l);
+
+/* Bytes written but not yet consumed, and the ring buffer's size. */
+void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 *ret_size);
+
+/* Detach and unload everything, free @l. Accepts NULL. */
+void bpf_loader_close(struct bpf_loader *l);
+
+#endif

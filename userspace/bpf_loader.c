@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Load, attach and read the exec BPF programs (include/bpf_loader.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_loader.h"
+#include "errors.h"
+#include "events.h"
+#include "log.h"
+#include "exec.skel.h"
+
+/* The contract with bpf/exec.bpf.c: fixed sizes, 8-byte multiples. */
+_Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
+_Static_assert(offsetof(struct sw_file_id, ctime_sec) == 16, "sw_file_id layout");
+_Static_assert(offsetof(struct sw_file_id, dev) == 28, "sw_file_id layout");
+_Static_assert(offsetof(struct sw_file_id, pad) == 36, "sw_file_id layout");
+_Static_assert(sizeof(struct sw_exec_event) == 744, "sw_exec_event layout");
+_Static_assert(sizeof(struct sw_exec_event) % 8 == 0, "sw_exec_event size");
+_Static_assert(offsetof(struct sw_exec_event, boot_ns) == 8, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, mntns) == 36, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, cgroup_id) == 40, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, file) == 48, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, comm) == 88, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, cgroup_name) == 104, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, filename) == 232, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, interp) == 488, "sw_exec_event layout");
+
+#define DEFAULT_RINGBUF_BYTES (8UL << 20)
+#define MAX_RINGBUF_BYTES (1UL << 30)
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+struct bpf_loader {
+	struct exec_bpf *skel;
+	struct ring_buffer *rb;
+	bpf_loader_event_fn on_event;
+	void *ctx;
+	enum bpf_loader_mode mode;
+	__u64 bad_records;
+	/* read-only views of the ring buffer's position pages */
+	const volatile unsigned long *consumer_pos;
+	const volatile unsigned long *producer_pos;
+	size_t page_size;
+	unsigned long ringbuf_bytes;
+	bool mounted_tracefs;
+};
+
+static const char *const mode_names[] = {
+	[BPF_LOADER_TP_BTF] = "tp_btf/sched_process_exec",
+	[BPF_LOADER_TP] = "tp/sched/sched_process_exec",
+};
+
+static const char *const counter_names[SW_CNT__MAX] = {
+	[SW_CNT_EVENTS] = "events",
+	[SW_CNT_RINGBUF_FULL] = "ringbuf_full",
+	[SW_CNT_READ_FAIL] = "read_fail",
+	[SW_CNT_NO_FILE] = "no_file",
+};
+
+/* libbpf's output → the log module. */
+static bool libbpf_verbose;
+/* during the tp_btf trial a failure is expected: its warnings become debug */
+static bool libbpf_quiet;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum sw_log_level to = SW_LOG_DEBUG;
+	char *text, *line, *save = NULL;
+
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	if (level == LIBBPF_WARN && !libbpf_quiet)
+		to = SW_LOG_WARN;
+	if (to > log_get_level())
+		return 0;
+	/* one call may carry a whole verifier log: one log line per line */
+	if (vasprintf(&text, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_msg(to, "%s", line);
+	free(text);
+	return 0;
+}
+
+/* CAP_BPF + CAP_PERFMON (5.8+) or CAP_SYS_ADMIN in the effective set. */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = (__u64)data[1].effective << 32 | data[0].effective;
+#define HAS(cap) (eff & (1ULL << (cap)))
+	return HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON));
+#undef HAS
+}
+
+/*
+ * Can tp_btf/sched_process_exec work? Only a cheap negative answer here: the
+ * trial load decides. (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING)
+ * loads an fentry-style program: it says "no" on kernels that refuse
+ * trampolines yet run tp_btf, such as the 6.18 hosts in ENVIRONMENT.md.)
+ */
+static bool tp_btf_possible(const char **why)
+{
+	if (libbpf_find_vmlinux_btf_id("sched_process_exec", BPF_TRACE_RAW_TP) < 0) {
+		*why = "no btf_trace_sched_process_exec in the kernel's BTF";
+		return false;
+	}
+	return true;
+}
+
+/* libbpf finds tracepoint ids in tracefs: make sure one is reachable. */
+static int ensure_tracefs(struct bpf_loader *l, struct sw_error *err)
+{
+	if (!access(TRACEFS "/events", F_OK) || !access(DEBUGFS_TRACING "/events", F_OK))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		return sw_error_set(err, -errno, "mount tracefs on %s: %s", TRACEFS,
+				    strerror(errno));
+	l->mounted_tracefs = true;
+	log_info("mounted tracefs on %s (needed by %s)", TRACEFS, mode_names[BPF_LOADER_TP]);
+	return 0;
+}
+
+/* Open, load and attach the program of @mode; on failure nothing is left. */
+static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode, const char *btf_path,
+		     struct sw_error *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
+	struct exec_bpf *skel;
+	struct bpf_link *link;
+	int ret;
+
+	skel = exec_bpf__open_opts(&open_opts);
+	if (!skel) {
+		ret = -errno;
+		return sw_error_set(err, ret, "open BPF object: %s", strerror(-ret));
+	}
+	bpf_program__set_autoload(skel->progs.sw_exec_btf, mode == BPF_LOADER_TP_BTF);
+	bpf_program__set_autoload(skel->progs.sw_exec_tp, mode == BPF_LOADER_TP);
+	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
+	if (ret) {
+		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
+			     strerror(-ret));
+		goto cleanup;
+	}
+	ret = exec_bpf__load(skel);
+	if (ret) {
+		sw_error_set(err, ret, "load %s: %s", mode_names[mode], strerror(-ret));
+		goto cleanup;
+	}
+	if (mode == BPF_LOADER_TP) {
+		ret = ensure_tracefs(l, err);
+		if (ret)
+			goto cleanup;
+	}
+	link = bpf_program__attach(mode == BPF_LOADER_TP_BTF ? skel->progs.sw_exec_btf :
+							       skel->progs.sw_exec_tp);
+	if (!link) {
+		ret = -errno;
+		sw_error_set(err, ret, "attach %s: %s", mode_names[mode], strerror(-ret));
+		goto cleanup;
+	}
+	/* the skeleton owns the link: exec_bpf__destroy() detaches it */
+	if (mode == BPF_LOADER_TP_BTF)
+		skel->links.sw_exec_btf = link;
+	else
+		skel->links.sw_exec_tp = link;
+	l->skel = skel;
+	l->mode = mode;
+	return 0;
+
+cleanup:
+	exec_bpf__destroy(skel);
+	return ret;
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_loader *l = ctx;
+
+	if (size != sizeof(struct sw_exec_event)) {
+		l->bad_records++;
+		return 0;
+	}
+	return l->on_event(l->ctx, data);
+}
+
+static int map_positions(struct bpf_loader *l, struct sw_error *err)
+{
+	int fd = bpf_map__fd(l->skel->maps.events);
+	void *p;
+
+	/* page 0: consumer position; page 1: producer position (both read-only here) */
+	p = mmap(NULL, l->page_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return sw_error_set(err, -errno, "mmap ring buffer: %s", strerror(errno));
+	l->consumer_pos = p;
+	p = mmap(NULL, l->page_size, PROT_READ, MAP_SHARED, fd, (off_t)l->page_size);
+	if (p == MAP_FAILED)
+		return sw_error_set(err, -errno, "mmap ring buffer: %s", strerror(errno));
+	l->producer_pos = p;
+	return 0;
+}
+
+int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
+		    struct sw_error *err)
+{
+	enum bpf_loader_mode mode = BPF_LOADER_TP_BTF;
+	const char *why = NULL;
+	struct bpf_loader *l;
+	struct sw_error trial = { "" };
+	int r;
+
+	*ret = NULL;
+	if (!opts || !opts->on_event)
+		return sw_error_set(err, -EINVAL, "no event callback");
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	l->on_event = opts->on_event;
+	l->ctx = opts->ctx;
+	l->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	l->ringbuf_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF_BYTES;
+	if (l->ringbuf_bytes & (l->ringbuf_bytes - 1) || l->ringbuf_bytes < l->page_size ||
+	    l->ringbuf_bytes > MAX_RINGBUF_BYTES) {
+		r = sw_error_set(err, -EINVAL,
+				 "ring buffer size %lu: need a power of two from %zu to %lu",
+				 l->ringbuf_bytes, l->page_size, MAX_RINGBUF_BYTES);
+		goto cleanup;
+	}
+	if (!privileged()) {
+		r = sw_error_set(err, -EPERM,
+				 "loading BPF programs needs root (CAP_BPF and CAP_PERFMON, "
+				 "or CAP_SYS_ADMIN)");
+		goto cleanup;
+	}
+	if (opts->btf_path ? access(opts->btf_path, R_OK) : access(KERNEL_BTF, R_OK)) {
+		if (opts->btf_path)
+			r = sw_error_set(err, -errno, "BTF file %s: %s", opts->btf_path,
+					 strerror(errno));
+		else
+			r = sw_error_set(err, -ENOTSUP,
+					 "kernel has no BTF (%s missing: needs "
+					 "CONFIG_DEBUG_INFO_BTF=y, or pass a BTF file)",
+					 KERNEL_BTF);
+		goto cleanup;
+	}
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0) {
+		r = sw_error_set(err, -ENOTSUP, "kernel lacks BPF ring buffers (linux 5.8+)");
+		goto cleanup;
+	}
+
+	if (opts->force_tp) {
+		mode = BPF_LOADER_TP;
+		why = "forced";
+	} else if (opts->btf_path) {
+		mode = BPF_LOADER_TP;
+		why = "external BTF file";
+	} else if (!tp_btf_possible(&why)) {
+		mode = BPF_LOADER_TP;
+	}
+
+	if (mode == BPF_LOADER_TP_BTF) {
+		/* the trial load: the probe cannot see every reason for EPERM/EINVAL */
+		libbpf_quiet = true;
+		r = load_mode(l, BPF_LOADER_TP_BTF, NULL, &trial);
+		libbpf_quiet = false;
+		if (r) {
+			why = trial.msg;
+			mode = BPF_LOADER_TP;
+		}
+	}
+	if (mode == BPF_LOADER_TP) {
+		r = load_mode(l, BPF_LOADER_TP, opts->btf_path, err);
+		if (r) {
+			if (why)
+				sw_error_prefix(err, r, "no usable exec tracepoint (tp_btf: %s)",
+						why);
+			goto cleanup;
+		}
+		log_info("exec events from %s (%s unavailable: %s)", mode_names[mode],
+			 mode_names[BPF_LOADER_TP_BTF], why ? why : "?");
+	} else {
+		log_info("exec events from %s", mode_names[mode]);
+	}
+
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), handle_record, l, NULL);
+	if (!l->rb) {
+		r = sw_error_set(err, -errno, "ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	r = map_positions(l, err);
+	if (r)
+		goto cleanup;
+	*ret = l;
+	return 0;
+
+cleanup:
+	bpf_loader_close(l);
+	return r;
+}
+
+int bpf_loader_poll(struct bpf_loader *l, int timeout_ms)
+{
+	return ring_buffer__poll(l->rb, timeout_ms);
+}
+
+int bpf_loader_epoll_fd(const struct bpf_loader *l)
+{
+	return ring_buffer__epoll_fd(l->rb);
+}
+
+enum bpf_loader_mode bpf_loader_mode(const struct bpf_loader *l)
+{
+	return l->mode;
+}
+
+const char *bpf_loader_attach_mode(const struct bpf_loader *l)
+{
+	return mode_names[l->mode];
+}
+
+int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *values;
+	int ret = 0;
+
+	memset(out, 0, sizeof(__u64) * SW_CNT__MAX);
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	values = calloc((size_t)ncpu, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	for (__u32 key = 0; key < SW_CNT__MAX; key++) {
+		ret = bpf_map__lookup_elem(l->skel->maps.counters, &key, sizeof(key), values,
+					   sizeof(*values) * (size_t)ncpu, 0);
+		if (ret)
+			break;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			out[key] += values[cpu];
+	}
+	free(values);
+	return ret;
+}
+
+const char *bpf_loader_counter_name(enum sw_counter c)
+{
+	return (unsigned int)c < SW_CNT__MAX ? counter_names[c] : NULL;
+}
+
+__u64 bpf_loader_bad_records(const struct bpf_loader *l)
+{
+	return l->bad_records;
+}
+
+void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 *ret_size)
+{
+	unsigned long cons = __atomic_load_n(l->consumer_pos, __ATOMIC_ACQUIRE);
+	unsigned long prod = __atomic_load_n(l->producer_pos, __ATOMIC_ACQUIRE);
+
+	*ret_used = prod - cons;
+	*ret_size = l->ringbuf_bytes;
+}
+
+void bpf_loader_close(struct bpf_loader *l)
+{
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	if (l->consumer_pos)
+		munmap((void *)l->consumer_pos, l->page_size);
+	if (l->producer_pos)
+		munmap((void *)l->producer_pos, l->page_size);
+	exec_bpf__destroy(l->skel);
+	/* best effort: someone may have started using it (EBUSY) */
+	if (l->mounted_tracefs)
+		umount2(TRACEFS, UMOUNT_NOFOLLOW);
+	free(l);
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `sealwatch trace` (hidden, for tests and debugging): the BPF exec layer on
+ * its own. One JSON object per event on stdout; at the end one JSON line of
+ * counters on stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "bpf_loader.h"
+#include "commands.h"
+#include "errors.h"
+#include "events.h"
+#include "exitcode.h"
+#include "log.h"
+#include "path.h"
+
+struct trace_state {
+	unsigned long max_events; /* 0: no limit */
+	unsigned long printed;
+	int error;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* enum sw_event_flags, bit by bit */
+static const char *const flag_names[] = {
+	"deleted", /* SW_EF_DELETED */
+	"memfd", /* SW_EF_MEMFD */
+	"overlay", /* SW_EF_OVERLAY */
+	"overlay_upper", /* SW_EF_OVERLAY_UPPER */
+	"upper_known", /* SW_EF_UPPER_KNOWN */
+	"script", /* SW_EF_SCRIPT */
+	"filename_trunc", /* SW_EF_FILENAME_TRUNC */
+	"cgroup_v1", /* SW_EF_CGROUP_V1 */
+	"fallback_tp", /* SW_EF_FALLBACK_TP */
+};
+_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 9 && SW_EF_FALLBACK_TP == 1 << 8,
+	       "one name per flag, in bit order");
+
+/* a fixed-size, maybe unterminated kernel string → escaped JSON string */
+static json_t *jstr(const char *s, size_t size)
+{
+	char raw[SW_FILENAME_LEN + 1];
+	json_t *v;
+	char *esc;
+
+	if (size > SW_FILENAME_LEN)
+		size = SW_FILENAME_LEN;
+	memcpy(raw, s, size);
+	raw[size] = '\0';
+	esc = path_escape(raw);
+	if (!esc)
+		return NULL;
+	v = json_string(esc);
+	free(esc);
+	return v;
+}
+
+/* json_object_set_new for a chain of calls: takes @value in every case */
+static void set(json_t *obj, const char *key, json_t *value, int *err)
+{
+	if (!obj) {
+		json_decref(value);
+		*err = -ENOMEM;
+		return;
+	}
+	/* json_object_set_new releases @value when it fails */
+	if (!value || json_object_set_new(obj, key, value))
+		*err = -ENOMEM;
+}
+
+static json_t *jint(__u64 v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *event_json(const struct sw_exec_event *e)
+{
+	json_t *obj = json_object(), *file = json_object(), *flags = json_array();
+	char dev[32];
+	int err = 0;
+
+	for (size_t i = 0; flags && i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (e->flags & (1U << i) &&
+		    json_array_append_new(flags, json_string(flag_names[i])))
+			err = -ENOMEM;
+	/* kernel dev_t: MAJOR << 20 | MINOR */
+	snprintf(dev, sizeof(dev), "%u:%u", e->file.dev >> 20, e->file.dev & 0xfffff);
+	set(file, "dev", json_string(dev), &err);
+	set(file, "ino", jint(e->file.ino), &err);
+	set(file, "size", jint(e->file.size), &err);
+	set(file, "ctime_sec", json_integer(e->file.ctime_sec), &err);
+	set(file, "ctime_nsec", jint(e->file.ctime_nsec), &err);
+	set(file, "nlink", jint(e->file.nlink), &err);
+
+	set(obj, "type", json_string(e->type == SW_EVENT_EXEC ? "exec" : "other"), &err);
+	set(obj, "flags", jint(e->flags), &err);
+	set(obj, "flag_names", flags, &err);
+	set(obj, "boot_ns", jint(e->boot_ns), &err);
+	set(obj, "pid", jint(e->pid), &err);
+	set(obj, "tgid", jint(e->tgid), &err);
+	set(obj, "ppid", jint(e->ppid), &err);
+	set(obj, "uid", jint(e->uid), &err);
+	set(obj, "gid", jint(e->gid), &err);
+	set(obj, "mntns", jint(e->mntns), &err);
+	set(obj, "cgroup_id", jint(e->cgroup_id), &err);
+	set(obj, "comm", jstr(e->comm, sizeof(e->comm)), &err);
+	set(obj, "cgroup_name", jstr(e->cgroup_name, sizeof(e->cgroup_name)), &err);
+	set(obj, "filename", jstr(e->filename, sizeof(e->filename)), &err);
+	set(obj, "interp", jstr(e->interp, sizeof(e->interp)), &err);
+	set(obj, "file", file, &err);
+	if (err) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static int print_event(void *ctx, const struct sw_exec_event *e)
+{
+	struct trace_state *st = ctx;
+	json_t *obj;
+
+	if (st->max_events && st->printed >= st->max_events)
+		return 0;
+	obj = event_json(e);
+	if (!obj || json_dumpf(obj, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
+		json_decref(obj);
+		st->error = -EIO;
+		return -EIO;
+	}
+	json_decref(obj);
+	fflush(stdout);
+	st->printed++;
+	return 0;
+}
+
+static int print_counters(const struct bpf_loader *l)
+{
+	__u64 counters[SW_CNT__MAX], used, size;
+	json_t *obj;
+	int ret;
+
+	ret = bpf_loader_counters(l, counters);
+	if (ret)
+		return ret;
+	bpf_loader_ringbuf_fill(l, &used, &size);
+	obj = json_pack("{s:s, s:I, s:I, s:I}", "attach_mode", bpf_loader_attach_mode(l),
+			"bad_records", (json_int_t)bpf_loader_bad_records(l), "ringbuf_used",
+			(json_int_t)used, "ringbuf_size", (json_int_t)size);
+	for (int c = 0; obj && c < SW_CNT__MAX; c++)
+		json_object_set_new(obj, bpf_loader_counter_name(c),
+				    json_integer((json_int_t)counters[c]));
+	if (!obj)
+		return -ENOMEM;
+	json_dumpf(obj, stderr, JSON_COMPACT | JSON_SORT_KEYS);
+	fputc('\n', stderr);
+	json_decref(obj);
+	return 0;
+}
+
+static void trace_usage(FILE *out)
+{
+	fprintf(out, "Usage: sealwatch trace [--duration SEC] [--count N] [--force-tp] [-v]\n\n"
+		     "Debug tool: load the exec BPF programs and print one JSON object per\n"
+		     "exec on stdout until SIGINT/SIGTERM, SEC seconds or N events; then the\n"
+		     "BPF counters as one JSON line on stderr. Needs root.\n\n"
+		     "  --duration SEC  stop after SEC seconds (default: never)\n"
+		     "  --count N       stop after N events\n"
+		     "  --force-tp      use tp/sched/sched_process_exec even if tp_btf works\n"
+		     "  --ringbuf-size BYTES  ring buffer size (power of two, default 8 MiB)\n"
+		     "  -v, --verbose   libbpf debug output\n");
+}
+
+static int parse_ulong(const char *s, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || end == s || *end || s[0] == '-' ? -EINVAL : 0;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "force-tp", no_argument, NULL, 't' },
+		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct trace_state st = {};
+	struct bpf_loader_opts opts = { .on_event = print_event, .ctx = &st };
+	unsigned long duration = 0;
+	struct sigaction sa = {};
+	struct bpf_loader *l = NULL;
+	struct sw_error err = { "" };
+	double deadline = 0;
+	int c, ret, rc = SW_EXIT_OK;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_ulong(optarg, &duration) || duration > INT_MAX) {
+				log_error("trace: bad --duration '%s'", optarg);
+				return SW_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			if (parse_ulong(optarg, &st.max_events)) {
+				log_error("trace: bad --count '%s'", optarg);
+				return SW_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			if (parse_ulong(optarg, &opts.ringbuf_bytes)) {
+				log_error("trace: bad --ringbuf-size '%s'", optarg);
+				return SW_EXIT_USAGE;
+			}
+			break;
+		case 't':
+			opts.force_tp = true;
+			break;
+		case 'v':
+			opts.verbose = true;
+			log_set_level(SW_LOG_DEBUG);
+			break;
+		case 'h':
+			trace_usage(stdout);
+			return SW_EXIT_OK;
+		default:
+			log_error("trace: bad option '%s' (try 'sealwatch trace --help')",
+				  argv[optind - 1]);
+			return SW_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_error("trace: unexpected argument '%s'", argv[optind]);
+		return SW_EXIT_USAGE;
+	}
+
+	/* no SA_RESTART: the poll returns -EINTR and the loop sees the flag */
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	ret = bpf_loader_open(&opts, &l, &err);
+	if (ret) {
+		log_error("trace: %s", err.msg[0] ? err.msg : strerror(-ret));
+		return sw_exit_from_errno(ret);
+	}
+	if (duration)
+		deadline = now_seconds() + (double)duration;
+	while (!stop_signal) {
+		if (st.max_events && st.printed >= st.max_events)
+			break;
+		if (deadline && now_seconds() >= deadline)
+			break;
+		ret = bpf_loader_poll(l, 100);
+		if (ret < 0 && ret != -EINTR) {
+			log_error("trace: reading events: %s", strerror(-ret));
+			rc = SW_EXIT_IO;
+			break;
+		}
+	}
+	/* what is already in the ring buffer still counts (and frees the slots) */
+	if (rc == SW_EXIT_OK)
+		bpf_loader_poll(l, 0);
+	ret = print_counters(l);
+	if (ret) {
+		log_error("trace: reading counters: %s", strerror(-ret));
+		rc = SW_EXIT_IO;
+	}
+	bpf_loader_close(l);
+	return rc;
+}

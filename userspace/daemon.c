@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sealwatch daemon: BPF exec events → container/image → signed baseline →
+ * verdict → JSON events (DESIGN.md §1, §4–7).
+ *
+ * The event loop (this thread) never hashes: per exec it resolves the scope,
+ * answers from the verdict cache, or opens /proc/PID/exe at once (before the
+ * process can exit) and hands the open file to the hash workers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <linux/types.h>
+
+#include "bpf_loader.h"
+#include "bstore.h"
+#include "commands.h"
+#include "config.h"
+#include "crypto.h"
+#include "ecs.h"
+#include "errors.h"
+#include "events.h"
+#include "exitcode.h"
+#include "log.h"
+#include "resolver.h"
+#include "sink.h"
+#include "vcache.h"
+#include "verifier.h"
+
+#define MAX_ARGS 32
+#define MAX_ARGS_BYTES 4096
+
+struct daemon {
+	struct sw_config cfg;
+	struct sw_pubkey *keys[SW_CONFIG_MAX_LIST];
+	size_t n_keys;
+	struct sw_sinks *sinks;
+	struct sw_bstore *store; /* current snapshot */
+	struct vcache *cache;
+	struct verifier *verifier;
+	struct resolver *resolver;
+	struct bpf_loader *bpf;
+	int sigfd, inofd;
+	__u32 host_mntns; /* PID 1's mount namespace: the host's */
+	bool reload_pending;
+	struct timespec reload_at;
+	__u64 lost_reported;
+	uint64_t events, host_unmonitored;
+};
+
+static void emit_daemon(struct daemon *d, const char *kind, const char *action, int severity,
+			json_t *extra, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void emit_daemon(struct daemon *d, const char *kind, const char *action, int severity,
+			json_t *extra, const char *fmt, ...)
+{
+	char msg[1024], *line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	line = ecs_daemon_json(kind, action, severity, msg, extra);
+	if (line) {
+		sinks_emit(d->sinks, line);
+		free(line);
+	}
+}
+
+static void report_baseline(void *ctx, const char *path, int err, const char *msg)
+{
+	struct daemon *d = ctx;
+
+	if (err) {
+		log_warn("baseline %s refused: %s", path, msg);
+		emit_daemon(d, "alert", "baseline_refused", SW_SEVERITY_HIGH,
+			    json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
+			    "baseline %s refused: %s", path, msg);
+	} else {
+		log_info("baseline %s loaded", path);
+	}
+}
+
+static int load_store(struct daemon *d, struct sw_error *err)
+{
+	struct bstore_opts o = {
+		.dir = d->cfg.baseline_dir,
+		.host_baseline = d->cfg.host_baseline,
+		.keys = d->keys,
+		.n_keys = d->n_keys,
+		.report = report_baseline,
+		.ctx = d,
+	};
+	struct sw_bstore *s;
+	int r = bstore_load(&o, &s, err);
+
+	if (r)
+		return r;
+	/* cache entries point into the old snapshot: reset before it can be freed */
+	vcache_reset(d->cache);
+	bstore_unref(d->store);
+	d->store = s;
+	emit_daemon(d, "event", "baselines_loaded", SW_SEVERITY_INFO,
+		    json_pack("{s:{s:I}}", "baselines", "count", (json_int_t)bstore_count(s)),
+		    "%zu verified baselines loaded", bstore_count(s));
+	return 0;
+}
+
+/* NUL-separated /proc/PID/cmdline → at most MAX_ARGS strings. */
+static void read_args(__u32 pid, struct verify_job *job)
+{
+	char path[64], buf[MAX_ARGS_BYTES];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	job->args = calloc(MAX_ARGS, sizeof(char *));
+	if (!job->args)
+		return;
+	for (char *p = buf; p < buf + n && job->n_args < MAX_ARGS; p += strlen(p) + 1) {
+		job->args[job->n_args] = strdup(p);
+		if (!job->args[job->n_args])
+			break;
+		job->n_args++;
+	}
+}
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void set_container(struct verify_job *job, const struct sw_container *c)
+{
+	job->in_container = true;
+	job->c_id = dup_opt(c->id);
+	job->c_runtime = dup_opt(c->runtime);
+	job->c_name = dup_opt(c->name);
+	job->c_image_id = dup_opt(c->image_id);
+	job->c_image_name = dup_opt(c->image_name);
+	job->c_pod = dup_opt(c->pod_name);
+	job->c_ns = dup_opt(c->pod_namespace);
+	job->c_cname = dup_opt(c->k8s_container_name);
+	job->rootfs = dup_opt(c->rootfs);
+}
+
+/* Emit a verdict decided without hashing (no_baseline, fileless, cache hits, …). */
+static void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
+		     const char *reason, int severity, const struct vcache_hit *hit)
+{
+	struct ecs_container c;
+	struct ecs_exec x = {
+		.ev = &job->ev,
+		.action = "exec",
+		.verdict = verdict,
+		.reason = reason,
+		.severity = severity,
+		.executable = job->exe_path,
+		.baseline_digest = job->bl ? job->bl->digest : NULL,
+		.baseline_match = job->baseline_match,
+		.args = job->args,
+		.n_args = job->n_args,
+	};
+
+	if (job->in_container) {
+		verify_job_container(job, &c);
+		x.container = &c;
+	}
+	if (hit) {
+		x.sha256 = hit->sha256;
+		x.expected = hit->expected;
+		x.same_content_as = hit->same_content_as;
+		x.executable = hit->path;
+	}
+	verifier_count(d->verifier, verdict);
+	if (verdict != SW_VERDICT_OK || d->cfg.all_events)
+		verifier_emit(d->sinks, &x);
+}
+
+static int severity_of_hit(enum sw_verdict v)
+{
+	return v == SW_VERDICT_MODIFIED ? SW_SEVERITY_CRITICAL :
+	       v == SW_VERDICT_OK	? SW_SEVERITY_INFO :
+					  SW_SEVERITY_HIGH;
+}
+
+static int on_exec(void *ctx, const struct sw_exec_event *ev)
+{
+	struct daemon *d = ctx;
+	const struct sw_container *c = NULL;
+	struct verify_job *job;
+	struct vcache_hit hit;
+	const char *hint = NULL;
+	char id[SW_CONTAINER_ID_LEN + 1], path[64], exe[PATH_MAX];
+	int by_name = 0;
+	ssize_t n;
+
+	d->events++;
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return 0;
+	job->ev = *ev;
+	job->exe_fd = -1;
+	job->store = bstore_ref(d->store);
+
+	/* open the exact file first: the process may be gone in a millisecond */
+	snprintf(path, sizeof(path), "/proc/%u/exe", ev->tgid);
+	job->exe_fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		job->exe_path = strdup(exe);
+	}
+	read_args(ev->tgid, job);
+
+	/*
+	 * A container process is in a container's cgroup *and* out of the host's
+	 * mount namespace: runc/crun re-exec themselves ("runc init") inside the
+	 * container's cgroup before switching namespaces — host binaries, checked
+	 * against the host baseline like any other host process.
+	 */
+	if (ev->mntns != d->host_mntns && !resolver_container_id(ev->cgroup_name, id, &hint)) {
+		struct sw_error err = { { 0 } };
+
+		if (resolver_lookup(d->resolver, id, hint, &c, &err)) {
+			job->in_container = true;
+			job->c_id = strdup(id);
+			emit_now(d, job, SW_VERDICT_UNVERIFIED,
+				 "container not found in any runtime's state", SW_SEVERITY_MEDIUM,
+				 NULL);
+			goto done;
+		}
+		set_container(job, c);
+		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
+		job->baseline_match = by_name ? "image_name" : "image_id";
+		if (!job->bl) {
+			emit_now(d, job, SW_VERDICT_NO_BASELINE,
+				 "the container's image has no verified baseline",
+				 d->cfg.no_baseline_severity, NULL);
+			goto done;
+		}
+	} else {
+		job->bl = bstore_host(job->store);
+		job->baseline_match = "host";
+		if (!job->bl) { /* bare metal not monitored without a host baseline */
+			d->host_unmonitored++;
+			goto done;
+		}
+	}
+	if (ev->flags & (SW_EF_MEMFD | SW_EF_DELETED)) {
+		emit_now(d, job, SW_VERDICT_FILELESS,
+			 ev->flags & SW_EF_MEMFD ? "executed from memory (memfd/shmem)" :
+						   "executed file has been deleted",
+			 SW_SEVERITY_HIGH, NULL);
+		goto done;
+	}
+	if (vcache_get(d->cache, &ev->file, job->bl, &hit)) {
+		emit_now(d, job, hit.verdict, hit.reason, severity_of_hit(hit.verdict), &hit);
+		goto done;
+	}
+	if (!verifier_submit(d->verifier, job))
+		return 0;
+	emit_now(d, job, SW_VERDICT_UNVERIFIED, "hash queue full", SW_SEVERITY_MEDIUM, NULL);
+done:
+	verify_job_free(job);
+	return 0;
+}
+
+static void check_counters(struct daemon *d)
+{
+	__u64 cnt[SW_CNT__MAX];
+
+	if (bpf_loader_counters(d->bpf, cnt))
+		return;
+	if (cnt[SW_CNT_RINGBUF_FULL] > d->lost_reported) {
+		__u64 lost = cnt[SW_CNT_RINGBUF_FULL] - d->lost_reported;
+
+		d->lost_reported = cnt[SW_CNT_RINGBUF_FULL];
+		emit_daemon(d, "alert", "events_lost", SW_SEVERITY_HIGH,
+			    json_pack("{s:I,s:I}", "lost", (json_int_t)lost, "lost_total",
+				      (json_int_t)cnt[SW_CNT_RINGBUF_FULL]),
+			    "%llu exec events lost in the kernel (ring buffer full)",
+			    (unsigned long long)lost);
+	}
+}
+
+static void daemon_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sealwatch daemon [OPTIONS]\n\n"
+		"Verify every exec on this host against signed baselines; JSON events out.\n\n"
+		"Options (each also a config key, docs/configuration.md):\n"
+		"  -c, --config FILE          JSON config file\n"
+		"  -b, --baseline-dir DIR     signed baselines: NAME.jsonl + NAME.jsonl.sig\n"
+		"  -k, --trusted-key PUB.pem  public key baselines must be signed with (repeatable)\n"
+		"      --host-baseline FILE   signed baseline of this host (bare metal)\n"
+		"  -o, --output SINK          stdout (default) or file:PATH (repeatable)\n"
+		"  -a, --all-events           also emit verified (ok) execs\n"
+		"      --hash-workers N       hashing threads (default 2)\n"
+		"      --queue-size N         pending hash jobs (default 4096)\n"
+		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
+		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
+		"  -v, --verbose              debug logging (also libbpf)\n"
+		"  -h, --help                 this help\n\n"
+		"Signals: SIGHUP reloads baselines; SIGINT/SIGTERM stop cleanly.\n"
+		"Exit codes: 0 stopped cleanly, 2 usage, 3 bad config, 5 system error\n"
+		"(not root, no BTF, BPF load failure).\n");
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *err)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "baseline-dir", required_argument, NULL, 'b' },
+		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "host-baseline", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "all-events", no_argument, NULL, 'a' },
+		{ "hash-workers", required_argument, NULL, 'W' },
+		{ "queue-size", required_argument, NULL, 'Q' },
+		{ "no-baseline-severity", required_argument, NULL, 'S' },
+		{ "force-tracepoint", no_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sw_config flags;
+	const char *config_file = NULL;
+	bool set_all = false, set_force = false, set_verbose = false;
+	long v;
+	int c, r;
+
+	config_init(&flags);
+	/* first pass: only --config, so that flags override the file */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1)
+		if (c == 'c')
+			config_file = optarg;
+	if (config_file) {
+		r = config_load_file(&d->cfg, config_file, err);
+		if (r)
+			return r == -EBADMSG || r == -ENOENT ? -EBADMSG : r;
+	}
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'b':
+			free(d->cfg.baseline_dir);
+			d->cfg.baseline_dir = strdup(optarg);
+			break;
+		case 'H':
+			free(d->cfg.host_baseline);
+			d->cfg.host_baseline = strdup(optarg);
+			break;
+		case 'k':
+			if (config_list_add(flags.trusted_keys, &flags.n_trusted_keys, optarg))
+				return sw_error_set(err, -EINVAL, "too many --trusted-key");
+			break;
+		case 'o':
+			if (config_list_add(flags.outputs, &flags.n_outputs, optarg))
+				return sw_error_set(err, -EINVAL, "too many --output");
+			break;
+		case 'a':
+			set_all = true;
+			break;
+		case 'W':
+		case 'Q':
+			v = strtol(optarg, NULL, 10);
+			if ((c == 'W' && (v < 1 || v > 64)) ||
+			    (c == 'Q' && (v < 16 || v > 1 << 20)))
+				return sw_error_set(err, -EINVAL, "invalid value '%s'", optarg);
+			if (c == 'W')
+				d->cfg.hash_workers = (unsigned int)v;
+			else
+				d->cfg.queue_size = (unsigned int)v;
+			break;
+		case 'S':
+			if (config_severity_from_name(optarg, &d->cfg.no_baseline_severity))
+				return sw_error_set(err, -EINVAL,
+						    "--no-baseline-severity: use info, low, "
+						    "medium, high or critical");
+			break;
+		case 'T':
+			set_force = true;
+			break;
+		case 'v':
+			set_verbose = true;
+			break;
+		case 'h':
+			daemon_usage(stdout);
+			config_clear(&flags);
+			return 1;
+		default:
+			config_clear(&flags);
+			return sw_error_set(err, -EINVAL, "try 'sealwatch daemon --help'");
+		}
+	}
+	if (optind != argc) {
+		config_clear(&flags);
+		return sw_error_set(err, -EINVAL, "unexpected argument '%s'", argv[optind]);
+	}
+	/* list flags replace the file's lists */
+	if (flags.n_trusted_keys) {
+		for (size_t i = 0; i < d->cfg.n_trusted_keys; i++)
+			free(d->cfg.trusted_keys[i]);
+		memcpy(d->cfg.trusted_keys, flags.trusted_keys, sizeof(flags.trusted_keys));
+		d->cfg.n_trusted_keys = flags.n_trusted_keys;
+		flags.n_trusted_keys = 0;
+	}
+	if (flags.n_outputs) {
+		for (size_t i = 0; i < d->cfg.n_outputs; i++)
+			free(d->cfg.outputs[i]);
+		memcpy(d->cfg.outputs, flags.outputs, sizeof(flags.outputs));
+		d->cfg.n_outputs = flags.n_outputs;
+		flags.n_outputs = 0;
+	}
+	d->cfg.all_events |= set_all;
+	d->cfg.force_tracepoint |= set_force;
+	d->cfg.verbose |= set_verbose;
+	config_clear(&flags);
+	if (!d->cfg.n_outputs && config_list_add(d->cfg.outputs, &d->cfg.n_outputs, "stdout"))
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	if ((d->cfg.baseline_dir || d->cfg.host_baseline) && !d->cfg.n_trusted_keys)
+		return sw_error_set(err, -EINVAL,
+				    "baselines need at least one --trusted-key to verify them");
+	return 0;
+}
+
+static void schedule_reload(struct daemon *d, int delay_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->reload_at);
+	d->reload_at.tv_nsec += (long)delay_ms * 1000000L;
+	d->reload_at.tv_sec += d->reload_at.tv_nsec / 1000000000L;
+	d->reload_at.tv_nsec %= 1000000000L;
+	d->reload_pending = true;
+}
+
+static bool due(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* Returns true when asked to stop. */
+static bool handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reloading baselines");
+			schedule_reload(d, 0);
+		} else {
+			stop = true;
+		}
+	}
+	return stop;
+}
+
+static void handle_inotify(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+
+	while (read(d->inofd, buf, sizeof(buf)) > 0)
+		changed = true;
+	if (changed) /* let a writer finish NAME.jsonl and NAME.jsonl.sig */
+		schedule_reload(d, 300);
+}
+
+static int run(struct daemon *d)
+{
+	struct timespec last_tick = { 0 }, now;
+	int r;
+
+	for (;;) {
+		r = bpf_loader_poll(d->bpf, 100);
+		if (r < 0 && r != -EINTR) {
+			log_error("ring buffer poll failed: %s", strerror(-r));
+			return r;
+		}
+		if (handle_signals(d))
+			return 0;
+		if (d->inofd >= 0)
+			handle_inotify(d);
+		if (d->reload_pending && due(&d->reload_at)) {
+			struct sw_error err = { { 0 } };
+
+			d->reload_pending = false;
+			if (load_store(d, &err))
+				log_error("reload failed, keeping the previous baselines: %s",
+					  err.msg);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec != last_tick.tv_sec) {
+			last_tick = now;
+			check_counters(d);
+			if (now.tv_sec % 10 == 0)
+				resolver_prune(d->resolver);
+		}
+	}
+}
+
+/*
+ * The host's mount namespace: PID 1's when we may look at it (a DaemonSet
+ * runs with hostPID and its own mount namespace), else our own.
+ */
+static int host_mount_ns(__u32 *ret, struct sw_error *err)
+{
+	struct stat st;
+
+	if (!stat("/proc/1/ns/mnt", &st)) {
+		*ret = (__u32)st.st_ino;
+		return 0;
+	}
+	log_debug("/proc/1/ns/mnt: %s; taking our own mount namespace as the host's",
+		  strerror(errno));
+	if (stat("/proc/self/ns/mnt", &st))
+		return sw_error_set(err, -errno, "/proc/self/ns/mnt: %s", strerror(errno));
+	*ret = (__u32)st.st_ino;
+	return 0;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: read from a signalfd by the event loop. */
+static void daemon_signal_mask(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+}
+
+static int setup(struct daemon *d, struct sw_error *err)
+{
+	struct bpf_loader_opts bo = { .on_event = on_exec,
+				      .ctx = d,
+				      .force_tp = d->cfg.force_tracepoint,
+				      .verbose = d->cfg.verbose };
+	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
+				    .queue_size = d->cfg.queue_size,
+				    .all_events = d->cfg.all_events };
+	struct resolver_opts ro = { .root = "" };
+	sigset_t mask;
+	int r;
+
+	r = sinks_new(d->cfg.outputs, d->cfg.n_outputs, &d->sinks, err);
+	if (r)
+		return r;
+	r = host_mount_ns(&d->host_mntns, err);
+	if (r)
+		return r;
+	for (size_t i = 0; i < d->cfg.n_trusted_keys; i++) {
+		r = crypto_pubkey_load(d->cfg.trusted_keys[i], &d->keys[i], err);
+		if (r)
+			return r;
+		d->n_keys++;
+	}
+	r = vcache_new(d->cfg.cache_size, &d->cache);
+	if (r)
+		return sw_error_set(err, r, "out of memory");
+	r = resolver_new(&ro, &d->resolver, err);
+	if (r)
+		return r;
+	r = load_store(d, err);
+	if (r)
+		return r;
+	vo.sinks = d->sinks;
+	vo.cache = d->cache;
+	r = verifier_new(&vo, &d->verifier);
+	if (r)
+		return sw_error_set(err, r, "cannot start hash workers");
+
+	daemon_signal_mask(&mask);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return sw_error_set(err, -errno, "signalfd: %s", strerror(errno));
+	d->inofd = -1;
+	if (d->cfg.baseline_dir) {
+		d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (d->inofd >= 0 &&
+		    inotify_add_watch(d->inofd, d->cfg.baseline_dir,
+				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
+			log_warn("cannot watch %s (%s): reload with SIGHUP", d->cfg.baseline_dir,
+				 strerror(errno));
+	}
+	r = bpf_loader_open(&bo, &d->bpf, err);
+	if (r)
+		return r;
+	emit_daemon(d, "event", "start", SW_SEVERITY_INFO,
+		    json_pack("{s:s,s:s}", "version", SW_VERSION, "attach_mode",
+			      bpf_loader_attach_mode(d->bpf)),
+		    "sealwatch %s watching execs (%s)", SW_VERSION, bpf_loader_attach_mode(d->bpf));
+	log_info("watching execs (%s), %zu baselines", bpf_loader_attach_mode(d->bpf),
+		 bstore_count(d->store));
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	struct verifier_stats st = { 0 };
+
+	bpf_loader_close(d->bpf); /* detach first: no new events */
+	if (d->verifier) {
+		verifier_free(d->verifier); /* finishes queued jobs */
+		d->verifier = NULL;
+	}
+	if (d->sinks)
+		emit_daemon(d, "event", "stop", SW_SEVERITY_INFO,
+			    json_pack("{s:I}", "events", (json_int_t)d->events),
+			    "sealwatch stopped after %llu exec events",
+			    (unsigned long long)d->events);
+	(void)st;
+	resolver_free(d->resolver);
+	bstore_unref(d->store);
+	vcache_free(d->cache);
+	sinks_free(d->sinks);
+	for (size_t i = 0; i < d->n_keys; i++)
+		crypto_pubkey_free(d->keys[i]);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	if (d->inofd >= 0)
+		close(d->inofd);
+	config_clear(&d->cfg);
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon d = { .sigfd = -1, .inofd = -1 };
+	struct sw_error err = { { 0 } };
+	int r, code;
+
+	sigset_t mask;
+
+	/* before any thread exists, so that every thread inherits the mask */
+	daemon_signal_mask(&mask);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	config_init(&d.cfg);
+	log_set_timestamps(1);
+	r = parse_args(&d, argc, argv, &err);
+	if (r == 1) {
+		config_clear(&d.cfg);
+		return SW_EXIT_OK;
+	}
+	if (r) {
+		log_error("daemon: %s", err.msg);
+		config_clear(&d.cfg);
+		return r == -EINVAL ? SW_EXIT_USAGE : sw_exit_from_errno(r);
+	}
+	if (d.cfg.verbose)
+		log_set_level(SW_LOG_DEBUG);
+	r = setup(&d, &err);
+	if (!r)
+		r = run(&d);
+	else
+		log_error("daemon: %s", err.msg[0] ? err.msg : strerror(-r));
+	code = r ? sw_exit_from_errno(r) : SW_EXIT_OK;
+	teardown(&d);
+	return code;
+}
