@@ -99,7 +99,7 @@ vmlinux-update:
 # userspace that includes a skeleton
 $(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h
 
-$(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -119,7 +119,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsealwatch.a | $(
 unit: $(UNIT_BINS)
 
 # libFuzzer targets: every parser (tests/fuzz/README.md)
-$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h) | $(BUILD)/fuzz/obj
+$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/fuzz/obj
 	$(call msg,FUZZCC,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

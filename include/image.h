@@ -44,7 +44,7 @@ int image_load(const char *ref, const struct sw_image_opts *opts, struct sw_imag
 	       struct sw_error *err);
 void image_free(struct sw_image *img);
 
-/* What to read: resolved from index/manifest/config (image_oci.c). */
+/* What to read: resolved from index/manifest/config (image_oci.c, image_docker.c). */
 struct image_plan_layer {
 	char member[80]; /* "blobs/sha256/<hex>" or a docker-archive member */
 	char name[96]; /* "layer N (sha256:…)" for messages */

@@ -16,7 +16,10 @@ static void add(const char *path, enum sw_file_type type, const char *link, unsi
 {
 	struct sw_entry *e;
 
-	layer.entries = realloc(layer.entries, (layer.n + 1) * sizeof(*e));
+	if (layer.n == layer.cap) {
+		layer.cap = layer.cap ? layer.cap * 2 : 16;
+		layer.entries = realloc(layer.entries, layer.cap * sizeof(*e));
+	}
 	e = &layer.entries[layer.n++];
 	memset(e, 0, sizeof(*e));
 	e->path = strdup(path);
