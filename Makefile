@@ -137,10 +137,17 @@ fuzz: fuzz-build
 deps:
 	$(Q)deploy/install-deps.sh
 
-# Until the runtime daemon lands (issue 3), `make run` runs the tour: a real
-# image baselined, signed, swapped and caught by `sealwatch scan`.
+# The daemon with its embedded defaults: every exec on this host, JSON events on
+# stdout; containers whose image has no signed baseline are reported
+# no_baseline. Ctrl-C stops it. Add baselines with ARGS="--baseline-dir DIR
+# --trusted-key PUB.pem" (see docs/daemon.md).
 .PHONY: run
 run: deps all
+	$(BUILD)/sealwatch daemon $(ARGS)
+
+# A real image baselined, signed, swapped and caught by `sealwatch scan`.
+.PHONY: tour
+tour: deps all
 	$(Q)SW=$(abspath $(BUILD))/sealwatch docs/tour.sh
 
 .PHONY: test

@@ -186,6 +186,9 @@ char *ecs_exec_json(const struct ecs_exec *x)
 		set_opt(b, "match", x->baseline_match);
 		json_object_set_new(sw, "baseline", b);
 	}
+	if (ev->flags & SW_EF_UPPER_KNOWN) /* written or copied up inside the container */
+		json_object_set_new(sw, "overlay_upper",
+				    json_boolean(ev->flags & SW_EF_OVERLAY_UPPER));
 	json_object_set_new(sw, "file_ctime",
 			    json_pack("{s:I,s:I}", "sec", (json_int_t)ev->file.ctime_sec, "nsec",
 				      (json_int_t)ev->file.ctime_nsec));

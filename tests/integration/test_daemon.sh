@@ -17,6 +17,7 @@ DAEMON_PID=
 EVENTS=$WORK/events.jsonl
 
 cleanup() {
+	[ -n "${SW_KEEP_EVENTS:-}" ] && cp "$EVENTS" "$SW_KEEP_EVENTS" 2>/dev/null
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1; done
 	podman rmi -f "$IMG:1" "$IMG_USRMERGE:1" "$IMG_NOBASE:1" >/dev/null 2>&1
