@@ -244,12 +244,18 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 	if (ev->mntns != d->host_mntns && !resolver_container_id(ev->cgroup_name, id, &hint)) {
 		struct sw_error err = { { 0 } };
 
-		if (resolver_lookup(d->resolver, id, hint, &c, &err)) {
+		int lr = resolver_lookup(d->resolver, id, hint, &c, &err);
+
+		if (lr) {
 			job->in_container = true;
 			job->c_id = strdup(id);
+			if (lr != -ENOENT)
+				log_warn("container %.12s: %s", id, err.msg);
 			emit_now(d, job, SW_VERDICT_UNVERIFIED,
-				 "container not found in any runtime's state", SW_SEVERITY_MEDIUM,
-				 NULL);
+				 lr == -ENOENT ? "container not found in any runtime's state" :
+				 lr == -E2BIG  ? "container cache full" :
+						 "container runtime state unreadable",
+				 SW_SEVERITY_MEDIUM, NULL);
 			goto done;
 		}
 		set_container(job, c);
