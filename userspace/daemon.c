@@ -95,6 +95,14 @@ static void report_baseline(void *ctx, const char *path, int err, const char *ms
 	}
 }
 
+static void emit_loaded(struct daemon *d)
+{
+	emit_daemon(
+		d, "event", "baselines_loaded", SW_SEVERITY_INFO,
+		json_pack("{s:{s:I}}", "baselines", "count", (json_int_t)bstore_count(d->store)),
+		"%zu verified baselines loaded", bstore_count(d->store));
+}
+
 static int load_store(struct daemon *d, struct sw_error *err)
 {
 	struct bstore_opts o = {
@@ -114,9 +122,8 @@ static int load_store(struct daemon *d, struct sw_error *err)
 	vcache_reset(d->cache);
 	bstore_unref(d->store);
 	d->store = s;
-	emit_daemon(d, "event", "baselines_loaded", SW_SEVERITY_INFO,
-		    json_pack("{s:{s:I}}", "baselines", "count", (json_int_t)bstore_count(s)),
-		    "%zu verified baselines loaded", bstore_count(s));
+	if (d->bpf) /* at start-up, announced once the programs are attached */
+		emit_loaded(d);
 	return 0;
 }
 
@@ -621,6 +628,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = bpf_loader_open(&bo, &d->bpf, err);
 	if (r)
 		return r;
+	emit_loaded(d);
 	emit_daemon(d, "event", "start", SW_SEVERITY_INFO,
 		    json_pack("{s:s,s:s}", "version", SW_VERSION, "attach_mode",
 			      bpf_loader_attach_mode(d->bpf)),
@@ -634,12 +642,15 @@ static void teardown(struct daemon *d)
 {
 	struct verifier_stats st = { 0 };
 
+	bool started = d->bpf != NULL;
+
 	bpf_loader_close(d->bpf); /* detach first: no new events */
+	d->bpf = NULL;
 	if (d->verifier) {
 		verifier_free(d->verifier); /* finishes queued jobs */
 		d->verifier = NULL;
 	}
-	if (d->sinks)
+	if (d->sinks && started)
 		emit_daemon(d, "event", "stop", SW_SEVERITY_INFO,
 			    json_pack("{s:I}", "events", (json_int_t)d->events),
 			    "sealwatch stopped after %llu exec events",
