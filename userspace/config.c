@@ -169,13 +169,15 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			problem = "is not a known key";
 			r = -EBADMSG;
 		}
-		if (r)
+		if (r) {
+			/* format now: @key lives in @root */
+			if (r == -EBADMSG)
+				sw_error_set(err, r, "%s: key '%s' %s", path, key, problem);
+			else
+				sw_error_set(err, r, "%s: %s", path, strerror(-r));
 			break;
+		}
 	}
 	json_decref(root);
-	if (r == -EBADMSG)
-		return sw_error_set(err, r, "%s: key '%s' %s", path, key, problem);
-	if (r)
-		return sw_error_set(err, r, "%s: %s", path, strerror(-r));
-	return 0;
+	return r;
 }

@@ -375,7 +375,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 	if (config_file) {
 		r = config_load_file(&d->cfg, config_file, err);
 		if (r)
-			return r == -EBADMSG || r == -ENOENT ? -EBADMSG : r;
+			return r == -EBADMSG || r == -ENOENT || r == -EINVAL ? -EBADMSG : r;
 	}
 	optind = 1;
 	opterr = 1;
