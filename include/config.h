@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Daemon configuration: built-in defaults, then the JSON config file, then
- * command-line flags (docs/configuration.md). Errors name the key.
+ * command-line flags (docs/daemon.md). Errors name the key.
  */
 #ifndef SW_CONFIG_H
 #define SW_CONFIG_H

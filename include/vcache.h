@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Verdict cache: file identity (device, inode, ctime, size) + baseline →
- * verdict. ctime changes on every write, chmod, link or rename of an inode
+ * Verdict cache: file identity (device, inode, ctime, size) + baseline +
+ * path → verdict (the path matters: one inode may have a name in the
+ * baseline and another outside it). ctime changes on every write, chmod, link or rename of an inode
  * (and cannot be set from userspace), so a changed file never hits a stale
  * entry even when its mtime is restored. Bounded; thread-safe. Entries point
  * into the baseline store snapshot they were made with: reset the cache
@@ -25,16 +26,16 @@ struct vcache_hit {
 	const struct sw_entry *expected;
 	const char *same_content_as;
 	const char *reason;
-	char path[512]; /* the path it was verified under (truncated if longer) */
+	char path[512]; /* the path it was verified under; longer paths are not cached */
 };
 
 int vcache_new(unsigned int capacity, struct vcache **ret);
 void vcache_free(struct vcache *c);
 void vcache_reset(struct vcache *c);
 bool vcache_get(struct vcache *c, const struct sw_file_id *id, const void *baseline,
-		struct vcache_hit *out);
+		const char *path, struct vcache_hit *out);
 void vcache_put(struct vcache *c, const struct sw_file_id *id, const void *baseline,
-		const struct vcache_hit *v);
+		const char *path, const struct vcache_hit *v);
 void vcache_stats(struct vcache *c, uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -35,27 +35,20 @@ struct sw_verdict_result {
 	const char *reason; /* static string, may be NULL */
 	const struct sw_entry *expected; /* baseline entry (modified/ok), else NULL */
 	const char *same_content_as; /* unknown: a baseline path with the same sha256 */
-	char resolved_path[4096]; /* the baseline path the file was looked up under */
+	char resolved_path[4096]; /* the path it was looked up under */
 };
 
 const char *verdict_name(enum sw_verdict v);
 int verdict_from_name(const char *name); /* -1 if unknown */
 
 /*
- * Decide for a file found at @path (raw, absolute, in the container's or
- * host's namespace) whose content hashes to @sha256. Symlinks recorded in the
- * baseline are followed for the path's directories and the final component
- * (usr-merged images: /bin -> usr/bin).
+ * Decide for a file whose real path (no symlinks: what the kernel reports for
+ * /proc/PID/exe, in the process's mount namespace) is @path and whose content
+ * hashes to @sha256. A path the baseline records as a symlink or directory is
+ * "unknown": something else now stands where the image had a link.
  */
 void verdict_decide(const struct sw_baseline *b, const struct baseline_index *idx, const char *path,
 		    const unsigned char sha256[SW_SHA256_LEN], struct sw_verdict_result *out);
-
-/*
- * Resolve @path through the baseline's symlinks into @out (at most 40 hops,
- * like the kernel). Returns the entry at the final path, or NULL.
- */
-const struct sw_entry *baseline_resolve(const struct sw_baseline *b, const char *path, char *out,
-					size_t out_size);
 
 /* sha256 → first path with that content, for "renamed copy" notes. */
 int baseline_index_build(const struct sw_baseline *b, struct baseline_index **ret);

@@ -143,14 +143,17 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			r = set_list(c->trusted_keys, &c->n_trusted_keys, v, &problem);
 		} else if (!strcmp(key, "outputs")) {
 			r = set_list(c->outputs, &c->n_outputs, v, &problem);
-		} else if (!strcmp(key, "all_events") || !strcmp(key, "verbose")) {
+		} else if (!strcmp(key, "all_events") || !strcmp(key, "verbose") ||
+			   !strcmp(key, "force_tracepoint")) {
 			if (!json_is_boolean(v)) {
 				problem = "must be true or false";
 				r = -EBADMSG;
 			} else if (!strcmp(key, "all_events")) {
 				c->all_events = json_is_true(v);
-			} else {
+			} else if (!strcmp(key, "verbose")) {
 				c->verbose = json_is_true(v);
+			} else {
+				c->force_tracepoint = json_is_true(v);
 			}
 		} else if (!strcmp(key, "hash_workers")) {
 			r = set_uint(&c->hash_workers, v, 1, 64, &problem);

@@ -213,6 +213,35 @@ static int severity_of_hit(enum sw_verdict v)
 					  SW_SEVERITY_HIGH;
 }
 
+/*
+ * The container of an exec: from the cgroup leaf name the kernel gave, else
+ * (a container that made cgroups of its own) from any level of the full
+ * /proc/PID/cgroup paths.
+ */
+static bool container_id_of(const struct sw_exec_event *ev, char *id, const char **hint)
+{
+	char path[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	if (!resolver_container_id(ev->cgroup_name, id, hint))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", ev->tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *comp;
+
+		line[strcspn(line, "\n")] = '\0';
+		p = p ? strchr(p + 1, ':') : NULL;
+		for (comp = p ? strtok(p + 1, "/") : NULL; comp && !found; comp = strtok(NULL, "/"))
+			found = !resolver_container_id(comp, id, hint);
+	}
+	fclose(f);
+	return found;
+}
+
 static int on_exec(void *ctx, const struct sw_exec_event *ev)
 {
 	struct daemon *d = ctx;
@@ -248,9 +277,8 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 	 * container's cgroup before switching namespaces — host binaries, checked
 	 * against the host baseline like any other host process.
 	 */
-	if (ev->mntns != d->host_mntns && !resolver_container_id(ev->cgroup_name, id, &hint)) {
+	if (ev->mntns != d->host_mntns && container_id_of(ev, id, &hint)) {
 		struct sw_error err = { { 0 } };
-
 		int lr = resolver_lookup(d->resolver, id, hint, &c, &err);
 
 		if (lr) {
@@ -268,20 +296,11 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 		set_container(job, c);
 		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
 		job->baseline_match = by_name ? "image_name" : "image_id";
-		if (!job->bl) {
-			emit_now(d, job, SW_VERDICT_NO_BASELINE,
-				 "the container's image has no verified baseline",
-				 d->cfg.no_baseline_severity, NULL);
-			goto done;
-		}
 	} else {
 		job->bl = bstore_host(job->store);
 		job->baseline_match = "host";
-		if (!job->bl) { /* bare metal not monitored without a host baseline */
-			d->host_unmonitored++;
-			goto done;
-		}
 	}
+	/* code run from memory needs no baseline to be reported, in any scope */
 	if (ev->flags & (SW_EF_MEMFD | SW_EF_DELETED)) {
 		emit_now(d, job, SW_VERDICT_FILELESS,
 			 ev->flags & SW_EF_MEMFD ? "executed from memory (memfd/shmem)" :
@@ -289,7 +308,16 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 			 SW_SEVERITY_HIGH, NULL);
 		goto done;
 	}
-	if (vcache_get(d->cache, &ev->file, job->bl, &hit)) {
+	if (!job->bl) {
+		if (job->in_container)
+			emit_now(d, job, SW_VERDICT_NO_BASELINE,
+				 "the container's image has no verified baseline",
+				 d->cfg.no_baseline_severity, NULL);
+		else /* bare metal is not monitored without a host baseline */
+			d->host_unmonitored++;
+		goto done;
+	}
+	if (job->exe_path && vcache_get(d->cache, &ev->file, job->bl, job->exe_path, &hit)) {
 		emit_now(d, job, hit.verdict, hit.reason, severity_of_hit(hit.verdict), &hit);
 		goto done;
 	}
@@ -324,7 +352,7 @@ static void daemon_usage(FILE *out)
 	fprintf(out,
 		"Usage: sealwatch daemon [OPTIONS]\n\n"
 		"Verify every exec on this host against signed baselines; JSON events out.\n\n"
-		"Options (each also a config key, docs/configuration.md):\n"
+		"Options (each also a config key, docs/daemon.md):\n"
 		"  -c, --config FILE          JSON config file\n"
 		"  -b, --baseline-dir DIR     signed baselines: NAME.jsonl + NAME.jsonl.sig\n"
 		"  -k, --trusted-key PUB.pem  public key baselines must be signed with (repeatable)\n"
@@ -333,6 +361,7 @@ static void daemon_usage(FILE *out)
 		"  -a, --all-events           also emit verified (ok) execs\n"
 		"      --hash-workers N       hashing threads (default 2)\n"
 		"      --queue-size N         pending hash jobs (default 4096)\n"
+		"      --cache-size N         verdict cache entries (default 65536)\n"
 		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
@@ -353,6 +382,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		{ "all-events", no_argument, NULL, 'a' },
 		{ "hash-workers", required_argument, NULL, 'W' },
 		{ "queue-size", required_argument, NULL, 'Q' },
+		{ "cache-size", required_argument, NULL, 'C' },
 		{ "no-baseline-severity", required_argument, NULL, 'S' },
 		{ "force-tracepoint", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -378,7 +408,6 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 			return r == -EBADMSG || r == -ENOENT || r == -EINVAL ? -EBADMSG : r;
 	}
 	optind = 1;
-	opterr = 1;
 	while ((c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -431,7 +460,10 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 			return 1;
 		default:
 			config_clear(&flags);
-			return sw_error_set(err, -EINVAL, "try 'sealwatch daemon --help'");
+			return sw_error_set(err, -EINVAL,
+					    "unknown option or missing value in '%s' (see "
+					    "--help)",
+					    argv[optind - 1]);
 		}
 	}
 	if (optind != argc) {
@@ -563,6 +595,16 @@ static int host_mount_ns(__u32 *ret, struct sw_error *err)
 	return 0;
 }
 
+/* Reload when a baseline or signature in @dir is written, renamed or deleted. */
+static void watch_dir(struct daemon *d, const char *dir)
+{
+	if (!dir || d->inofd < 0)
+		return;
+	if (inotify_add_watch(d->inofd, dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
+		log_warn("cannot watch %s (%s): reload with SIGHUP", dir, strerror(errno));
+}
+
 /* SIGINT, SIGTERM, SIGHUP: read from a signalfd by the event loop. */
 static void daemon_signal_mask(sigset_t *mask)
 {
@@ -616,18 +658,22 @@ static int setup(struct daemon *d, struct sw_error *err)
 	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sigfd < 0)
 		return sw_error_set(err, -errno, "signalfd: %s", strerror(errno));
-	d->inofd = -1;
-	if (d->cfg.baseline_dir) {
-		d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (d->inofd >= 0 &&
-		    inotify_add_watch(d->inofd, d->cfg.baseline_dir,
-				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
-			log_warn("cannot watch %s (%s): reload with SIGHUP", d->cfg.baseline_dir,
-				 strerror(errno));
+	d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inofd < 0)
+		log_warn("inotify: %s: reload with SIGHUP", strerror(errno));
+	watch_dir(d, d->cfg.baseline_dir);
+	if (d->cfg.host_baseline) {
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", d->cfg.host_baseline);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		watch_dir(d, slash ? dir : ".");
 	}
 	r = bpf_loader_open(&bo, &d->bpf, err);
-	if (r)
-		return r;
+	if (r) /* a kernel without what we need is a system problem, not bad input */
+		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
 	emit_loaded(d);
 	emit_daemon(d, "event", "start", SW_SEVERITY_INFO,
 		    json_pack("{s:s,s:s}", "version", SW_VERSION, "attach_mode",

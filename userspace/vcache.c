@@ -61,34 +61,37 @@ void vcache_reset(struct vcache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static size_t key_hash(const struct sw_file_id *id, const void *baseline)
+static size_t key_hash(const struct sw_file_id *id, const void *baseline, const char *path)
 {
 	uint64_t h = id->ino * 0x9e3779b97f4a7c15ULL;
 
+	for (const char *p = path; *p; p++) /* FNV-1a folded in */
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
 	h ^= ((uint64_t)id->dev << 32 | id->ctime_nsec) * 0xc2b2ae3d27d4eb4fULL;
 	h ^= (uint64_t)id->ctime_sec * 0x165667b19e3779f9ULL;
 	h ^= (uintptr_t)baseline;
 	return (size_t)(h ^ (h >> 29));
 }
 
-static bool key_eq(const struct slot *s, const struct sw_file_id *id, const void *baseline)
+static bool key_eq(const struct slot *s, const struct sw_file_id *id, const void *baseline,
+		   const char *path)
 {
-	return s->stamp && s->baseline == baseline && s->id.ino == id->ino &&
-	       s->id.dev == id->dev && s->id.ctime_sec == id->ctime_sec &&
+	return s->stamp && s->baseline == baseline && !strcmp(s->v.path, path) &&
+	       s->id.ino == id->ino && s->id.dev == id->dev && s->id.ctime_sec == id->ctime_sec &&
 	       s->id.ctime_nsec == id->ctime_nsec && s->id.size == id->size;
 }
 
 bool vcache_get(struct vcache *c, const struct sw_file_id *id, const void *baseline,
-		struct vcache_hit *out)
+		const char *path, struct vcache_hit *out)
 {
-	size_t h = key_hash(id, baseline);
+	size_t h = key_hash(id, baseline, path);
 	bool found = false;
 
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < PROBE; i++) {
 		struct slot *s = &c->slots[(h + i) & c->mask];
 
-		if (key_eq(s, id, baseline)) {
+		if (key_eq(s, id, baseline, path)) {
 			*out = s->v;
 			s->stamp = ++c->clock;
 			found = true;
@@ -104,17 +107,19 @@ bool vcache_get(struct vcache *c, const struct sw_file_id *id, const void *basel
 }
 
 void vcache_put(struct vcache *c, const struct sw_file_id *id, const void *baseline,
-		const struct vcache_hit *v)
+		const char *path, const struct vcache_hit *v)
 {
-	size_t h = key_hash(id, baseline);
+	size_t h = key_hash(id, baseline, path);
 	struct slot *victim = NULL;
 
+	if (strlen(path) >= sizeof(v->path) || strcmp(path, v->path))
+		return; /* only entries whose key path is stored whole */
 	pthread_mutex_lock(&c->lock);
 	/* the same key, else an empty slot, else the least recently used of the window */
 	for (size_t i = 0; i < PROBE; i++) {
 		struct slot *s = &c->slots[(h + i) & c->mask];
 
-		if (key_eq(s, id, baseline) || !s->stamp) {
+		if (key_eq(s, id, baseline, path) || !s->stamp) {
 			victim = s;
 			break;
 		}

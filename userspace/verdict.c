@@ -8,8 +8,6 @@
 #include "path.h"
 #include "verdict.h"
 
-#define MAX_SYMLINK_HOPS 40
-
 static const char *const verdict_names[SW_VERDICT__COUNT] = {
 	[SW_VERDICT_OK] = "ok",
 	[SW_VERDICT_MODIFIED] = "modified",
@@ -91,83 +89,12 @@ const struct sw_entry *baseline_index_find(const struct baseline_index *idx,
 	return NULL;
 }
 
-/* Append component @name (len @n) to @out, resolving "." and "..". */
-static int push_component(char *out, size_t size, const char *name, size_t n)
-{
-	size_t len = strlen(out);
-
-	if (n == 0 || (n == 1 && name[0] == '.'))
-		return 0;
-	if (n == 2 && name[0] == '.' && name[1] == '.') {
-		char *slash = strrchr(out, '/');
-
-		if (slash)
-			*(slash == out ? slash + 1 : slash) = '\0';
-		return 0;
-	}
-	if (len + 1 + n + 1 > size)
-		return -ENAMETOOLONG;
-	if (len > 1)
-		out[len++] = '/';
-	else if (len == 0)
-		out[len++] = '/';
-	memcpy(out + len, name, n);
-	out[len + n] = '\0';
-	return 0;
-}
-
-const struct sw_entry *baseline_resolve(const struct sw_baseline *b, const char *path, char *out,
-					size_t out_size)
-{
-	char pending[8192], cur[4096] = "/";
-	int hops = 0;
-
-	if (snprintf(pending, sizeof(pending), "%s", path) >= (int)sizeof(pending))
-		return NULL;
-	for (const char *p = pending; *p;) {
-		const struct sw_entry *e;
-		const char *end;
-		char rest[8192];
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		end = strchr(p, '/');
-		if (!end)
-			end = p + strlen(p);
-		if (push_component(cur, sizeof(cur), p, (size_t)(end - p)))
-			return NULL;
-		p = end;
-		e = baseline_lookup(b, cur);
-		if (!e || e->type != SW_FT_SYMLINK || !e->link)
-			continue;
-		if (++hops > MAX_SYMLINK_HOPS)
-			return NULL;
-		/* splice the target in front of what is left */
-		if (snprintf(rest, sizeof(rest), "%s%s", e->link, p) >= (int)sizeof(rest))
-			return NULL;
-		if (e->link[0] == '/') {
-			strcpy(cur, "/");
-		} else {
-			char *slash = strrchr(cur, '/');
-
-			*(slash == cur ? slash + 1 : slash) = '\0';
-		}
-		memcpy(pending, rest, strlen(rest) + 1);
-		p = pending;
-	}
-	if (snprintf(out, out_size, "%s", cur) >= (int)out_size)
-		return NULL;
-	return strcmp(cur, "/") ? baseline_lookup(b, cur) : NULL;
-}
-
 void verdict_decide(const struct sw_baseline *b, const struct baseline_index *idx, const char *path,
 		    const unsigned char sha256[SW_SHA256_LEN], struct sw_verdict_result *out)
 {
-	const struct sw_entry *e =
-		baseline_resolve(b, path, out->resolved_path, sizeof(out->resolved_path));
+	const struct sw_entry *e = baseline_lookup(b, path);
 
+	snprintf(out->resolved_path, sizeof(out->resolved_path), "%s", path);
 	out->expected = NULL;
 	out->same_content_as = NULL;
 	out->reason = NULL;

@@ -123,6 +123,27 @@ static int open_in_root(const char *rootfs, const char *path)
 	return fd;
 }
 
+/* The real path of @fd inside @rootfs (NULL: the host root), in @buf. */
+static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size_t size)
+{
+	char link[64];
+	size_t n_root = rootfs ? strlen(rootfs) : 0;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	while (n_root > 1 && rootfs[n_root - 1] == '/')
+		n_root--;
+	if (!rootfs || n_root <= 1)
+		return buf[0] == '/' ? buf : NULL;
+	if (strncmp(buf, rootfs, n_root) || buf[n_root] != '/')
+		return NULL;
+	return buf + n_root;
+}
+
 static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -139,6 +160,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	struct sw_entry actual = { 0 };
 	struct vcache_hit hit;
 	const char *path = job->exe_path;
+	char real[PATH_MAX];
 	struct stat st;
 	int fd = job->exe_fd;
 
@@ -158,6 +180,13 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 		if (fd < 0) {
 			x.verdict = SW_VERDICT_UNVERIFIED;
 			x.reason = "process exited and its file cannot be found";
+			goto emit;
+		}
+		/* the name may run through symlinks: verify under the real path */
+		path = real_path_in_root(fd, job->rootfs, real, sizeof(real));
+		if (!path) {
+			x.verdict = SW_VERDICT_UNVERIFIED;
+			x.reason = "process exited and its file's path cannot be told";
 			goto emit;
 		}
 	}
@@ -194,7 +223,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	hit.same_content_as = res.same_content_as;
 	hit.reason = res.reason;
 	snprintf(hit.path, sizeof(hit.path), "%s", res.resolved_path);
-	vcache_put(v->o.cache, &ev->file, job->bl, &hit);
+	vcache_put(v->o.cache, &ev->file, job->bl, res.resolved_path, &hit);
 emit:
 	x.severity = severity_of(x.verdict);
 	verifier_count(v, x.verdict);

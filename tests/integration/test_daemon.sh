@@ -143,10 +143,22 @@ wait_for e-memfd ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\"
 podman exec c-a /usr/local/bin/fileless_exec deleted /bin/busybox true
 wait_for e-deleted ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and (.sealwatch.reason | test(\"deleted\"))"
 
+# a symlink of the image replaced by a file: judged under its own path, not the link's target
+podman exec c-a /bin/sh -c 'rm /bin/cat && cp /bin/busybox /bin/cat && /bin/cat /dev/null'
+wait_for symlink-replaced ".container.id == \"$A\" and .file.path == \"/bin/cat\" and .sealwatch.verdict == \"unknown\" and .sealwatch.same_content_as == \"/bin/busybox\""
+
+# one inode, two names: the verdict cache must not answer for the other name
+podman exec c-a /bin/sh -c 'ln /bin/busybox /tmp/hardlink && /bin/busybox true && /tmp/hardlink true'
+wait_for hardlink-other-name ".container.id == \"$A\" and .file.path == \"/tmp/hardlink\" and .sealwatch.verdict == \"unknown\""
+
 # (f) a container whose image has no baseline
 run_c c-f "$IMG_NOBASE" /bin/true
 F=$(cid c-f)
 wait_for f-no-baseline ".container.id == \"$F\" and .sealwatch.verdict == \"no_baseline\""
+
+# code run from memory is reported even where no baseline applies
+podman run --rm --network none "$IMG_NOBASE:1" /usr/local/bin/fileless_exec memfd /bin/busybox true
+wait_for fileless-without-baseline ".container.image.name == \"$IMG_NOBASE:1\" and .sealwatch.verdict == \"fileless\""
 
 # usr-merged image: /bin is a symlink to usr/bin
 run_c c-u "$IMG_USRMERGE" /bin/sleep 300
