@@ -5,6 +5,7 @@
 #
 #   bench/baseline.sh [TREE]        default TREE=/usr
 #   SW=path/to/sealwatch            default .output/sealwatch
+#   IMAGE_TREE=DIR                  tree packed into the OCI image (default /usr/share)
 #   SKIP_IMAGE=1                    skip the multi-layer OCI image part
 #
 # Every tool hashes with SHA-256. The page cache is warmed first so that all
@@ -67,19 +68,22 @@ openssl speed -evp sha256 -bytes 16384 -seconds 2 2>/dev/null | awk '/^sha256/ |
 
 [ "${SKIP_IMAGE:-0}" = 1 ] && exit 0
 
-# A multi-layer OCI image made from the tree: three gzip layers and one zstd layer.
+# A multi-layer OCI image made from a tree: three gzip layers and one zstd layer.
+ITREE=${IMAGE_TREE:-/usr/share}
+read -r FILES BYTES < <(find "$ITREE" -xdev -type f -printf '%s\n' |
+	awk '{n++; s+=$1} END {print n, s}')
 echo
-echo "multi-layer OCI image from $TREE (4 layers: 3 gzip, 1 zstd)…"
+echo "multi-layer OCI image from $ITREE — $FILES files, $((BYTES / 1048576)) MiB (4 layers: 3 gzip, 1 zstd)…"
 OCI=$TMP/oci
 mkdir -p "$OCI/blobs/sha256" "$TMP/parts"
-mapfile -t TOP < <(find "$TREE" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
+mapfile -t TOP < <(find "$ITREE" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 n=${#TOP[@]}
 layers_json= diffs_json= i=0
 for part in 0 1 2 3; do
 	sel=()
 	for ((k = part; k < n; k += 4)); do sel+=("${TOP[k]}"); done
 	[ ${#sel[@]} -gt 0 ] || continue
-	tar -C "$TREE" --one-file-system -cf "$TMP/parts/$part.tar" "${sel[@]}" 2>/dev/null || true
+	tar -C "$ITREE" --one-file-system -cf "$TMP/parts/$part.tar" "${sel[@]}" 2>/dev/null || true
 	diff=$(sha256sum "$TMP/parts/$part.tar" | cut -d' ' -f1)
 	if [ $part = 3 ]; then
 		zstd -q -T0 -3 --rm "$TMP/parts/$part.tar" -o "$TMP/parts/$part.blob"
