@@ -24,7 +24,7 @@ for t in hashdeep aide; do
 done
 
 read -r FILES BYTES < <(find "$TREE" -xdev -type f -printf '%s\n' |
-	awk '{n++; s+=$1} END {print n, s}')
+	awk '{n++; s+=$1} END {printf "%.0f %.0f\n", n, s}')
 echo "tree: $TREE — $FILES regular files, $((BYTES / 1048576)) MiB, $NPROC CPUs"
 echo "warming the page cache…"
 find "$TREE" -xdev -type f -print0 | xargs -0 -P "$NPROC" -n 256 cat >/dev/null 2>&1 || true
@@ -34,7 +34,8 @@ REF_SECONDS=
 row() { # row LABEL FILES BYTES CMD… — run once, print a row
 	local label=$1 files=$2 bytes=$3 out
 	shift 3
-	out=$({ /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+	/usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>&1 || true
+	out=$(tail -n 1 "$TMP/time")
 	local secs=${out% *} rss=${out#* }
 	awk -v l="$label" -v s="$secs" -v f="$files" -v b="$bytes" -v r="$rss" -v ref="${REF_SECONDS:-}" \
 		'BEGIN { if (s <= 0) s = 0.01;
@@ -71,7 +72,7 @@ openssl speed -evp sha256 -bytes 16384 -seconds 2 2>/dev/null | awk '/^sha256/ |
 # A multi-layer OCI image made from a tree: three gzip layers and one zstd layer.
 ITREE=${IMAGE_TREE:-/usr/share}
 read -r FILES BYTES < <(find "$ITREE" -xdev -type f -printf '%s\n' |
-	awk '{n++; s+=$1} END {print n, s}')
+	awk '{n++; s+=$1} END {printf "%.0f %.0f\n", n, s}')
 echo
 echo "multi-layer OCI image from $ITREE — $FILES files, $((BYTES / 1048576)) MiB (4 layers: 3 gzip, 1 zstd)…"
 OCI=$TMP/oci
