@@ -189,6 +189,14 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 			x.reason = "process exited and its file's path cannot be told";
 			goto emit;
 		}
+	} else if (!path) {
+		/* the process exited between the open and the readlink: ask our own fd */
+		path = real_path_in_root(fd, NULL, real, sizeof(real));
+		if (!path) {
+			x.verdict = SW_VERDICT_UNVERIFIED;
+			x.reason = "process exited and its file's path cannot be told";
+			goto emit;
+		}
 	}
 	x.executable = path;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !identity_matches(&ev->file, &st)) {
