@@ -30,7 +30,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
 	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
 LDFLAGS += $(SAN_FLAGS) -pthread
-LDLIBS += $(PKG_LIBS)
+LDLIBS += $(PKG_LIBS) -lm
 
 ifeq ($(V),1)
 Q =
