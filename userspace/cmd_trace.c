@@ -47,9 +47,25 @@ static const char *const flag_names[] = {
 	"filename_trunc", /* SW_EF_FILENAME_TRUNC */
 	"cgroup_v1", /* SW_EF_CGROUP_V1 */
 	"fallback_tp", /* SW_EF_FALLBACK_TP */
+	"lsm", /* SW_EF_LSM */
+	"d_path", /* SW_EF_DPATH */
 };
-_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 9 && SW_EF_FALLBACK_TP == 1 << 8,
+_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 11 && SW_EF_DPATH == 1 << 10,
 	       "one name per flag, in bit order");
+
+static const char *type_name(__u32 type)
+{
+	switch (type) {
+	case SW_EVENT_EXEC:
+		return "exec";
+	case SW_EVENT_MMAP_EXEC:
+		return "mmap_exec";
+	case SW_EVENT_OPEN_WRITE:
+		return "open_write";
+	default:
+		return "other";
+	}
+}
 
 /* a fixed-size, maybe unterminated kernel string → escaped JSON string */
 static json_t *jstr(const char *s, size_t size)
@@ -107,7 +123,7 @@ static json_t *event_json(const struct sw_exec_event *e)
 	set(file, "ctime_nsec", jint(e->file.ctime_nsec), &err);
 	set(file, "nlink", jint(e->file.nlink), &err);
 
-	set(obj, "type", json_string(e->type == SW_EVENT_EXEC ? "exec" : "other"), &err);
+	set(obj, "type", json_string(type_name(e->type)), &err);
 	set(obj, "flags", jint(e->flags), &err);
 	set(obj, "flag_names", flags, &err);
 	set(obj, "boot_ns", jint(e->boot_ns), &err);
@@ -175,13 +191,16 @@ static int print_counters(const struct bpf_loader *l)
 
 static void trace_usage(FILE *out)
 {
-	fprintf(out, "Usage: sealwatch trace [--duration SEC] [--count N] [--force-tp] [-v]\n\n"
+	fprintf(out, "Usage: sealwatch trace [--duration SEC] [--count N] [--force-tp]\n"
+		     "                       [--attach MODE] [--file-events] [-v]\n\n"
 		     "Debug tool: load the exec BPF programs and print one JSON object per\n"
 		     "exec on stdout until SIGINT/SIGTERM, SEC seconds or N events; then the\n"
 		     "BPF counters as one JSON line on stderr. Needs root.\n\n"
 		     "  --duration SEC  stop after SEC seconds (default: never)\n"
 		     "  --count N       stop after N events\n"
 		     "  --force-tp      use tp/sched/sched_process_exec even if tp_btf works\n"
+		     "  --attach MODE   auto (default), lsm, tp_btf or tp (only that mode)\n"
+		     "  --file-events   also mmap_exec and open_write events (lsm mode)\n"
 		     "  --ringbuf-size BYTES  ring buffer size (power of two, default 8 MiB)\n"
 		     "  -v, --verbose   libbpf debug output\n");
 }
@@ -209,6 +228,8 @@ int cmd_trace(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "force-tp", no_argument, NULL, 't' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "file-events", no_argument, NULL, 'f' },
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -246,6 +267,16 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case 't':
 			opts.force_tp = true;
+			break;
+		case 'a':
+			if (bpf_loader_attach_parse(optarg, &opts.attach)) {
+				log_error("trace: bad --attach '%s' (auto, lsm, tp_btf, tp)",
+					  optarg);
+				return SW_EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			opts.file_events = true;
 			break;
 		case 'v':
 			opts.verbose = true;
