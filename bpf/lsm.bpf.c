@@ -68,6 +68,28 @@ static __always_inline void read_file_path(struct sw_exec_event *e, struct file 
 		e->filename[0] = '\0';
 }
 
+/* Overwrite the name of the executed file with its d_path (see sw_lsm_exec). */
+static __always_inline void exec_real_path(struct sw_exec_event *e, struct linux_binprm *bprm)
+{
+	bool script = e->flags & SW_EF_SCRIPT;
+	char *dst = script ? e->interp : e->filename;
+	struct file *file = bprm->file;
+	long n;
+
+	if (!file)
+		return;
+	/* f_path is const in newer vmlinux.h; the helper only reads it */
+	n = bpf_d_path((struct path *)&file->f_path, dst, SW_FILENAME_LEN);
+	if (n > 0) {
+		e->flags |= SW_EF_DPATH;
+		return;
+	}
+	/* the buffer may hold part of a path now: the given name again */
+	count(SW_CNT_READ_FAIL);
+	read_path(dst, script ? BPF_CORE_READ(bprm, interp) : BPF_CORE_READ(bprm, filename),
+		  &e->flags);
+}
+
 /* One event about @file (not an exec): task, identity, path; interp empty. */
 static __always_inline void send_file_event(enum sw_event_type type, struct file *file)
 {
@@ -88,6 +110,16 @@ static __always_inline void send_file_event(enum sw_event_type type, struct file
  * After the point of no return (see the top). bprm->file is what runs: the
  * interpreter for a script (binfmt_script swapped it in), bprm->filename the
  * path given to execve, bprm->interp the interpreter's path.
+ *
+ * Then the field that names the file run (interp for a script, else
+ * filename) is overwritten with bpf_d_path() of bprm->file: the absolute
+ * path of the very file, whatever was given ("/proc/self/exe", "./x", a
+ * symlink), in the task's root. The daemon falls back to that name when the
+ * process is gone before it opens /proc/PID/exe (busybox re-executing itself
+ * through /proc/self/exe, for one). bprm_committed_creds is on the kernel's
+ * sleepable-hook list, so bpf_d_path() is allowed; bprm->file is read
+ * directly (not with a probe read) so that the verifier keeps it a
+ * BTF-typed pointer, which the helper requires.
  */
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(sw_lsm_exec, struct linux_binprm *bprm)
@@ -111,6 +143,7 @@ int BPF_PROG(sw_lsm_exec, struct linux_binprm *bprm)
 	} else {
 		e->interp[0] = '\0';
 	}
+	exec_real_path(e, bprm);
 	sw_debug("lsm exec tgid=%u file=%s flags=%x", e->tgid, e->filename, e->flags);
 	event_submit(e);
 	return 0;

@@ -60,6 +60,7 @@ $SW trace --attach lsm --file-events --duration 20 >/out/trace.jsonl 2>/out/trac
 pid=$!
 wait_file /out/trace.err 'exec events from' 60 || echo "SWVM: trace did not start"
 /bin/good >/dev/null 2>&1
+/bin/cat /dev/null # a symlink to busybox: d_path names the file run
 echo written >/tmp/written-by-guest
 sleep 1
 kill -INT "$pid"
