@@ -61,7 +61,7 @@ has() {
 	fi
 }
 
-# boot GROUP: run the guest script, print its console on failure
+# boot GROUP RUNS: run the guest script (RUNS daemon/trace runs), print its console on failure
 boot() {
 	local out=$WORK/$1
 	mkdir -p "$out"
@@ -79,6 +79,15 @@ boot() {
 	fi
 	echo "  vm $1: boot + test ${VM_SECONDS}s"
 	tr -d '\r' <"$out/console.log" | grep -o 'SWVM:.*' | sed 's/^/    /'
+	# every daemon/trace run in the guest stopped cleanly (sanitizer reports exit non-zero)
+	if tr -d '\r' <"$out/console.log" | grep -q 'SWVM: .* exit [^0]'; then
+		fail "$1-clean-exits" "$(tr -d '\r' <"$out/console.log" | grep -o 'SWVM: .* exit [^0].*' | head -n 3)"
+		cat "$out"/*.err 2>/dev/null | grep -A5 -m3 'Sanitizer' | sed 's/^/    /'
+	elif [ "$(tr -d '\r' <"$out/console.log" | grep -c 'SWVM: .* exit 0')" -ge "$2" ]; then
+		pass "$1-clean-exits"
+	else
+		fail "$1-clean-exits" "fewer than $2 runs reported their exit"
+	fi
 }
 
 verdicts() { # GROUP FILE
@@ -88,7 +97,7 @@ verdicts() { # GROUP FILE
 }
 
 # --- boot 1: lsm=...,bpf
-if boot lsm; then
+if boot lsm 3; then
 	O=$WORK/lsm
 	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
 	verdicts lsm-auto "$O/auto.jsonl"
@@ -126,7 +135,7 @@ fi
 
 # --- boot 2: no bpf in lsm=: LSM programs would attach and never run
 SW_VM_LSM=lockdown,capability,integrity
-if boot nolsm; then
+if boot nolsm 1; then
 	O=$WORK/nolsm
 	has nolsm-auto-picks-tp_btf "$O/nolsm.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp_btf/sched_process_exec"'
 	has nolsm-ok "$O/nolsm.jsonl" '.file.path == "/bin/good" and .sealwatch.verdict == "ok"'
