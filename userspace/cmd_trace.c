@@ -21,6 +21,7 @@
 #include "events.h"
 #include "exitcode.h"
 #include "log.h"
+#include "metrics.h"
 #include "path.h"
 
 struct trace_state {
@@ -168,6 +169,7 @@ static int print_event(void *ctx, const struct sw_exec_event *e)
 static int print_counters(const struct bpf_loader *l)
 {
 	__u64 counters[SW_CNT__MAX], used, size;
+	char labels[32];
 	json_t *obj;
 	int ret;
 
@@ -181,6 +183,11 @@ static int print_counters(const struct bpf_loader *l)
 	for (int c = 0; obj && c < SW_CNT__MAX; c++)
 		json_object_set_new(obj, bpf_loader_counter_name(c),
 				    json_integer((json_int_t)counters[c]));
+	/* what the loader published for operators: sealwatch_attach_info{mode=...} */
+	snprintf(labels, sizeof(labels), "mode=\"%s\"", bpf_loader_mode_name(bpf_loader_mode(l)));
+	if (obj)
+		json_object_set_new(obj, "attach_info",
+				    json_real(metrics_get("sealwatch_attach_info", labels)));
 	if (!obj)
 		return -ENOMEM;
 	json_dumpf(obj, stderr, JSON_COMPACT | JSON_SORT_KEYS);

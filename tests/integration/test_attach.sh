@@ -50,6 +50,14 @@ else
 	tail -n 5 "$WORK/daemon.err" | sed 's/^/    /'
 fi
 
+# the metric the loader sets (sealwatch trace prints its value for the mode in use)
+"$SW" trace --duration 1 --count 1 >/dev/null 2>"$WORK/trace.err"
+if tail -n 1 "$WORK/trace.err" | jq -e '.attach_info == 1' >/dev/null 2>&1; then
+	pass attach-info-metric
+else
+	fail attach-info-metric "$(tail -n 1 "$WORK/trace.err")"
+fi
+
 mode=$(start_mode tp --attach tp)
 [ "$mode" = "tp/sched/sched_process_exec" ] && pass forced-tp || fail forced-tp "got '$mode'"
 printf '{"attach": "tp"}\n' >"$WORK/tp.json"

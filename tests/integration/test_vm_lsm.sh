@@ -126,7 +126,7 @@ if boot lsm 3; then
 	else
 		fail trace-mmap-same-inode "mmap_exec of /bin/good does not name the executed inode"
 	fi
-	if tail -n 1 "$O/trace.err" | jq -e '.attach_mode == "lsm/bprm_committed_creds" and .ringbuf_full == 0 and .bad_records == 0' >/dev/null 2>&1; then
+	if tail -n 1 "$O/trace.err" | jq -e '.attach_mode == "lsm/bprm_committed_creds" and .attach_info == 1 and .ringbuf_full == 0 and .bad_records == 0' >/dev/null 2>&1; then
 		pass trace-counters
 	else
 		fail trace-counters "$(tail -n 1 "$O/trace.err")"
