@@ -37,6 +37,8 @@ done
 cp "$TOP/tests/vm/guest-lsm.sh" "$R/guest-lsm.sh"
 cp "$R/bin/busybox" "$R/bin/good"
 cp "$R/bin/busybox" "$R/bin/victim"
+printf '#!/bin/sh\nexit 0\n' >"$R/bin/hello.sh"
+chmod 0755 "$R/bin/hello.sh"
 
 "$SW" keygen -o "$WORK/k" >/dev/null 2>&1 &&
 	"$SW" baseline "dir:$R" -o "$WORK/host.jsonl" 2>"$WORK/baseline.err" &&
@@ -97,7 +99,7 @@ verdicts() { # GROUP FILE
 }
 
 # --- boot 1: lsm=...,bpf
-if boot lsm 3; then
+if boot lsm 4; then
 	O=$WORK/lsm
 	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
 	verdicts lsm-auto "$O/auto.jsonl"
@@ -109,6 +111,8 @@ if boot lsm 3; then
 	fi
 	has tp_btf-forced "$O/tp_btf.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp_btf/sched_process_exec"'
 	verdicts tp_btf "$O/tp_btf.jsonl"
+	has tp-forced "$O/tp.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp/sched/sched_process_exec"'
+	verdicts tp "$O/tp.jsonl"
 	# not an assertion: without d_path a process gone before the daemon opens
 	# /proc/PID/exe can only be found by the name it was run with
 	echo "  tp_btf mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/tp_btf.jsonl") unverified (lsm mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/auto.jsonl"))"
@@ -117,6 +121,7 @@ if boot lsm 3; then
 	T=$O/trace.jsonl
 	has trace-exec-lsm "$T" '.type == "exec" and .filename == "/bin/good" and (.flag_names | index("lsm"))'
 	has trace-exec-d_path "$T" '.type == "exec" and .comm == "cat" and .filename == "/bin/busybox" and (.flag_names | index("d_path"))'
+	has trace-exec-script "$T" '.type == "exec" and .filename == "/bin/hello.sh" and .interp == "/bin/busybox" and (.flag_names | index("script")) and (.flag_names | index("d_path"))'
 	has trace-mmap_exec "$T" '.type == "mmap_exec" and .filename == "/bin/good" and (.flag_names | index("d_path"))'
 	has trace-open_write "$T" '.type == "open_write" and .filename == "/tmp/written-by-guest" and (.flag_names | index("d_path"))'
 	if jq -e -s '([.[] | select(.type == "exec" and .filename == "/bin/good")][0].file.ino) as $i |

@@ -46,6 +46,7 @@ run_daemon() {
 if grep -q 'lsm=[^ ]*bpf' /proc/cmdline; then
 	run_daemon auto
 	run_daemon tp_btf --attach tp_btf
+	run_daemon tp --attach tp
 else
 	# booted without bpf in lsm=: auto must not pick LSM programs that
 	# would attach and never run; --attach lsm must refuse
@@ -61,6 +62,7 @@ pid=$!
 wait_file /out/trace.err 'exec events from' 60 || echo "SWVM: trace did not start"
 /bin/good >/dev/null 2>&1
 /bin/cat /dev/null # a symlink to busybox: d_path names the file run
+/bin/hello.sh      # a #! script: interp is the interpreter's d_path
 echo written >/tmp/written-by-guest
 sleep 1
 kill -INT "$pid"

@@ -14,7 +14,8 @@
 # from qemu's start to its end, VM_ERROR why vm_run failed.
 #
 # The kernel package is fetched with apt-get download (never installed, /boot
-# untouched) and kept with its extracted tree and the initramfs under
+# untouched) and kept with its extracted kernel, the modules the initramfs
+# needs and the initramfs itself under
 # SW_VM_CACHE (default /var/cache/sealwatch-vm), so reruns need no network.
 #   SW_VM_KERNEL_PKG   package to use (default: newest linux-image-6.1.0-*-amd64)
 #   SW_VM_LSM          lsm= of the guest (default lockdown,capability,integrity,bpf)
@@ -65,13 +66,17 @@ vm_kernel() {
 				return 1
 			fi
 		fi
-		rm -rf "$dir.tmp"
-		if ! dpkg -x "$deb" "$dir.tmp"; then
-			rm -rf "$dir.tmp"
+		# private temporaries: two tests may fill the cache at once
+		if ! dpkg -x "$deb" "$dir.tmp.$$"; then
+			rm -rf "$dir.tmp.$$"
 			VM_SKIP="dpkg -x $deb failed"
 			return 1
 		fi
-		mv "$dir.tmp" "$dir"
+		# keep boot/ and the modules the initramfs takes (~400 MB less)
+		find "$dir.tmp.$$/lib/modules" -name '*.ko*' |
+			grep -Ev '/(drivers/virtio|net/9p|fs/9p|fs/netfs|fs/fscache)/' |
+			xargs -r rm -f
+		mv -T "$dir.tmp.$$" "$dir" 2>/dev/null || rm -rf "$dir.tmp.$$"
 	fi
 	VM_KERNEL=$(ls "$dir"/boot/vmlinuz-* | head -n 1)
 	VM_MODDIR=$(ls -d "$dir"/lib/modules/* | head -n 1)
@@ -110,8 +115,8 @@ vm_initrd() {
 			;;
 		esac
 	done
-	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM_INITRD.tmp" &&
-		mv "$VM_INITRD.tmp" "$VM_INITRD"
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM_INITRD.$$" &&
+		mv "$VM_INITRD.$$" "$VM_INITRD"
 	rm -rf "$tmp"
 	[ -s "$VM_INITRD" ] || { VM_SKIP="could not build the initramfs"; return 1; }
 }
