@@ -62,6 +62,7 @@ struct bpf_loader {
 	size_t page_size;
 	unsigned long ringbuf_bytes;
 	bool mounted_tracefs;
+	bool published; /* sealwatch_attach_info set for mode */
 };
 
 static const char *const mode_names[] = {
@@ -316,15 +317,15 @@ int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret)
 	return -EINVAL;
 }
 
-/* the chosen mode, for operators: sealwatch_attach_info{mode="..."} 1 */
-static void publish_mode(enum bpf_loader_mode mode)
+/* the chosen mode, for operators: sealwatch_attach_info{mode="..."} 1 (0 once closed) */
+static void publish_mode(enum bpf_loader_mode mode, double value)
 {
 	char labels[32];
 
 	metrics_describe("sealwatch_attach_info", METRIC_GAUGE,
 			 "BPF attach mode in use (lsm, tp_btf or tp): 1 for the active one");
 	snprintf(labels, sizeof(labels), "mode=\"%s\"", mode_short_names[mode]);
-	metrics_set("sealwatch_attach_info", labels, 1);
+	metrics_set("sealwatch_attach_info", labels, value);
 }
 
 /* ---- end of LSM mode ---- */
@@ -476,7 +477,8 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 	}
 
 attached:
-	publish_mode(l->mode);
+	publish_mode(l->mode, 1);
+	l->published = true;
 	l->rb = ring_buffer__new(bpf_map__fd(l->events_map), handle_record, l, NULL);
 	if (!l->rb) {
 		r = sw_error_set(err, -errno, "ring buffer: %s", strerror(errno));
@@ -572,6 +574,8 @@ void bpf_loader_close(struct bpf_loader *l)
 		munmap((void *)l->producer_pos, l->page_size);
 	exec_bpf__destroy(l->skel);
 	lsm_bpf__destroy(l->lsm);
+	if (l->published)
+		publish_mode(l->mode, 0);
 	/* best effort: someone may have started using it (EBUSY) */
 	if (l->mounted_tracefs)
 		umount2(TRACEFS, UMOUNT_NOFOLLOW);
