@@ -253,6 +253,9 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 	int by_name = 0;
 	ssize_t n;
 
+	/* mmap_exec/open_write are not asked for yet (bpf_loader_opts.file_events) */
+	if (ev->type != SW_EVENT_EXEC)
+		return 0;
 	d->events++;
 	job = calloc(1, sizeof(*job));
 	if (!job)
@@ -364,6 +367,8 @@ static void daemon_usage(FILE *out)
 		"      --cache-size N         verdict cache entries (default 65536)\n"
 		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
+		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
+		"                             tp_btf or tp: only that mode, fail if unavailable\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads baselines; SIGINT/SIGTERM stop cleanly.\n"
@@ -385,6 +390,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		{ "cache-size", required_argument, NULL, 'C' },
 		{ "no-baseline-severity", required_argument, NULL, 'S' },
 		{ "force-tracepoint", no_argument, NULL, 'T' },
+		{ "attach", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -451,6 +457,15 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		case 'T':
 			set_force = true;
 			break;
+		case 'A': {
+			enum bpf_loader_attach a;
+
+			if (bpf_loader_attach_parse(optarg, &a))
+				return sw_error_set(err, -EINVAL,
+						    "--attach: use auto, lsm, tp_btf or tp");
+			d->cfg.attach = (int)a;
+			break;
+		}
 		case 'v':
 			set_verbose = true;
 			break;
@@ -619,6 +634,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 	struct bpf_loader_opts bo = { .on_event = on_exec,
 				      .ctx = d,
 				      .force_tp = d->cfg.force_tracepoint,
+				      .attach = (enum bpf_loader_attach)d->cfg.attach,
 				      .verbose = d->cfg.verbose };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size,
