@@ -209,12 +209,18 @@ okunhashed=$(count '.sealwatch.verdict == "ok" and (.file.hash.sha256 == null)')
 [ "$okunhashed" = 0 ] && pass no-ok-without-hash || fail no-ok-without-hash "$okunhashed"
 
 # clean shutdown on SIGTERM: a stop event, exit 0, programs detached
+# (only this daemon's programs: other sealwatch instances may run on the machine)
+PROG_IDS=$(cat /proc/"$DAEMON_PID"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u)
 kill -TERM "$DAEMON_PID"
 if wait "$DAEMON_PID"; then pass sigterm-exit-0; else fail sigterm-exit-0 "exit $?"; fi
 DAEMON_PID=
 wait_for stop-event '.event.action == "stop"' 2
-if bpftool prog show 2>/dev/null | grep -q 'sw_exec\|handle_exec'; then
-	fail programs-detached "BPF programs still loaded"
+left=
+for id in $PROG_IDS; do bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"; done
+if [ -z "$PROG_IDS" ]; then
+	fail programs-detached "no BPF program fds found in the running daemon"
+elif [ -n "$left" ]; then
+	fail programs-detached "BPF programs still loaded:$left"
 else
 	pass programs-detached
 fi
