@@ -341,7 +341,8 @@ static void sink_destroy(struct sink *k)
 	free(k);
 }
 
-static int sink_open(const char *text, struct sink **ret, struct sw_error *err)
+static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct sink **ret,
+		     struct sw_error *err)
 {
 	struct sink_spec spec;
 	struct sink *k;
@@ -369,6 +370,13 @@ static int sink_open(const char *text, struct sink **ret, struct sw_error *err)
 	}
 	q = strchr(text, '?');
 	snprintf(k->name, sizeof(k->name), "%.*s", q ? (int)(q - text) : (int)strlen(text), text);
+	for (size_t i = 0; i < all->n; i++) /* the same target twice: tell their metrics apart */
+		if (!strcmp(all->v[i]->name, k->name)) {
+			size_t len = strlen(k->name);
+
+			snprintf(k->name + len, sizeof(k->name) - len, "#%zu", pos + 1);
+			break;
+		}
 	metrics_escape_label(k->name, esc, sizeof(esc));
 	snprintf(k->label, sizeof(k->label), "sink=\"%s\"", esc);
 	k->batch = 1;
@@ -446,7 +454,7 @@ int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_err
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n && !r; i++) {
-		r = sink_open(specs[i], &s->v[s->n], err);
+		r = sink_open(specs[i], i, s, &s->v[s->n], err);
 		if (!r)
 			s->n++;
 	}

@@ -51,9 +51,8 @@ static int read_secret(struct sink_spec *spec, const char *opt, const char *path
 	size_t len;
 	int r = file_read_all(path, 4096, &buf, &len, err);
 
-	if (r)
-		return sw_error_prefix(err, r == -EFBIG ? -EBADMSG : r, "output '%s': %s",
-				       spec->text, opt);
+	if (r) /* a setting that cannot work: a config error, like a missing CA file */
+		return sw_error_prefix(err, -EBADMSG, "output '%s': %s", spec->text, opt);
 	buf[strcspn(buf, "\r\n")] = '\0';
 	len = strlen(buf);
 	while (len && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
@@ -75,6 +74,14 @@ static size_t on_response(char *data, size_t size, size_t nmemb, void *ctx)
 	if (b->len < RESPONSE_MAX)
 		sink_buf_add(b, data, n > RESPONSE_MAX - b->len ? RESPONSE_MAX - b->len : n);
 	return n;
+}
+
+/* Abort a transfer in flight once the shutdown deadline has passed. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return sink_past_deadline(ctx) ? 1 : 0;
 }
 
 static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *err)
@@ -228,6 +235,9 @@ static int http_deliver(struct sink *k, char **lines, size_t n)
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &h->response);
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "sealwatch");
+	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, k);
 	if (h->userpwd) {
 		curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(h->curl, CURLOPT_USERPWD, h->userpwd);

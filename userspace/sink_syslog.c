@@ -5,6 +5,7 @@
  * counting (RFC 6587 §3.4.1), reconnecting with backoff. TLS through OpenSSL,
  * verifying the server's chain (ca=FILE, else the system store) and name.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -184,6 +185,13 @@ static int connect_timeout(int fd, const struct sockaddr *a, socklen_t len, unsi
 	return 0;
 }
 
+static bool is_ip_literal(const char *host)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
 static int do_connect(struct sink *k)
 {
 	struct syslog_sink *s = k->priv;
@@ -225,8 +233,14 @@ static int do_connect(struct sink *k)
 		disconnect(s);
 		return -ENOMEM;
 	}
-	SSL_set_tlsext_host_name(s->ssl, s->host);
-	if (!s->insecure && SSL_set1_host(s->ssl, s->host) != 1) {
+	if (is_ip_literal(s->host)) { /* no SNI for addresses; match the cert's IP SANs */
+		if (!s->insecure &&
+		    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), s->host) != 1) {
+			disconnect(s);
+			return -ENOMEM;
+		}
+	} else if (SSL_set_tlsext_host_name(s->ssl, s->host) != 1 ||
+		   (!s->insecure && SSL_set1_host(s->ssl, s->host) != 1)) {
 		disconnect(s);
 		return -ENOMEM;
 	}
