@@ -58,6 +58,7 @@ struct sink;
 
 struct sink_driver {
 	const char *scheme;
+	const char *const *options; /* the options it takes (NULL-terminated), besides the core's */
 	/* Parse options (sink_opt_*), open files, load keys; no network I/O. */
 	int (*open)(struct sink *k, struct sink_spec *spec, struct sw_error *err);
 	/* Deliver @n lines in order: 0 when all are delivered, else -errno (retried). */
@@ -131,8 +132,7 @@ void sink_syslog_fields(const char *line, int *severity, char *msgid, size_t msg
 
 /* Spool (sink_spool.c): a directory of segment files, bounded in bytes. */
 struct sink_spool;
-int spool_open(const char *dir, uint64_t max_bytes, struct sink_spool **ret,
-	       struct sw_error *err);
+int spool_open(const char *dir, uint64_t max_bytes, struct sink_spool **ret, struct sw_error *err);
 void spool_close(struct sink_spool *sp);
 /* Append lines; those past the bound are not written: their count is returned. */
 uint64_t spool_append(struct sink_spool *sp, char **lines, size_t n, int *ret_err);

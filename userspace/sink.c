@@ -341,6 +341,19 @@ static void sink_destroy(struct sink *k)
 	free(k);
 }
 
+static bool known_option(const struct sink_driver *drv, const char *key)
+{
+	static const char *const core[] = { "format", "queue", "retry_max", "timeout", NULL };
+
+	for (const char *const *o = core; *o; o++)
+		if (!strcmp(*o, key))
+			return true;
+	for (const char *const *o = drv->options; o && *o; o++)
+		if (!strcmp(*o, key))
+			return true;
+	return false;
+}
+
 static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct sink **ret,
 		     struct sw_error *err)
 {
@@ -394,6 +407,12 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 				 text, spec.scheme);
 		goto out;
 	}
+	for (size_t i = 0; i < spec.n_opts; i++) /* before open(): no file created for nothing */
+		if (!known_option(k->drv, spec.opts[i].key)) {
+			r = sw_error_set(err, -EBADMSG, "output '%s': unknown option '%s'", text,
+					 spec.opts[i].key);
+			goto out;
+		}
 	sink_opt_str(&spec, "format", &fmt);
 	if (fmt && sink_format_parse(fmt, &k->format)) {
 		r = sw_error_set(err, -EBADMSG,
@@ -420,12 +439,6 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 	r = k->drv->open(k, &spec, err);
 	if (r)
 		goto out;
-	for (size_t i = 0; i < spec.n_opts; i++)
-		if (!spec.opts[i].used) {
-			r = sw_error_set(err, -EBADMSG, "output '%s': unknown option '%s'", text,
-					 spec.opts[i].key);
-			goto out;
-		}
 	metrics_add(M_EVENTS, k->label, 0);
 	metrics_add(M_ERRORS, k->label, 0);
 	metrics_add(M_DROPPED, k->label, 0);

@@ -202,6 +202,8 @@ static void file_close(struct sink *k)
 	k->priv = NULL;
 }
 
+static const char *const file_options[] = { "max_size", "keep", NULL };
+
 const struct sink_driver sink_stdout_driver = {
 	.scheme = "stdout",
 	.open = stdout_open,
@@ -210,6 +212,7 @@ const struct sink_driver sink_stdout_driver = {
 };
 
 const struct sink_driver sink_file_driver = {
+	.options = file_options,
 	.scheme = "file",
 	.open = file_open,
 	.deliver = file_deliver,

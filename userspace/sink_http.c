@@ -99,7 +99,8 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 	k->batch_wait_ms = 1000;
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_result != CURLE_OK)
-		return sw_error_set(err, -ENOMEM, "libcurl: %s", curl_easy_strerror(curl_init_result));
+		return sw_error_set(err, -ENOMEM, "libcurl: %s",
+				    curl_easy_strerror(curl_init_result));
 	if (strncmp(spec->target, "//", 2) || !spec->target[2])
 		return sw_error_set(err, -EBADMSG, "output '%s': want %s://HOST[:PORT]/PATH",
 				    spec->text, spec->scheme);
@@ -123,7 +124,8 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 	if (k->format == SINK_FORMAT_FALCO)
 		k->batch = 1; /* falcosidekick takes one alert per request */
 	if (index && k->format != SINK_FORMAT_ELASTIC_BULK)
-		return sw_error_set(err, -EBADMSG, "output '%s': option index needs format=elastic-bulk",
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': option index needs format=elastic-bulk",
 				    spec->text);
 	if (token_file && auth_file)
 		return sw_error_set(err, -EBADMSG,
@@ -131,14 +133,14 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 				    "each other",
 				    spec->text);
 	if (k->format == SINK_FORMAT_SPLUNK_HEC && !token_file)
-		return sw_error_set(err, -EBADMSG, "output '%s': format=splunk-hec needs token_file",
-				    spec->text);
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': format=splunk-hec needs token_file", spec->text);
 	if (spool_max < 4096)
 		return sw_error_set(err, -EBADMSG, "output '%s': option spool_max: at least 4K",
 				    spec->text);
 	if ((ca || h->insecure) && strcmp(spec->scheme, "https"))
-		return sw_error_set(err, -EBADMSG, "output '%s': options ca and insecure need https",
-				    spec->text);
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': options ca and insecure need https", spec->text);
 	if (ca && !(h->ca = strdup(ca)))
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	if (index && !(h->index = strdup(index)))
@@ -356,7 +358,8 @@ static void spool_run(struct sink *k)
 				to_spool(k, lines, n);
 				next_try = mono_now();
 				sink_timespec_add_ms(&next_try, backoff);
-				backoff = backoff * 2 > k->retry_max_ms ? k->retry_max_ms : backoff * 2;
+				backoff = backoff * 2 > k->retry_max_ms ? k->retry_max_ms :
+									  backoff * 2;
 			}
 			sink_free_lines(lines, n);
 			continue;
@@ -393,8 +396,9 @@ static void spool_run(struct sink *k)
 				sink_free_lines(lines, n);
 			}
 			if (!spool_empty(h->spool))
-				log_warn("output %s: %llu bytes left in the spool for the next start",
-					 k->name, (unsigned long long)spool_bytes(h->spool));
+				log_warn(
+					"output %s: %llu bytes left in the spool for the next start",
+					k->name, (unsigned long long)spool_bytes(h->spool));
 			break;
 		}
 		sink_wait(k, &next_try);
@@ -438,7 +442,13 @@ static bool http_run(struct sink *k)
 	return true;
 }
 
+static const char *const http_options[] = {
+	"token_file", "basic_auth_file", "spool", "spool_max",	"ca",
+	"insecure",   "index",		 "batch", "batch_wait", NULL
+};
+
 const struct sink_driver sink_http_driver = {
+	.options = http_options,
 	.scheme = "http",
 	.open = http_open,
 	.deliver = http_deliver,
@@ -447,6 +457,7 @@ const struct sink_driver sink_http_driver = {
 };
 
 const struct sink_driver sink_https_driver = {
+	.options = http_options,
 	.scheme = "https",
 	.open = http_open,
 	.deliver = http_deliver,

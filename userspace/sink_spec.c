@@ -176,9 +176,14 @@ static int parse_units(const char *s, const struct unit *units, uint64_t *ret)
 int sink_opt_size(struct sink_spec *spec, const char *key, uint64_t *ret, struct sw_error *err)
 {
 	static const struct unit units[] = {
-		{ "", 1 },	       { "K", 1ULL << 10 }, { "KiB", 1ULL << 10 },
-		{ "M", 1ULL << 20 },   { "MiB", 1ULL << 20 }, { "G", 1ULL << 30 },
-		{ "GiB", 1ULL << 30 }, { NULL, 0 },
+		{ "", 1 },
+		{ "K", 1ULL << 10 },
+		{ "KiB", 1ULL << 10 },
+		{ "M", 1ULL << 20 },
+		{ "MiB", 1ULL << 20 },
+		{ "G", 1ULL << 30 },
+		{ "GiB", 1ULL << 30 },
+		{ NULL, 0 },
 	};
 	struct sink_opt *o = find(spec, key);
 
@@ -190,7 +195,10 @@ int sink_opt_size(struct sink_spec *spec, const char *key, uint64_t *ret, struct
 int sink_opt_ms(struct sink_spec *spec, const char *key, unsigned int *ret, struct sw_error *err)
 {
 	static const struct unit units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { NULL, 0 },
+		{ "ms", 1 },
+		{ "s", 1000 },
+		{ "m", 60000 },
+		{ NULL, 0 },
 	};
 	struct sink_opt *o = find(spec, key);
 	uint64_t v;
@@ -198,8 +206,8 @@ int sink_opt_ms(struct sink_spec *spec, const char *key, unsigned int *ret, stru
 	if (!o)
 		return 0;
 	if (parse_units(o->value, units, &v) || v > 3600 * 1000)
-		return bad(spec, key, o->value, "want a duration such as 500ms, 5s, 1m (at most 1h)",
-			   err);
+		return bad(spec, key, o->value,
+			   "want a duration such as 500ms, 5s, 1m (at most 1h)", err);
 	*ret = (unsigned int)v;
 	return 0;
 }

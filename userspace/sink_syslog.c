@@ -46,11 +46,11 @@ struct syslog_sink {
 
 static int facility_from_name(const char *name)
 {
-	static const char *const names[] = { "kern",   "user",	 "mail",   "daemon", "auth",
-					     "syslog", "lpr",	 "news",   "uucp",   "cron",
-					     "authpriv", "ftp",	 "ntp",	   "audit",  "alert",
-					     "clock",  "local0", "local1", "local2", "local3",
-					     "local4", "local5", "local6", "local7" };
+	static const char *const names[] = { "kern",	 "user",   "mail",   "daemon", "auth",
+					     "syslog",	 "lpr",	   "news",   "uucp",   "cron",
+					     "authpriv", "ftp",	   "ntp",    "audit",  "alert",
+					     "clock",	 "local0", "local1", "local2", "local3",
+					     "local4",	 "local5", "local6", "local7" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
@@ -73,7 +73,8 @@ static int syslog_open(struct sink *k, struct sink_spec *spec, enum transport t,
 	s->facility = 3; /* daemon */
 	k->batch = 64;
 	if (k->format != SINK_FORMAT_JSON && k->format != SINK_FORMAT_FALCO)
-		return sw_error_set(err, -EBADMSG, "output '%s': option format: syslog takes json or falco",
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': option format: syslog takes json or falco",
 				    spec->text);
 	r = sink_parse_hostport(spec->target, &s->host, &s->port, &path, err);
 	if (r)
@@ -108,13 +109,15 @@ static int syslog_open(struct sink *k, struct sink_spec *spec, enum transport t,
 	SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
 	if (ca ? SSL_CTX_load_verify_locations(s->ctx, ca, NULL) != 1 :
 		 SSL_CTX_set_default_verify_paths(s->ctx) != 1)
-		return sw_error_set(err, -EBADMSG, "output '%s': cannot load CA certificates from %s",
-				    spec->text, ca ? ca : "the system store");
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': cannot load CA certificates from %s", spec->text,
+				    ca ? ca : "the system store");
 	if (cert && (SSL_CTX_use_certificate_chain_file(s->ctx, cert) != 1 ||
 		     SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM) != 1 ||
 		     SSL_CTX_check_private_key(s->ctx) != 1))
-		return sw_error_set(err, -EBADMSG, "output '%s': cannot load client cert %s / key %s",
-				    spec->text, cert, key);
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': cannot load client cert %s / key %s", spec->text,
+				    cert, key);
 	SSL_CTX_set_verify(s->ctx, s->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	return 0;
 }
@@ -390,7 +393,10 @@ static void syslog_close(struct sink *k)
 	k->priv = NULL;
 }
 
+static const char *const syslog_options[] = { "facility", NULL };
+
 const struct sink_driver sink_syslog_udp_driver = {
+	.options = syslog_options,
 	.scheme = "syslog+udp",
 	.open = udp_open,
 	.deliver = syslog_deliver,
@@ -398,13 +404,17 @@ const struct sink_driver sink_syslog_udp_driver = {
 };
 
 const struct sink_driver sink_syslog_tcp_driver = {
+	.options = syslog_options,
 	.scheme = "syslog+tcp",
 	.open = tcp_open,
 	.deliver = syslog_deliver,
 	.close = syslog_close,
 };
 
+static const char *const tls_options[] = { "facility", "ca", "cert", "key", "insecure", NULL };
+
 const struct sink_driver sink_syslog_tls_driver = {
+	.options = tls_options,
 	.scheme = "syslog+tls",
 	.open = tls_open,
 	.deliver = syslog_deliver,
