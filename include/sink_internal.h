@@ -61,7 +61,10 @@ struct sink_driver {
 	const char *const *options; /* the options it takes (NULL-terminated), besides the core's */
 	/* Parse options (sink_opt_*), open files, load keys; no network I/O. */
 	int (*open)(struct sink *k, struct sink_spec *spec, struct sw_error *err);
-	/* Deliver @n lines in order: 0 when all are delivered, else -errno (retried). */
+	/*
+	 * Deliver @n lines in order: 0 when all are delivered; -ECANCELED when
+	 * refused for good (the driver counted them dropped); else -errno (retried).
+	 */
 	int (*deliver)(struct sink *k, char **lines, size_t n);
 	/* Optional: the whole worker loop (http with a spool); false: use the default loop. */
 	bool (*run)(struct sink *k);

@@ -257,14 +257,19 @@ static void deliver_retrying(struct sink *k, char **lines, size_t n)
 	for (;;) {
 		struct timespec until;
 		char *report;
+		int r = k->drv->deliver(k, lines, n);
 
-		if (!k->drv->deliver(k, lines, n)) {
+		if (r == -ECANCELED) /* refused for good; the driver counted the drop */
+			return;
+		if (!r) {
 			sink_delivered(k, n);
 			report = sink_take_lost_report(k);
 			if (!report)
 				return;
-			if (!k->drv->deliver(k, &report, 1)) {
-				sink_delivered(k, 1);
+			r = k->drv->deliver(k, &report, 1);
+			if (!r || r == -ECANCELED) {
+				if (!r)
+					sink_delivered(k, 1);
 				free(report);
 			} else {
 				sink_error(k);

@@ -197,8 +197,8 @@ static void note(struct sink *k, const char *msg)
 }
 
 /*
- * POST @n lines. 0: delivered (or refused for good: counted and dropped);
- * -EAGAIN: try again later.
+ * POST @n lines. 0: delivered; -ECANCELED: refused for good (counted as
+ * dropped already); -EAGAIN: try again later.
  */
 static int http_deliver(struct sink *k, char **lines, size_t n)
 {
@@ -274,7 +274,7 @@ static int http_deliver(struct sink *k, char **lines, size_t n)
 	/* any other 4xx will not change by resending the same bytes: drop, counted */
 	sink_error(k);
 	sink_dropped(k, n);
-	return 0;
+	return -ECANCELED;
 }
 
 static void update_gauge(struct sink *k)
@@ -312,11 +312,14 @@ static struct timespec mono_now(void)
 static void send_lost_report(struct sink *k)
 {
 	char *report = sink_take_lost_report(k);
+	int r;
 
 	if (!report)
 		return;
-	if (!http_deliver(k, &report, 1)) {
-		sink_delivered(k, 1);
+	r = http_deliver(k, &report, 1);
+	if (!r || r == -ECANCELED) {
+		if (!r)
+			sink_delivered(k, 1);
 		free(report);
 	} else {
 		sink_error(k);
@@ -345,12 +348,16 @@ static void spool_run(struct sink *k)
 		struct timespec now = mono_now();
 		bool may_try = sink_timespec_cmp(&now, &next_try) >= 0;
 
+		int r;
+
 		if (spool_empty(h->spool) && may_try) {
 			n = sink_take(k, lines, k->batch, k->batch_wait_ms);
 			if (!n)
 				break;
-			if (!http_deliver(k, lines, n)) {
-				sink_delivered(k, n);
+			r = http_deliver(k, lines, n);
+			if (!r || r == -ECANCELED) {
+				if (!r)
+					sink_delivered(k, n);
 				send_lost_report(k);
 				backoff = k->retry_min_ms;
 			} else {
@@ -370,13 +377,13 @@ static void spool_run(struct sink *k)
 			sink_free_lines(lines, n);
 		}
 		if (may_try && !spool_empty(h->spool)) {
-			int r = spool_peek(h->spool, lines, k->batch, &n);
-
+			r = spool_peek(h->spool, lines, k->batch, &n);
 			if (r) {
 				note(k, "spool: cannot read a segment");
 				sink_error(k);
-			} else if (!http_deliver(k, lines, n)) {
-				sink_delivered(k, n);
+			} else if (!(r = http_deliver(k, lines, n)) || r == -ECANCELED) {
+				if (!r)
+					sink_delivered(k, n);
 				spool_consume(h->spool, n);
 				update_gauge(k);
 				backoff = k->retry_min_ms;

@@ -237,6 +237,15 @@ else
 fi
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null
 
+# a 4xx will not change by resending: dropped and counted, not retried forever
+start_receiver "$P" "$WORK/h-400.jsonl" --status 400
+"$SW" emit --metrics -o "http://127.0.0.1:$P/in?batch_wait=0ms" "$WORK/ev3.jsonl" 2>"$WORK/400.err"
+d=$(grep '^sealwatch_sink_dropped_total' "$WORK/400.err" | awk '{print $2}')
+e=$(grep '^sealwatch_sink_events_total' "$WORK/400.err" | awk '{print $2}')
+[ "$d" = 3 ] && [ "$e" = 0 ] && grep -q "HTTP status 400" "$WORK/400.err" && pass http-4xx-dropped-counted ||
+	fail http-4xx-dropped-counted "dropped=$d delivered=$e"
+kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null
+
 # --- outage and spool: receiver down while events arrive, up later ---------------
 P=$((BASE + 11))
 rm -f "$WORK/fifo"
