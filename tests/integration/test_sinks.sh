@@ -294,6 +294,18 @@ if [ "$got" -gt 0 ] && [ "$got" -lt 40 ] && [ $((got + lost)) = 40 ] && [ "$drop
 else
 	fail spool-overflow-lost-event "delivered=$got lost=$lost dropped_metric=$dropped oldest-first=${prefix_ok:-n}"
 fi
+bodies "$WORK/h-spool2.jsonl" | grep sink_events_lost >"$WORK/lost-event.json"
+if python3 -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+	python3 - "$TOP/docs/events.schema.json" "$WORK/lost-event.json" <<'EOF' && pass lost-event-matches-schema ||
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+ev = json.loads(open(sys.argv[2]).readline())
+jsonschema.Draft202012Validator(schema).validate(ev)
+EOF
+		fail lost-event-matches-schema
+else
+	skip lost-event-matches-schema "python3-jsonschema not installed"
+fi
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null
 
 # --- a dead receiver (accepts, never answers) delays neither stdout nor the caller --
