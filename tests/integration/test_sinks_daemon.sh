@@ -75,14 +75,16 @@ wait_for() { # NAME JQ-FILTER SECONDS
 wait_for daemon-started '.event.action == "start"' 20 || { sed 's/^/    /' "$WORK/daemon.log"; exit 0; }
 
 podman run -d --name "$CT" --network none "$IMG:1" /bin/sleep 300 >/dev/null || { fail container; exit 0; }
+# other tests may run containers at the same time: look at ours only
+CID=$(podman inspect -f '{{.Id}}' "$CT")
 # five alerts in a known order, each checked within 2 s in the file sink although
 # one HTTP receiver is down and the other never answers
 N=5
 for ((i = 1; i <= N; i++)); do
 	podman exec "$CT" /bin/sh -c "cp /bin/busybox /tmp/drop-$i && echo '#$i' >> /tmp/drop-$i && chmod 755 /tmp/drop-$i && /tmp/drop-$i true" >/dev/null 2>&1
-	wait_for "alert-$i-prompt-in-file" ".file.path == \"/tmp/drop-$i\" and .sealwatch.verdict == \"unknown\"" 2
+	wait_for "alert-$i-prompt-in-file" ".container.id == \"$CID\" and .file.path == \"/tmp/drop-$i\" and .sealwatch.verdict == \"unknown\"" 2
 done
-spooled=$(cat "$WORK"/spool/seg-* 2>/dev/null | jq -s '[.[] | select(.event.kind == "alert" and .event.action == "exec")] | length')
+spooled=$(cat "$WORK"/spool/seg-* 2>/dev/null | jq -s --arg c "$CID" '[.[] | select(.container.id == $c and .event.kind == "alert" and .event.action == "exec")] | length')
 [ "$spooled" = "$N" ] && pass alerts-spooled-while-receiver-down || fail alerts-spooled-while-receiver-down "$spooled of $N alerts on disk"
 
 start_receiver "$P_UP" "$WORK/siem.jsonl" && RECV_PID=$LAST_PID
@@ -107,7 +109,7 @@ else
 	fail http-got-every-event-once-in-order "file $(wc -l <"$EVENTS") lines, receiver $(wc -l <"$WORK/siem-lines.jsonl")"
 	diff <(jq -c '[.event.action, .file.path]' "$EVENTS") <(jq -c '[.event.action, .file.path]' "$WORK/siem-lines.jsonl") | head -n 10 | sed 's/^/    /'
 fi
-order=$(jq -r 'select(.event.action == "exec") | .file.path' "$WORK/siem-lines.jsonl" | tr '\n' ' ')
+order=$(jq -r --arg c "$CID" 'select(.event.action == "exec" and .container.id == $c) | .file.path' "$WORK/siem-lines.jsonl" | tr '\n' ' ')
 [ "$order" = "/tmp/drop-1 /tmp/drop-2 /tmp/drop-3 /tmp/drop-4 /tmp/drop-5 " ] && pass alerts-in-order ||
 	fail alerts-in-order "$order"
 exit 0
