@@ -130,8 +130,8 @@ TEST(syslog_fields)
 	CHECK_INT(sev, 3);
 	CHECK_STR(msgid, "exec");
 	CHECK_STR(ts, "2026-11-24T11:00:00.250Z");
-	sink_syslog_fields("{\"event\":{\"action\":\"has space\"}}", &sev, msgid, sizeof(msgid),
-			   ts, sizeof(ts));
+	sink_syslog_fields("{\"event\":{\"action\":\"has space\"}}", &sev, msgid, sizeof(msgid), ts,
+			   sizeof(ts));
 	CHECK_STR(msgid, "-");
 	CHECK_STR(ts, "-");
 	CHECK_INT(sev, 6);
