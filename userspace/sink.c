@@ -535,7 +535,12 @@ void sinks_emit(struct sw_sinks *s, const char *line)
 			k->q[(k->head + k->count) % k->cap] = copy;
 			k->count++;
 			queued = true;
-			pthread_cond_signal(&k->cond);
+			/*
+			 * The worker waits only for a first line or for a full batch:
+			 * waking it for every line costs more than the write.
+			 */
+			if (k->count == 1 || k->count == k->batch)
+				pthread_cond_signal(&k->cond);
 		}
 		pthread_mutex_unlock(&k->lock);
 		if (!queued) {
