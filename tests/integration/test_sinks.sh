@@ -8,6 +8,9 @@
 source "$(dirname "$0")/../lib/common.sh"
 
 RECV=$TOP/tests/lib/http_receiver.py
+# under SANITIZE=1, sanitizer reports go to files checked at the end (stderr is often discarded)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/san"
 BASE=$((20000 + RANDOM % 20000))
 PIDS=()
 cleanup() {
@@ -336,4 +339,9 @@ shut=$((($(date +%s%N) - t0) / 1000000))
 	fail dead-sink-does-not-delay-stdout "$slow of 5 lines took > 500 ms on stdout"
 [ "$shut" -lt 7000 ] && pass dead-sink-shutdown-bounded || fail dead-sink-shutdown-bounded "flush took $shut ms"
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null
+if ls "$WORK"/san.* >/dev/null 2>&1; then
+	fail sanitizers-clean "$(cat "$WORK"/san.* | head -n 20)"
+else
+	pass sanitizers-clean
+fi
 exit 0

@@ -14,6 +14,9 @@ fi
 IMG=localhost/sw-sinks-test
 CT=sw-sinks-c1
 RECV=$TOP/tests/lib/http_receiver.py
+# under SANITIZE=1, sanitizer reports go to files checked at the end (stderr is often discarded)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/san"
 BASE=$((20000 + RANDOM % 20000))
 P_UP=$((BASE + 21)) P_DEAD=$((BASE + 22))
 DAEMON_PID= RECV_PID= DEAD_PID=
@@ -112,4 +115,9 @@ fi
 order=$(jq -r --arg c "$CID" 'select(.event.action == "exec" and .container.id == $c) | .file.path' "$WORK/siem-lines.jsonl" | tr '\n' ' ')
 [ "$order" = "/tmp/drop-1 /tmp/drop-2 /tmp/drop-3 /tmp/drop-4 /tmp/drop-5 " ] && pass alerts-in-order ||
 	fail alerts-in-order "$order"
+if ls "$WORK"/san.* >/dev/null 2>&1; then
+	fail sanitizers-clean "$(cat "$WORK"/san.* | head -n 20)"
+else
+	pass sanitizers-clean
+fi
 exit 0
