@@ -92,25 +92,27 @@ jq -e -s 'length == 3 and .[0].priority == "Critical" and .[0].rule == "sealwatc
 	and (.[0].output | test("ev-1")) and .[2].time == "2026-11-24T11:00:03.003Z"' \
 	"$WORK/falco.jsonl" >/dev/null && pass file-falco-format || fail file-falco-format "$(head -c 600 "$WORK/falco.jsonl")"
 
+# --- a test CA, a server certificate for localhost/127.0.0.1, and an unrelated CA ---
+RS=$WORK/rs
+mkdir -p "$RS/work"
+(
+	cd "$RS" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+		-out ca.pem -days 2 -subj /CN=sw-sinks-ca &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
+			-out srv.csr -subj /CN=localhost &&
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
+			-days 2 -extfile ext.cnf &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout other.key -out other.pem -days 2 -subj /CN=other-ca
+) >/dev/null 2>&1 || fail make-certs
+
 # --- syslog: a real rsyslogd on UDP, TCP and TLS --------------------------------
 if ! command -v rsyslogd >/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so ] &&
 	! ls /usr/lib/*/rsyslog/lmnsd_ossl.so >/dev/null 2>&1; then
 	skip syslog "needs rsyslog and rsyslog-openssl (deploy/install-deps.sh)"
 else
-	RS=$WORK/rs
-	mkdir -p "$RS/work"
-	(
-		cd "$RS" || exit 1
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-			-out ca.pem -days 2 -subj /CN=sw-sinks-ca &&
-			openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
-				-out srv.csr -subj /CN=localhost &&
-			printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
-			openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-				-days 2 -extfile ext.cnf &&
-			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-				-keyout other.key -out other.pem -days 2 -subj /CN=other-ca
-	) >/dev/null 2>&1 || fail syslog-certs
 	UDP=$((BASE + 1)) TCP=$((BASE + 2)) TLS=$((BASE + 3))
 	tmpl='%app-name% %procid% %msgid% pri=%pri% msg=%msg%\n'
 	cat >"$RS/rs.conf" <<EOF
@@ -238,6 +240,19 @@ if [ "$(wc -l <"$WORK/h-falco.jsonl")" = 3 ] &&
 else
 	fail http-falco-format "$(head -c 400 "$WORK/h-falco.jsonl")"
 fi
+kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null
+
+# https: the server's chain checked against ca=, its name against the URL's host
+start_receiver "$P" "$WORK/h-tls.jsonl" --tls "$RS/srv.pem" "$RS/srv.key"
+"$SW" emit --metrics -o "https://localhost:$P/in?ca=$RS/ca.pem" -o "https://127.0.0.1:$P/ip?ca=$RS/ca.pem" \
+	-o "https://localhost:$P/wrong-ca?ca=$RS/other.pem&retry_max=300ms" "$WORK/ev3.jsonl" 2>"$WORK/tls.err"
+n_ok=$(jq -r 'select(.path == "/in") | .body' "$WORK/h-tls.jsonl" | grep -c .)
+n_ip=$(jq -r 'select(.path == "/ip") | .body' "$WORK/h-tls.jsonl" | grep -c .)
+n_bad=$(jq -r 'select(.path == "/wrong-ca") | .body' "$WORK/h-tls.jsonl" | grep -c .)
+bad_err=$(grep '^sealwatch_sink_errors_total{sink="https://localhost:'$P'/wrong-ca"}' "$WORK/tls.err" | awk '{print $2}')
+[ "$n_ok" = 3 ] && [ "$n_ip" = 3 ] && pass https-ca-verified || fail https-ca-verified "by name $n_ok, by address $n_ip of 3"
+[ "$n_bad" = 0 ] && [ "${bad_err:-0}" -ge 1 ] && pass https-wrong-ca-refused ||
+	fail https-wrong-ca-refused "delivered $n_bad, errors ${bad_err:-none}"
 kill "$RECV_PID"; wait "$RECV_PID" 2>/dev/null
 
 # a 4xx will not change by resending: dropped and counted, not retried forever

@@ -3,11 +3,13 @@
 """A real HTTP receiver for the sink tests: records every POST as one JSON line
 {"path", "headers", "body"} in OUT (flushed at once) and answers STATUS.
 --hang: accept connections and read requests but never answer (a dead SIEM).
-Usage: http_receiver.py PORT OUT [--status N] [--hang] [--pidfile F]"""
+--tls CERT KEY: serve HTTPS with that certificate chain and key.
+Usage: http_receiver.py PORT OUT [--status N] [--hang] [--tls CERT KEY] [--pidfile F]"""
 import argparse
 import http.server
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -17,6 +19,7 @@ ap.add_argument("port", type=int)
 ap.add_argument("out")
 ap.add_argument("--status", type=int, default=200)
 ap.add_argument("--hang", action="store_true")
+ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
 ap.add_argument("--pidfile")
 args = ap.parse_args()
 lock = threading.Lock()
@@ -48,6 +51,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 srv.daemon_threads = True
+if args.tls:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.tls[0], args.tls[1])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 if args.pidfile:
     with open(args.pidfile, "w") as f:
         f.write(str(os.getpid()))
