@@ -8,7 +8,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(clang llvm bpftool libbpf-dev libelf-dev libssl-dev libjansson-dev libarchive-dev
-	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev)
+	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev libcurl4-openssl-dev)
 TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns netavark
 	aardvark-dns catatonit busybox-static jq openssl python3 zstd gzip file xxd
 	libcap2-bin attr tar iptables python3-jsonschema qemu-system-x86 cpio)
@@ -18,6 +18,8 @@ TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns n
 # iptables: netavark 1.4 needs it for podman's default bridge network
 # ("netavark: No such file or directory" without it; --network none works anyway).
 BENCH_PKGS=(hashdeep aide)
+# rsyslog + rsyslog-openssl: tests/integration/test_sinks.sh runs a real rsyslogd (TLS via lmnsd_ossl)
+TEST_PKGS+=(rsyslog rsyslog-openssl)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 
 say() { echo "install-deps: $*" >&2; }
