@@ -743,6 +743,8 @@ int cmd_daemon(int argc, char **argv)
 	/* before any thread exists, so that every thread inherits the mask */
 	daemon_signal_mask(&mask);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	/* a closed stdout or a reset connection is a sink error (counted), never a kill */
+	signal(SIGPIPE, SIG_IGN);
 	config_init(&d.cfg);
 	log_set_timestamps(1);
 	r = parse_args(&d, argc, argv, &err);
