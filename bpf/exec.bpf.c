@@ -393,17 +393,30 @@ static __always_inline void fill_file(struct sw_exec_event *e, struct file *file
 	}
 }
 
-/* Was this exact file (identity incl. ctime) verified ok in @scope? */
-static __always_inline bool kcache_ok(const struct sw_file_id *id, __u64 scope)
+/*
+ * Was @file (its identity incl. ctime) verified ok in @scope? Checked before
+ * any ring buffer space is reserved: a hit costs a few reads and one lookup.
+ */
+static __always_inline bool kcache_ok(struct file *file, __u64 scope)
 {
-	struct sw_kcache_key key = { .ino = id->ino, .dev = id->dev };
+	struct sw_kcache_key key = {};
 	struct sw_kcache_val *v;
+	struct inode *inode;
+	__s64 ctime_sec = 0;
+	__u32 ctime_nsec = 0;
 
-	if (!use_kcache || !id->ino)
+	if (!use_kcache || !file)
 		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode)
+		return false;
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	v = bpf_map_lookup_elem(&kcache, &key);
-	if (!v || v->ctime_sec != id->ctime_sec || v->ctime_nsec != id->ctime_nsec ||
-	    v->size != id->size || id->nlink != 1)
+	if (!v || BPF_CORE_READ(inode, i_nlink) != 1 ||
+	    (__u64)BPF_CORE_READ(inode, i_size) != v->size ||
+	    inode_read_ctime(inode, &ctime_sec, &ctime_nsec) || v->ctime_sec != ctime_sec ||
+	    v->ctime_nsec != ctime_nsec)
 		return false;
 #pragma unroll
 	for (int i = 0; i < SW_KCACHE_SCOPES; i++) {
@@ -533,18 +546,18 @@ int BPF_PROG(sw_exec_btf, struct task_struct *task, pid_t old_pid, struct linux_
 {
 	const char *filename, *interp;
 	struct sw_exec_event *e;
+	struct file *file;
 
+	filename = BPF_CORE_READ(bprm, filename);
+	interp = BPF_CORE_READ(bprm, interp);
+	file = BPF_CORE_READ(bprm, file);
+	/* a #! script must reach the daemon: the script itself is verified there */
+	if ((!interp || interp == filename) && kcache_ok(file, task_scope(task)))
+		return 0;
 	e = event_reserve();
 	if (!e)
 		return 0;
-	fill_file(e, BPF_CORE_READ(bprm, file));
-	filename = BPF_CORE_READ(bprm, filename);
-	interp = BPF_CORE_READ(bprm, interp);
-	/* a #! script must reach the daemon: the script itself is verified there */
-	if ((!interp || interp == filename) && kcache_ok(&e->file, task_scope(task))) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
+	fill_file(e, file);
 	fill_task(e, task);
 	read_path(e->filename, filename, &e->flags);
 	if (interp && interp != filename) {
@@ -625,15 +638,13 @@ int sw_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	if ((unsigned long)ctx->ret >= (unsigned long)-MAX_ERRNO)
 		return 0;
 	/* the new vma holds a reference on p.file now */
+	if (kcache_ok(p.file, task_scope(task)))
+		return 0;
 	e = event_reserve();
 	if (!e)
 		return 0;
 	e->type = SW_EVENT_MMAP_EXEC;
 	fill_file(e, p.file);
-	if (kcache_ok(&e->file, task_scope(task))) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
 	fill_task(e, task);
 	read_dentry_path(e, task, p.file);
 	e->interp[0] = '\0';
@@ -680,16 +691,14 @@ int sw_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (bpf_find_vma(task, ctx->args[0], vma_cb, &v, 0) || !v.file)
 		return 0;
+	if (kcache_ok(v.file, task_scope(task)))
+		return 0;
 	e = event_reserve();
 	if (!e)
 		return 0;
 	e->type = SW_EVENT_MMAP_EXEC;
 	e->flags = SW_EF_MPROTECT;
 	fill_file(e, v.file);
-	if (kcache_ok(&e->file, task_scope(task))) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
 	fill_task(e, task);
 	read_dentry_path(e, task, v.file);
 	e->interp[0] = '\0';
@@ -818,15 +827,13 @@ static __always_inline void open_exit(long ret)
 	} else if (!regular_data_file(file)) {
 		goto out;
 	}
+	if (op->kind == SW_EVENT_SCRIPT_OPEN && kcache_ok(file, task_scope(task)))
+		goto out;
 	e = event_reserve();
 	if (!e)
 		goto out;
 	e->type = op->kind;
 	fill_file(e, file);
-	if (op->kind == SW_EVENT_SCRIPT_OPEN && kcache_ok(&e->file, task_scope(task))) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		goto out;
-	}
 	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';

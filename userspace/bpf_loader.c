@@ -356,7 +356,16 @@ cleanup:
 
 int bpf_loader_poll(struct bpf_loader *l, int timeout_ms)
 {
-	return ring_buffer__poll(l->rb, timeout_ms);
+	int r = ring_buffer__poll(l->rb, timeout_ms);
+
+	/*
+	 * The kernel only wakes the consumer when it has caught up: should a
+	 * notification ever be missed, records would wait forever. Consume on
+	 * every timeout too (cheap when empty).
+	 */
+	if (r == 0)
+		r = ring_buffer__consume(l->rb);
+	return r;
 }
 
 int bpf_loader_epoll_fd(const struct bpf_loader *l)
