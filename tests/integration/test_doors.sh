@@ -182,9 +182,9 @@ podman exec sw-doors-d /usr/local/bin/tool3 true 2>/dev/null
 ino3=$(podman exec sw-doors-d /bin/busybox stat -c %i /usr/local/bin/tool3)
 for _ in $(seq 30); do kcached "$ino3" && break; sleep 0.1; done
 kcached "$ino3" && pass kcache-filled-2 || fail kcache-filled-2 "inode $ino3 not in map kcache"
-podman exec sw-doors-d /bin/sh -c 'exec 3>>/usr/local/bin/tool3; sleep 1' &
+podman exec sw-doors-d /bin/sh -c 'exec 3>>/usr/local/bin/tool3; sleep 3' &
 writer=$!
-sleep 0.5
+wait_for write-open-alert "$IN_D and .event.action == \"open_write\" and .file.path == \"/usr/local/bin/tool3\""
 kcached "$ino3" && fail write-open-invalidates "still cached while open for writing" ||
 	pass write-open-invalidates
 wait "$writer"
