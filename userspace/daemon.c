@@ -407,9 +407,13 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		return;
 	job->by_path = true;
 	job->proc_exe = proc_link(ev->tgid, "exe");
-	for (size_t i = 0; i < n_args && (job->args = calloc(n_args, sizeof(char *))); i++)
-		if (!(job->args[job->n_args] = strdup(args[i])) || !++job->n_args)
-			break;
+	if (n_args && (job->args = calloc(n_args, sizeof(char *))))
+		for (size_t i = 0; i < n_args; i++) {
+			job->args[i] = strdup(args[i]);
+			if (!job->args[i])
+				break;
+			job->n_args++;
+		}
 	job->ev.flags &=
 		~(__u32)(SW_EF_MEMFD | SW_EF_DELETED | SW_EF_OVERLAY_UPPER | SW_EF_UPPER_KNOWN);
 	memset(&job->ev.file, 0, sizeof(job->ev.file));
