@@ -137,6 +137,9 @@ static int print_event(void *ctx, const struct sw_exec_event *e)
 
 	if (st->max_events && st->printed >= st->max_events)
 		return 0;
+	/* the exec layer only: mappings, opens and path events are the daemon's (issue 4) */
+	if (e->type != SW_EVENT_EXEC)
+		return 0;
 	obj = event_json(e);
 	if (!obj || json_dumpf(obj, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
 		json_decref(obj);
