@@ -199,6 +199,15 @@ sleep 1
 after=$(count "$IN_D and .event.action == \"exec\"")
 [ "$after" = "$before" ] && pass cached-execs-silent || fail cached-execs-silent "$((after - before)) new exec events"
 
+# a baseline reload (SIGHUP) empties the in-kernel cache
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 30); do
+	n=$(bpftool -j map dump name kcache 2>/dev/null | jq length)
+	[ "$n" = 0 ] && break
+	sleep 0.1
+done
+[ "$n" = 0 ] && pass sighup-flushes-kcache || fail sighup-flushes-kcache "$n entries left"
+
 # no "ok" anywhere without a hash; every alert has a verdict
 okunhashed=$(count '.sealwatch.verdict == "ok" and (.file.hash.sha256 == null)')
 [ "$okunhashed" = 0 ] && pass no-ok-without-hash || fail no-ok-without-hash "$okunhashed"
