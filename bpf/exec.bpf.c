@@ -96,6 +96,7 @@ const volatile bool host_scripts =
 	false; /* script_open on the host too (a host baseline is loaded) */
 const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */
 const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS] = {};
+const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES] = {};
 
 /*
  * kcache: struct sw_kcache_key (inode) → struct sw_kcache_val (identity +
@@ -740,6 +741,29 @@ static __always_inline bool is_interpreter(void)
 	return false;
 }
 
+/* Does @path (read from user memory) start with one of read_prefixes? */
+static __always_inline bool read_verified(const char *path)
+{
+	for (int i = 0; i < SW_MAX_READ_PREFIXES; i++) {
+		__u32 len = read_prefixes[i].len;
+		bool match = true;
+
+		if (!len)
+			break;
+		for (int j = 0; j < SW_READ_PREFIX_LEN; j++) {
+			if (j >= len)
+				break;
+			if (path[j] != read_prefixes[i].prefix[j]) {
+				match = false;
+				break;
+			}
+		}
+		if (match)
+			return true;
+	}
+	return false;
+}
+
 static __always_inline bool in_container(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -770,8 +794,12 @@ static __always_inline void open_enter(long dfd, const char *upath, __u64 flags)
 
 	if (write)
 		kind = SW_EVENT_OPEN_WRITE; /* everywhere: the cache must learn of it */
-	else if ((host_scripts || in_container()) && is_interpreter())
+	else if (!host_scripts && !in_container())
+		return;
+	else if (is_interpreter())
 		kind = SW_EVENT_SCRIPT_OPEN;
+	else if (read_prefixes[0].len)
+		kind = SW_EVENT_READ_OPEN; /* decided below, once the path is read */
 	else
 		return;
 	op = scratch();
@@ -783,6 +811,8 @@ static __always_inline void open_enter(long dfd, const char *upath, __u64 flags)
 	op->fd2 = -1;
 	if (bpf_probe_read_user_str(op->path, sizeof(op->path), upath) < 0)
 		op->path[0] = '\0';
+	if (kind == SW_EVENT_READ_OPEN && !read_verified(op->path))
+		return;
 	op->path2[0] = '\0';
 	pending_store(op);
 }
@@ -827,7 +857,7 @@ static __always_inline void open_exit(long ret)
 	} else if (!regular_data_file(file)) {
 		goto out;
 	}
-	if (op->kind == SW_EVENT_SCRIPT_OPEN && kcache_ok(file, task_scope(task)))
+	if (op->kind != SW_EVENT_OPEN_WRITE && kcache_ok(file, task_scope(task)))
 		goto out;
 	e = event_reserve();
 	if (!e)

@@ -45,6 +45,9 @@ struct bpf_loader_opts {
 	__u32 host_mntns; /* the host's mount namespace inode: container scope is the rest */
 	char *const *interpreters; /* comm names ("python3*": prefix) for script_open */
 	size_t n_interpreters;
+	/* globs whose read-opens are verified (read_open); their literal prefixes go to BPF */
+	char *const *read_paths;
+	size_t n_read_paths;
 };
 
 enum bpf_loader_mode {

@@ -31,6 +31,9 @@ struct sw_config {
 	char *interpreters[SW_CONFIG_MAX_LIST];
 	size_t n_interpreters;
 	bool interpreters_set; /* given in the file or by flags: no defaults */
+	/* absolute globs (a path, or a subtree: a trailing double star) verified on read-open */
+	char *verify_read_paths[SW_CONFIG_MAX_LIST];
+	size_t n_verify_read_paths;
 	bool verbose;
 };
 

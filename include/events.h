@@ -26,6 +26,7 @@ enum sw_event_type {
 	SW_EVENT_UNLINK = 5, /* a successful unlink/unlinkat/rmdir of filename (no file id) */
 	SW_EVENT_RENAME = 6, /* a successful rename*: interp → filename (no file id) */
 	SW_EVENT_TRUNCATE = 7, /* a successful truncate(path) (no file id) */
+	SW_EVENT_READ_OPEN = 8, /* a read-open of a path under a verified prefix (read_prefixes) */
 };
 
 enum sw_event_flags {
@@ -124,6 +125,20 @@ struct sw_kcache_val {
  * len 0: empty slot.
  */
 #define SW_MAX_INTERPRETERS 16
+
+/*
+ * Read-verified paths (config verify_read_paths): the literal prefix of each
+ * glob, up to its first wildcard. A read-open whose path argument starts with
+ * one (absolute paths only) becomes SW_EVENT_READ_OPEN; the daemon matches
+ * the full glob. len 0: empty slot.
+ */
+#define SW_MAX_READ_PREFIXES 8
+#define SW_READ_PREFIX_LEN 64
+struct sw_read_prefix {
+	char prefix[SW_READ_PREFIX_LEN];
+	__u32 len;
+	__u32 pad;
+};
 struct sw_interp {
 	char name[SW_COMM_LEN];
 	__u32 len;

@@ -40,6 +40,7 @@ _Static_assert(offsetof(struct sw_exec_event, fd) == 768, "sw_exec_event layout"
 _Static_assert(sizeof(struct sw_kcache_key) == 16, "sw_kcache_key layout");
 _Static_assert(sizeof(struct sw_kcache_val) == 72, "sw_kcache_val layout");
 _Static_assert(sizeof(struct sw_interp) == 24, "sw_interp layout");
+_Static_assert(sizeof(struct sw_read_prefix) == 72, "sw_read_prefix layout");
 
 #define DEFAULT_RINGBUF_BYTES (8UL << 20)
 #define MAX_RINGBUF_BYTES (1UL << 30)
@@ -181,6 +182,19 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 			continue; /* comm holds 15 bytes: a longer name never matches */
 		memcpy(in->name, name, len);
 		in->len = (__u32)len;
+		n++;
+	}
+	for (size_t i = 0, n = 0; i < o->n_read_paths && n < SW_MAX_READ_PREFIXES; i++) {
+		struct sw_read_prefix *rp =
+			(struct sw_read_prefix *)&skel->rodata->read_prefixes[n];
+		size_t len = strcspn(o->read_paths[i], "*?[");
+
+		if (len >= SW_READ_PREFIX_LEN)
+			len = SW_READ_PREFIX_LEN - 1; /* a shorter prefix only sends more */
+		if (!len)
+			continue;
+		memcpy(rp->prefix, o->read_paths[i], len);
+		rp->len = (__u32)len;
 		n++;
 	}
 	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);

@@ -29,6 +29,8 @@ void config_clear(struct sw_config *c)
 		free(c->outputs[i]);
 	for (size_t i = 0; i < c->n_interpreters; i++)
 		free(c->interpreters[i]);
+	for (size_t i = 0; i < c->n_verify_read_paths; i++)
+		free(c->verify_read_paths[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -160,6 +162,13 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			r = set_list(c->trusted_keys, &c->n_trusted_keys, v, &problem);
 		} else if (!strcmp(key, "outputs")) {
 			r = set_list(c->outputs, &c->n_outputs, v, &problem);
+		} else if (!strcmp(key, "verify_read_paths")) {
+			r = set_list(c->verify_read_paths, &c->n_verify_read_paths, v, &problem);
+			for (size_t i = 0; !r && i < c->n_verify_read_paths; i++)
+				if (c->verify_read_paths[i][0] != '/') {
+					problem = "must hold absolute paths or globs";
+					r = -EBADMSG;
+				}
 		} else if (!strcmp(key, "interpreters")) {
 			r = set_list(c->interpreters, &c->n_interpreters, v, &problem);
 			c->interpreters_set = true;

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -469,14 +470,35 @@ static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
 	return 0;
 }
 
-/* mmap_exec and script_open: the exact file through /proc while it is mapped or open. */
+/*
+ * A read_open the kernel sent on a prefix: does the path (made absolute)
+ * match one of the verify_read_paths globs? fnmatch without FNM_PATHNAME:
+ * "*" crosses "/", so a trailing "**" (or "*") takes the whole subtree.
+ */
+static bool read_path_wanted(struct daemon *d, const struct sw_exec_event *ev, char *path,
+			     size_t size)
+{
+	if (procpath_resolve((int)ev->tgid, ev->fd, ev->filename, path, size))
+		return false;
+	for (size_t i = 0; i < d->cfg.n_verify_read_paths; i++)
+		if (!fnmatch(d->cfg.verify_read_paths[i], path, 0))
+			return true;
+	return false;
+}
+
+/* mmap_exec, script_open, read_open: the exact file through /proc while it is mapped or open. */
 static int on_file(struct daemon *d, const struct sw_exec_event *ev)
 {
 	struct verify_job *job;
 	char what[96], path[PATH_MAX];
 
 	d->events++;
-	job = job_new(d, ev, ev->type == SW_EVENT_MMAP_EXEC ? "mmap_exec" : "script_open");
+	if (ev->type == SW_EVENT_READ_OPEN && !read_path_wanted(d, ev, path, sizeof(path)))
+		return 0;
+	job = job_new(d, ev,
+		      ev->type == SW_EVENT_MMAP_EXEC   ? "mmap_exec" :
+		      ev->type == SW_EVENT_SCRIPT_OPEN ? "script_open" :
+							 "read_open");
 	if (!job)
 		return 0;
 	if (ev->type == SW_EVENT_MMAP_EXEC) {
@@ -620,6 +642,7 @@ static int on_event(void *ctx, const struct sw_exec_event *ev)
 		return on_exec(d, ev);
 	case SW_EVENT_MMAP_EXEC:
 	case SW_EVENT_SCRIPT_OPEN:
+	case SW_EVENT_READ_OPEN:
 		return on_file(d, ev);
 	case SW_EVENT_OPEN_WRITE:
 	case SW_EVENT_UNLINK:
@@ -679,6 +702,8 @@ static void daemon_usage(FILE *out)
 		"      --interpreter NAME     verify files this program reads as scripts\n"
 		"                             (repeatable, \"python*\" a prefix; default list\n"
 		"                             in docs/daemon.md)\n"
+		"      --verify-read-path GLOB  verify files read under GLOB (\"/etc/ssl/**\"),\n"
+		"                             repeatable\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads baselines; SIGINT/SIGTERM stop cleanly.\n"
@@ -702,6 +727,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		{ "force-tracepoint", no_argument, NULL, 'T' },
 		{ "no-kernel-cache", no_argument, NULL, 'K' },
 		{ "interpreter", required_argument, NULL, 'I' },
+		{ "verify-read-path", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -771,6 +797,15 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		case 'K':
 			set_no_kcache = true;
 			break;
+		case 'R':
+			if (optarg[0] != '/')
+				return sw_error_set(err, -EINVAL,
+						    "--verify-read-path: '%s' is not absolute",
+						    optarg);
+			if (config_list_add(flags.verify_read_paths, &flags.n_verify_read_paths,
+					    optarg))
+				return sw_error_set(err, -EINVAL, "too many --verify-read-path");
+			break;
 		case 'I':
 			if (config_list_add(flags.interpreters, &flags.n_interpreters, optarg))
 				return sw_error_set(err, -EINVAL, "too many --interpreter");
@@ -816,6 +851,14 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		d->cfg.n_interpreters = flags.n_interpreters;
 		d->cfg.interpreters_set = true;
 		flags.n_interpreters = 0;
+	}
+	if (flags.n_verify_read_paths) {
+		for (size_t i = 0; i < d->cfg.n_verify_read_paths; i++)
+			free(d->cfg.verify_read_paths[i]);
+		memcpy(d->cfg.verify_read_paths, flags.verify_read_paths,
+		       sizeof(flags.verify_read_paths));
+		d->cfg.n_verify_read_paths = flags.n_verify_read_paths;
+		flags.n_verify_read_paths = 0;
 	}
 	d->cfg.no_kernel_cache |= set_no_kcache;
 	d->cfg.all_events |= set_all;
@@ -957,7 +1000,9 @@ static int setup(struct daemon *d, struct sw_error *err)
 					      d->cfg.no_kernel_cache || d->cfg.all_events,
 				      .host_scripts = d->cfg.host_baseline != NULL,
 				      .interpreters = d->cfg.interpreters,
-				      .n_interpreters = d->cfg.n_interpreters };
+				      .n_interpreters = d->cfg.n_interpreters,
+				      .read_paths = d->cfg.verify_read_paths,
+				      .n_read_paths = d->cfg.n_verify_read_paths };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size,
 				    .all_events = d->cfg.all_events };

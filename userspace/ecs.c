@@ -100,7 +100,8 @@ static void action_categories(const char *action, const char **category, const c
 	if (!strcmp(action, "exec") || !strcmp(action, "exec_script")) {
 		*category = "process";
 		*type = "start";
-	} else if (!strcmp(action, "mmap_exec") || !strcmp(action, "script_open")) {
+	} else if (!strcmp(action, "mmap_exec") || !strcmp(action, "script_open") ||
+		   !strcmp(action, "read_open")) {
 		*type = "access";
 	} else if (!strcmp(action, "unlink")) {
 		*type = "deletion";

@@ -57,6 +57,7 @@ skopeo copy -q "containers-storage:$IMG:1" "oci:$WORK/oci:1" &&
 pass build-image
 
 "$SW" daemon --baseline-dir "$WORK/store" --trusted-key "$WORK/k.pub" \
+	--verify-read-path /etc/passwd --verify-read-path '/etc/ssl/**' \
 	--output "file:$EVENTS" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
@@ -162,6 +163,14 @@ run_c sw-doors-c /bin/sleep 600
 C=$(cid sw-doors-c)
 podman exec sw-doors-c /bin/sh -c 'echo /tmp/evil.so >/etc/ld.so.preload'
 wait_for ld-so-preload ".container.id == \"$C\" and .event.action == \"open_write\" and .file.path == \"/etc/ld.so.preload\" and .sealwatch.verdict == \"tamper\""
+
+# §3 config files verified on read-open (verify_read_paths), by any program
+podman exec sw-doors-c /bin/cat /etc/passwd >/dev/null
+sleep 1
+n=$(count ".container.id == \"$C\" and .event.action == \"read_open\"")
+[ "$n" = 0 ] && pass read-path-intact-silent || fail read-path-intact-silent "$n read_open events"
+podman exec sw-doors-c /bin/sh -c 'echo "evil:x:0:0::/:/bin/sh" >>/etc/passwd; cat /etc/passwd >/dev/null'
+wait_for read-path-modified ".container.id == \"$C\" and .event.action == \"read_open\" and .file.path == \"/etc/passwd\" and .sealwatch.verdict == \"modified\" and .process.name == \"cat\""
 
 # (9) modified with its mtime restored: same size, same mtime, never a stale ok
 run_c sw-doors-d /bin/sleep 600
