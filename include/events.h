@@ -45,10 +45,10 @@ enum sw_event_flags {
 	 * mmap_exec (there is no user string). With SW_EF_PATH_TOP the walk
 	 * reached the root of the file's mount; without it the path is partial.
 	 */
-	SW_EF_PATH_DENTRY = 1 << 9,
-	SW_EF_PATH_TOP = 1 << 10,
-	SW_EF_MPROTECT = 1 << 11, /* mmap_exec from mprotect(PROT_EXEC), not mmap */
-	SW_EF_NO_FILE_ID = 1 << 12, /* file is not filled (unlink, rename, truncate) */
+	SW_EF_PATH_DENTRY = 1 << 11, /* 9, 10: SW_EF_LSM, SW_EF_DPATH in the LSM branch */
+	SW_EF_PATH_TOP = 1 << 12,
+	SW_EF_MPROTECT = 1 << 13, /* mmap_exec from mprotect(PROT_EXEC), not mmap */
+	SW_EF_NO_FILE_ID = 1 << 14, /* file is not filled (unlink, rename, truncate) */
 };
 
 /*
