@@ -433,6 +433,8 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 	job->exe_path = strdup(path);
 	snprintf(root, sizeof(root), "/proc/%u/root", ev->tgid);
 	job->exe_fd = verifier_open_in_root(job->in_container ? root : NULL, path);
+	if (job->exe_fd < 0 && job->in_container && job->rootfs) /* the process is gone */
+		job->exe_fd = verifier_open_in_root(job->rootfs, path);
 	if (job->exe_fd >= 0 && !fstat(job->exe_fd, &st)) {
 		job->ev.file.dev = major(st.st_dev) << 20 | minor(st.st_dev);
 		job->ev.file.ino = st.st_ino;
