@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# N fork+exec of a small image binary inside a real container, with and
-# without the daemon, alternating in one run: execs/s, the ratio, events lost.
-# Then the first verification of a 100 MB binary beside `openssl dgst -sha256`.
+# N fork+exec of a small image binary inside a real container, alternating in
+# one run between: no daemon; the daemon with its in-kernel verdict cache (the
+# default: verified execs never reach userspace); the daemon with
+# --no-kernel-cache (every exec and library mapping reaches userspace); and,
+# where auditd is installed, an auditd execve rule instead of the daemon.
+# execs/s, ratios against no daemon, events lost. Then the first verification
+# of a 100 MB binary beside `openssl dgst -sha256`.
 #
 #   bench/exec-storm.sh [N] [ROUNDS]      defaults: N=20000 ROUNDS=3
 #   SW=path/to/sealwatch                  default .output/sealwatch
-# Needs root, podman, skopeo. Prints figures; asserts nothing.
+#   AUDIT=0                               skip the auditd comparison
+# Needs root, podman, skopeo (auditd optional: apt-get install auditd). Prints
+# figures; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}
@@ -16,8 +22,19 @@ T=$(mktemp -d /tmp/sw-storm.XXXXXX)
 IMG=localhost/sw-bench-storm
 C=sw-bench-storm
 DPID=
+AUDITD_PID=
+AUDIT_RULE=(always,exit -F arch=b64 -S execve -k sw-bench-storm)
+audit_off() {
+	auditctl -d "${AUDIT_RULE[@]}" >/dev/null 2>&1 || true
+	if [ -n "$AUDITD_PID" ]; then
+		kill "$AUDITD_PID" 2>/dev/null
+		wait "$AUDITD_PID" 2>/dev/null || true
+		AUDITD_PID=
+	fi
+}
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	audit_off
 	podman rm -f -t 0 "$C" >/dev/null 2>&1 || true
 	podman rmi -f "$IMG:1" >/dev/null 2>&1 || true
 	rm -rf "$T" /tmp/sw-bench-big
@@ -52,31 +69,59 @@ storm() { # prints seconds for N execs of /bin/true in the container
 	echo "$e - $s" | bc -l
 }
 
+# auditd with one execve rule, when installed (the bench starts and stops it)
+audit_on() {
+	command -v auditd >/dev/null && command -v auditctl >/dev/null || return 1
+	if ! pgrep -x auditd >/dev/null; then
+		auditd -n -s nochange >/dev/null 2>&1 &
+		AUDITD_PID=$!
+		sleep 1
+	fi
+	auditctl -e 1 >/dev/null && auditctl -a "${AUDIT_RULE[@]}" >/dev/null
+}
+
+MODES=("no daemon" "sealwatch (kcache)" "sealwatch --no-kernel-cache")
+[ "${AUDIT:-1}" = 1 ] && command -v auditd >/dev/null && MODES+=("auditd execve rule")
+declare -A total lost alerts
+for m in "${MODES[@]}"; do total[$m]=0 lost[$m]=0 alerts[$m]=0; done
 echo "exec storm: $N × /bin/true (busybox) in a runc container, $ROUNDS rounds, $(nproc) CPUs"
-printf '%-8s %-22s %10s %12s\n' round mode seconds execs/s
+printf '%-6s %-30s %9s %10s\n' round mode seconds execs/s
 storm >/dev/null # warm up
-off_total=0 on_total=0 lost_total=0 alerts_total=0
 for r in $(seq "$ROUNDS"); do
-	s=$(storm)
-	off_total=$(echo "$off_total + $s" | bc -l)
-	printf '%-8s %-22s %10.2f %12.0f\n' "$r" "no daemon" "$s" "$(echo "$N / $s" | bc -l)"
-	start_daemon
-	s=$(storm)
-	sleep 1
-	stop_daemon
-	on_total=$(echo "$on_total + $s" | bc -l)
-	lost=$(jq -s '[.[] | select(.event.action == "events_lost") | .sealwatch.lost] | add // 0' "$T/events.jsonl")
-	alerts=$(jq -s '[.[] | select(.event.kind == "alert")] | length' "$T/events.jsonl")
-	lost_total=$((lost_total + lost))
-	alerts_total=$((alerts_total + alerts))
-	printf '%-8s %-22s %10.2f %12.0f   (events lost: %s, alerts: %s)\n' "$r" "sealwatch daemon" "$s" \
-		"$(echo "$N / $s" | bc -l)" "$lost" "$alerts"
+	for m in "${MODES[@]}"; do
+		case "$m" in
+		"sealwatch (kcache)") start_daemon ;;
+		"sealwatch --no-kernel-cache") start_daemon --no-kernel-cache ;;
+		"auditd execve rule") audit_on || { echo "auditd did not start" >&2; continue; } ;;
+		esac
+		s=$(storm)
+		extra=
+		case "$m" in
+		sealwatch*)
+			sleep 1
+			stop_daemon
+			l=$(jq -s '[.[] | select(.event.action == "events_lost") | .sealwatch.lost] | add // 0' "$T/events.jsonl")
+			a=$(jq -s '[.[] | select(.event.kind == "alert")] | length' "$T/events.jsonl")
+			lost[$m]=$((${lost[$m]} + l))
+			alerts[$m]=$((${alerts[$m]} + a))
+			extra="   (events lost: $l, alerts: $a)"
+			;;
+		auditd*) audit_off ;;
+		esac
+		total[$m]=$(echo "${total[$m]} + $s" | bc -l)
+		printf '%-6s %-30s %9.2f %10.0f%s\n' "$r" "$m" "$s" "$(echo "$N / $s" | bc -l)" "$extra"
+	done
 done
-off_rate=$(echo "$N * $ROUNDS / $off_total" | bc -l)
-on_rate=$(echo "$N * $ROUNDS / $on_total" | bc -l)
-printf '\nmean execs/s: no daemon %.0f, daemon %.0f — daemon/bare = %.3f (%.1f%% slower); events lost: %s; alerts: %s\n' \
-	"$off_rate" "$on_rate" "$(echo "$on_rate / $off_rate" | bc -l)" \
-	"$(echo "(1 - $on_rate / $off_rate) * 100" | bc -l)" "$lost_total" "$alerts_total"
+echo
+bare=$(echo "$N * $ROUNDS / ${total["no daemon"]}" | bc -l)
+for m in "${MODES[@]}"; do
+	[ "${total[$m]}" = 0 ] && continue
+	rate=$(echo "$N * $ROUNDS / ${total[$m]}" | bc -l)
+	printf 'mean %-30s %8.0f execs/s  %6.1f%% slower than no daemon' "$m" "$rate" \
+		"$(echo "(1 - $rate / $bare) * 100" | bc -l)"
+	case "$m" in sealwatch*) printf '  (events lost %s, alerts %s)' "${lost[$m]}" "${alerts[$m]}" ;; esac
+	echo
+done
 
 # first verification of a 100 MB binary (host baseline), beside openssl
 echo

@@ -86,6 +86,14 @@ static __always_inline struct sw_exec_event *event_reserve(enum sw_event_type ty
 	/* the slot holds an older record's bytes: every field below is written */
 	e->type = type;
 	e->flags = 0;
+	/* the doors' fields (exec.bpf.c fills them): none of them here */
+	e->scope = 0;
+	e->addr = 0;
+	e->len = 0;
+	e->fd = -1;
+	e->fd2 = -1;
+	e->open_flags = 0;
+	e->pad2 = 0;
 	return e;
 }
 

@@ -55,6 +55,14 @@ struct bpf_loader_opts {
 	bool file_events;
 	bool verbose; /* pass libbpf's debug output to log_debug() */
 	const char *btf_path; /* NULL: the kernel's BTF; else a BTF file for CO-RE (implies tp) */
+	bool no_kernel_cache; /* never skip events in the kernel (--no-kernel-cache, all events) */
+	bool host_scripts; /* report interpreters' read-opens on the host too */
+	__u32 host_mntns; /* the host's mount namespace inode: container scope is the rest */
+	char *const *interpreters; /* comm names ("python3*": prefix) for script_open */
+	size_t n_interpreters;
+	/* globs whose read-opens are verified (read_open); their literal prefixes go to BPF */
+	char *const *read_paths;
+	size_t n_read_paths;
 };
 
 enum bpf_loader_mode {
@@ -109,6 +117,16 @@ __u64 bpf_loader_bad_records(const struct bpf_loader *l);
 
 /* Bytes written but not yet consumed, and the ring buffer's size. */
 void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 *ret_size);
+
+/*
+ * In-kernel verdict cache (include/events.h, map kcache): record that @id was
+ * verified ok in @scope (struct sw_exec_event.scope); files with nlink != 1
+ * are never cached. 0 or -errno. Flush: remove everything (baseline reload);
+ * returns the number of entries removed or -errno.
+ */
+int bpf_loader_kcache_put(struct bpf_loader *l, const struct sw_file_id *id, __u64 scope);
+int bpf_loader_kcache_flush(struct bpf_loader *l);
+bool bpf_loader_kcache_enabled(const struct bpf_loader *l);
 
 /* Detach and unload everything, free @l. Accepts NULL. */
 void bpf_loader_close(struct bpf_loader *l);

@@ -27,6 +27,14 @@ struct sw_config {
 	int no_baseline_severity; /* ECS severity of no_baseline verdicts */
 	bool force_tracepoint; /* skip tp_btf (testing the fallback) */
 	int attach; /* enum bpf_loader_attach: auto (0), lsm, tp_btf, tp */
+	bool no_kernel_cache; /* never skip verified files in the kernel */
+	/* comm names whose read-opens are verified as scripts ("python*": prefix) */
+	char *interpreters[SW_CONFIG_MAX_LIST];
+	size_t n_interpreters;
+	bool interpreters_set; /* given in the file or by flags: no defaults */
+	/* absolute globs (a path, or a subtree: a trailing double star) verified on read-open */
+	char *verify_read_paths[SW_CONFIG_MAX_LIST];
+	size_t n_verify_read_paths;
 	bool verbose;
 };
 
@@ -36,6 +44,8 @@ void config_clear(struct sw_config *c);
 int config_load_file(struct sw_config *c, const char *path, struct sw_error *err);
 /* Append to a list (trusted_keys, outputs); -E2BIG when full. */
 int config_list_add(char **list, size_t *n, const char *value);
+/* The default interpreter list when none was configured. */
+int config_default_interpreters(struct sw_config *c);
 /* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
 int config_severity_from_name(const char *name, int *ret);
 

@@ -19,11 +19,18 @@ struct ecs_container {
 
 struct ecs_exec {
 	const struct sw_exec_event *ev;
-	const char *action; /* "exec" */
+	const char *action; /* "exec", "exec_script", "mmap_exec", "script_open", "open_write", … */
 	enum sw_verdict verdict;
 	const char *reason;
 	int severity;
 	const char *executable; /* resolved path of the file; NULL: ev->filename */
+	/*
+	 * Events about a file other than the process's executable (every action
+	 * but "exec"): process.executable is @process_exe (omitted when NULL),
+	 * file.path is @executable.
+	 */
+	const char *process_exe;
+	const char *old_path; /* rename: the path the file had before */
 	const unsigned char *sha256; /* actual content, NULL when not hashed */
 	const struct sw_entry *expected; /* baseline entry */
 	const char *same_content_as;

@@ -19,8 +19,14 @@
 
 enum sw_event_type {
 	SW_EVENT_EXEC = 1, /* a successful execve/execveat */
-	SW_EVENT_MMAP_EXEC = 2, /* reserved: executable file mapping (issue 4) */
-	SW_EVENT_OPEN_WRITE = 3, /* reserved: write-open of a file (issue 4) */
+	SW_EVENT_MMAP_EXEC = 2, /* mmap/mprotect with PROT_EXEC of a file (addr, len, fd) */
+	SW_EVENT_OPEN_WRITE = 3, /* a successful open for writing, O_TRUNC or O_CREAT */
+	SW_EVENT_SCRIPT_OPEN =
+		4, /* an interpreter (list in map "interpreters") read-opens a file */
+	SW_EVENT_UNLINK = 5, /* a successful unlink/unlinkat/rmdir of filename (no file id) */
+	SW_EVENT_RENAME = 6, /* a successful rename*: interp → filename (no file id) */
+	SW_EVENT_TRUNCATE = 7, /* a successful truncate(path) (no file id) */
+	SW_EVENT_READ_OPEN = 8, /* a read-open of a path under a verified prefix (read_prefixes) */
 };
 
 enum sw_event_flags {
@@ -41,6 +47,16 @@ enum sw_event_flags {
 	 * other types filename
 	 */
 	SW_EF_DPATH = 1 << 10,
+	/*
+	 * filename holds the dentry names of the file from the leaf up, each
+	 * NUL-terminated ("libc.so.6\0lib\0usr\0"): a best-effort path for
+	 * mmap_exec (there is no user string). With SW_EF_PATH_TOP the walk
+	 * reached the root of the file's mount; without it the path is partial.
+	 */
+	SW_EF_PATH_DENTRY = 1 << 11,
+	SW_EF_PATH_TOP = 1 << 12,
+	SW_EF_MPROTECT = 1 << 13, /* mmap_exec from mprotect(PROT_EXEC), not mmap */
+	SW_EF_NO_FILE_ID = 1 << 14, /* file is not filled (unlink, rename, truncate) */
 };
 
 /*
@@ -74,7 +90,67 @@ struct sw_exec_event {
 	char comm[SW_COMM_LEN];
 	char cgroup_name[SW_CGROUP_NAME_LEN]; /* leaf name: libpod-<id>, docker-<id>.scope, … */
 	char filename[SW_FILENAME_LEN]; /* bprm->filename as given to execve */
-	char interp[SW_FILENAME_LEN]; /* with SW_EF_SCRIPT: bprm->interp, else "" */
+	char interp[SW_FILENAME_LEN]; /* with SW_EF_SCRIPT: bprm->interp; rename: old path */
+	/*
+	 * Scope of the in-kernel verdict cache: the mount namespace's 64-bit id
+	 * (never reused; its inode number when the kernel has no ns_id).
+	 */
+	__u64 scope;
+	__u64 addr; /* mmap_exec: start of the mapping (map_files name) */
+	__u64 len; /* mmap_exec: its length, page-aligned */
+	__s32 fd; /* mmap_exec: the mapped fd; open/unlink/rename/truncate: the dirfd */
+	__s32 fd2; /* open_write/script_open: the returned fd; rename: the old dirfd */
+	__u32 open_flags; /* open_write/script_open: the open flags */
+	__u32 pad2;
+};
+
+/*
+ * In-kernel verdict cache (map "kcache", LRU hash): files the daemon verified
+ * ok. Keyed by inode so that a write-open can remove it at once; the value
+ * holds what makes the verdict valid: the identity (ctime changes on every
+ * write, truncate, chmod, link and rename, and cannot be set from userspace)
+ * and the scopes (struct sw_exec_event.scope) it was verified in.
+ */
+#define SW_KCACHE_SCOPES 6
+struct sw_kcache_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+
+struct sw_kcache_val {
+	__s64 ctime_sec;
+	__u64 size;
+	__u32 ctime_nsec;
+	__u32 n_scopes;
+	__u64 scopes[SW_KCACHE_SCOPES];
+};
+
+/*
+ * Map "interpreters" (array, SW_MAX_INTERPRETERS slots, written by the daemon
+ * before attach): a task whose comm equals name (prefix: starts with its first
+ * len bytes) is an interpreter; its read-opens become SW_EVENT_SCRIPT_OPEN.
+ * len 0: empty slot.
+ */
+#define SW_MAX_INTERPRETERS 16
+
+/*
+ * Read-verified paths (config verify_read_paths): the literal prefix of each
+ * glob, up to its first wildcard. A read-open whose path argument starts with
+ * one (absolute paths only) becomes SW_EVENT_READ_OPEN; the daemon matches
+ * the full glob. len 0: empty slot.
+ */
+#define SW_MAX_READ_PREFIXES 8
+#define SW_READ_PREFIX_LEN 64
+struct sw_read_prefix {
+	char prefix[SW_READ_PREFIX_LEN];
+	__u32 len;
+	__u32 pad;
+};
+struct sw_interp {
+	char name[SW_COMM_LEN];
+	__u32 len;
+	__u32 prefix;
 };
 
 /* Per-CPU counters (array map "counters", one __u64 slot each). */
@@ -83,6 +159,9 @@ enum sw_counter {
 	SW_CNT_RINGBUF_FULL, /* bpf_ringbuf_reserve failed: event lost */
 	SW_CNT_READ_FAIL, /* a bpf_probe_read_* / CO-RE read failed */
 	SW_CNT_NO_FILE, /* exec without a readable file (should not happen) */
+	SW_CNT_KCACHE_HIT, /* exec/mmap/script verified ok before: no event sent */
+	SW_CNT_KCACHE_INVALIDATE, /* kcache entry removed by a write-open or ftruncate */
+	SW_CNT_PENDING_FULL, /* enter→exit state could not be stored: event lost */
 	SW_CNT__MAX,
 };
 

@@ -18,6 +18,7 @@ enum sw_verdict {
 	SW_VERDICT_FILELESS, /* memfd, deleted or anonymous file */
 	SW_VERDICT_NO_BASELINE, /* the image has no verified baseline */
 	SW_VERDICT_UNVERIFIED, /* the exact file could not be hashed */
+	SW_VERDICT_TAMPER, /* a file of the baseline opened for writing, renamed, removed */
 	SW_VERDICT__COUNT,
 };
 

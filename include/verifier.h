@@ -23,8 +23,12 @@ struct vcache;
 
 struct verify_job {
 	struct sw_exec_event ev;
-	int exe_fd; /* /proc/PID/exe opened at event time, or -1 */
+	const char *action; /* ECS event.action: "exec", "mmap_exec", … (static string) */
+	int exe_fd; /* the file: /proc/PID/exe (map_files, fd) opened at event time, or -1 */
 	char *exe_path; /* readlink of it (in the process's namespace), or NULL */
+	char *fallback_path; /* absolute path to look for when exe_fd is -1, or NULL */
+	char *proc_exe; /* non-exec actions: the process's executable, or NULL */
+	bool by_path; /* ev.file is fstat() of exe_fd, not the kernel's: never cached in BPF */
 	char *rootfs; /* host path of the container's root (fallback), NULL = "/" */
 	struct sw_bstore *store; /* reference held by the job */
 	const struct bstore_baseline *bl;
@@ -41,6 +45,9 @@ struct verifier_opts {
 	bool all_events;
 	struct sw_sinks *sinks;
 	struct vcache *cache;
+	/* called from a worker after an "ok" verdict on a hashed file (may be NULL) */
+	void (*on_ok)(void *ctx, const struct verify_job *job);
+	void *ctx;
 };
 
 struct verifier;
@@ -51,6 +58,9 @@ void verifier_free(struct verifier *v);
 /* Queue @job (ownership passes on success); -EAGAIN when the queue is full. */
 int verifier_submit(struct verifier *v, struct verify_job *job);
 void verify_job_free(struct verify_job *job);
+
+/* Open @path inside @rootfs (NULL: "/") without ever leaving it; fd or -1. */
+int verifier_open_in_root(const char *rootfs, const char *path);
 
 /* Fill an ecs_container view from a job's strings. */
 void verify_job_container(const struct verify_job *job, struct ecs_container *c);

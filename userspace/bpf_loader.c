@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
 _Static_assert(offsetof(struct sw_file_id, ctime_sec) == 16, "sw_file_id layout");
 _Static_assert(offsetof(struct sw_file_id, dev) == 28, "sw_file_id layout");
 _Static_assert(offsetof(struct sw_file_id, pad) == 36, "sw_file_id layout");
-_Static_assert(sizeof(struct sw_exec_event) == 744, "sw_exec_event layout");
+_Static_assert(sizeof(struct sw_exec_event) == 784, "sw_exec_event layout");
 _Static_assert(sizeof(struct sw_exec_event) % 8 == 0, "sw_exec_event size");
 _Static_assert(offsetof(struct sw_exec_event, boot_ns) == 8, "sw_exec_event layout");
 _Static_assert(offsetof(struct sw_exec_event, mntns) == 36, "sw_exec_event layout");
@@ -38,6 +38,12 @@ _Static_assert(offsetof(struct sw_exec_event, comm) == 88, "sw_exec_event layout
 _Static_assert(offsetof(struct sw_exec_event, cgroup_name) == 104, "sw_exec_event layout");
 _Static_assert(offsetof(struct sw_exec_event, filename) == 232, "sw_exec_event layout");
 _Static_assert(offsetof(struct sw_exec_event, interp) == 488, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, scope) == 744, "sw_exec_event layout");
+_Static_assert(offsetof(struct sw_exec_event, fd) == 768, "sw_exec_event layout");
+_Static_assert(sizeof(struct sw_kcache_key) == 16, "sw_kcache_key layout");
+_Static_assert(sizeof(struct sw_kcache_val) == 72, "sw_kcache_val layout");
+_Static_assert(sizeof(struct sw_interp) == 24, "sw_interp layout");
+_Static_assert(sizeof(struct sw_read_prefix) == 72, "sw_read_prefix layout");
 
 #define DEFAULT_RINGBUF_BYTES (8UL << 20)
 #define MAX_RINGBUF_BYTES (1UL << 30)
@@ -63,6 +69,7 @@ struct bpf_loader {
 	unsigned long ringbuf_bytes;
 	bool mounted_tracefs;
 	bool published; /* sealwatch_attach_info set for mode */
+	bool use_kcache;
 };
 
 static const char *const mode_names[] = {
@@ -82,6 +89,9 @@ static const char *const counter_names[SW_CNT__MAX] = {
 	[SW_CNT_RINGBUF_FULL] = "ringbuf_full",
 	[SW_CNT_READ_FAIL] = "read_fail",
 	[SW_CNT_NO_FILE] = "no_file",
+	[SW_CNT_KCACHE_HIT] = "kcache_hit",
+	[SW_CNT_KCACHE_INVALIDATE] = "kcache_invalidate",
+	[SW_CNT_PENDING_FULL] = "pending_full",
 };
 
 /* libbpf's output → the log module. */
@@ -152,9 +162,14 @@ static int ensure_tracefs(struct bpf_loader *l, struct sw_error *err)
 	return 0;
 }
 
-/* Open, load and attach the program of @mode; on failure nothing is left. */
-static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode, const char *btf_path,
-		     struct sw_error *err)
+/*
+ * Open, load and attach the program of @mode; on failure nothing is left.
+ * In BPF_LOADER_LSM mode only the syscall doors of exec.bpf.c (mmap, opens,
+ * path events, the in-kernel cache) are loaded, and they write into the LSM
+ * object's ring buffer and counters (l->lsm, loaded first): one stream.
+ */
+static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
+		     const struct bpf_loader_opts *o, const char *btf_path, struct sw_error *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	struct exec_bpf *skel;
@@ -168,6 +183,50 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode, const char
 	}
 	bpf_program__set_autoload(skel->progs.sw_exec_btf, mode == BPF_LOADER_TP_BTF);
 	bpf_program__set_autoload(skel->progs.sw_exec_tp, mode == BPF_LOADER_TP);
+	if (mode == BPF_LOADER_LSM) {
+		ret = bpf_map__reuse_fd(skel->maps.events, bpf_map__fd(l->lsm->maps.events));
+		if (!ret)
+			ret = bpf_map__reuse_fd(skel->maps.counters,
+						bpf_map__fd(l->lsm->maps.counters));
+		if (ret) {
+			sw_error_set(err, ret, "share the LSM ring buffer: %s", strerror(-ret));
+			goto cleanup;
+		}
+	}
+	/* mprotect(PROT_EXEC) needs bpf_find_vma (linux 5.17) from tracepoints */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) != 1) {
+		bpf_program__set_autoload(skel->progs.sw_mprotect_enter, false);
+		log_info("no bpf_find_vma: mprotect(PROT_EXEC) of file mappings not watched");
+	}
+	skel->rodata->use_kcache = l->use_kcache;
+	skel->rodata->host_scripts = o->host_scripts;
+	skel->rodata->host_mntns = o->host_mntns;
+	for (size_t i = 0, n = 0; i < o->n_interpreters && n < SW_MAX_INTERPRETERS; i++) {
+		const char *name = o->interpreters[i];
+		size_t len = strlen(name);
+		struct sw_interp *in = (struct sw_interp *)&skel->rodata->interpreters[n];
+
+		in->prefix = len && name[len - 1] == '*';
+		len -= in->prefix;
+		if (!len || len >= SW_COMM_LEN)
+			continue; /* comm holds 15 bytes: a longer name never matches */
+		memcpy(in->name, name, len);
+		in->len = (__u32)len;
+		n++;
+	}
+	for (size_t i = 0, n = 0; i < o->n_read_paths && n < SW_MAX_READ_PREFIXES; i++) {
+		struct sw_read_prefix *rp =
+			(struct sw_read_prefix *)&skel->rodata->read_prefixes[n];
+		size_t len = strcspn(o->read_paths[i], "*?[");
+
+		if (len >= SW_READ_PREFIX_LEN)
+			len = SW_READ_PREFIX_LEN - 1; /* a shorter prefix only sends more */
+		if (!len)
+			continue;
+		memcpy(rp->prefix, o->read_paths[i], len);
+		rp->len = (__u32)len;
+		n++;
+	}
 	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
 	if (ret) {
 		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
@@ -179,11 +238,12 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode, const char
 		sw_error_set(err, ret, "load %s: %s", mode_names[mode], strerror(-ret));
 		goto cleanup;
 	}
-	if (mode == BPF_LOADER_TP) {
-		ret = ensure_tracefs(l, err);
-		if (ret)
-			goto cleanup;
-	}
+	/* the syscall tracepoints (mmap, open, …) always need tracefs */
+	ret = ensure_tracefs(l, err);
+	if (ret)
+		goto cleanup;
+	if (mode == BPF_LOADER_LSM)
+		goto doors; /* the LSM object runs the exec hook */
 	link = bpf_program__attach(mode == BPF_LOADER_TP_BTF ? skel->progs.sw_exec_btf :
 							       skel->progs.sw_exec_tp);
 	if (!link) {
@@ -196,7 +256,16 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode, const char
 		skel->links.sw_exec_btf = link;
 	else
 		skel->links.sw_exec_tp = link;
+doors:
+	/* the other doors (the exec link above is already set: attach skips it) */
+	ret = exec_bpf__attach(skel);
+	if (ret) {
+		sw_error_set(err, ret, "attach syscall tracepoints: %s", strerror(-ret));
+		goto cleanup;
+	}
 	l->skel = skel;
+	if (mode == BPF_LOADER_LSM)
+		return 0; /* mode, events and counters are the LSM object's */
 	l->mode = mode;
 	l->events_map = skel->maps.events;
 	l->counters_map = skel->maps.counters;
@@ -376,6 +445,7 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	l->on_event = opts->on_event;
 	l->ctx = opts->ctx;
+	l->use_kcache = !opts->no_kernel_cache;
 	l->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	l->ringbuf_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF_BYTES;
 	if (l->ringbuf_bytes & (l->ringbuf_bytes - 1) || l->ringbuf_bytes < l->page_size ||
@@ -421,11 +491,24 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 			/* a trial in AUTO mode: its failure is expected on many kernels */
 			libbpf_quiet = want == BPF_LOADER_ATTACH_AUTO;
 			r = load_lsm(l, opts->file_events, &trial);
+			/*
+			 * The daemon: LSM exec hook + the syscall doors of
+			 * exec.bpf.c (mappings, opens, path events, the
+			 * in-kernel cache). --file-events (trace) shows the LSM
+			 * object's own mmap_file/file_open events instead.
+			 */
+			if (!r && !opts->file_events) {
+				r = load_mode(l, BPF_LOADER_LSM, opts, NULL, &trial);
+				if (r) {
+					lsm_bpf__destroy(l->lsm);
+					l->lsm = NULL;
+				}
+			}
 			libbpf_quiet = false;
 			if (!r) {
 				log_info("exec events from %s%s", mode_names[BPF_LOADER_LSM],
 					 opts->file_events ? " (+ lsm/mmap_file, lsm/file_open)" :
-							     "");
+							     " (+ syscall tracepoints)");
 				goto attached;
 			}
 			lsm_why = trial.msg;
@@ -450,7 +533,7 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 	if (mode == BPF_LOADER_TP_BTF) {
 		/* the trial load: the probe cannot see every reason for EPERM/EINVAL */
 		libbpf_quiet = want == BPF_LOADER_ATTACH_AUTO;
-		r = load_mode(l, BPF_LOADER_TP_BTF, NULL, &trial);
+		r = load_mode(l, BPF_LOADER_TP_BTF, opts, NULL, &trial);
 		libbpf_quiet = false;
 		if (r) {
 			why = trial.msg;
@@ -463,7 +546,7 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		goto cleanup;
 	}
 	if (mode == BPF_LOADER_TP) {
-		r = load_mode(l, BPF_LOADER_TP, opts->btf_path, err);
+		r = load_mode(l, BPF_LOADER_TP, opts, opts->btf_path, err);
 		if (r) {
 			if (why)
 				sw_error_prefix(err, r, "no usable exec tracepoint (tp_btf: %s)",
@@ -497,7 +580,16 @@ cleanup:
 
 int bpf_loader_poll(struct bpf_loader *l, int timeout_ms)
 {
-	return ring_buffer__poll(l->rb, timeout_ms);
+	int r = ring_buffer__poll(l->rb, timeout_ms);
+
+	/*
+	 * The kernel only wakes the consumer when it has caught up: should a
+	 * notification ever be missed, records would wait forever. Consume on
+	 * every timeout too (cheap when empty).
+	 */
+	if (r == 0)
+		r = ring_buffer__consume(l->rb);
+	return r;
 }
 
 int bpf_loader_epoll_fd(const struct bpf_loader *l)
@@ -561,6 +653,58 @@ void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 
 
 	*ret_used = prod - cons;
 	*ret_size = l->ringbuf_bytes;
+}
+
+bool bpf_loader_kcache_enabled(const struct bpf_loader *l)
+{
+	return l->use_kcache;
+}
+
+int bpf_loader_kcache_put(struct bpf_loader *l, const struct sw_file_id *id, __u64 scope)
+{
+	struct sw_kcache_key key = { .ino = id->ino, .dev = id->dev };
+	struct sw_kcache_val v = { 0 };
+	struct bpf_map *map;
+	int r;
+
+	if (!l->use_kcache || id->nlink != 1 || !id->ino)
+		return 0; /* another name of the inode may be outside the baseline */
+	map = l->skel->maps.kcache;
+	r = bpf_map__lookup_elem(map, &key, sizeof(key), &v, sizeof(v), 0);
+	if (r || v.ctime_sec != id->ctime_sec || v.ctime_nsec != id->ctime_nsec ||
+	    v.size != id->size || v.n_scopes > SW_KCACHE_SCOPES) {
+		memset(&v, 0, sizeof(v));
+		v.ctime_sec = id->ctime_sec;
+		v.ctime_nsec = id->ctime_nsec;
+		v.size = id->size;
+	}
+	for (__u32 i = 0; i < v.n_scopes; i++)
+		if (v.scopes[i] == scope)
+			return 0;
+	if (v.n_scopes == SW_KCACHE_SCOPES) /* full: the oldest scope goes */
+		memmove(v.scopes, v.scopes + 1, sizeof(v.scopes[0]) * --v.n_scopes);
+	v.scopes[v.n_scopes++] = scope;
+	/*
+	 * Racing with a write-open that deletes the entry in the kernel is
+	 * harmless: a write changes ctime, so the re-inserted value never matches.
+	 */
+	return bpf_map__update_elem(map, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
+}
+
+int bpf_loader_kcache_flush(struct bpf_loader *l)
+{
+	struct bpf_map *map = l->skel->maps.kcache;
+	struct sw_kcache_key key, next;
+	int n = 0;
+
+	/* always restart from the first key: the one just deleted has no successor */
+	while (!bpf_map__get_next_key(map, NULL, &next, sizeof(next))) {
+		key = next;
+		if (bpf_map__delete_elem(map, &key, sizeof(key), 0))
+			return -errno;
+		n++;
+	}
+	return n;
 }
 
 void bpf_loader_close(struct bpf_loader *l)

@@ -27,6 +27,7 @@
 struct trace_state {
 	unsigned long max_events; /* 0: no limit */
 	unsigned long printed;
+	bool file_events; /* --file-events: also the LSM object's mmap_exec/open_write */
 	int error;
 };
 
@@ -153,6 +154,10 @@ static int print_event(void *ctx, const struct sw_exec_event *e)
 	json_t *obj;
 
 	if (st->max_events && st->printed >= st->max_events)
+		return 0;
+	/* the exec layer; mappings and write-opens only when asked (--file-events) */
+	if (e->type != SW_EVENT_EXEC &&
+	    !(st->file_events && (e->type == SW_EVENT_MMAP_EXEC || e->type == SW_EVENT_OPEN_WRITE)))
 		return 0;
 	obj = event_json(e);
 	if (!obj || json_dumpf(obj, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
@@ -284,6 +289,7 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case 'f':
 			opts.file_events = true;
+			st.file_events = true;
 			break;
 		case 'v':
 			opts.verbose = true;

@@ -28,6 +28,10 @@ void config_clear(struct sw_config *c)
 		free(c->trusted_keys[i]);
 	for (size_t i = 0; i < c->n_outputs; i++)
 		free(c->outputs[i]);
+	for (size_t i = 0; i < c->n_interpreters; i++)
+		free(c->interpreters[i]);
+	for (size_t i = 0; i < c->n_verify_read_paths; i++)
+		free(c->verify_read_paths[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -40,6 +44,21 @@ int config_list_add(char **list, size_t *n, const char *value)
 		return -ENOMEM;
 	(*n)++;
 	return 0;
+}
+
+int config_default_interpreters(struct sw_config *c)
+{
+	static const char *const names[] = {
+		"sh",	 "bash",  "dash", "ash",  "zsh",  "ksh*",   "busybox", "python*",
+		"perl*", "ruby*", "node", "php*", "lua*", "tclsh*", "Rscript", "pwsh",
+	};
+	int r = 0;
+
+	if (c->interpreters_set)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !r; i++)
+		r = config_list_add(c->interpreters, &c->n_interpreters, names[i]);
+	return r;
 }
 
 int config_severity_from_name(const char *name, int *ret)
@@ -144,8 +163,18 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			r = set_list(c->trusted_keys, &c->n_trusted_keys, v, &problem);
 		} else if (!strcmp(key, "outputs")) {
 			r = set_list(c->outputs, &c->n_outputs, v, &problem);
+		} else if (!strcmp(key, "verify_read_paths")) {
+			r = set_list(c->verify_read_paths, &c->n_verify_read_paths, v, &problem);
+			for (size_t i = 0; !r && i < c->n_verify_read_paths; i++)
+				if (c->verify_read_paths[i][0] != '/') {
+					problem = "must hold absolute paths or globs";
+					r = -EBADMSG;
+				}
+		} else if (!strcmp(key, "interpreters")) {
+			r = set_list(c->interpreters, &c->n_interpreters, v, &problem);
+			c->interpreters_set = true;
 		} else if (!strcmp(key, "all_events") || !strcmp(key, "verbose") ||
-			   !strcmp(key, "force_tracepoint")) {
+			   !strcmp(key, "force_tracepoint") || !strcmp(key, "kernel_cache")) {
 			if (!json_is_boolean(v)) {
 				problem = "must be true or false";
 				r = -EBADMSG;
@@ -153,6 +182,8 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 				c->all_events = json_is_true(v);
 			} else if (!strcmp(key, "verbose")) {
 				c->verbose = json_is_true(v);
+			} else if (!strcmp(key, "kernel_cache")) {
+				c->no_kernel_cache = !json_is_true(v);
 			} else {
 				c->force_tracepoint = json_is_true(v);
 			}

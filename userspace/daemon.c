@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,9 @@
 #include "events.h"
 #include "exitcode.h"
 #include "log.h"
+#include "metrics.h"
+#include "baseline.h"
+#include "procpath.h"
 #include "resolver.h"
 #include "sink.h"
 #include "vcache.h"
@@ -60,6 +65,7 @@ struct daemon {
 	struct timespec reload_at;
 	__u64 lost_reported;
 	uint64_t events, host_unmonitored;
+	bool kcache; /* insert ok verdicts into the in-kernel cache */
 };
 
 static void emit_daemon(struct daemon *d, const char *kind, const char *action, int severity,
@@ -120,6 +126,12 @@ static int load_store(struct daemon *d, struct sw_error *err)
 		return r;
 	/* cache entries point into the old snapshot: reset before it can be freed */
 	vcache_reset(d->cache);
+	if (d->bpf) {
+		int n = bpf_loader_kcache_flush(d->bpf);
+
+		if (n < 0)
+			log_warn("in-kernel cache flush failed: %s", strerror(-n));
+	}
 	bstore_unref(d->store);
 	d->store = s;
 	if (d->bpf) /* at start-up, announced once the programs are attached */
@@ -180,7 +192,8 @@ static void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict v
 	struct ecs_container c;
 	struct ecs_exec x = {
 		.ev = &job->ev,
-		.action = "exec",
+		.action = job->action,
+		.process_exe = job->proc_exe,
 		.verdict = verdict,
 		.reason = reason,
 		.severity = severity,
@@ -242,37 +255,73 @@ static bool container_id_of(const struct sw_exec_event *ev, char *id, const char
 	return found;
 }
 
-static int on_exec(void *ctx, const struct sw_exec_event *ev)
+/* Worker thread, after an "ok" verdict on a hashed file: skip it in the kernel next time. */
+static void kcache_learn(void *ctx, const struct verify_job *job)
 {
 	struct daemon *d = ctx;
-	const struct sw_container *c = NULL;
-	struct verify_job *job;
-	struct vcache_hit hit;
-	const char *hint = NULL;
-	char id[SW_CONTAINER_ID_LEN + 1], path[64], exe[PATH_MAX];
-	int by_name = 0;
-	ssize_t n;
+	int r;
 
-	/* mmap_exec/open_write are not asked for yet (bpf_loader_opts.file_events) */
-	if (ev->type != SW_EVENT_EXEC)
-		return 0;
-	d->events++;
-	job = calloc(1, sizeof(*job));
+	if (!d->kcache || job->by_path || !d->bpf)
+		return;
+	r = bpf_loader_kcache_put(d->bpf, &job->ev.file, job->ev.scope);
+	if (r)
+		log_debug("in-kernel cache insert: %s", strerror(-r));
+}
+
+static struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev,
+				  const char *action)
+{
+	struct verify_job *job = calloc(1, sizeof(*job));
+
 	if (!job)
-		return 0;
+		return NULL;
 	job->ev = *ev;
+	job->action = action;
 	job->exe_fd = -1;
 	job->store = bstore_ref(d->store);
+	return job;
+}
 
-	/* open the exact file first: the process may be gone in a millisecond */
-	snprintf(path, sizeof(path), "/proc/%u/exe", ev->tgid);
+/* readlink(/proc/PID/WHAT) as a malloc'd string, or NULL. */
+static char *proc_link(__u32 pid, const char *what)
+{
+	char path[96], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* Open /proc/PID/WHAT (the exact file) into job->exe_fd and its path into job->exe_path. */
+static bool job_open_proc(struct verify_job *job, const char *what)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", job->ev.tgid, what);
 	job->exe_fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		job->exe_path = strdup(exe);
-	}
-	read_args(ev->tgid, job);
+	if (job->exe_fd < 0)
+		return false;
+	free(job->exe_path);
+	job->exe_path = proc_link(job->ev.tgid, what);
+	return true;
+}
+
+/*
+ * The scope of an event: its container's image baseline or the host
+ * baseline (job->bl, NULL when there is none). Returns false when the event
+ * was answered already (container runtime state unusable).
+ */
+static bool job_scope(struct daemon *d, struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	const struct sw_container *c = NULL;
+	char id[SW_CONTAINER_ID_LEN + 1];
+	const char *hint = NULL;
+	int by_name = 0;
 
 	/*
 	 * A container process is in a container's cgroup *and* out of the host's
@@ -294,7 +343,7 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 				 lr == -E2BIG  ? "container cache full" :
 						 "container runtime state unreadable",
 				 SW_SEVERITY_MEDIUM, NULL);
-			goto done;
+			return false;
 		}
 		set_container(job, c);
 		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
@@ -303,6 +352,15 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 		job->bl = bstore_host(job->store);
 		job->baseline_match = "host";
 	}
+	return true;
+}
+
+/* Verify job->exe_fd (or the fallback path): cache, else the hash workers. Frees @job. */
+static void job_verify(struct daemon *d, struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	struct vcache_hit hit;
+
 	/* code run from memory needs no baseline to be reported, in any scope */
 	if (ev->flags & (SW_EF_MEMFD | SW_EF_DELETED)) {
 		emit_now(d, job, SW_VERDICT_FILELESS,
@@ -312,24 +370,291 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 		goto done;
 	}
 	if (!job->bl) {
-		if (job->in_container)
+		/* exec reports it; every library mapping of such a container would be noise */
+		if (job->in_container && ev->type == SW_EVENT_EXEC && !job->by_path)
 			emit_now(d, job, SW_VERDICT_NO_BASELINE,
 				 "the container's image has no verified baseline",
 				 d->cfg.no_baseline_severity, NULL);
-		else /* bare metal is not monitored without a host baseline */
+		else if (!job->in_container)
 			d->host_unmonitored++;
 		goto done;
 	}
 	if (job->exe_path && vcache_get(d->cache, &ev->file, job->bl, job->exe_path, &hit)) {
 		emit_now(d, job, hit.verdict, hit.reason, severity_of_hit(hit.verdict), &hit);
+		if (hit.verdict == SW_VERDICT_OK)
+			kcache_learn(d, job);
 		goto done;
 	}
 	if (!verifier_submit(d->verifier, job))
-		return 0;
+		return;
 	emit_now(d, job, SW_VERDICT_UNVERIFIED, "hash queue full", SW_SEVERITY_MEDIUM, NULL);
 done:
 	verify_job_free(job);
+}
+
+/*
+ * The script of a #! exec: the kernel sends the interpreter's identity only
+ * (bprm->file after binfmt_script), so the script is opened by the path
+ * execve was given, inside the process's root, at once; the verdict is on
+ * the file found there (ev.file becomes its fstat()).
+ */
+static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, char **args,
+			   size_t n_args)
+{
+	struct verify_job *job = job_new(d, ev, "exec_script");
+	char path[PATH_MAX], root[64];
+	struct stat st;
+
+	if (!job)
+		return;
+	job->by_path = true;
+	job->proc_exe = proc_link(ev->tgid, "exe");
+	if (n_args && (job->args = calloc(n_args, sizeof(char *))))
+		for (size_t i = 0; i < n_args; i++) {
+			job->args[i] = strdup(args[i]);
+			if (!job->args[i])
+				break;
+			job->n_args++;
+		}
+	job->ev.flags &=
+		~(__u32)(SW_EF_MEMFD | SW_EF_DELETED | SW_EF_OVERLAY_UPPER | SW_EF_UPPER_KNOWN);
+	memset(&job->ev.file, 0, sizeof(job->ev.file));
+	if (!job_scope(d, job)) {
+		verify_job_free(job);
+		return;
+	}
+	if (procpath_resolve((int)ev->tgid, -100, ev->filename, path, sizeof(path))) {
+		emit_now(d, job, SW_VERDICT_UNVERIFIED,
+			 "process exited before its script was found (relative path)",
+			 SW_SEVERITY_MEDIUM, NULL);
+		verify_job_free(job);
+		return;
+	}
+	job->exe_path = strdup(path);
+	snprintf(root, sizeof(root), "/proc/%u/root", ev->tgid);
+	job->exe_fd = verifier_open_in_root(job->in_container ? root : NULL, path);
+	if (job->exe_fd < 0 && job->in_container && job->rootfs) /* the process is gone */
+		job->exe_fd = verifier_open_in_root(job->rootfs, path);
+	if (job->exe_fd >= 0 && !fstat(job->exe_fd, &st)) {
+		job->ev.file.dev = major(st.st_dev) << 20 | minor(st.st_dev);
+		job->ev.file.ino = st.st_ino;
+		job->ev.file.size = (__u64)st.st_size;
+		job->ev.file.ctime_sec = st.st_ctim.tv_sec;
+		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
+		job->ev.file.nlink = (__u32)st.st_nlink;
+	} else {
+		emit_now(d, job, SW_VERDICT_UNVERIFIED, "script not found in the process's root",
+			 SW_SEVERITY_MEDIUM, NULL);
+		verify_job_free(job);
+		return;
+	}
+	job_verify(d, job);
+}
+
+static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
+{
+	struct verify_job *job;
+
+	d->events++;
+	job = job_new(d, ev, "exec");
+	if (!job)
+		return 0;
+	/* open the exact file first: the process may be gone in a millisecond */
+	job_open_proc(job, "exe");
+	read_args(ev->tgid, job);
+	if (!job_scope(d, job)) {
+		verify_job_free(job);
+		return 0;
+	}
+	if (ev->flags & SW_EF_SCRIPT)
+		script_of_exec(d, ev, job->args, job->n_args);
+	job_verify(d, job);
 	return 0;
+}
+
+/*
+ * A read_open the kernel sent on a prefix: does the path (made absolute)
+ * match one of the verify_read_paths globs? fnmatch without FNM_PATHNAME:
+ * "*" crosses "/", so a trailing "**" (or "*") takes the whole subtree.
+ */
+static bool read_path_wanted(struct daemon *d, const struct sw_exec_event *ev, char *path,
+			     size_t size)
+{
+	if (procpath_resolve((int)ev->tgid, ev->fd, ev->filename, path, size))
+		return false;
+	for (size_t i = 0; i < d->cfg.n_verify_read_paths; i++)
+		if (!fnmatch(d->cfg.verify_read_paths[i], path, 0))
+			return true;
+	return false;
+}
+
+/* mmap_exec, script_open, read_open: the exact file through /proc while it is mapped or open. */
+static int on_file(struct daemon *d, const struct sw_exec_event *ev)
+{
+	struct verify_job *job;
+	char what[96], path[PATH_MAX];
+
+	d->events++;
+	if (ev->type == SW_EVENT_READ_OPEN && !read_path_wanted(d, ev, path, sizeof(path)))
+		return 0;
+	job = job_new(d, ev,
+		      ev->type == SW_EVENT_MMAP_EXEC   ? "mmap_exec" :
+		      ev->type == SW_EVENT_SCRIPT_OPEN ? "script_open" :
+							 "read_open");
+	if (!job)
+		return 0;
+	if (ev->type == SW_EVENT_MMAP_EXEC) {
+		snprintf(what, sizeof(what), "map_files/%llx-%llx", (unsigned long long)ev->addr,
+			 (unsigned long long)(ev->addr + ev->len));
+		if (!job_open_proc(job, what) && ev->fd >= 0) {
+			snprintf(what, sizeof(what), "fd/%d", ev->fd);
+			job_open_proc(job, what); /* identity is checked before hashing */
+		}
+		if ((ev->flags & (SW_EF_PATH_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
+			    (SW_EF_PATH_DENTRY | SW_EF_PATH_TOP) &&
+		    !procpath_from_dentries(ev->filename, sizeof(ev->filename), path, sizeof(path)))
+			job->fallback_path = strdup(path);
+	} else {
+		snprintf(what, sizeof(what), "fd/%d", ev->fd2);
+		job_open_proc(job, what);
+		if (ev->filename[0] == '/' && !procpath_normalize(ev->filename, path, sizeof(path)))
+			job->fallback_path = strdup(path);
+	}
+	job->proc_exe = proc_link(ev->tgid, "exe");
+	read_args(ev->tgid, job);
+	if (!job_scope(d, job)) {
+		verify_job_free(job);
+		return 0;
+	}
+	if (job->exe_fd < 0 && !job->bl) {
+		verify_job_free(job);
+		return 0;
+	}
+	job_verify(d, job);
+	return 0;
+}
+
+/* "/etc/ld.so.preload" makes every dynamic program load a library: always an alert. */
+#define LD_SO_PRELOAD "/etc/ld.so.preload"
+
+/*
+ * open_write, unlink, rename, truncate: a path of the baseline written,
+ * removed or replaced — reported at once (tamper), nothing to hash.
+ */
+static int on_write(struct daemon *d, const struct sw_exec_event *ev)
+{
+	static const char *const actions[] = {
+		[SW_EVENT_OPEN_WRITE] = "open_write",
+		[SW_EVENT_UNLINK] = "unlink",
+		[SW_EVENT_RENAME] = "rename",
+		[SW_EVENT_TRUNCATE] = "truncate",
+	};
+	char given[PATH_MAX], real[PATH_MAX], old[PATH_MAX], what[64];
+	const char *hit_path = NULL, *reason = NULL;
+	const struct sw_entry *entry = NULL;
+	struct vcache_hit h;
+	struct verify_job *job;
+	char *real_link = NULL;
+	bool have_given, have_old = false, preload;
+
+	d->events++;
+	job = job_new(d, ev, actions[ev->type]);
+	if (!job)
+		return 0;
+	job->proc_exe = proc_link(ev->tgid, "exe");
+	have_given = !procpath_resolve((int)ev->tgid, ev->fd, ev->filename, given, sizeof(given));
+	if (ev->type == SW_EVENT_OPEN_WRITE) {
+		/* the real path of what was opened (symlinks resolved), while it is open */
+		snprintf(what, sizeof(what), "fd/%d", ev->fd2);
+		real_link = proc_link(ev->tgid, what);
+		if (real_link && procpath_normalize(real_link, real, sizeof(real)))
+			real[0] = '\0';
+	}
+	if (ev->type == SW_EVENT_RENAME)
+		have_old = !procpath_resolve((int)ev->tgid, ev->fd2, ev->interp, old, sizeof(old));
+	preload = (have_given && !strcmp(given, LD_SO_PRELOAD)) ||
+		  (real_link && !strcmp(real, LD_SO_PRELOAD));
+	if (!job_scope(d, job))
+		goto done;
+	if (preload) {
+		hit_path = LD_SO_PRELOAD;
+		reason = "/etc/ld.so.preload written: every dynamically linked program will "
+			 "load the libraries it names";
+	} else if (!job->bl) {
+		goto done; /* nothing to compare with (exec reports no_baseline) */
+	} else if (real_link && real[0] && (entry = baseline_lookup(job->bl->b, real))) {
+		hit_path = real;
+	} else if (have_given && (entry = baseline_lookup(job->bl->b, given))) {
+		hit_path = given;
+	} else if (have_old && (entry = baseline_lookup(job->bl->b, old))) {
+		hit_path = old;
+	} else if (!have_given && ev->filename[0] != '/' && !real_link) {
+		/* a relative path of a process that is gone: cannot say it was harmless */
+		emit_now(d, job, SW_VERDICT_UNVERIFIED,
+			 "process exited before the relative path it wrote could be resolved",
+			 SW_SEVERITY_MEDIUM, NULL);
+		goto done;
+	} else {
+		goto done;
+	}
+	if (!reason)
+		reason = ev->type == SW_EVENT_OPEN_WRITE ?
+				 "a file of the image opened for writing" :
+			 ev->type == SW_EVENT_UNLINK ? "a file of the image removed" :
+			 ev->type == SW_EVENT_RENAME ? "a file of the image replaced or moved" :
+						       "a file of the image truncated";
+	memset(&h, 0, sizeof(h));
+	h.expected = entry;
+	snprintf(h.path, sizeof(h.path), "%s", hit_path);
+	{
+		struct ecs_container c;
+		struct ecs_exec x = {
+			.ev = &job->ev,
+			.action = job->action,
+			.verdict = SW_VERDICT_TAMPER,
+			.reason = reason,
+			.severity = SW_SEVERITY_CRITICAL,
+			.executable = hit_path,
+			.process_exe = job->proc_exe,
+			.expected = entry,
+			.old_path = have_old ? old : NULL,
+			.baseline_digest = job->bl ? job->bl->digest : NULL,
+			.baseline_match = job->bl ? job->baseline_match : NULL,
+		};
+
+		if (job->in_container) {
+			verify_job_container(job, &c);
+			x.container = &c;
+		}
+		verifier_count(d->verifier, SW_VERDICT_TAMPER);
+		verifier_emit(d->sinks, &x);
+	}
+done:
+	free(real_link);
+	verify_job_free(job);
+	return 0;
+}
+
+static int on_event(void *ctx, const struct sw_exec_event *ev)
+{
+	struct daemon *d = ctx;
+
+	switch (ev->type) {
+	case SW_EVENT_EXEC:
+		return on_exec(d, ev);
+	case SW_EVENT_MMAP_EXEC:
+	case SW_EVENT_SCRIPT_OPEN:
+	case SW_EVENT_READ_OPEN:
+		return on_file(d, ev);
+	case SW_EVENT_OPEN_WRITE:
+	case SW_EVENT_UNLINK:
+	case SW_EVENT_RENAME:
+	case SW_EVENT_TRUNCATE:
+		return on_write(d, ev);
+	default:
+		log_warn("unknown event type %u from the kernel", ev->type);
+		return 0;
+	}
 }
 
 static void check_counters(struct daemon *d)
@@ -338,6 +663,14 @@ static void check_counters(struct daemon *d)
 
 	if (bpf_loader_counters(d->bpf, cnt))
 		return;
+	/* the kernel's counters are cumulative: exported as they are */
+	for (int i = 0; i < SW_CNT__MAX; i++) {
+		char labels[64];
+
+		snprintf(labels, sizeof(labels), "counter=\"%s\"",
+			 bpf_loader_counter_name((enum sw_counter)i));
+		metrics_set("sealwatch_bpf_events_total", labels, (double)cnt[i]);
+	}
 	if (cnt[SW_CNT_RINGBUF_FULL] > d->lost_reported) {
 		__u64 lost = cnt[SW_CNT_RINGBUF_FULL] - d->lost_reported;
 
@@ -370,6 +703,12 @@ static void daemon_usage(FILE *out)
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
 		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
 		"                             tp_btf or tp: only that mode, fail if unavailable\n"
+		"      --no-kernel-cache      send every exec/mapping to userspace (no BPF cache)\n"
+		"      --interpreter NAME     verify files this program reads as scripts\n"
+		"                             (repeatable, \"python*\" a prefix; default list\n"
+		"                             in docs/daemon.md)\n"
+		"      --verify-read-path GLOB  verify files read under GLOB (\"/etc/ssl/**\"),\n"
+		"                             repeatable\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads baselines; SIGINT/SIGTERM stop cleanly.\n"
@@ -392,13 +731,16 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		{ "no-baseline-severity", required_argument, NULL, 'S' },
 		{ "force-tracepoint", no_argument, NULL, 'T' },
 		{ "attach", required_argument, NULL, 'A' },
+		{ "no-kernel-cache", no_argument, NULL, 'K' },
+		{ "interpreter", required_argument, NULL, 'I' },
+		{ "verify-read-path", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct sw_config flags;
 	const char *config_file = NULL;
-	bool set_all = false, set_force = false, set_verbose = false;
+	bool set_all = false, set_force = false, set_verbose = false, set_no_kcache = false;
 	long v;
 	int c, r;
 
@@ -467,6 +809,22 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 			d->cfg.attach = (int)a;
 			break;
 		}
+		case 'K':
+			set_no_kcache = true;
+			break;
+		case 'R':
+			if (optarg[0] != '/')
+				return sw_error_set(err, -EINVAL,
+						    "--verify-read-path: '%s' is not absolute",
+						    optarg);
+			if (config_list_add(flags.verify_read_paths, &flags.n_verify_read_paths,
+					    optarg))
+				return sw_error_set(err, -EINVAL, "too many --verify-read-path");
+			break;
+		case 'I':
+			if (config_list_add(flags.interpreters, &flags.n_interpreters, optarg))
+				return sw_error_set(err, -EINVAL, "too many --interpreter");
+			break;
 		case 'v':
 			set_verbose = true;
 			break;
@@ -501,6 +859,23 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		d->cfg.n_outputs = flags.n_outputs;
 		flags.n_outputs = 0;
 	}
+	if (flags.n_interpreters) {
+		for (size_t i = 0; i < d->cfg.n_interpreters; i++)
+			free(d->cfg.interpreters[i]);
+		memcpy(d->cfg.interpreters, flags.interpreters, sizeof(flags.interpreters));
+		d->cfg.n_interpreters = flags.n_interpreters;
+		d->cfg.interpreters_set = true;
+		flags.n_interpreters = 0;
+	}
+	if (flags.n_verify_read_paths) {
+		for (size_t i = 0; i < d->cfg.n_verify_read_paths; i++)
+			free(d->cfg.verify_read_paths[i]);
+		memcpy(d->cfg.verify_read_paths, flags.verify_read_paths,
+		       sizeof(flags.verify_read_paths));
+		d->cfg.n_verify_read_paths = flags.n_verify_read_paths;
+		flags.n_verify_read_paths = 0;
+	}
+	d->cfg.no_kernel_cache |= set_no_kcache;
 	d->cfg.all_events |= set_all;
 	d->cfg.force_tracepoint |= set_force;
 	d->cfg.verbose |= set_verbose;
@@ -632,11 +1007,18 @@ static void daemon_signal_mask(sigset_t *mask)
 
 static int setup(struct daemon *d, struct sw_error *err)
 {
-	struct bpf_loader_opts bo = { .on_event = on_exec,
+	struct bpf_loader_opts bo = { .on_event = on_event,
 				      .ctx = d,
 				      .force_tp = d->cfg.force_tracepoint,
 				      .attach = (enum bpf_loader_attach)d->cfg.attach,
-				      .verbose = d->cfg.verbose };
+				      .verbose = d->cfg.verbose,
+				      .no_kernel_cache =
+					      d->cfg.no_kernel_cache || d->cfg.all_events,
+				      .host_scripts = d->cfg.host_baseline != NULL,
+				      .interpreters = d->cfg.interpreters,
+				      .n_interpreters = d->cfg.n_interpreters,
+				      .read_paths = d->cfg.verify_read_paths,
+				      .n_read_paths = d->cfg.n_verify_read_paths };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size,
 				    .all_events = d->cfg.all_events };
@@ -667,6 +1049,13 @@ static int setup(struct daemon *d, struct sw_error *err)
 		return r;
 	vo.sinks = d->sinks;
 	vo.cache = d->cache;
+	vo.on_ok = kcache_learn;
+	vo.ctx = d;
+	r = config_default_interpreters(&d->cfg);
+	if (r)
+		return sw_error_set(err, r, "out of memory");
+	bo.n_interpreters = d->cfg.n_interpreters;
+	bo.host_mntns = d->host_mntns;
 	r = verifier_new(&vo, &d->verifier);
 	if (r)
 		return sw_error_set(err, r, "cannot start hash workers");
@@ -688,9 +1077,14 @@ static int setup(struct daemon *d, struct sw_error *err)
 			*(slash == dir ? slash + 1 : slash) = '\0';
 		watch_dir(d, slash ? dir : ".");
 	}
+	metrics_describe("sealwatch_bpf_events_total", METRIC_COUNTER,
+			 "BPF-side counters: events sent, ring buffer full (lost), read failures, "
+			 "no file, in-kernel cache hits (execs/mappings/script opens not sent) and "
+			 "invalidations (write-opens of cached files), pending-state overflows.");
 	r = bpf_loader_open(&bo, &d->bpf, err);
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
+	d->kcache = !bo.no_kernel_cache;
 	emit_loaded(d);
 	emit_daemon(d, "event", "start", SW_SEVERITY_INFO,
 		    json_pack("{s:s,s:s}", "version", SW_VERSION, "attach_mode",
@@ -707,12 +1101,13 @@ static void teardown(struct daemon *d)
 
 	bool started = d->bpf != NULL;
 
-	bpf_loader_close(d->bpf); /* detach first: no new events */
-	d->bpf = NULL;
+	/* no new events while nobody polls; finish queued jobs (they may use d->bpf) */
 	if (d->verifier) {
-		verifier_free(d->verifier); /* finishes queued jobs */
+		verifier_free(d->verifier);
 		d->verifier = NULL;
 	}
+	bpf_loader_close(d->bpf);
+	d->bpf = NULL;
 	if (d->sinks && started)
 		emit_daemon(d, "event", "stop", SW_SEVERITY_INFO,
 			    json_pack("{s:I}", "events", (json_int_t)d->events),

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,27 @@ static const char *rule_name(enum sw_verdict v)
 		return "sealwatch.no_baseline";
 	case SW_VERDICT_UNVERIFIED:
 		return "sealwatch.unverified_execution";
+	case SW_VERDICT_TAMPER:
+		return "sealwatch.image_file_tamper";
 	default:
 		return "sealwatch.verified_execution";
+	}
+}
+
+/* ECS event.category and event.type of an action. */
+static void action_categories(const char *action, const char **category, const char **type)
+{
+	*category = "file";
+	if (!strcmp(action, "exec") || !strcmp(action, "exec_script")) {
+		*category = "process";
+		*type = "start";
+	} else if (!strcmp(action, "mmap_exec") || !strcmp(action, "script_open") ||
+		   !strcmp(action, "read_open")) {
+		*type = "access";
+	} else if (!strcmp(action, "unlink")) {
+		*type = "deletion";
+	} else {
+		*type = "change"; /* open_write, rename, truncate */
 	}
 }
 
@@ -118,15 +138,17 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	json_t *root = json_object(), *event = json_object(), *proc = json_object(),
 	       *file = json_object(), *sw = json_object(), *args;
 	char ts[32], msg[512], dev[32];
-	const char *exe = x->executable;
+	const char *exe = x->executable, *category, *type;
+	bool is_exec = !strcmp(x->action, "exec");
 	char *line;
 
+	action_categories(x->action, &category, &type);
 	ecs_timestamp(ts);
 	json_object_set_new(root, "@timestamp", json_string(ts));
 	json_object_set_new(event, "kind",
 			    json_string(x->verdict == SW_VERDICT_OK ? "event" : "alert"));
-	json_object_set_new(event, "category", json_pack("[s]", "process"));
-	json_object_set_new(event, "type", json_pack("[s]", "start"));
+	json_object_set_new(event, "category", json_pack("[s]", category));
+	json_object_set_new(event, "type", json_pack("[s]", type));
 	json_object_set_new(event, "action", json_string(x->action));
 	json_object_set_new(event, "severity", json_integer(x->severity));
 	json_object_set_new(event, "module", json_string("sealwatch"));
@@ -136,11 +158,15 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	json_object_set_new(proc, "pid", json_integer(ev->tgid));
 	json_object_set_new(proc, "thread", json_pack("{s:I}", "id", (json_int_t)ev->pid));
 	json_object_set_new(proc, "name", jstr_bounded(ev->comm, SW_COMM_LEN));
-	if (exe)
+	if (!is_exec) {
+		if (x->process_exe)
+			json_object_set_new(proc, "executable", jstr_raw(x->process_exe));
+	} else if (exe) {
 		json_object_set_new(proc, "executable", jstr_raw(exe));
-	else
+	} else {
 		json_object_set_new(proc, "executable",
 				    jstr_bounded(ev->filename, SW_FILENAME_LEN));
+	}
 	if (x->n_args) {
 		args = json_array();
 		for (size_t i = 0; i < x->n_args; i++)
@@ -158,11 +184,13 @@ char *ecs_exec_json(const struct ecs_exec *x)
 		json_object_set_new(file, "path", jstr_raw(exe));
 	else
 		json_object_set_new(file, "path", jstr_bounded(ev->filename, SW_FILENAME_LEN));
-	snprintf(msg, sizeof(msg), "%llu", (unsigned long long)ev->file.ino);
-	json_object_set_new(file, "inode", json_string(msg));
-	snprintf(dev, sizeof(dev), "%u:%u", ev->file.dev >> 20, ev->file.dev & 0xfffff);
-	json_object_set_new(file, "device", json_string(dev));
-	json_object_set_new(file, "size", json_integer((json_int_t)ev->file.size));
+	if (!(ev->flags & SW_EF_NO_FILE_ID)) {
+		snprintf(msg, sizeof(msg), "%llu", (unsigned long long)ev->file.ino);
+		json_object_set_new(file, "inode", json_string(msg));
+		snprintf(dev, sizeof(dev), "%u:%u", ev->file.dev >> 20, ev->file.dev & 0xfffff);
+		json_object_set_new(file, "device", json_string(dev));
+		json_object_set_new(file, "size", json_integer((json_int_t)ev->file.size));
+	}
 	if (x->sha256)
 		json_object_set_new(file, "hash", json_pack("{s:o}", "sha256", jhex(x->sha256)));
 	json_object_set_new(root, "file", file);
@@ -198,13 +226,17 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	if (ev->flags & SW_EF_UPPER_KNOWN) /* written or copied up inside the container */
 		json_object_set_new(sw, "overlay_upper",
 				    json_boolean(ev->flags & SW_EF_OVERLAY_UPPER));
-	json_object_set_new(sw, "file_ctime",
-			    json_pack("{s:I,s:I}", "sec", (json_int_t)ev->file.ctime_sec, "nsec",
-				      (json_int_t)ev->file.ctime_nsec));
+	if (!(ev->flags & SW_EF_NO_FILE_ID))
+		json_object_set_new(sw, "file_ctime",
+				    json_pack("{s:I,s:I}", "sec", (json_int_t)ev->file.ctime_sec,
+					      "nsec", (json_int_t)ev->file.ctime_nsec));
+	if (x->old_path)
+		json_object_set_new(sw, "old_path", jstr_raw(x->old_path));
 	json_object_set_new(root, "sealwatch", sw);
 
-	snprintf(msg, sizeof(msg), "%s executable %s%s%s", verdict_name(x->verdict),
-		 exe ? exe : ev->filename, x->container ? " in container " : " on the host",
+	snprintf(msg, sizeof(msg), "%s %s %s%s%s", verdict_name(x->verdict),
+		 is_exec ? "executable" : x->action, exe ? exe : ev->filename,
+		 x->container ? " in container " : " on the host",
 		 x->container ? (x->container->name ? x->container->name : x->container->id) : "");
 	json_object_set_new(root, "message", jstr_raw(msg));
 

@@ -15,6 +15,7 @@ static const char *const verdict_names[SW_VERDICT__COUNT] = {
 	[SW_VERDICT_FILELESS] = "fileless",
 	[SW_VERDICT_NO_BASELINE] = "no_baseline",
 	[SW_VERDICT_UNVERIFIED] = "unverified",
+	[SW_VERDICT_TAMPER] = "tamper",
 };
 
 const char *verdict_name(enum sw_verdict v)

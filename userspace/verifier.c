@@ -36,6 +36,7 @@ static int severity_of(enum sw_verdict v)
 {
 	switch (v) {
 	case SW_VERDICT_MODIFIED:
+	case SW_VERDICT_TAMPER:
 		return SW_SEVERITY_CRITICAL;
 	case SW_VERDICT_UNKNOWN:
 	case SW_VERDICT_FILELESS:
@@ -79,6 +80,8 @@ void verify_job_free(struct verify_job *job)
 	if (job->exe_fd >= 0)
 		close(job->exe_fd);
 	free(job->exe_path);
+	free(job->fallback_path);
+	free(job->proc_exe);
 	free(job->rootfs);
 	bstore_unref(job->store);
 	free(job->c_id);
@@ -106,8 +109,7 @@ static bool identity_matches(const struct sw_file_id *id, const struct stat *st)
 	       st->st_ctim.tv_sec == id->ctime_sec && (__u32)st->st_ctim.tv_nsec == id->ctime_nsec;
 }
 
-/* Open @path inside @rootfs without ever leaving it (symlinks resolve in the root). */
-static int open_in_root(const char *rootfs, const char *path)
+int verifier_open_in_root(const char *rootfs, const char *path)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
@@ -150,7 +152,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	struct ecs_container c;
 	struct ecs_exec x = {
 		.ev = ev,
-		.action = "exec",
+		.action = job->action,
+		.process_exe = job->proc_exe,
 		.baseline_digest = job->bl->digest,
 		.baseline_match = job->baseline_match,
 		.args = job->args,
@@ -170,13 +173,16 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	}
 	if (fd < 0) {
 		/* the process is gone: find the same file by name in its root */
-		path = ev->flags & SW_EF_SCRIPT ? ev->interp : ev->filename;
+		path = job->fallback_path	 ? job->fallback_path :
+		       ev->type != SW_EVENT_EXEC ? "" :
+		       ev->flags & SW_EF_SCRIPT	 ? ev->interp :
+						   ev->filename;
 		if (path[0] != '/') {
 			x.verdict = SW_VERDICT_UNVERIFIED;
 			x.reason = "process exited before its file was opened (relative path)";
 			goto emit;
 		}
-		fd = open_in_root(job->rootfs, path);
+		fd = verifier_open_in_root(job->rootfs, path);
 		if (fd < 0) {
 			x.verdict = SW_VERDICT_UNVERIFIED;
 			x.reason = "process exited and its file cannot be found";
@@ -232,6 +238,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	hit.reason = res.reason;
 	snprintf(hit.path, sizeof(hit.path), "%s", res.resolved_path);
 	vcache_put(v->o.cache, &ev->file, job->bl, res.resolved_path, &hit);
+	if (res.verdict == SW_VERDICT_OK && v->o.on_ok)
+		v->o.on_ok(v->o.ctx, job);
 emit:
 	x.severity = severity_of(x.verdict);
 	verifier_count(v, x.verdict);
@@ -267,7 +275,8 @@ static void *worker(void *arg)
 		} else {
 			struct ecs_container c;
 			struct ecs_exec x = { .ev = &job->ev,
-					      .action = "exec",
+					      .action = job->action,
+					      .process_exe = job->proc_exe,
 					      .verdict = SW_VERDICT_UNVERIFIED,
 					      .reason = "out of memory",
 					      .severity = SW_SEVERITY_MEDIUM };
