@@ -25,10 +25,11 @@ TEST(counter_and_gauge_render)
 	CHECK(text != NULL);
 	if (!text)
 		return;
-	CHECK(strstr(text, "# HELP sealwatch_events_total Exec events by verdict.\n"
-			   "# TYPE sealwatch_events_total counter\n"
-			   "sealwatch_events_total{action=\"exec\",verdict=\"ok\"} 5\n"
-			   "sealwatch_events_total{action=\"exec\",verdict=\"modified\"} 1\n") != NULL);
+	CHECK(strstr(text,
+		     "# HELP sealwatch_events_total Exec events by verdict.\n"
+		     "# TYPE sealwatch_events_total counter\n"
+		     "sealwatch_events_total{action=\"exec\",verdict=\"ok\"} 5\n"
+		     "sealwatch_events_total{action=\"exec\",verdict=\"modified\"} 1\n") != NULL);
 	CHECK(strstr(text, "# TYPE sealwatch_ringbuf_fill_ratio gauge\n"
 			   "sealwatch_ringbuf_fill_ratio 0.5\n") != NULL);
 	free(text);
