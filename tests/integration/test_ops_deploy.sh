@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Deployment files: the DaemonSet checked against the real binary, the
+# systemd unit verified by systemd-analyze (and its exposure score printed),
+# the Containerfile's runtime packages against the binary's libraries,
+# `make install`/`uninstall` into a DESTDIR, the man page rendered by groff.
+source "$(dirname "$0")/../lib/common.sh"
+
+UNIT=$TOP/deploy/systemd/sealwatch.service
+DS=$TOP/deploy/kubernetes/sealwatch-daemonset.yaml
+CF=$TOP/deploy/container/Containerfile
+
+# --- DaemonSet
+"$SW" daemon --help >"$WORK/help.txt"
+if python3 -c 'import yaml' 2>/dev/null; then
+	python3 "$TOP/tests/integration/helpers/check_daemonset.py" "$DS" "$WORK/help.txt" "$UNIT" \
+		"$WORK/ds-config.json" | sed -E "s#^(PASS|FAIL): #\1: $GROUP/daemonset-#"
+	# the ConfigMap's config.json is valid for this binary (--help after
+	# --config loads and checks the file first)
+	expect_exit daemonset-config-valid 0 "$SW" daemon --config "$WORK/ds-config.json" --help
+else
+	skip daemonset "python3-yaml not installed"
+fi
+
+# --- example config is valid too
+expect_exit example-config-valid 0 "$SW" daemon --config "$TOP/deploy/sealwatch.example.json" --help
+
+# --- systemd unit
+if command -v systemd-analyze >/dev/null; then
+	make -s -C "$TOP" BUILD="$SW_BUILD" install DESTDIR="$WORK/root" >"$WORK/install.log" 2>&1 ||
+		fail make-install "$(tail -n 3 "$WORK/install.log")"
+	# ExecStart at the binary under test (verify wants it executable), man page from DESTDIR
+	sed "s|/usr/local/sbin/sealwatch|$SW|" "$UNIT" >"$WORK/sealwatch.service"
+	if MANPATH=$WORK/root/usr/local/share/man systemd-analyze verify "$WORK/sealwatch.service" \
+		>"$WORK/verify.log" 2>&1 && [ ! -s "$WORK/verify.log" ]; then
+		pass unit-verify
+	else
+		fail unit-verify "$(head -n 3 "$WORK/verify.log")"
+	fi
+	score=$(systemd-analyze security --offline=yes "$WORK/sealwatch.service" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for sealwatch.service: \([0-9.]*\).*/\1/p')
+	echo "    systemd-analyze security exposure: ${score:-?}"
+	if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }'; then
+		pass unit-exposure
+	else
+		fail unit-exposure "exposure ${score:-unknown}, want <= 3.0"
+	fi
+	grep -q '^ExecStart=/usr/local/sbin/sealwatch daemon --config /etc/sealwatch/config.json$' "$UNIT" &&
+		pass unit-execstart || fail unit-execstart
+else
+	skip unit "systemd-analyze not installed"
+fi
+
+# --- make install / uninstall
+want="etc/sealwatch/config.json lib/systemd/system/sealwatch.service usr/local/sbin/sealwatch usr/local/share/man/man8/sealwatch.8"
+rm -rf "$WORK/root"
+if make -s -C "$TOP" BUILD="$SW_BUILD" install DESTDIR="$WORK/root" >"$WORK/install.log" 2>&1; then
+	got=$(cd "$WORK/root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+	[ "$got" = "$want " ] && pass install-files || fail install-files "got: $got"
+	[ -x "$WORK/root/usr/local/sbin/sealwatch" ] && "$WORK/root/usr/local/sbin/sealwatch" version >/dev/null &&
+		pass install-binary-runs || fail install-binary-runs
+	echo '{"all_events": true}' >"$WORK/root/etc/sealwatch/config.json"
+	make -s -C "$TOP" BUILD="$SW_BUILD" install DESTDIR="$WORK/root" >/dev/null 2>&1
+	grep -q all_events "$WORK/root/etc/sealwatch/config.json" && pass install-keeps-config ||
+		fail install-keeps-config "an existing config.json was overwritten"
+	make -s -C "$TOP" BUILD="$SW_BUILD" install DESTDIR="$WORK/prefix" PREFIX=/opt/sw >/dev/null 2>&1
+	grep -q '^ExecStart=/opt/sw/sbin/sealwatch ' "$WORK/prefix/lib/systemd/system/sealwatch.service" &&
+		[ -x "$WORK/prefix/opt/sw/sbin/sealwatch" ] && pass install-prefix || fail install-prefix
+	make -s -C "$TOP" BUILD="$SW_BUILD" uninstall DESTDIR="$WORK/root" >/dev/null 2>&1
+	left=$(cd "$WORK/root" && find . -type f | sed 's|^\./||' | tr '\n' ' ')
+	[ "$left" = "etc/sealwatch/config.json " ] && pass uninstall || fail uninstall "left: $left"
+else
+	fail install-files "$(tail -n 3 "$WORK/install.log")"
+fi
+
+# --- man page: no groff warnings, renders
+if command -v groff >/dev/null; then
+	if groff -ww -man -z "$TOP/docs/sealwatch.8" >"$WORK/groff.log" 2>&1 && [ ! -s "$WORK/groff.log" ]; then
+		pass man-groff
+	else
+		fail man-groff "$(head -n 3 "$WORK/groff.log")"
+	fi
+	# every daemon flag of --help is documented in the man page
+	missing=$(grep -o -- '--[a-z][a-z-]*' "$WORK/help.txt" | sort -u | while read -r f; do
+		grep -q -- "${f//-/\\\\-}" "$TOP/docs/sealwatch.8" || echo "$f"; done | tr '\n' ' ')
+	[ -z "$missing" ] && pass man-documents-flags || fail man-documents-flags "missing: $missing"
+else
+	skip man-groff "groff not installed"
+fi
+
+# --- Containerfile: multi-stage, Debian 12 base, runtime stage installs the
+# package of every library the binary links (static check: no registry here)
+[ "$(grep -c '^FROM ' "$CF")" -ge 2 ] && grep -q 'AS build' "$CF" && grep -q 'debian:12' "$CF" &&
+	pass containerfile-multistage || fail containerfile-multistage
+runtime=$(awk '/^FROM/ { n++ } n == 2' "$CF")
+missing=
+for lib in $(objdump -p "$SW" | awk '/NEEDED/ { print $2 }'); do
+	f=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+	[ -n "$f" ] || continue
+	pkg=$(dpkg -S "$(readlink -f "$f")" 2>/dev/null | cut -d: -f1 | head -n 1)
+	[ -z "$pkg" ] || [ "$pkg" = libc6 ] && continue
+	grep -qw -- "$pkg" <<<"$runtime" || missing+="$pkg ($lib) "
+done
+[ -z "$missing" ] && pass containerfile-runtime-libs || fail containerfile-runtime-libs "not installed: $missing"
+grep -q -- '--from=build' <<<"$runtime" && ! grep -q -- '-dev' <<<"$runtime" &&
+	pass containerfile-runtime-no-dev || fail containerfile-runtime-no-dev
+exit 0
