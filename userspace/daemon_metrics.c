@@ -63,16 +63,14 @@ static const struct {
 	  "Verified baselines in the current store (host baseline included)." },
 	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
 	  "Baselines refused at load (bad or missing signature, malformed)." },
-	{ "sealwatch_sink_errors_total", METRIC_COUNTER,
-	  "Event lines a sink failed to write." },
+	{ "sealwatch_sink_errors_total", METRIC_COUNTER, "Event lines a sink failed to write." },
 };
 
 static void verdict_add(const char *action, enum sw_verdict v, uint64_t n)
 {
 	char labels[96];
 
-	snprintf(labels, sizeof(labels), "action=\"%s\",verdict=\"%s\"", action,
-		 verdict_name(v));
+	snprintf(labels, sizeof(labels), "action=\"%s\",verdict=\"%s\"", action, verdict_name(v));
 	metrics_add("sealwatch_events_total", labels, n);
 	if (v == SW_VERDICT_OK)
 		return;
@@ -131,8 +129,7 @@ void daemon_metrics_baseline_refused(void)
 
 void daemon_metrics_reload(int ok)
 {
-	metrics_add("sealwatch_config_reloads_total", ok ? "result=\"ok\"" : "result=\"error\"",
-		    1);
+	metrics_add("sealwatch_config_reloads_total", ok ? "result=\"ok\"" : "result=\"error\"", 1);
 }
 
 void daemon_metrics_sample(const struct daemon_metrics_sources *s)

@@ -108,14 +108,12 @@ int metrics_http_parse_addr(const char *spec, struct sockaddr_storage *ret, sock
 	if (!*port || *end || errno || p < 1 || p > 65535)
 		return sw_error_set(err, -EINVAL, "'%s': port must be 1-65535", port);
 	if (!hlen || hlen >= sizeof(host))
-		return sw_error_set(err, -EINVAL, "address missing or too long before ':%s'",
-				    port);
+		return sw_error_set(err, -EINVAL, "address missing or too long before ':%s'", port);
 	memcpy(host, spec, hlen);
 	host[hlen] = '\0';
 	r = getaddrinfo(host, port, &hints, &ai);
 	if (r || !ai)
-		return sw_error_set(err, -EINVAL, "'%s' is not a numeric IPv4/IPv6 address",
-				    host);
+		return sw_error_set(err, -EINVAL, "'%s' is not a numeric IPv4/IPv6 address", host);
 	memcpy(ret, ai->ai_addr, ai->ai_addrlen);
 	*ret_len = ai->ai_addrlen;
 	freeaddrinfo(ai);
@@ -171,8 +169,8 @@ static mhd_result handle(void *cls, struct MHD_Connection *conn, const char *url
 		return reply(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
 			     reason, MHD_RESPMEM_MUST_COPY);
 	}
-	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics or /healthz\n",
-		     MHD_RESPMEM_PERSISTENT);
+	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+		     "not found: try /metrics or /healthz\n", MHD_RESPMEM_PERSISTENT);
 }
 
 int metrics_http_start(const char *spec, struct metrics_http **ret, struct sw_error *err)
