@@ -78,6 +78,10 @@ need = ["/sys/kernel/btf", "/var/lib/containers", "/run/containerd", "/var/lib/d
         "/run/crio", "/run/containers"]
 check("host-mounts", all(p in mounts for p in need), "missing %s" % [p for p in need if p not in mounts])
 check("mounts-read-only", all(m.get("readOnly") for m in mounts.values()))
+state = [p for p in need if p.startswith(("/var/lib/", "/run/"))]
+check("runtime-state-propagation",
+      all(mounts[p].get("mountPropagation") == "HostToContainer" for p in state if p in mounts),
+      "runtime state mounts need mountPropagation: HostToContainer (new container rootfs mounts)")
 hostpaths = {v["name"]: v["hostPath"]["path"] for v in vols.values() if "hostPath" in v}
 check("hostpaths-same-place",
       all(hostpaths[m["name"]] == p for p, m in mounts.items() if m["name"] in hostpaths),
