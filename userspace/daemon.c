@@ -744,8 +744,13 @@ static void reload_config(struct daemon *d)
 		}
 	}
 	r = build_store(d, &nc, keys, n_keys, &store, &err);
-	if (r) {
-		config_failed(d, NULL, err.msg);
+	if (r) { /* only system errors: an unreadable baseline_dir */
+		config_failed(d,
+			      nc.baseline_dir && !strncmp(err.msg, nc.baseline_dir,
+							  strlen(nc.baseline_dir)) ?
+				      "baseline_dir" :
+				      NULL,
+			      err.msg);
 		goto out;
 	}
 
