@@ -11,12 +11,13 @@ BUILD_PKGS=(clang llvm bpftool libbpf-dev libelf-dev libssl-dev libjansson-dev l
 	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev libmicrohttpd-dev)
 TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns netavark
 	aardvark-dns catatonit busybox-static jq openssl python3 zstd gzip file xxd
-	libcap2-bin attr tar iptables python3-jsonschema curl python3-yaml groff-base systemd)
+	libcap2-bin attr tar iptables python3-jsonschema curl python3-yaml groff-base systemd strace)
 # libcap2-bin (setcap) and attr (getfattr) build and check the xattr fixtures;
 # iptables: netavark 1.4 needs it for podman's default bridge network
 # ("netavark: No such file or directory" without it; --network none works anyway).
 # curl reads /metrics, python3-yaml checks the DaemonSet, groff-base renders the man
-# page, systemd brings systemd-analyze (unit checks; tests/integration/test_ops_*).
+# page, systemd brings systemd-analyze and strace lists the daemon's syscalls (unit
+# checks in tests/integration/test_ops_deploy.sh).
 BENCH_PKGS=(hashdeep aide)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 

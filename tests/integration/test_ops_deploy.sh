@@ -51,6 +51,50 @@ else
 	skip unit "systemd-analyze not installed"
 fi
 
+# --- the unit's SystemCallFilter against the syscalls the daemon really makes
+# (strace -f: start, a /metrics scrape, a SIGHUP reload, a verified exec, stop)
+if need_root && command -v strace >/dev/null && command -v systemd-analyze >/dev/null; then
+	expand() { # @group → its syscalls, nested groups expanded
+		systemd-analyze syscall-filter "$1" | awk '/^    [@a-z0-9_]/ { print $1 }' |
+			while read -r x; do case $x in @*) expand "$x" ;; *) echo "$x" ;; esac; done
+	}
+	allow=() deny=()
+	for tok in $(sed -n 's/^SystemCallFilter=\([^~].*\)/\1/p' "$UNIT"); do allow+=("$tok"); done
+	for tok in $(sed -n 's/^SystemCallFilter=~\(.*\)/\1/p' "$UNIT"); do deny+=("$tok"); done
+	for tok in "${allow[@]}"; do case $tok in @*) expand "$tok" ;; *) echo "$tok" ;; esac; done |
+		sort -u >"$WORK/allowed.txt"
+	for tok in "${deny[@]}"; do case $tok in @*) expand "$tok" ;; *) echo "$tok" ;; esac; done |
+		sort -u >"$WORK/denied.txt"
+	mkdir -p "$WORK/st/bin" && cp /bin/true "$WORK/st/bin/t" && chmod 755 "$WORK" "$WORK/st" "$WORK/st/bin"
+	"$SW" keygen -o "$WORK/st/k" >/dev/null 2>&1
+	"$SW" baseline --include "$WORK/st/bin" dir:/ -o "$WORK/st/h.jsonl" 2>/dev/null &&
+		"$SW" sign --key "$WORK/st/k.key" "$WORK/st/h.jsonl" >/dev/null 2>&1
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	printf '{"host_baseline":"%s","trusted_keys":["%s"],"outputs":["file:%s"],"all_events":true,"metrics_listen":"127.0.0.1:%s"}' \
+		"$WORK/st/h.jsonl" "$WORK/st/k.pub" "$WORK/st/ev.jsonl" "$port" >"$WORK/st/c.json"
+	strace -f -qq -c -o "$WORK/strace.txt" "$SW" daemon --config "$WORK/st/c.json" 2>/dev/null &
+	spid=$!
+	for i in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+	dpid=$(pgrep -P "$spid" -f 'sealwatch daemon' | head -n 1)
+	curl -s "http://127.0.0.1:$port/metrics" >/dev/null
+	kill -HUP "$dpid" && sleep 0.5 && "$WORK/st/bin/t" && sleep 0.5
+	kill "$dpid"
+	wait "$spid"
+	awk 'NR > 2 && $NF != "total" && $NF !~ /^-/ { print $NF }' "$WORK/strace.txt" | sort -u >"$WORK/used.txt"
+	outside=$(comm -23 "$WORK/used.txt" "$WORK/allowed.txt" | tr '\n' ' ')
+	refused=$(comm -12 "$WORK/used.txt" "$WORK/denied.txt" | tr '\n' ' ')
+	used=$(wc -l <"$WORK/used.txt")
+	if [ "$used" -gt 20 ] && grep -qx bpf "$WORK/used.txt" && [ -z "$outside$refused" ] &&
+		jq -e -s 'any(.sealwatch.verdict == "ok")' "$WORK/st/ev.jsonl" >/dev/null 2>&1; then
+		pass unit-syscall-filter
+		echo "    $used distinct syscalls used, all allowed by the unit"
+	else
+		fail unit-syscall-filter "$used used; not allowed: $outside; denied: $refused"
+	fi
+else
+	skip unit-syscall-filter "needs root, strace and systemd-analyze"
+fi
+
 # --- make install / uninstall
 want="etc/sealwatch/config.json lib/systemd/system/sealwatch.service usr/local/sbin/sealwatch usr/local/share/man/man8/sealwatch.8"
 rm -rf "$WORK/root"
