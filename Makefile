@@ -97,7 +97,7 @@ vmlinux-update:
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$(VMLINUX_FALLBACK)
 
 # userspace that includes a skeleton
-$(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h
+$(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h $(BUILD)/lsm.skel.h
 
 $(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/obj
 	$(call msg,CC,$@)

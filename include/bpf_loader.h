@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The exec BPF programs (bpf/exec.bpf.c) as the daemon sees them: probe the
- * kernel, load and attach the best program, deliver events, read counters.
+ * The exec BPF programs (bpf/exec.bpf.c, bpf/lsm.bpf.c) as the daemon sees
+ * them: probe the kernel, load and attach the best programs, deliver events,
+ * read counters.
  *
  *	struct bpf_loader_opts o = { .on_event = handle, .ctx = state };
  *	err = bpf_loader_open(&o, &l, &e);      // checks, probes, loads, attaches
@@ -32,12 +33,26 @@ struct sw_error;
  */
 typedef int (*bpf_loader_event_fn)(void *ctx, const struct sw_exec_event *e);
 
+/* What the caller asks for: AUTO tries lsm, then tp_btf, then tp. */
+enum bpf_loader_attach {
+	BPF_LOADER_ATTACH_AUTO,
+	BPF_LOADER_ATTACH_LSM, /* only LSM: fail if the kernel cannot run it */
+	BPF_LOADER_ATTACH_TP_BTF, /* only tp_btf */
+	BPF_LOADER_ATTACH_TP, /* only the plain tracepoint */
+};
+
 struct bpf_loader_opts {
 	bpf_loader_event_fn on_event; /* required */
 	void *ctx; /* passed to on_event */
 	/* ring buffer size: 0 for 8 MiB, else a power of two >= the page size */
 	unsigned long ringbuf_bytes;
-	bool force_tp; /* never use tp_btf (tests, kernels with a broken tp_btf) */
+	enum bpf_loader_attach attach; /* default AUTO */
+	bool force_tp; /* same as attach = BPF_LOADER_ATTACH_TP (kept for callers) */
+	/*
+	 * Also deliver SW_EVENT_MMAP_EXEC and SW_EVENT_OPEN_WRITE where the
+	 * attach mode has them (lsm only, for now); otherwise SW_EVENT_EXEC only.
+	 */
+	bool file_events;
 	bool verbose; /* pass libbpf's debug output to log_debug() */
 	const char *btf_path; /* NULL: the kernel's BTF; else a BTF file for CO-RE (implies tp) */
 };
@@ -45,13 +60,23 @@ struct bpf_loader_opts {
 enum bpf_loader_mode {
 	BPF_LOADER_TP_BTF, /* tp_btf/sched_process_exec: struct linux_binprm, interp */
 	BPF_LOADER_TP, /* tp/sched/sched_process_exec: fallback, SW_EF_FALLBACK_TP */
+	BPF_LOADER_LSM, /* lsm/bprm_committed_creds (+ mmap_file, file_open): SW_EF_LSM */
 };
+
+/* "auto", "lsm", "tp_btf", "tp" → @ret. 0 or -EINVAL. */
+int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret);
 
 /*
  * Check privileges (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN) and BTF, pick the
- * attach point (tp_btf unless probing or a trial load says no), load and
- * attach. Errors: -EPERM (not privileged), -ENOTSUP (no BTF, or the kernel
- * lacks both tracepoints), -EINVAL (bad options), else what the kernel said.
+ * attach points, load and attach. AUTO: lsm when "bpf" is an active LSM
+ * (/sys/kernel/security/lsm; securityfs is mounted for the look if needed)
+ * and a trial load and attach succeed, else tp_btf unless probing or a trial
+ * load says no, else tp. A mode asked for explicitly is the only one tried.
+ * The choice is logged at info level and set as the gauge
+ * sealwatch_attach_info{mode="lsm|tp_btf|tp"} 1 (include/metrics.h).
+ * Errors: -EPERM (not privileged), -ENOTSUP (no BTF, or the kernel
+ * lacks both tracepoints, or the mode asked for), -EINVAL (bad options),
+ * else what the kernel said.
  * The tp fallback needs tracefs: it is mounted on /sys/kernel/tracing if no
  * tracefs is reachable, and unmounted again by bpf_loader_close().
  */
@@ -69,8 +94,10 @@ int bpf_loader_poll(struct bpf_loader *l, int timeout_ms);
 int bpf_loader_epoll_fd(const struct bpf_loader *l);
 
 enum bpf_loader_mode bpf_loader_mode(const struct bpf_loader *l);
-/* "tp_btf/sched_process_exec" or "tp/sched/sched_process_exec" */
+/* "tp_btf/sched_process_exec", "tp/sched/sched_process_exec" or "lsm/bprm_committed_creds" */
 const char *bpf_loader_attach_mode(const struct bpf_loader *l);
+/* "tp_btf", "tp" or "lsm" (the metric label); NULL when out of range */
+const char *bpf_loader_mode_name(enum bpf_loader_mode mode);
 
 /* Sum the per-CPU counters (enum sw_counter) into @out. 0 or -errno. */
 int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX]);

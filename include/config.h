@@ -26,6 +26,7 @@ struct sw_config {
 	unsigned int cache_size; /* verdict cache entries */
 	int no_baseline_severity; /* ECS severity of no_baseline verdicts */
 	bool force_tracepoint; /* skip tp_btf (testing the fallback) */
+	int attach; /* enum bpf_loader_attach: auto (0), lsm, tp_btf, tp */
 	bool verbose;
 	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
 };

@@ -23,7 +23,6 @@ void daemon_metrics_describe(void);
 void daemon_metrics_verdict(const char *action, enum sw_verdict v);
 /* A daemon alert (events_lost, baseline_refused, config_error…). */
 void daemon_metrics_daemon_alert(const char *action);
-void daemon_metrics_attach(const char *mode);
 void daemon_metrics_baselines(size_t loaded);
 void daemon_metrics_baseline_refused(void);
 void daemon_metrics_reload(int ok);

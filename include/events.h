@@ -33,6 +33,14 @@ enum sw_event_flags {
 	SW_EF_FILENAME_TRUNC = 1 << 6, /* filename or interp did not fit */
 	SW_EF_CGROUP_V1 = 1 << 7, /* cgroup_name came from a v1 hierarchy */
 	SW_EF_FALLBACK_TP = 1 << 8, /* sent by the tp/sched fallback (no linux_binprm) */
+	SW_EF_LSM = 1 << 9, /* sent by a BPF LSM program (bpf/lsm.bpf.c) */
+	/*
+	 * the name of the file the event is about is its absolute path from
+	 * bpf_d_path() (in the task's root), not the name the task used: for
+	 * SW_EVENT_EXEC the interp field of a script, else filename; for the
+	 * other types filename
+	 */
+	SW_EF_DPATH = 1 << 10,
 };
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Load, attach and read the exec BPF programs (include/bpf_loader.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,7 +19,9 @@
 #include "errors.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "exec.skel.h"
+#include "lsm.skel.h"
 
 /* The contract with bpf/exec.bpf.c: fixed sizes, 8-byte multiples. */
 _Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
@@ -41,9 +44,13 @@ _Static_assert(offsetof(struct sw_exec_event, interp) == 488, "sw_exec_event lay
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+#define SECURITYFS "/sys/kernel/security"
+#define ACTIVE_LSMS SECURITYFS "/lsm"
 
 struct bpf_loader {
-	struct exec_bpf *skel;
+	struct exec_bpf *skel; /* tp_btf and tp modes */
+	struct lsm_bpf *lsm; /* lsm mode */
+	struct bpf_map *events_map, *counters_map; /* of whichever is loaded */
 	struct ring_buffer *rb;
 	bpf_loader_event_fn on_event;
 	void *ctx;
@@ -55,11 +62,19 @@ struct bpf_loader {
 	size_t page_size;
 	unsigned long ringbuf_bytes;
 	bool mounted_tracefs;
+	bool published; /* sealwatch_attach_info set for mode */
 };
 
 static const char *const mode_names[] = {
 	[BPF_LOADER_TP_BTF] = "tp_btf/sched_process_exec",
 	[BPF_LOADER_TP] = "tp/sched/sched_process_exec",
+	[BPF_LOADER_LSM] = "lsm/bprm_committed_creds",
+};
+
+static const char *const mode_short_names[] = {
+	[BPF_LOADER_TP_BTF] = "tp_btf",
+	[BPF_LOADER_TP] = "tp",
+	[BPF_LOADER_LSM] = "lsm",
 };
 
 static const char *const counter_names[SW_CNT__MAX] = {
@@ -183,12 +198,137 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode, const char
 		skel->links.sw_exec_tp = link;
 	l->skel = skel;
 	l->mode = mode;
+	l->events_map = skel->maps.events;
+	l->counters_map = skel->maps.counters;
 	return 0;
 
 cleanup:
 	exec_bpf__destroy(skel);
 	return ret;
 }
+
+/* ---- LSM mode (bpf/lsm.bpf.c) ---- */
+
+/*
+ * Is "bpf" in the active LSM list? Without it LSM programs load and attach
+ * and are never called (ENVIRONMENT.md): a successful trial load proves
+ * nothing. securityfs is mounted for the look when it is not, and unmounted.
+ */
+static bool lsm_bpf_active(const char **why)
+{
+	char buf[512], *tok, *save = NULL;
+	bool mounted = false, found = false;
+	ssize_t n = -1;
+	int fd;
+
+	fd = open(ACTIVE_LSMS, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !mount("securityfs", SECURITYFS, "securityfs", 0, NULL)) {
+		mounted = true;
+		fd = open(ACTIVE_LSMS, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (mounted)
+		umount2(SECURITYFS, UMOUNT_NOFOLLOW);
+	if (n < 0) {
+		*why = "cannot read " ACTIVE_LSMS;
+		return false;
+	}
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, ",\n", &save); tok && !found; tok = strtok_r(NULL, ",\n", &save))
+		found = !strcmp(tok, "bpf");
+	if (!found)
+		*why = "\"bpf\" is not an active LSM (boot with lsm=...,bpf)";
+	return found;
+}
+
+/* Attach @prog and hand the link to the skeleton (lsm_bpf__destroy detaches). */
+static int lsm_attach(struct bpf_program *prog, struct bpf_link **slot, struct sw_error *err)
+{
+	*slot = bpf_program__attach(prog);
+	if (!*slot) {
+		int ret = -errno;
+
+		return sw_error_set(err, ret, "attach lsm/%s: %s", bpf_program__name(prog),
+				    strerror(-ret));
+	}
+	return 0;
+}
+
+/* Open, load and attach bpf/lsm.bpf.c; on failure nothing is left. */
+static int load_lsm(struct bpf_loader *l, bool file_events, struct sw_error *err)
+{
+	struct lsm_bpf *skel;
+	int ret;
+
+	skel = lsm_bpf__open();
+	if (!skel) {
+		ret = -errno;
+		return sw_error_set(err, ret, "open LSM BPF object: %s", strerror(-ret));
+	}
+	bpf_program__set_autoload(skel->progs.sw_lsm_mmap, file_events);
+	bpf_program__set_autoload(skel->progs.sw_lsm_open, file_events);
+	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
+	if (ret) {
+		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
+			     strerror(-ret));
+		goto cleanup;
+	}
+	ret = lsm_bpf__load(skel);
+	if (ret) {
+		sw_error_set(err, ret, "load %s: %s", mode_names[BPF_LOADER_LSM], strerror(-ret));
+		goto cleanup;
+	}
+	ret = lsm_attach(skel->progs.sw_lsm_exec, &skel->links.sw_lsm_exec, err);
+	if (!ret && file_events)
+		ret = lsm_attach(skel->progs.sw_lsm_mmap, &skel->links.sw_lsm_mmap, err);
+	if (!ret && file_events)
+		ret = lsm_attach(skel->progs.sw_lsm_open, &skel->links.sw_lsm_open, err);
+	if (ret)
+		goto cleanup;
+	l->lsm = skel;
+	l->mode = BPF_LOADER_LSM;
+	l->events_map = skel->maps.events;
+	l->counters_map = skel->maps.counters;
+	return 0;
+
+cleanup:
+	lsm_bpf__destroy(skel);
+	return ret;
+}
+
+int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret)
+{
+	static const char *const names[] = {
+		[BPF_LOADER_ATTACH_AUTO] = "auto",
+		[BPF_LOADER_ATTACH_LSM] = "lsm",
+		[BPF_LOADER_ATTACH_TP_BTF] = "tp_btf",
+		[BPF_LOADER_ATTACH_TP] = "tp",
+	};
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*ret = (enum bpf_loader_attach)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* the chosen mode, for operators: sealwatch_attach_info{mode="..."} 1 (0 once closed) */
+static void publish_mode(enum bpf_loader_mode mode, double value)
+{
+	char labels[32];
+
+	metrics_describe("sealwatch_attach_info", METRIC_GAUGE,
+			 "BPF attach mode in use (lsm, tp_btf or tp): 1 for the active one");
+	snprintf(labels, sizeof(labels), "mode=\"%s\"", mode_short_names[mode]);
+	metrics_set("sealwatch_attach_info", labels, value);
+}
+
+/* ---- end of LSM mode ---- */
 
 static int handle_record(void *ctx, void *data, size_t size)
 {
@@ -203,7 +343,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 static int map_positions(struct bpf_loader *l, struct sw_error *err)
 {
-	int fd = bpf_map__fd(l->skel->maps.events);
+	int fd = bpf_map__fd(l->events_map);
 	void *p;
 
 	/* page 0: consumer position; page 1: producer position (both read-only here) */
@@ -222,7 +362,8 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		    struct sw_error *err)
 {
 	enum bpf_loader_mode mode = BPF_LOADER_TP_BTF;
-	const char *why = NULL;
+	enum bpf_loader_attach want;
+	const char *why = NULL, *lsm_why = NULL;
 	struct bpf_loader *l;
 	struct sw_error trial = { "" };
 	int r;
@@ -268,7 +409,35 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		goto cleanup;
 	}
 
-	if (opts->force_tp) {
+	want = opts->force_tp ? BPF_LOADER_ATTACH_TP : opts->attach;
+	if (want == BPF_LOADER_ATTACH_LSM && opts->btf_path) {
+		r = sw_error_set(err, -EINVAL, "lsm attach mode needs the kernel's own BTF");
+		goto cleanup;
+	}
+	if (want == BPF_LOADER_ATTACH_AUTO || want == BPF_LOADER_ATTACH_LSM) {
+		if (opts->btf_path) {
+			lsm_why = "external BTF file";
+		} else if (lsm_bpf_active(&lsm_why)) {
+			/* a trial in AUTO mode: its failure is expected on many kernels */
+			libbpf_quiet = want == BPF_LOADER_ATTACH_AUTO;
+			r = load_lsm(l, opts->file_events, &trial);
+			libbpf_quiet = false;
+			if (!r) {
+				log_info("exec events from %s%s", mode_names[BPF_LOADER_LSM],
+					 opts->file_events ? " (+ lsm/mmap_file, lsm/file_open)" :
+							     "");
+				goto attached;
+			}
+			lsm_why = trial.msg;
+		}
+		if (want == BPF_LOADER_ATTACH_LSM) {
+			r = sw_error_set(err, -ENOTSUP, "lsm attach mode unavailable: %s", lsm_why);
+			goto cleanup;
+		}
+		log_info("BPF LSM unavailable: %s", lsm_why);
+	}
+
+	if (want == BPF_LOADER_ATTACH_TP) {
 		mode = BPF_LOADER_TP;
 		why = "forced";
 	} else if (opts->btf_path) {
@@ -280,13 +449,18 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 
 	if (mode == BPF_LOADER_TP_BTF) {
 		/* the trial load: the probe cannot see every reason for EPERM/EINVAL */
-		libbpf_quiet = true;
+		libbpf_quiet = want == BPF_LOADER_ATTACH_AUTO;
 		r = load_mode(l, BPF_LOADER_TP_BTF, NULL, &trial);
 		libbpf_quiet = false;
 		if (r) {
 			why = trial.msg;
 			mode = BPF_LOADER_TP;
 		}
+	}
+	if (mode == BPF_LOADER_TP && want == BPF_LOADER_ATTACH_TP_BTF) {
+		r = sw_error_set(err, -ENOTSUP, "tp_btf attach mode unavailable: %s",
+				 why ? why : "?");
+		goto cleanup;
 	}
 	if (mode == BPF_LOADER_TP) {
 		r = load_mode(l, BPF_LOADER_TP, opts->btf_path, err);
@@ -302,7 +476,10 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		log_info("exec events from %s", mode_names[mode]);
 	}
 
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), handle_record, l, NULL);
+attached:
+	publish_mode(l->mode, 1);
+	l->published = true;
+	l->rb = ring_buffer__new(bpf_map__fd(l->events_map), handle_record, l, NULL);
 	if (!l->rb) {
 		r = sw_error_set(err, -errno, "ring buffer: %s", strerror(errno));
 		goto cleanup;
@@ -338,6 +515,11 @@ const char *bpf_loader_attach_mode(const struct bpf_loader *l)
 	return mode_names[l->mode];
 }
 
+const char *bpf_loader_mode_name(enum bpf_loader_mode mode)
+{
+	return (unsigned int)mode <= BPF_LOADER_LSM ? mode_short_names[mode] : NULL;
+}
+
 int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -351,7 +533,7 @@ int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX])
 	if (!values)
 		return -ENOMEM;
 	for (__u32 key = 0; key < SW_CNT__MAX; key++) {
-		ret = bpf_map__lookup_elem(l->skel->maps.counters, &key, sizeof(key), values,
+		ret = bpf_map__lookup_elem(l->counters_map, &key, sizeof(key), values,
 					   sizeof(*values) * (size_t)ncpu, 0);
 		if (ret)
 			break;
@@ -391,6 +573,9 @@ void bpf_loader_close(struct bpf_loader *l)
 	if (l->producer_pos)
 		munmap((void *)l->producer_pos, l->page_size);
 	exec_bpf__destroy(l->skel);
+	lsm_bpf__destroy(l->lsm);
+	if (l->published)
+		publish_mode(l->mode, 0);
 	/* best effort: someone may have started using it (EBUSY) */
 	if (l->mounted_tracefs)
 		umount2(TRACEFS, UMOUNT_NOFOLLOW);

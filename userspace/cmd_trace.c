@@ -21,6 +21,7 @@
 #include "events.h"
 #include "exitcode.h"
 #include "log.h"
+#include "metrics.h"
 #include "path.h"
 
 struct trace_state {
@@ -47,9 +48,25 @@ static const char *const flag_names[] = {
 	"filename_trunc", /* SW_EF_FILENAME_TRUNC */
 	"cgroup_v1", /* SW_EF_CGROUP_V1 */
 	"fallback_tp", /* SW_EF_FALLBACK_TP */
+	"lsm", /* SW_EF_LSM */
+	"d_path", /* SW_EF_DPATH */
 };
-_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 9 && SW_EF_FALLBACK_TP == 1 << 8,
+_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 11 && SW_EF_DPATH == 1 << 10,
 	       "one name per flag, in bit order");
+
+static const char *type_name(__u32 type)
+{
+	switch (type) {
+	case SW_EVENT_EXEC:
+		return "exec";
+	case SW_EVENT_MMAP_EXEC:
+		return "mmap_exec";
+	case SW_EVENT_OPEN_WRITE:
+		return "open_write";
+	default:
+		return "other";
+	}
+}
 
 /* a fixed-size, maybe unterminated kernel string → escaped JSON string */
 static json_t *jstr(const char *s, size_t size)
@@ -107,7 +124,7 @@ static json_t *event_json(const struct sw_exec_event *e)
 	set(file, "ctime_nsec", jint(e->file.ctime_nsec), &err);
 	set(file, "nlink", jint(e->file.nlink), &err);
 
-	set(obj, "type", json_string(e->type == SW_EVENT_EXEC ? "exec" : "other"), &err);
+	set(obj, "type", json_string(type_name(e->type)), &err);
 	set(obj, "flags", jint(e->flags), &err);
 	set(obj, "flag_names", flags, &err);
 	set(obj, "boot_ns", jint(e->boot_ns), &err);
@@ -152,6 +169,7 @@ static int print_event(void *ctx, const struct sw_exec_event *e)
 static int print_counters(const struct bpf_loader *l)
 {
 	__u64 counters[SW_CNT__MAX], used, size;
+	char labels[32];
 	json_t *obj;
 	int ret;
 
@@ -165,6 +183,11 @@ static int print_counters(const struct bpf_loader *l)
 	for (int c = 0; obj && c < SW_CNT__MAX; c++)
 		json_object_set_new(obj, bpf_loader_counter_name(c),
 				    json_integer((json_int_t)counters[c]));
+	/* what the loader published for operators: sealwatch_attach_info{mode=...} */
+	snprintf(labels, sizeof(labels), "mode=\"%s\"", bpf_loader_mode_name(bpf_loader_mode(l)));
+	if (obj)
+		json_object_set_new(obj, "attach_info",
+				    json_real(metrics_get("sealwatch_attach_info", labels)));
 	if (!obj)
 		return -ENOMEM;
 	json_dumpf(obj, stderr, JSON_COMPACT | JSON_SORT_KEYS);
@@ -175,13 +198,16 @@ static int print_counters(const struct bpf_loader *l)
 
 static void trace_usage(FILE *out)
 {
-	fprintf(out, "Usage: sealwatch trace [--duration SEC] [--count N] [--force-tp] [-v]\n\n"
+	fprintf(out, "Usage: sealwatch trace [--duration SEC] [--count N] [--force-tp]\n"
+		     "                       [--attach MODE] [--file-events] [-v]\n\n"
 		     "Debug tool: load the exec BPF programs and print one JSON object per\n"
 		     "exec on stdout until SIGINT/SIGTERM, SEC seconds or N events; then the\n"
 		     "BPF counters as one JSON line on stderr. Needs root.\n\n"
 		     "  --duration SEC  stop after SEC seconds (default: never)\n"
 		     "  --count N       stop after N events\n"
 		     "  --force-tp      use tp/sched/sched_process_exec even if tp_btf works\n"
+		     "  --attach MODE   auto (default), lsm, tp_btf or tp (only that mode)\n"
+		     "  --file-events   also mmap_exec and open_write events (lsm mode)\n"
 		     "  --ringbuf-size BYTES  ring buffer size (power of two, default 8 MiB)\n"
 		     "  -v, --verbose   libbpf debug output\n");
 }
@@ -209,6 +235,8 @@ int cmd_trace(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "force-tp", no_argument, NULL, 't' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "file-events", no_argument, NULL, 'f' },
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -246,6 +274,16 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case 't':
 			opts.force_tp = true;
+			break;
+		case 'a':
+			if (bpf_loader_attach_parse(optarg, &opts.attach)) {
+				log_error("trace: bad --attach '%s' (auto, lsm, tp_btf, tp)",
+					  optarg);
+				return SW_EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			opts.file_events = true;
 			break;
 		case 'v':
 			opts.verbose = true;

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "bpf_loader.h"
 #include "config.h"
 #include "errors.h"
 #include "fileio.h"
@@ -185,6 +186,16 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 				c->verbose = json_is_true(v);
 			} else {
 				c->force_tracepoint = json_is_true(v);
+			}
+		} else if (!strcmp(key, "attach")) {
+			enum bpf_loader_attach a;
+
+			if (!json_is_string(v) ||
+			    bpf_loader_attach_parse(json_string_value(v), &a)) {
+				problem = "must be one of auto, lsm, tp_btf, tp";
+				r = -EBADMSG;
+			} else {
+				c->attach = (int)a;
 			}
 		} else if (!strcmp(key, "hash_workers")) {
 			r = set_uint(&c->hash_workers, v, 1, 64, &problem);

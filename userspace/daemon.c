@@ -277,6 +277,9 @@ static int on_exec(void *ctx, const struct sw_exec_event *ev)
 	int by_name = 0;
 	ssize_t n;
 
+	/* mmap_exec/open_write are not asked for yet (bpf_loader_opts.file_events) */
+	if (ev->type != SW_EVENT_EXEC)
+		return 0;
 	d->events++;
 	job = calloc(1, sizeof(*job));
 	if (!job)
@@ -388,6 +391,8 @@ static void daemon_usage(FILE *out)
 		"      --cache-size N         verdict cache entries (default 65536)\n"
 		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
+		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
+		"                             tp_btf or tp: only that mode, fail if unavailable\n"
 		"      --metrics-listen ADDR:PORT  serve /metrics and /healthz (e.g. 127.0.0.1:9464)\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
@@ -432,6 +437,7 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		{ "cache-size", required_argument, NULL, 'C' },
 		{ "no-baseline-severity", required_argument, NULL, 'S' },
 		{ "force-tracepoint", no_argument, NULL, 'T' },
+		{ "attach", required_argument, NULL, 'A' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -510,6 +516,16 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		case 'T':
 			set_force = true;
 			break;
+		case 'A': {
+			enum bpf_loader_attach a;
+
+			if (bpf_loader_attach_parse(optarg, &a))
+				r = sw_error_set(err, -EINVAL,
+						 "--attach: use auto, lsm, tp_btf or tp");
+			else
+				cfg->attach = (int)a;
+			break;
+		}
 		case 'v':
 			set_verbose = true;
 			break;
@@ -693,12 +709,15 @@ static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *
 		json_array_append_new(keys, json_string("cache_size"));
 	if (nc->force_tracepoint != old->force_tracepoint)
 		json_array_append_new(keys, json_string("force_tracepoint"));
+	if (nc->attach != old->attach)
+		json_array_append_new(keys, json_string("attach"));
 	if (str_differs(nc->metrics_listen, old->metrics_listen))
 		json_array_append_new(keys, json_string("metrics_listen"));
 	nc->hash_workers = old->hash_workers;
 	nc->queue_size = old->queue_size;
 	nc->cache_size = old->cache_size;
 	nc->force_tracepoint = old->force_tracepoint;
+	nc->attach = old->attach;
 	free(nc->metrics_listen);
 	nc->metrics_listen = old->metrics_listen;
 	old->metrics_listen = NULL;
@@ -866,6 +885,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 	struct bpf_loader_opts bo = { .on_event = on_exec,
 				      .ctx = d,
 				      .force_tp = d->cfg.force_tracepoint,
+				      .attach = (enum bpf_loader_attach)d->cfg.attach,
 				      .verbose = d->cfg.verbose };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size,
@@ -918,7 +938,6 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = bpf_loader_open(&bo, &d->bpf, err);
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
-	daemon_metrics_attach(bpf_loader_attach_mode(d->bpf));
 	sample_metrics(d);
 	health_tick();
 	health_set_attached(true);

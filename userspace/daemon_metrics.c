@@ -19,8 +19,6 @@ static const struct {
 	{ "sealwatch_build_info", METRIC_GAUGE, "Version of the running sealwatch (always 1)." },
 	{ "sealwatch_start_time_seconds", METRIC_GAUGE,
 	  "Start time of the daemon since the Unix epoch in seconds." },
-	{ "sealwatch_attach_info", METRIC_GAUGE,
-	  "The BPF attach point chosen for exec events (always 1)." },
 	{ "sealwatch_config_reloads_total", METRIC_COUNTER,
 	  "Configuration reloads (SIGHUP) by result: ok or error (old config kept)." },
 	{ "sealwatch_exec_events_total", METRIC_COUNTER,
@@ -106,15 +104,6 @@ void daemon_metrics_daemon_alert(const char *action)
 
 	snprintf(labels, sizeof(labels), "action=\"%s\"", action);
 	metrics_add("sealwatch_daemon_alerts_total", labels, 1);
-}
-
-void daemon_metrics_attach(const char *mode)
-{
-	char labels[128], esc[96];
-
-	metrics_escape_label(mode, esc, sizeof(esc));
-	snprintf(labels, sizeof(labels), "mode=\"%s\"", esc);
-	metrics_set("sealwatch_attach_info", labels, 1);
 }
 
 void daemon_metrics_baselines(size_t loaded)

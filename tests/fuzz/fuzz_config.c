@@ -11,13 +11,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	static char path[4096];
 	struct sw_config c;
 	struct sw_error err;
 	int fd;
 
 	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/sw-fuzz-config.%d.json", getpid());
+		snprintf(path, sizeof(path), "%s/sw-fuzz-config.%d.json",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", getpid());
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		abort();

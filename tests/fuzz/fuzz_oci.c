@@ -20,7 +20,7 @@
 #include "image.h"
 #include "store.h"
 
-static char root[64];
+static char root[4096];
 
 static void put(const char *name, const uint8_t *p, size_t len)
 {
@@ -63,10 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *end = data + size, *p = data, *next, *stop;
 	struct image_plan plan;
 	struct store *st;
-	char cmd[128];
+	char cmd[4200];
 
 	if (!root[0]) {
-		snprintf(root, sizeof(root), "/tmp/sw-fuzz-oci.%d", getpid());
+		snprintf(root, sizeof(root), "%s/sw-fuzz-oci.%d",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", getpid());
 		mkdir(root, 0755);
 		snprintf(cmd, sizeof(cmd), "%s/blobs", root);
 		mkdir(cmd, 0755);

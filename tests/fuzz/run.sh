@@ -51,7 +51,8 @@ for bin in "${targets[@]}"; do
 	dict=()
 	[ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
 
-	"$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+	# targets that need scratch files put them under TMPDIR: removed with $work
+	TMPDIR=$work/$name "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		"${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1
 	rc=$?
 

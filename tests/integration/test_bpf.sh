@@ -18,7 +18,7 @@ for tool in jq podman python3 bpftool; do
 	fi
 done
 PY=$(command -v /usr/bin/python3 || command -v python3)
-IMAGE=${SW_BPF_IMAGE:-localhost/bbtest:1}
+IMAGE=${SW_BPF_IMAGE:-localhost/bbtest-$$:1}
 MADE_IMAGE=
 CTR=
 TRACE_PID=
@@ -33,17 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# a busybox-static image when the shared one is not there
-ensure_image() {
-	podman image exists "$IMAGE" && return 0
-	local r=$WORK/rootfs a
-	mkdir -p "$r/bin" "$r/tmp" || return 1
-	install -m 0755 /bin/busybox "$r/bin/busybox" || return 1
-	for a in sh true sleep cp cat; do ln -s busybox "$r/bin/$a"; done
-	chmod 1777 "$r/tmp"
-	tar -C "$r" -cf "$WORK/rootfs.tar" . &&
-		podman import -q "$WORK/rootfs.tar" "$IMAGE" >/dev/null && MADE_IMAGE=1
-}
 
 # start_trace [ARGS]: sealwatch trace in the background, ready when it logged its mode
 start_trace() {
@@ -277,7 +266,7 @@ check_stop() {
 	fi
 }
 
-if ! ensure_image; then
+if ! busybox_image "$IMAGE"; then
 	fail image "cannot build $IMAGE"
 	exit 1
 fi

@@ -9,9 +9,9 @@ if ! need_root || ! command -v podman >/dev/null; then
 	exit 0
 fi
 
-IMG=localhost/sw-daemon-test
-IMG_USRMERGE=localhost/sw-daemon-usrmerge
-IMG_NOBASE=localhost/sw-daemon-nobase
+IMG=localhost/sw-daemon-test-$$
+IMG_USRMERGE=localhost/sw-daemon-usrmerge-$$
+IMG_NOBASE=localhost/sw-daemon-nobase-$$
 CONTAINERS=()
 DAEMON_PID=
 EVENTS=$WORK/events.jsonl
@@ -68,10 +68,10 @@ for i in "$IMG" "$IMG_USRMERGE"; do
 		{ fail baseline-images "$i"; exit 0; }
 done
 # (i) a tampered and an unsigned baseline in the store are refused
-cp "$WORK/store/sw-daemon-test.jsonl" "$WORK/store/tampered.jsonl"
-cp "$WORK/store/sw-daemon-test.jsonl.sig" "$WORK/store/tampered.jsonl.sig"
+cp "$WORK/store/$(basename "$IMG").jsonl" "$WORK/store/tampered.jsonl"
+cp "$WORK/store/$(basename "$IMG").jsonl.sig" "$WORK/store/tampered.jsonl.sig"
 sed -i '2s/"uid":0/"uid":1/' "$WORK/store/tampered.jsonl"
-head -n 3 "$WORK/store/sw-daemon-test.jsonl" >"$WORK/store/unsigned.jsonl"
+head -n 3 "$WORK/store/$(basename "$IMG").jsonl" >"$WORK/store/unsigned.jsonl"
 sed -i '1s/"entries":[0-9]*/"entries":2/' "$WORK/store/unsigned.jsonl"
 pass baseline-images
 
@@ -118,42 +118,42 @@ cid() { podman inspect -f '{{.Id}}' "$1"; }
 iid() { echo "sha256:$(podman image inspect -f '{{.Id}}' "$1:1")"; }
 
 # (a) untouched binaries: verified ok, no alert
-run_c c-a "$IMG" /bin/sleep 300
-A=$(cid c-a)
-podman exec c-a /usr/local/bin/tool true
+run_c c-a-$$ "$IMG" /bin/sleep 300
+A=$(cid c-a-$$)
+podman exec c-a-$$ /usr/local/bin/tool true
 wait_for a-ok ".container.id == \"$A\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\""
 wait_for a-image-id ".container.id == \"$A\" and .container.image.id == \"$(iid "$IMG")\""
 
 # (b) a binary replaced inside the running container, then run: modified
-podman exec c-a /bin/sh -c 'echo "#implant" >> /usr/local/bin/tool'
-podman exec c-a /usr/local/bin/tool true
+podman exec c-a-$$ /bin/sh -c 'echo "#implant" >> /usr/local/bin/tool'
+podman exec c-a-$$ /usr/local/bin/tool true
 wait_for b-modified ".container.id == \"$A\" and .sealwatch.verdict == \"modified\" and .file.path == \"/usr/local/bin/tool\" and .event.kind == \"alert\" and (.sealwatch.expected.sha256 != .file.hash.sha256) and .container.image.id == \"$(iid "$IMG")\""
 
 # (c) a new executable dropped in /tmp: unknown, no renamed-copy note
-podman exec c-a /bin/sh -c 'cp /bin/busybox /tmp/dropped && echo "#x" >> /tmp/dropped && chmod 755 /tmp/dropped && /tmp/dropped true'
+podman exec c-a-$$ /bin/sh -c 'cp /bin/busybox /tmp/dropped && echo "#x" >> /tmp/dropped && chmod 755 /tmp/dropped && /tmp/dropped true'
 wait_for c-unknown ".container.id == \"$A\" and .file.path == \"/tmp/dropped\" and .sealwatch.verdict == \"unknown\" and (.sealwatch.same_content_as == null)"
 
 # (d) an image binary copied to a new path: unknown, naming the original
-podman exec c-a /bin/sh -c 'cp /bin/busybox /tmp/renamed && /tmp/renamed true'
+podman exec c-a-$$ /bin/sh -c 'cp /bin/busybox /tmp/renamed && /tmp/renamed true'
 wait_for d-renamed-copy ".container.id == \"$A\" and .file.path == \"/tmp/renamed\" and .sealwatch.verdict == \"unknown\" and .sealwatch.same_content_as == \"/bin/busybox\""
 
 # (e) memfd_create + fexecve, and exec of a deleted file: fileless
-podman exec c-a /usr/local/bin/fileless_exec memfd /bin/busybox true
+podman exec c-a-$$ /usr/local/bin/fileless_exec memfd /bin/busybox true
 wait_for e-memfd ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and (.sealwatch.reason | test(\"memory\"))"
-podman exec c-a /usr/local/bin/fileless_exec deleted /bin/busybox true
+podman exec c-a-$$ /usr/local/bin/fileless_exec deleted /bin/busybox true
 wait_for e-deleted ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and (.sealwatch.reason | test(\"deleted\"))"
 
 # a symlink of the image replaced by a file: judged under its own path, not the link's target
-podman exec c-a /bin/sh -c 'rm /bin/cat && cp /bin/busybox /bin/cat && /bin/cat /dev/null'
+podman exec c-a-$$ /bin/sh -c 'rm /bin/cat && cp /bin/busybox /bin/cat && /bin/cat /dev/null'
 wait_for symlink-replaced ".container.id == \"$A\" and .file.path == \"/bin/cat\" and .sealwatch.verdict == \"unknown\" and .sealwatch.same_content_as == \"/bin/busybox\""
 
 # one inode, two names: the verdict cache must not answer for the other name
-podman exec c-a /bin/sh -c 'ln /bin/busybox /tmp/hardlink && /bin/busybox true && /tmp/hardlink true'
+podman exec c-a-$$ /bin/sh -c 'ln /bin/busybox /tmp/hardlink && /bin/busybox true && /tmp/hardlink true'
 wait_for hardlink-other-name ".container.id == \"$A\" and .file.path == \"/tmp/hardlink\" and .sealwatch.verdict == \"unknown\""
 
 # (f) a container whose image has no baseline
-run_c c-f "$IMG_NOBASE" /bin/true
-F=$(cid c-f)
+run_c c-f-$$ "$IMG_NOBASE" /bin/true
+F=$(cid c-f-$$)
 wait_for f-no-baseline ".container.id == \"$F\" and .sealwatch.verdict == \"no_baseline\""
 
 # code run from memory is reported even where no baseline applies
@@ -161,9 +161,9 @@ podman run --rm --network none "$IMG_NOBASE:1" /usr/local/bin/fileless_exec memf
 wait_for fileless-without-baseline ".container.image.name == \"$IMG_NOBASE:1\" and .sealwatch.verdict == \"fileless\""
 
 # usr-merged image: /bin is a symlink to usr/bin
-run_c c-u "$IMG_USRMERGE" /bin/sleep 300
-U=$(cid c-u)
-podman exec c-u /bin/busybox true
+run_c c-u-$$ "$IMG_USRMERGE" /bin/sleep 300
+U=$(cid c-u-$$)
+podman exec c-u-$$ /bin/busybox true
 wait_for usrmerge-ok ".container.id == \"$U\" and .sealwatch.verdict == \"ok\" and .file.path == \"/usr/bin/busybox\""
 
 # (g) host processes against the host baseline
@@ -175,7 +175,7 @@ wait_for g-host-modified ".container == null and .file.path == \"$HOSTDIR/bin/vi
 
 # (h) a burst of short-lived processes: each one verified or reported, none missed
 N=400
-podman exec c-a /bin/sh -c "i=0; while [ \$i -lt $N ]; do /bin/true burst-\$i; i=\$((i+1)); done"
+podman exec c-a-$$ /bin/sh -c "i=0; while [ \$i -lt $N ]; do /bin/true burst-\$i; i=\$((i+1)); done"
 sleep 2
 got=$(jq -s "[.[] | select(.container.id == \"$A\" and (.process.args // [] | .[1] // \"\" | startswith(\"burst-\")))] | length" "$EVENTS")
 bad=$(jq -s "[.[] | select(.container.id == \"$A\" and (.process.args // [] | .[1] // \"\" | startswith(\"burst-\")) and .sealwatch.verdict != \"ok\" and .sealwatch.verdict != \"unverified\")] | length" "$EVENTS")
@@ -198,8 +198,8 @@ skopeo copy -q "containers-storage:$IMG_NOBASE:1" "oci:$WORK/nobase:1"
 cp "$WORK/nb.jsonl.sig" "$WORK/store/nobase.jsonl.sig"
 cp "$WORK/nb.jsonl" "$WORK/store/nobase.jsonl"
 sleep 1.5
-run_c c-r "$IMG_NOBASE" /bin/true
-R=$(cid c-r)
+run_c c-r-$$ "$IMG_NOBASE" /bin/true
+R=$(cid c-r-$$)
 wait_for reload-inotify ".container.id == \"$R\" and .sealwatch.verdict == \"ok\""
 
 # every exec event has exactly one verdict, and no "ok" without a hash
@@ -209,12 +209,18 @@ okunhashed=$(count '.sealwatch.verdict == "ok" and (.file.hash.sha256 == null)')
 [ "$okunhashed" = 0 ] && pass no-ok-without-hash || fail no-ok-without-hash "$okunhashed"
 
 # clean shutdown on SIGTERM: a stop event, exit 0, programs detached
+# (only this daemon's programs: other sealwatch instances may run on the machine)
+PROG_IDS=$(cat /proc/"$DAEMON_PID"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u)
 kill -TERM "$DAEMON_PID"
 if wait "$DAEMON_PID"; then pass sigterm-exit-0; else fail sigterm-exit-0 "exit $?"; fi
 DAEMON_PID=
 wait_for stop-event '.event.action == "stop"' 2
-if bpftool prog show 2>/dev/null | grep -q 'sw_exec\|handle_exec'; then
-	fail programs-detached "BPF programs still loaded"
+left=
+for id in $PROG_IDS; do bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"; done
+if [ -z "$PROG_IDS" ]; then
+	fail programs-detached "no BPF program fds found in the running daemon"
+elif [ -n "$left" ]; then
+	fail programs-detached "BPF programs still loaded:$left"
 else
 	pass programs-detached
 fi

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # docs/events.schema.json against real daemon output: run the daemon (real BPF),
 # cause exec events of several verdicts on the host (and one container when
-# podman and localhost/bbtest:1 are there), stop it, validate every line with
+# podman is there: a busybox image without baseline), stop it, validate every line with
 # python3-jsonschema. Also checks that the schema rejects a wrong or a missing
 # sealwatch.verdict.
 source "$(dirname "$0")/../lib/common.sh"
 
 SCHEMA=$TOP/docs/events.schema.json
-IMAGE=${SW_SCHEMA_IMAGE:-localhost/bbtest:1}
+IMAGE=localhost/sw-schema-$$:1
+MADE_IMAGE=
 
 if ! need_root; then
 	skip all "needs root (BPF)"
@@ -23,6 +24,7 @@ EVENTS=$WORK/ev.jsonl
 DAEMON_PID=
 cleanup() {
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	[ -n "$MADE_IMAGE" ] && podman rmi -f "$IMAGE" >/dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -68,7 +70,7 @@ cp /bin/true "$WORK/deleted"
 bash -c 'exec 3<"$1"; rm -f "$1"; exec /proc/self/fd/3' _ "$WORK/deleted"
 
 # one container (no baseline for its image: no_baseline)
-if command -v podman >/dev/null && podman image exists "$IMAGE" 2>/dev/null; then
+if command -v podman >/dev/null && busybox_image "$IMAGE" 2>/dev/null; then
 	if podman run --rm --network none "$IMAGE" /bin/echo ok >/dev/null 2>&1; then
 		want_verdicts="$want_verdicts no_baseline"
 	else

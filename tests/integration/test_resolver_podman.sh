@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 
 LIVE=$SW_BUILD/tests/test_resolver_live
-IMAGE=${SW_RESOLVER_IMAGE:-localhost/bbtest:1}
+IMAGE=${SW_RESOLVER_IMAGE:-localhost/bbtest-$$:1}
 PY=$(command -v /usr/bin/python3 || command -v python3)
 MADE_IMAGE=
 CID=
@@ -32,17 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# a busybox-static image when the shared one is not there
-ensure_image() {
-	podman image exists "$IMAGE" && return 0
-	local r=$WORK/rootfs a
-	mkdir -p "$r/bin" "$r/tmp" || return 1
-	install -m 0755 /bin/busybox "$r/bin/busybox" || return 1
-	for a in sh true sleep cat; do ln -s busybox "$r/bin/$a"; done
-	chmod 1777 "$r/tmp"
-	tar -C "$r" -cf "$WORK/rootfs.tar" . &&
-		podman import -q "$WORK/rootfs.tar" "$IMAGE" >/dev/null && MADE_IMAGE=1
-}
 
 # field FILE KEY: KEY of the first JSON line of FILE ("null" for null)
 field() {
@@ -60,7 +49,7 @@ expect() {
 	fi
 }
 
-if ! ensure_image; then
+if ! busybox_image "$IMAGE"; then
 	fail image "could not create $IMAGE"
 	exit 0
 fi

@@ -54,3 +54,17 @@ expect_exit() {
 need_root() {
 	[ "$(id -u)" = 0 ]
 }
+
+# busybox_image NAME: import a busybox-static rootfs (sh true sleep cp cat
+# echo as links, /tmp 1777) as podman image NAME, unless it exists. Returns 1
+# on failure; sets MADE_IMAGE=1 when it made the image (the caller removes it).
+busybox_image() {
+	local image=$1 r=$WORK/busybox-rootfs a
+	podman image exists "$image" && return 0
+	rm -rf "$r" && mkdir -p "$r/bin" "$r/tmp" || return 1
+	install -m 0755 /bin/busybox "$r/bin/busybox" || return 1
+	for a in sh true sleep cp cat echo; do ln -s busybox "$r/bin/$a"; done
+	chmod 1777 "$r/tmp"
+	tar -C "$r" -cf "$r.tar" . && podman import -q "$r.tar" "$image" >/dev/null || return 1
+	MADE_IMAGE=1
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every event-producing BPF object shares: the ring buffer and counter
+ * maps, and the helpers that fill a struct sw_exec_event (include/events.h)
+ * from the current task and a struct file. Include once per object, after
+ * vmlinux.h; each object gets its own maps.
+ *
+ * Used by bpf/lsm.bpf.c. bpf/exec.bpf.c still carries its own copy of these
+ * helpers (it is being changed in parallel); it should include this header
+ * instead once both have landed, so there is one home for them.
+ *
+ * File identity: see the notes at the top of bpf/exec.bpf.c (what stat()
+ * reports on ext4, tmpfs, memfd and overlayfs).
+ */
+#ifndef SW_EVENT_BPF_H
+#define SW_EVENT_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "events.h"
+#include "core_fixes.bpf.h"
+
+/* include/uapi/linux/magic.h */
+#define TMPFS_MAGIC 0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/* mm/memfd.c names every memfd "memfd:<name>" */
+#define MEMFD_PREFIX "memfd:"
+#define MEMFD_PREFIX_LEN 6
+
+#ifdef DEBUG
+#define sw_debug(fmt, ...) bpf_printk(fmt, ##__VA_ARGS__)
+#else
+#define sw_debug(fmt, ...) \
+	do {               \
+	} while (0)
+#endif
+
+/*
+ * events: struct sw_exec_event records. Written by the programs of the
+ * including object, read by bpf_loader_poll(). The loader may change max_entries before load (a power of
+ * two, a multiple of the page size); 8 MiB holds ~11000 events.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/*
+ * counters: key enum sw_counter, value one __u64 per CPU. Incremented here
+ * (events sent, reserve failures, read failures), summed over CPUs by
+ * bpf_loader_counters(). Never reset.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SW_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(enum sw_counter counter)
+{
+	__u32 key = counter;
+	__u64 *value;
+
+	value = bpf_map_lookup_elem(&counters, &key);
+	/*
+	 * per-CPU slot; atomic all the same: LSM programs run under
+	 * migrate_disable() only, so two may interleave on one CPU
+	 */
+	if (value)
+		__sync_fetch_and_add(value, 1);
+}
+
+static __always_inline struct sw_exec_event *event_reserve(enum sw_event_type type)
+{
+	struct sw_exec_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(SW_CNT_RINGBUF_FULL);
+		return NULL;
+	}
+	/* the slot holds an older record's bytes: every field below is written */
+	e->type = type;
+	e->flags = 0;
+	return e;
+}
+
+static __always_inline void event_submit(struct sw_exec_event *e)
+{
+	bpf_ringbuf_submit(e, 0);
+	count(SW_CNT_EVENTS);
+}
+
+/*
+ * Copy a NUL-terminated kernel string into a SW_FILENAME_LEN buffer; flag it
+ * when it did not fit (a full buffer whose source goes on).
+ */
+static __always_inline void read_path(char *dst, const char *src, __u32 *flags)
+{
+	long n;
+	char c = 0;
+
+	n = bpf_probe_read_kernel_str(dst, SW_FILENAME_LEN, src);
+	if (n < 0) {
+		/* the helper zeroed dst */
+		count(SW_CNT_READ_FAIL);
+		return;
+	}
+	if (n == SW_FILENAME_LEN && !bpf_probe_read_kernel(&c, 1, src + SW_FILENAME_LEN - 1) && c)
+		*flags |= SW_EF_FILENAME_TRUNC;
+}
+
+/*
+ * Leaf name of the task's cgroup: the v2 (default hierarchy) cgroup, or, when
+ * that is the root (hybrid hosts where runtimes only use v1 controllers), the
+ * v1 "pids" cgroup: podman/docker/CRI-O name both after the container id.
+ */
+static __always_inline void read_cgroup_name(struct sw_exec_event *e, struct task_struct *task)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset;
+	const char *name;
+	__u32 id;
+	long n;
+
+	cset = BPF_CORE_READ(task, cgroups);
+	if (!cset) {
+		count(SW_CNT_READ_FAIL);
+		e->cgroup_name[0] = '\0';
+		return;
+	}
+	name = BPF_CORE_READ(cset, dfl_cgrp, kn, name);
+	if (name) {
+		n = bpf_probe_read_kernel_str(e->cgroup_name, sizeof(e->cgroup_name), name);
+		/* the root's name is "" ("/" in some kernels) */
+		if (n > 1 && !(n == 2 && e->cgroup_name[0] == '/'))
+			return;
+	}
+	e->cgroup_name[0] = '\0';
+
+	/* CONFIG_CGROUP_PIDS may be off: then there is no v1 fallback */
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
+		return;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id);
+	if (id >= bpf_core_field_size(cset->subsys) / sizeof(cset->subsys[0]))
+		return;
+	if (bpf_core_read(&css, sizeof(css), &cset->subsys[id]) || !css)
+		return; /* pids controller not mounted as v1 */
+	name = BPF_CORE_READ(css, cgroup, kn, name);
+	if (!name)
+		return;
+	n = bpf_probe_read_kernel_str(e->cgroup_name, sizeof(e->cgroup_name), name);
+	if (n > 1 && !(n == 2 && e->cgroup_name[0] == '/'))
+		e->flags |= SW_EF_CGROUP_V1;
+	else
+		e->cgroup_name[0] = '\0';
+}
+
+/* Everything that comes from the current task. */
+static __always_inline void fill_task(struct sw_exec_event *e, struct task_struct *task)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ugid = bpf_get_current_uid_gid();
+
+	e->boot_ns = bpf_ktime_get_boot_ns();
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	if (bpf_get_current_comm(e->comm, sizeof(e->comm)))
+		count(SW_CNT_READ_FAIL);
+	read_cgroup_name(e, task);
+}
+
+static __always_inline bool is_memfd_name(const char prefix[MEMFD_PREFIX_LEN])
+{
+	const char want[] = MEMFD_PREFIX;
+
+#pragma unroll
+	for (int i = 0; i < MEMFD_PREFIX_LEN; i++)
+		if (prefix[i] != want[i])
+			return false;
+	return true;
+}
+
+/* The identity of the executed file as stat() reports it (see the top). */
+static __always_inline void fill_file(struct sw_exec_event *e, struct file *file)
+{
+	struct super_block *sb = NULL;
+	struct inode *inode = NULL;
+	unsigned long magic = 0;
+	unsigned long ino = 0;
+	long long size = 0;
+	__u32 nlink = 0;
+	dev_t dev = 0;
+	int err;
+
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	if (!file) {
+		count(SW_CNT_NO_FILE);
+		return;
+	}
+	err = bpf_core_read(&inode, sizeof(inode), &file->f_inode);
+	if (err || !inode) {
+		count(SW_CNT_NO_FILE);
+		return;
+	}
+	err = bpf_core_read(&ino, sizeof(ino), &inode->i_ino);
+	err = err ?: bpf_core_read(&size, sizeof(size), &inode->i_size);
+	err = err ?: bpf_core_read(&nlink, sizeof(nlink), &inode->i_nlink);
+	err = err ?: bpf_core_read(&sb, sizeof(sb), &inode->i_sb);
+	err = err ?: bpf_core_read(&dev, sizeof(dev), &sb->s_dev);
+	err = err ?: bpf_core_read(&magic, sizeof(magic), &sb->s_magic);
+	err = err ?: inode_read_ctime(inode, &e->file.ctime_sec, &e->file.ctime_nsec);
+	if (err)
+		count(SW_CNT_READ_FAIL);
+	e->file.ino = ino;
+	e->file.size = size;
+	e->file.nlink = nlink;
+	e->file.dev = dev;
+
+	if (nlink == 0)
+		e->flags |= SW_EF_DELETED;
+
+	if (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC) {
+		/* a memfd, not just any file on a tmpfs such as /dev/shm or /tmp */
+		char prefix[MEMFD_PREFIX_LEN] = {};
+		const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+
+		if (name && !bpf_probe_read_kernel(prefix, sizeof(prefix), name) &&
+		    is_memfd_name(prefix))
+			e->flags |= SW_EF_MEMFD;
+	} else if (magic == OVERLAYFS_SUPER_MAGIC) {
+		e->flags |= SW_EF_OVERLAY;
+		/* upper: created or copied up (data or, with metacopy, metadata) */
+		if (bpf_core_type_exists(struct ovl_inode___sw) &&
+		    bpf_core_field_exists(struct ovl_inode___sw, __upperdentry)) {
+			struct ovl_inode___sw *oi;
+			struct dentry *upper = NULL;
+
+			oi = (void *)inode -
+			     bpf_core_field_offset(struct ovl_inode___sw, vfs_inode);
+			if (bpf_core_read(&upper, sizeof(upper), &oi->__upperdentry)) {
+				count(SW_CNT_READ_FAIL);
+			} else {
+				e->flags |= SW_EF_UPPER_KNOWN;
+				if (upper)
+					e->flags |= SW_EF_OVERLAY_UPPER;
+			}
+		}
+	}
+}
+
+#endif

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The BPF LSM attach mode on a kernel that runs it: Debian's 6.1 under qemu
+# (tests/vm/vm.sh). The guest chroots into a small root prepared here
+# (busybox, this build of sealwatch and its libraries), baselined and signed
+# here, then changed: /bin/victim modified, /bin/dropped added. It runs the
+# daemon in bare-metal mode (tests/vm/guest-lsm.sh) and we assert on its JSON:
+# the attach mode it chose and the verdicts, in lsm and in tp_btf mode; then
+# the LSM-only mmap_exec/open_write events from `sealwatch trace`. A second
+# boot without "bpf" in lsm= checks that the probe does not pick LSM programs
+# that would attach and never run. SKIP (visible) when qemu or the kernel
+# package cannot be had.
+source "$(dirname "$0")/../lib/common.sh"
+source "$TOP/tests/vm/vm.sh"
+
+if ! vm_prepare; then
+	skip all "$VM_SKIP"
+	exit 0
+fi
+[ -x "$SW" ] || {
+	fail build "no $SW"
+	exit 0
+}
+
+# --- the guest's root: everything it runs, nothing else
+R=$WORK/root
+mkdir -p "$R"/{bin,usr/sbin,proc,sys,dev,tmp,out,cfg}
+cp "$(command -v busybox)" "$R/bin/busybox"
+for applet in $("$R/bin/busybox" --list); do
+	ln -s busybox "$R/bin/$applet" 2>/dev/null
+done
+cp "$SW" "$R/usr/sbin/sealwatch"
+# the build's shared libraries at the same paths (sanitizer runtimes included)
+for lib in $(ldd "$SW" | grep -o '/[^ ]*'); do
+	cp -L --parents "$lib" "$R"
+done
+cp "$TOP/tests/vm/guest-lsm.sh" "$R/guest-lsm.sh"
+cp "$R/bin/busybox" "$R/bin/good"
+cp "$R/bin/busybox" "$R/bin/victim"
+printf '#!/bin/sh\nexit 0\n' >"$R/bin/hello.sh"
+chmod 0755 "$R/bin/hello.sh"
+
+"$SW" keygen -o "$WORK/k" >/dev/null 2>&1 &&
+	"$SW" baseline "dir:$R" -o "$WORK/host.jsonl" 2>"$WORK/baseline.err" &&
+	"$SW" sign --key "$WORK/k.key" "$WORK/host.jsonl" >/dev/null 2>&1 || {
+	fail host-baseline "could not baseline $R: $(tail -n 1 "$WORK/baseline.err")"
+	exit 0
+}
+# after the baseline: one binary changed, one dropped in
+printf 'tampered' >>"$R/bin/victim"
+cp "$R/bin/good" "$R/bin/dropped"
+cp "$WORK/host.jsonl" "$WORK/host.jsonl.sig" "$WORK/k.pub" "$R/cfg/"
+
+# has NAME FILE JQ-FILTER: pass when some line of FILE matches
+has() {
+	local name=$1 file=$2 filter=$3
+	if [ -s "$file" ] && jq -e -s "[.[] | select($filter)] | length > 0" "$file" >/dev/null 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "no line of $(basename "$file") matches: $filter"
+		[ -s "$file" ] && head -c 2000 "$file" | sed 's/^/    /' | cut -c1-300
+		[ -s "${file%.jsonl}.err" ] && tail -n 5 "${file%.jsonl}.err" | sed 's/^/    /'
+	fi
+}
+
+# boot GROUP RUNS: run the guest script (RUNS daemon/trace runs), print its console on failure
+boot() {
+	local out=$WORK/$1
+	mkdir -p "$out"
+	if ! vm_run "$R" "$out" /guest-lsm.sh 240; then
+		fail "$1-boot" "$VM_ERROR"
+		tr -d '\r' <"$out/console.log" 2>/dev/null | tail -n 30 | sed 's/^/    /'
+		return 1
+	fi
+	if [ "$VM_RC" = 0 ] && tr -d '\r' <"$out/console.log" | grep -q 'SWVM-BOOTED 6\.1\.'; then
+		pass "$1-boot"
+	else
+		fail "$1-boot" "guest script exit $VM_RC or not a 6.1 kernel"
+		tr -d '\r' <"$out/console.log" | tail -n 30 | sed 's/^/    /'
+		return 1
+	fi
+	echo "  vm $1: boot + test ${VM_SECONDS}s"
+	tr -d '\r' <"$out/console.log" | grep -o 'SWVM:.*' | sed 's/^/    /'
+	# every daemon/trace run in the guest stopped cleanly (sanitizer reports exit non-zero)
+	if tr -d '\r' <"$out/console.log" | grep -q 'SWVM: .* exit [^0]'; then
+		fail "$1-clean-exits" "$(tr -d '\r' <"$out/console.log" | grep -o 'SWVM: .* exit [^0].*' | head -n 3)"
+		cat "$out"/*.err 2>/dev/null | grep -A5 -m3 'Sanitizer' | sed 's/^/    /'
+	elif [ "$(tr -d '\r' <"$out/console.log" | grep -c 'SWVM: .* exit 0')" -ge "$2" ]; then
+		pass "$1-clean-exits"
+	else
+		fail "$1-clean-exits" "fewer than $2 runs reported their exit"
+	fi
+}
+
+verdicts() { # GROUP FILE
+	has "$1-ok" "$2" '.file.path == "/bin/good" and .sealwatch.verdict == "ok" and .sealwatch.baseline.match == "host"'
+	has "$1-modified" "$2" '.file.path == "/bin/victim" and .sealwatch.verdict == "modified" and .event.kind == "alert" and .sealwatch.expected.sha256 != .file.hash.sha256'
+	has "$1-unknown" "$2" '.file.path == "/bin/dropped" and .sealwatch.verdict == "unknown"'
+}
+
+# --- boot 1: lsm=...,bpf
+if boot lsm 4; then
+	O=$WORK/lsm
+	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
+	verdicts lsm-auto "$O/auto.jsonl"
+	has lsm-daemon-stopped "$O/auto.jsonl" '.event.action == "stop"'
+	if jq -e -s '[.[] | select(.sealwatch.verdict == "unverified")] | length == 0' "$O/auto.jsonl" >/dev/null 2>&1; then
+		pass lsm-nothing-unverified
+	else
+		fail lsm-nothing-unverified "$(jq -c 'select(.sealwatch.verdict == "unverified") | [.file.path, .sealwatch.reason]' "$O/auto.jsonl" | head -n 3)"
+	fi
+	has tp_btf-forced "$O/tp_btf.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp_btf/sched_process_exec"'
+	verdicts tp_btf "$O/tp_btf.jsonl"
+	has tp-forced "$O/tp.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp/sched/sched_process_exec"'
+	verdicts tp "$O/tp.jsonl"
+	# not an assertion: without d_path a process gone before the daemon opens
+	# /proc/PID/exe can only be found by the name it was run with
+	echo "  tp_btf mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/tp_btf.jsonl") unverified (lsm mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/auto.jsonl"))"
+
+	# trace: exec from the LSM program, the file events with d_path paths
+	T=$O/trace.jsonl
+	has trace-exec-lsm "$T" '.type == "exec" and .filename == "/bin/good" and (.flag_names | index("lsm"))'
+	has trace-exec-d_path "$T" '.type == "exec" and .comm == "cat" and .filename == "/bin/busybox" and (.flag_names | index("d_path"))'
+	has trace-exec-script "$T" '.type == "exec" and .filename == "/bin/hello.sh" and .interp == "/bin/busybox" and (.flag_names | index("script")) and (.flag_names | index("d_path"))'
+	has trace-mmap_exec "$T" '.type == "mmap_exec" and .filename == "/bin/good" and (.flag_names | index("d_path"))'
+	has trace-open_write "$T" '.type == "open_write" and .filename == "/tmp/written-by-guest" and (.flag_names | index("d_path"))'
+	if jq -e -s '([.[] | select(.type == "exec" and .filename == "/bin/good")][0].file.ino) as $i |
+		$i != null and ([.[] | select(.type == "mmap_exec" and .filename == "/bin/good" and .file.ino == $i)] | length > 0)' \
+		"$T" >/dev/null 2>&1; then
+		pass trace-mmap-same-inode
+	else
+		fail trace-mmap-same-inode "mmap_exec of /bin/good does not name the executed inode"
+	fi
+	if tail -n 1 "$O/trace.err" | jq -e '.attach_mode == "lsm/bprm_committed_creds" and .attach_info == 1 and .ringbuf_full == 0 and .bad_records == 0' >/dev/null 2>&1; then
+		pass trace-counters
+	else
+		fail trace-counters "$(tail -n 1 "$O/trace.err")"
+	fi
+fi
+
+# --- boot 2: no bpf in lsm=: LSM programs would attach and never run
+SW_VM_LSM=lockdown,capability,integrity
+if boot nolsm 1; then
+	O=$WORK/nolsm
+	has nolsm-auto-picks-tp_btf "$O/nolsm.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp_btf/sched_process_exec"'
+	has nolsm-ok "$O/nolsm.jsonl" '.file.path == "/bin/good" and .sealwatch.verdict == "ok"'
+	if [ "$(cat "$O/forced.rc" 2>/dev/null)" = 5 ] && grep -q 'not an active LSM' "$O/forced.err"; then
+		pass nolsm-attach-lsm-refused
+	else
+		fail nolsm-attach-lsm-refused "exit $(cat "$O/forced.rc" 2>/dev/null): $(tail -n 1 "$O/forced.err" 2>/dev/null)"
+	fi
+fi
+exit 0

@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs inside the test VM (tests/integration/test_vm_lsm.sh prepares the root
+# it is chrooted into): the daemon in bare-metal mode against /cfg/host.jsonl,
+# once with the attach mode it picks itself and once forced to tp_btf, then
+# `sealwatch trace` with the LSM file events. Everything it records lands in
+# /out (the host asserts on it); progress lines start with "SWVM:".
+SW=/usr/sbin/sealwatch
+
+# wait_file FILE PATTERN SECONDS
+wait_file() {
+	i=0
+	while [ "$i" -lt $(($3 * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# run_daemon NAME [ARGS...]: start, exec the three binaries, stop
+run_daemon() {
+	name=$1
+	shift
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	$SW daemon --host-baseline /cfg/host.jsonl --trusted-key /cfg/k.pub --all-events \
+		--output "file:/out/$name.jsonl" "$@" 2>"/out/$name.err" &
+	pid=$!
+	if ! wait_file "/out/$name.jsonl" '"action":"start"' 120; then
+		echo "SWVM: $name: daemon did not start"
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		return 1
+	fi
+	echo "SWVM: $name: started after $(cut -d' ' -f1 /proc/uptime) (from $t0)"
+	/bin/good >/dev/null 2>&1
+	/bin/victim >/dev/null 2>&1
+	/bin/dropped >/dev/null 2>&1
+	# three verdicts: hashing 2 MiB files under TCG takes a moment
+	wait_file "/out/$name.jsonl" '"path":"/bin/dropped"' 60
+	kill -INT "$pid"
+	wait "$pid"
+	echo "SWVM: $name: daemon exit $?"
+}
+
+if grep -q 'lsm=[^ ]*bpf' /proc/cmdline; then
+	run_daemon auto
+	run_daemon tp_btf --attach tp_btf
+	run_daemon tp --attach tp
+else
+	# booted without bpf in lsm=: auto must not pick LSM programs that
+	# would attach and never run; --attach lsm must refuse
+	run_daemon nolsm
+	$SW daemon --attach lsm --output file:/out/forced.jsonl 2>/out/forced.err
+	echo "$?" >/out/forced.rc
+	exit 0
+fi
+
+# trace: the LSM file events (mmap_exec, open_write) with their d_path paths
+$SW trace --attach lsm --file-events --duration 20 >/out/trace.jsonl 2>/out/trace.err &
+pid=$!
+wait_file /out/trace.err 'exec events from' 60 || echo "SWVM: trace did not start"
+/bin/good >/dev/null 2>&1
+/bin/cat /dev/null # a symlink to busybox: d_path names the file run
+/bin/hello.sh      # a #! script: interp is the interpreter's d_path
+echo written >/tmp/written-by-guest
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+echo "SWVM: trace exit $?"
+exit 0
