@@ -22,7 +22,7 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libelf libcrypto jansson libarchive zlib libmicrohttpd
+PKGS := libbpf libelf libcrypto libssl jansson libarchive zlib libcurl libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

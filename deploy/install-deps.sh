@@ -8,7 +8,8 @@
 set -euo pipefail
 
 BUILD_PKGS=(clang llvm bpftool libbpf-dev libelf-dev libssl-dev libjansson-dev libarchive-dev
-	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev libmicrohttpd-dev)
+	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev libcurl4-openssl-dev
+	libmicrohttpd-dev)
 TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns netavark
 	aardvark-dns catatonit busybox-static jq openssl python3 zstd gzip file xxd
 	libcap2-bin attr tar iptables python3-jsonschema qemu-system-x86 cpio curl python3-yaml
@@ -22,6 +23,8 @@ TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns n
 # page, systemd brings systemd-analyze and strace lists the daemon's syscalls (unit
 # checks in tests/integration/test_ops_deploy.sh).
 BENCH_PKGS=(hashdeep aide)
+# rsyslog + rsyslog-openssl: tests/integration/test_sinks.sh runs a real rsyslogd (TLS via lmnsd_ossl)
+TEST_PKGS+=(rsyslog rsyslog-openssl)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 
 say() { echo "install-deps: $*" >&2; }

@@ -12,5 +12,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_emit(int argc, char **argv);
 
 #endif

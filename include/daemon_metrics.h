@@ -13,7 +13,6 @@
 #include "verdict.h"
 
 struct bpf_loader;
-struct sw_sinks;
 struct vcache;
 struct verifier;
 
@@ -31,7 +30,6 @@ struct daemon_metrics_sources {
 	const struct bpf_loader *bpf;
 	struct vcache *cache;
 	struct verifier *verifier;
-	const struct sw_sinks *sinks;
 	uint64_t events; /* exec events read from the ring buffer */
 	uint64_t host_unmonitored;
 };

@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Where event lines go: stdout, file:PATH. Thread-safe; one write(2) per line. */
+/*
+ * Where event lines go (docs/siem.md): stdout, file:PATH, syslog+udp|tcp|tls://HOST:PORT,
+ * http(s)://… webhooks. Options follow the spec as a URL query ("?key=value&…").
+ *
+ * Every sink owns a bounded in-memory queue and one worker thread: sinks_emit()
+ * only copies the line into each queue and never waits for I/O, so a slow or dead
+ * sink delays neither the caller nor the other sinks. A full queue drops the line
+ * for that sink and counts it (sealwatch_sink_dropped_total); the count is reported
+ * to the sink as a `sink_events_lost` event once it delivers again.
+ */
 #ifndef SW_SINK_H
 #define SW_SINK_H
 
@@ -9,11 +18,17 @@
 struct sw_error;
 struct sw_sinks;
 
-/* @specs: "stdout" or "file:PATH" (appended to, created 0640). */
+/*
+ * Parse and open every spec, start the workers. A bad spec or option is
+ * -EBADMSG with "output 'SPEC': …" in @err (exit code 3); an unusable file
+ * or directory is its errno.
+ */
 int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_error *err);
+/* Flush every queue (bounded: SINK_FLUSH_TIMEOUT_MS in all), stop the workers. NULL ok. */
 void sinks_free(struct sw_sinks *s);
-/* Write @line plus '\n' to every sink; failures are counted, never block others. */
+/* Queue @line (one JSON object, no newline) for every sink; never blocks on I/O. */
 void sinks_emit(struct sw_sinks *s, const char *line);
+/* Delivery errors of every sink so far (also in sealwatch_sink_errors_total). */
 uint64_t sinks_errors(const struct sw_sinks *s);
 
 #endif

@@ -384,7 +384,8 @@ static void daemon_usage(FILE *out)
 		"  -b, --baseline-dir DIR     signed baselines: NAME.jsonl + NAME.jsonl.sig\n"
 		"  -k, --trusted-key PUB.pem  public key baselines must be signed with (repeatable)\n"
 		"      --host-baseline FILE   signed baseline of this host (bare metal)\n"
-		"  -o, --output SINK          stdout (default) or file:PATH (repeatable)\n"
+		"  -o, --output SINK          stdout (default), file:PATH, syslog+udp|tcp|tls://H:P,\n"
+		"                             http(s)://… with ?options (repeatable, docs/siem.md)\n"
 		"  -a, --all-events           also emit verified (ok) execs\n"
 		"      --hash-workers N       hashing threads (default 2)\n"
 		"      --queue-size N         pending hash jobs (default 4096)\n"
@@ -624,7 +625,6 @@ static void sample_metrics(struct daemon *d)
 		.bpf = d->bpf,
 		.cache = d->cache,
 		.verifier = d->verifier,
-		.sinks = d->sinks,
 		.events = d->events,
 		.host_unmonitored = d->host_unmonitored,
 	};
@@ -995,6 +995,8 @@ int cmd_daemon(int argc, char **argv)
 	/* before any thread exists, so that every thread inherits the mask */
 	daemon_signal_mask(&mask);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	/* a closed stdout or a reset connection is a sink error (counted), never a kill */
+	signal(SIGPIPE, SIG_IGN);
 	config_init(&d.cfg);
 	log_set_timestamps(1);
 	d.argc = argc;

@@ -7,7 +7,6 @@
 #include "commands.h"
 #include "daemon_metrics.h"
 #include "metrics.h"
-#include "sink.h"
 #include "vcache.h"
 #include "verifier.h"
 
@@ -61,7 +60,6 @@ static const struct {
 	  "Verified baselines in the current store (host baseline included)." },
 	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
 	  "Baselines refused at load (bad or missing signature, malformed)." },
-	{ "sealwatch_sink_errors_total", METRIC_COUNTER, "Event lines a sink failed to write." },
 };
 
 static void verdict_add(const char *action, enum sw_verdict v, uint64_t n)
@@ -161,6 +159,4 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		metrics_set("sealwatch_hash_queue_capacity", NULL, (double)vs.capacity);
 		metrics_set("sealwatch_hash_queue_full_total", NULL, (double)vs.queue_full);
 	}
-	if (s->sinks)
-		metrics_set("sealwatch_sink_errors_total", NULL, (double)sinks_errors(s->sinks));
 }

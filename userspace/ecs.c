@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,21 @@ void ecs_timestamp(char out[32])
 	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+static char host_name[256];
+
+static void host_name_init(void)
+{
+	if (gethostname(host_name, sizeof(host_name) - 1))
+		strcpy(host_name, "unknown");
+}
+
+/* Read once (sink workers build events too: pthread_once, not a racy static). */
 static const char *hostname(void)
 {
-	static char name[256];
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!name[0] && gethostname(name, sizeof(name) - 1))
-		strcpy(name, "unknown");
-	return name;
+	pthread_once(&once, host_name_init);
+	return host_name;
 }
 
 /* Raw bytes (paths, comm) as a JSON string: escaped like baselines when not UTF-8. */

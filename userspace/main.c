@@ -17,6 +17,7 @@ static const struct command {
 	{ "verify", cmd_verify, "verify a baseline's detached signature" },
 	{ "scan", cmd_scan, "compare an image or tree with its signed baseline" },
 	{ "daemon", cmd_daemon, "monitor every exec against signed baselines (needs root)" },
+	{ "emit", cmd_emit, "send JSON event lines through the sinks (checks a SIEM setup)" },
 	{ "trace", cmd_trace, "debug: print the BPF exec events as JSON (needs root)" },
 };
 
