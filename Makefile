@@ -22,7 +22,7 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libelf libcrypto libssl jansson libarchive zlib libcurl
+PKGS := libbpf libelf libcrypto libssl jansson libarchive zlib libcurl libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -167,9 +167,27 @@ format:
 format-check:
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 
-.PHONY: install
+# make install [DESTDIR=…] [PREFIX=/usr/local]: the binary (sbin), sealwatch(8),
+# the systemd unit (ExecStart follows PREFIX) and, only when absent, the
+# example config as /etc/sealwatch/config.json. `make uninstall` removes all
+# but the config (and the baselines and keys next to it).
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall
 install: all
-	install -D -m 0755 $(BUILD)/sealwatch $(DESTDIR)$(PREFIX)/bin/sealwatch
+	install -D -m 0755 $(BUILD)/sealwatch $(DESTDIR)$(PREFIX)/sbin/sealwatch
+	install -D -m 0644 docs/sealwatch.8 $(DESTDIR)$(MANDIR)/man8/sealwatch.8
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/sealwatch|$(PREFIX)/sbin/sealwatch|; s|/etc/sealwatch/|$(SYSCONFDIR)/sealwatch/|' \
+		deploy/systemd/sealwatch.service >$(DESTDIR)$(UNITDIR)/sealwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sealwatch.service
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/sealwatch
+	[ -e $(DESTDIR)$(SYSCONFDIR)/sealwatch/config.json ] || \
+		install -m 0640 deploy/sealwatch.example.json $(DESTDIR)$(SYSCONFDIR)/sealwatch/config.json
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/sealwatch $(DESTDIR)$(MANDIR)/man8/sealwatch.8 \
+		$(DESTDIR)$(UNITDIR)/sealwatch.service
 
 .PHONY: clean
 clean:

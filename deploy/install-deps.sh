@@ -8,15 +8,20 @@
 set -euo pipefail
 
 BUILD_PKGS=(clang llvm bpftool libbpf-dev libelf-dev libssl-dev libjansson-dev libarchive-dev
-	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev libcurl4-openssl-dev)
+	libzstd-dev zlib1g-dev pkg-config make gcc clang-format libclang-rt-14-dev libcurl4-openssl-dev
+	libmicrohttpd-dev)
 TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns netavark
 	aardvark-dns catatonit busybox-static jq openssl python3 zstd gzip file xxd
-	libcap2-bin attr tar iptables python3-jsonschema qemu-system-x86 cpio)
+	libcap2-bin attr tar iptables python3-jsonschema qemu-system-x86 cpio curl python3-yaml
+	groff-base systemd strace)
 # libcap2-bin (setcap) and attr (getfattr) build and check the xattr fixtures;
 # qemu-system-x86, cpio (+ busybox-static): tests/vm boots Debian's 6.1 kernel (fetched by
 # the test with apt-get download into /var/cache/sealwatch-vm) for the BPF LSM path;
 # iptables: netavark 1.4 needs it for podman's default bridge network
 # ("netavark: No such file or directory" without it; --network none works anyway).
+# curl reads /metrics, python3-yaml checks the DaemonSet, groff-base renders the man
+# page, systemd brings systemd-analyze and strace lists the daemon's syscalls (unit
+# checks in tests/integration/test_ops_deploy.sh).
 BENCH_PKGS=(hashdeep aide)
 # rsyslog + rsyslog-openssl: tests/integration/test_sinks.sh runs a real rsyslogd (TLS via lmnsd_ossl)
 TEST_PKGS+=(rsyslog rsyslog-openssl)

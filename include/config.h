@@ -36,12 +36,18 @@ struct sw_config {
 	char *verify_read_paths[SW_CONFIG_MAX_LIST];
 	size_t n_verify_read_paths;
 	bool verbose;
+	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
 };
 
 void config_init(struct sw_config *c);
 void config_clear(struct sw_config *c);
 /* Merge a JSON config file into @c. -EBADMSG with "FILE: key 'x': problem". */
 int config_load_file(struct sw_config *c, const char *path, struct sw_error *err);
+/*
+ * The key a config_load_file() error message names ("… key 'x' …") into
+ * @key; false (and "") when the error is not about one key (syntax, I/O).
+ */
+bool config_error_key(const char *msg, char *key, size_t size);
 /* Append to a list (trusted_keys, outputs); -E2BIG when full. */
 int config_list_add(char **list, size_t *n, const char *value);
 /* The default interpreter list when none was configured. */

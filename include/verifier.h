@@ -69,10 +69,14 @@ void verify_job_container(const struct verify_job *job, struct ecs_container *c)
 void verifier_emit(struct sw_sinks *sinks, const struct ecs_exec *x);
 
 struct verifier_stats {
-	uint64_t queued, done, queue_full, bytes_hashed;
+	uint64_t queued, done, queue_full, bytes_hashed, files_hashed;
+	uint64_t depth, capacity; /* jobs waiting now; queue_size */
 	uint64_t verdicts[SW_VERDICT__COUNT];
 };
 void verifier_stats(struct verifier *v, struct verifier_stats *out);
+/* Count a verdict (also in the metrics registry). */
 void verifier_count(struct verifier *v, enum sw_verdict verdict);
+/* Emit ok verdicts too (config reload); takes effect for the next job. */
+void verifier_set_all_events(struct verifier *v, bool all_events);
 
 #endif

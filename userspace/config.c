@@ -9,6 +9,7 @@
 #include "config.h"
 #include "errors.h"
 #include "fileio.h"
+#include "metrics_http.h"
 #include "verdict.h"
 
 void config_init(struct sw_config *c)
@@ -24,6 +25,7 @@ void config_clear(struct sw_config *c)
 {
 	free(c->baseline_dir);
 	free(c->host_baseline);
+	free(c->metrics_listen);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	for (size_t i = 0; i < c->n_outputs; i++)
@@ -129,6 +131,23 @@ static int set_uint(unsigned int *dst, json_t *v, unsigned int min, unsigned int
 	return 0;
 }
 
+bool config_error_key(const char *msg, char *key, size_t size)
+{
+	const char *p = msg ? strstr(msg, ": key '") : NULL, *end;
+
+	if (size)
+		*key = '\0';
+	if (!p || !size)
+		return false;
+	p += strlen(": key '");
+	end = strchr(p, '\'');
+	if (!end || (size_t)(end - p) >= size)
+		return false;
+	memcpy(key, p, (size_t)(end - p));
+	key[end - p] = '\0';
+	return true;
+}
+
 int config_load_file(struct sw_config *c, const char *path, struct sw_error *err)
 {
 	const char *key, *problem = NULL;
@@ -158,6 +177,18 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 				r = set_string(!strcmp(key, "baseline_dir") ? &c->baseline_dir :
 									      &c->host_baseline,
 					       v);
+			}
+		} else if (!strcmp(key, "metrics_listen")) {
+			struct sockaddr_storage sa;
+			struct sw_error aerr;
+			socklen_t alen;
+
+			if (!json_is_string(v) ||
+			    metrics_http_parse_addr(json_string_value(v), &sa, &alen, &aerr)) {
+				problem = "must be a numeric \"ADDR:PORT\" or \"[IPV6]:PORT\"";
+				r = -EBADMSG;
+			} else {
+				r = set_string(&c->metrics_listen, v);
 			}
 		} else if (!strcmp(key, "trusted_keys")) {
 			r = set_list(c->trusted_keys, &c->n_trusted_keys, v, &problem);

@@ -33,6 +33,7 @@
 #include "commands.h"
 #include "config.h"
 #include "crypto.h"
+#include "daemon_metrics.h"
 #include "ecs.h"
 #include "errors.h"
 #include "events.h"
@@ -41,6 +42,7 @@
 #include "metrics.h"
 #include "baseline.h"
 #include "procpath.h"
+#include "metrics_http.h"
 #include "resolver.h"
 #include "sink.h"
 #include "vcache.h"
@@ -59,9 +61,14 @@ struct daemon {
 	struct verifier *verifier;
 	struct resolver *resolver;
 	struct bpf_loader *bpf;
+	struct metrics_http *http;
+	int argc; /* the command line, parsed again on each SIGHUP reload */
+	char **argv;
+	const char *config_file; /* --config, or NULL */
 	int sigfd, inofd;
 	__u32 host_mntns; /* PID 1's mount namespace: the host's */
-	bool reload_pending;
+	bool reload_pending; /* baselines (inotify) */
+	bool config_reload_pending; /* config file and baselines (SIGHUP) */
 	struct timespec reload_at;
 	__u64 lost_reported;
 	uint64_t events, host_unmonitored;
@@ -80,6 +87,8 @@ static void emit_daemon(struct daemon *d, const char *kind, const char *action, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!strcmp(kind, "alert"))
+		daemon_metrics_daemon_alert(action);
 	line = ecs_daemon_json(kind, action, severity, msg, extra);
 	if (line) {
 		sinks_emit(d->sinks, line);
@@ -93,6 +102,7 @@ static void report_baseline(void *ctx, const char *path, int err, const char *ms
 
 	if (err) {
 		log_warn("baseline %s refused: %s", path, msg);
+		daemon_metrics_baseline_refused();
 		emit_daemon(d, "alert", "baseline_refused", SW_SEVERITY_HIGH,
 			    json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
 			    "baseline %s refused: %s", path, msg);
@@ -109,21 +119,24 @@ static void emit_loaded(struct daemon *d)
 		"%zu verified baselines loaded", bstore_count(d->store));
 }
 
-static int load_store(struct daemon *d, struct sw_error *err)
+/* A new store snapshot from @cfg's baselines verified with @keys. */
+static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_pubkey *const *keys,
+		       size_t n_keys, struct sw_bstore **ret, struct sw_error *err)
 {
 	struct bstore_opts o = {
-		.dir = d->cfg.baseline_dir,
-		.host_baseline = d->cfg.host_baseline,
-		.keys = d->keys,
-		.n_keys = d->n_keys,
+		.dir = cfg->baseline_dir,
+		.host_baseline = cfg->host_baseline,
+		.keys = keys,
+		.n_keys = n_keys,
 		.report = report_baseline,
 		.ctx = d,
 	};
-	struct sw_bstore *s;
-	int r = bstore_load(&o, &s, err);
 
-	if (r)
-		return r;
+	return bstore_load(&o, ret, err);
+}
+
+static void swap_store(struct daemon *d, struct sw_bstore *s)
+{
 	/* cache entries point into the old snapshot: reset before it can be freed */
 	vcache_reset(d->cache);
 	if (d->bpf) {
@@ -134,8 +147,19 @@ static int load_store(struct daemon *d, struct sw_error *err)
 	}
 	bstore_unref(d->store);
 	d->store = s;
+	daemon_metrics_baselines(bstore_count(s));
 	if (d->bpf) /* at start-up, announced once the programs are attached */
 		emit_loaded(d);
+}
+
+static int load_store(struct daemon *d, struct sw_error *err)
+{
+	struct sw_bstore *s;
+	int r = build_store(d, &d->cfg, d->keys, d->n_keys, &s, err);
+
+	if (r)
+		return r;
+	swap_store(d, s);
 	return 0;
 }
 
@@ -709,14 +733,37 @@ static void daemon_usage(FILE *out)
 		"                             in docs/daemon.md)\n"
 		"      --verify-read-path GLOB  verify files read under GLOB (\"/etc/ssl/**\"),\n"
 		"                             repeatable\n"
+		"      --metrics-listen ADDR:PORT  serve /metrics and /healthz (e.g. 127.0.0.1:9464)\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
-		"Signals: SIGHUP reloads baselines; SIGINT/SIGTERM stop cleanly.\n"
+		"Signals: SIGHUP reloads the config file and baselines; SIGINT/SIGTERM stop.\n"
 		"Exit codes: 0 stopped cleanly, 2 usage, 3 bad config, 5 system error\n"
 		"(not root, no BTF, BPF load failure).\n");
 }
 
-static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *err)
+static int parse_count(const char *flag, const char *arg, long min, long max, unsigned int *ret,
+		       struct sw_error *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < min || v > max)
+		return sw_error_set(err, -EINVAL, "%s: '%s' is not an integer in %ld-%ld", flag,
+				    arg, min, max);
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+/*
+ * The effective configuration: built-in defaults, then the --config file,
+ * then the flags (lists given as flags replace the file's). Run at start and
+ * again on every SIGHUP. Returns 1 after --help, 0, -EBADMSG for a bad config
+ * file or --metrics-listen value, -EINVAL for a bad command line.
+ */
+static int config_from_args(struct sw_config *cfg, int argc, char **argv,
+			    const char **ret_config_file, struct sw_error *err)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -734,6 +781,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 		{ "no-kernel-cache", no_argument, NULL, 'K' },
 		{ "interpreter", required_argument, NULL, 'I' },
 		{ "verify-read-path", required_argument, NULL, 'R' },
+		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -741,8 +789,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 	struct sw_config flags;
 	const char *config_file = NULL;
 	bool set_all = false, set_force = false, set_verbose = false, set_no_kcache = false;
-	long v;
-	int c, r;
+	int c, r = 0;
 
 	config_init(&flags);
 	/* first pass: only --config, so that flags override the file */
@@ -751,51 +798,63 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 	while ((c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1)
 		if (c == 'c')
 			config_file = optarg;
+	*ret_config_file = config_file;
 	if (config_file) {
-		r = config_load_file(&d->cfg, config_file, err);
+		r = config_load_file(cfg, config_file, err);
 		if (r)
 			return r == -EBADMSG || r == -ENOENT || r == -EINVAL ? -EBADMSG : r;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1) {
+	while (!r && (c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			break;
 		case 'b':
-			free(d->cfg.baseline_dir);
-			d->cfg.baseline_dir = strdup(optarg);
+			free(cfg->baseline_dir);
+			cfg->baseline_dir = strdup(optarg);
 			break;
 		case 'H':
-			free(d->cfg.host_baseline);
-			d->cfg.host_baseline = strdup(optarg);
+			free(cfg->host_baseline);
+			cfg->host_baseline = strdup(optarg);
 			break;
+		case 'M': {
+			struct sockaddr_storage sa;
+			socklen_t len;
+
+			r = metrics_http_parse_addr(optarg, &sa, &len, err);
+			if (r) {
+				r = sw_error_prefix(err, -EBADMSG, "--metrics-listen");
+				break;
+			}
+			free(cfg->metrics_listen);
+			cfg->metrics_listen = strdup(optarg);
+			break;
+		}
 		case 'k':
 			if (config_list_add(flags.trusted_keys, &flags.n_trusted_keys, optarg))
-				return sw_error_set(err, -EINVAL, "too many --trusted-key");
+				r = sw_error_set(err, -EINVAL, "too many --trusted-key");
 			break;
 		case 'o':
 			if (config_list_add(flags.outputs, &flags.n_outputs, optarg))
-				return sw_error_set(err, -EINVAL, "too many --output");
+				r = sw_error_set(err, -EINVAL, "too many --output");
 			break;
 		case 'a':
 			set_all = true;
 			break;
 		case 'W':
+			r = parse_count("--hash-workers", optarg, 1, 64, &cfg->hash_workers, err);
+			break;
 		case 'Q':
-			v = strtol(optarg, NULL, 10);
-			if ((c == 'W' && (v < 1 || v > 64)) ||
-			    (c == 'Q' && (v < 16 || v > 1 << 20)))
-				return sw_error_set(err, -EINVAL, "invalid value '%s'", optarg);
-			if (c == 'W')
-				d->cfg.hash_workers = (unsigned int)v;
-			else
-				d->cfg.queue_size = (unsigned int)v;
+			r = parse_count("--queue-size", optarg, 16, 1 << 20, &cfg->queue_size, err);
+			break;
+		case 'C':
+			r = parse_count("--cache-size", optarg, 16, 1 << 24, &cfg->cache_size, err);
 			break;
 		case 'S':
-			if (config_severity_from_name(optarg, &d->cfg.no_baseline_severity))
-				return sw_error_set(err, -EINVAL,
-						    "--no-baseline-severity: use info, low, "
-						    "medium, high or critical");
+			if (config_severity_from_name(optarg, &cfg->no_baseline_severity))
+				r = sw_error_set(err, -EINVAL,
+						 "--no-baseline-severity: use info, low, "
+						 "medium, high or critical");
 			break;
 		case 'T':
 			set_force = true;
@@ -804,9 +863,10 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 			enum bpf_loader_attach a;
 
 			if (bpf_loader_attach_parse(optarg, &a))
-				return sw_error_set(err, -EINVAL,
-						    "--attach: use auto, lsm, tp_btf or tp");
-			d->cfg.attach = (int)a;
+				r = sw_error_set(err, -EINVAL,
+						 "--attach: use auto, lsm, tp_btf or tp");
+			else
+				cfg->attach = (int)a;
 			break;
 		}
 		case 'K':
@@ -814,75 +874,74 @@ static int parse_args(struct daemon *d, int argc, char **argv, struct sw_error *
 			break;
 		case 'R':
 			if (optarg[0] != '/')
-				return sw_error_set(err, -EINVAL,
-						    "--verify-read-path: '%s' is not absolute",
-						    optarg);
-			if (config_list_add(flags.verify_read_paths, &flags.n_verify_read_paths,
-					    optarg))
-				return sw_error_set(err, -EINVAL, "too many --verify-read-path");
+				r = sw_error_set(err, -EINVAL,
+						 "--verify-read-path: '%s' is not absolute", optarg);
+			else if (config_list_add(flags.verify_read_paths,
+						 &flags.n_verify_read_paths, optarg))
+				r = sw_error_set(err, -EINVAL, "too many --verify-read-path");
 			break;
 		case 'I':
 			if (config_list_add(flags.interpreters, &flags.n_interpreters, optarg))
-				return sw_error_set(err, -EINVAL, "too many --interpreter");
+				r = sw_error_set(err, -EINVAL, "too many --interpreter");
 			break;
 		case 'v':
 			set_verbose = true;
 			break;
 		case 'h':
 			daemon_usage(stdout);
-			config_clear(&flags);
-			return 1;
+			r = 1;
+			break;
 		default:
-			config_clear(&flags);
-			return sw_error_set(err, -EINVAL,
-					    "unknown option or missing value in '%s' (see "
-					    "--help)",
-					    argv[optind - 1]);
+			r = sw_error_set(err, -EINVAL,
+					 "unknown option or missing value in '%s' (see --help)",
+					 argv[optind - 1]);
 		}
 	}
-	if (optind != argc) {
+	if (!r && optind != argc)
+		r = sw_error_set(err, -EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (r) {
 		config_clear(&flags);
-		return sw_error_set(err, -EINVAL, "unexpected argument '%s'", argv[optind]);
+		return r;
 	}
 	/* list flags replace the file's lists */
 	if (flags.n_trusted_keys) {
-		for (size_t i = 0; i < d->cfg.n_trusted_keys; i++)
-			free(d->cfg.trusted_keys[i]);
-		memcpy(d->cfg.trusted_keys, flags.trusted_keys, sizeof(flags.trusted_keys));
-		d->cfg.n_trusted_keys = flags.n_trusted_keys;
+		for (size_t i = 0; i < cfg->n_trusted_keys; i++)
+			free(cfg->trusted_keys[i]);
+		memcpy(cfg->trusted_keys, flags.trusted_keys, sizeof(flags.trusted_keys));
+		cfg->n_trusted_keys = flags.n_trusted_keys;
 		flags.n_trusted_keys = 0;
 	}
 	if (flags.n_outputs) {
-		for (size_t i = 0; i < d->cfg.n_outputs; i++)
-			free(d->cfg.outputs[i]);
-		memcpy(d->cfg.outputs, flags.outputs, sizeof(flags.outputs));
-		d->cfg.n_outputs = flags.n_outputs;
+		for (size_t i = 0; i < cfg->n_outputs; i++)
+			free(cfg->outputs[i]);
+		memcpy(cfg->outputs, flags.outputs, sizeof(flags.outputs));
+		cfg->n_outputs = flags.n_outputs;
 		flags.n_outputs = 0;
 	}
 	if (flags.n_interpreters) {
-		for (size_t i = 0; i < d->cfg.n_interpreters; i++)
-			free(d->cfg.interpreters[i]);
-		memcpy(d->cfg.interpreters, flags.interpreters, sizeof(flags.interpreters));
-		d->cfg.n_interpreters = flags.n_interpreters;
-		d->cfg.interpreters_set = true;
+		for (size_t i = 0; i < cfg->n_interpreters; i++)
+			free(cfg->interpreters[i]);
+		memcpy(cfg->interpreters, flags.interpreters, sizeof(flags.interpreters));
+		cfg->n_interpreters = flags.n_interpreters;
+		cfg->interpreters_set = true;
 		flags.n_interpreters = 0;
 	}
 	if (flags.n_verify_read_paths) {
-		for (size_t i = 0; i < d->cfg.n_verify_read_paths; i++)
-			free(d->cfg.verify_read_paths[i]);
-		memcpy(d->cfg.verify_read_paths, flags.verify_read_paths,
+		for (size_t i = 0; i < cfg->n_verify_read_paths; i++)
+			free(cfg->verify_read_paths[i]);
+		memcpy(cfg->verify_read_paths, flags.verify_read_paths,
 		       sizeof(flags.verify_read_paths));
-		d->cfg.n_verify_read_paths = flags.n_verify_read_paths;
+		cfg->n_verify_read_paths = flags.n_verify_read_paths;
 		flags.n_verify_read_paths = 0;
 	}
-	d->cfg.no_kernel_cache |= set_no_kcache;
-	d->cfg.all_events |= set_all;
-	d->cfg.force_tracepoint |= set_force;
-	d->cfg.verbose |= set_verbose;
+	cfg->no_kernel_cache |= set_no_kcache;
+	cfg->all_events |= set_all;
+	cfg->force_tracepoint |= set_force;
+	cfg->verbose |= set_verbose;
 	config_clear(&flags);
-	if (!d->cfg.n_outputs && config_list_add(d->cfg.outputs, &d->cfg.n_outputs, "stdout"))
+	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	if ((d->cfg.baseline_dir || d->cfg.host_baseline) && !d->cfg.n_trusted_keys)
+	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys)
 		return sw_error_set(err, -EINVAL,
 				    "baselines need at least one --trusted-key to verify them");
 	return 0;
@@ -913,8 +972,9 @@ static bool handle_signals(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reloading baselines");
-			schedule_reload(d, 0);
+			log_info("SIGHUP: reloading %s",
+				 d->config_file ? "config and baselines" : "baselines");
+			d->config_reload_pending = true;
 		} else {
 			stop = true;
 		}
@@ -933,6 +993,198 @@ static void handle_inotify(struct daemon *d)
 		schedule_reload(d, 300);
 }
 
+static void sample_metrics(struct daemon *d)
+{
+	struct daemon_metrics_sources src = {
+		.bpf = d->bpf,
+		.cache = d->cache,
+		.verifier = d->verifier,
+		.events = d->events,
+		.host_unmonitored = d->host_unmonitored,
+	};
+
+	daemon_metrics_sample(&src);
+}
+
+/* Reload when a baseline or signature in @dir is written, renamed or deleted. */
+static void watch_dir(struct daemon *d, const char *dir)
+{
+	if (!dir || d->inofd < 0)
+		return;
+	if (inotify_add_watch(d->inofd, dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
+		log_warn("cannot watch %s (%s): reload with SIGHUP", dir, strerror(errno));
+}
+
+/* Watch the baseline dir and the host baseline's dir (adding a watch twice is harmless). */
+static void watch_baselines(struct daemon *d, const struct sw_config *cfg)
+{
+	watch_dir(d, cfg->baseline_dir);
+	if (cfg->host_baseline) {
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", cfg->host_baseline);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		watch_dir(d, slash ? dir : ".");
+	}
+}
+
+static void config_failed(struct daemon *d, const char *key, const char *msg)
+{
+	json_t *c =
+		json_pack("{s:s,s:s}", "path", d->config_file ? d->config_file : "", "error", msg);
+
+	if (key && *key)
+		json_object_set_new(c, "key", json_string(key));
+	log_error("reload failed, keeping the running config: %s", msg);
+	daemon_metrics_reload(0);
+	emit_daemon(d, "alert", "config_error", SW_SEVERITY_MEDIUM, json_pack("{s:o}", "config", c),
+		    "config reload failed, running config kept: %s", msg);
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+static bool list_differs(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return true;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Keys that shape threads, sockets, the BPF programs or the sinks set at
+ * start: a reload keeps their running values (moved into @nc) and says which
+ * changed. Returns the number of such keys, their names in @keys.
+ */
+static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *keys)
+{
+	struct sw_config *old = &d->cfg;
+
+	if (list_differs(old->outputs, old->n_outputs, nc->outputs, nc->n_outputs))
+		json_array_append_new(keys, json_string("outputs"));
+	for (size_t i = 0; i < nc->n_outputs; i++)
+		free(nc->outputs[i]);
+	memcpy(nc->outputs, old->outputs, sizeof(old->outputs));
+	nc->n_outputs = old->n_outputs;
+	old->n_outputs = 0;
+	if (nc->hash_workers != old->hash_workers)
+		json_array_append_new(keys, json_string("hash_workers"));
+	if (nc->queue_size != old->queue_size)
+		json_array_append_new(keys, json_string("queue_size"));
+	if (nc->cache_size != old->cache_size)
+		json_array_append_new(keys, json_string("cache_size"));
+	if (nc->force_tracepoint != old->force_tracepoint)
+		json_array_append_new(keys, json_string("force_tracepoint"));
+	if (nc->attach != old->attach)
+		json_array_append_new(keys, json_string("attach"));
+	if (str_differs(nc->metrics_listen, old->metrics_listen))
+		json_array_append_new(keys, json_string("metrics_listen"));
+	nc->hash_workers = old->hash_workers;
+	nc->queue_size = old->queue_size;
+	nc->cache_size = old->cache_size;
+	nc->force_tracepoint = old->force_tracepoint;
+	nc->attach = old->attach;
+	free(nc->metrics_listen);
+	nc->metrics_listen = old->metrics_listen;
+	old->metrics_listen = NULL;
+	return json_array_size(keys);
+}
+
+/*
+ * SIGHUP: read the config file and command line again and validate all of
+ * it — config, trusted keys, baseline store — before anything changes; on
+ * any error the running config stays and a config_error alert names the key.
+ * Runs on the event loop thread between two ring buffer polls: events wait in
+ * the ring buffer meanwhile, none is dropped.
+ */
+static void reload_config(struct daemon *d)
+{
+	struct sw_pubkey *keys[SW_CONFIG_MAX_LIST] = { 0 };
+	struct sw_error err = { { 0 } };
+	struct sw_bstore *store = NULL;
+	const char *config_file;
+	struct sw_config nc;
+	size_t n_keys = 0;
+	char key[64];
+	json_t *restart;
+	int r;
+
+	if (!d->config_file) { /* nothing to re-read: the baselines only */
+		if (load_store(d, &err))
+			log_error("reload failed, keeping the previous baselines: %s", err.msg);
+		return;
+	}
+	config_init(&nc);
+	r = config_from_args(&nc, d->argc, d->argv, &config_file, &err);
+	if (r) {
+		config_error_key(err.msg, key, sizeof(key));
+		config_failed(d, key, err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < nc.n_trusted_keys; i++, n_keys++) {
+		r = crypto_pubkey_load(nc.trusted_keys[i], &keys[i], &err);
+		if (r) {
+			config_failed(d, "trusted_keys", err.msg);
+			goto out;
+		}
+	}
+	r = build_store(d, &nc, keys, n_keys, &store, &err);
+	if (r) { /* only system errors: an unreadable baseline_dir */
+		config_failed(d,
+			      nc.baseline_dir && !strncmp(err.msg, nc.baseline_dir,
+							  strlen(nc.baseline_dir)) ?
+				      "baseline_dir" :
+				      NULL,
+			      err.msg);
+		goto out;
+	}
+
+	/* all checked: apply */
+	restart = json_array();
+	if (keep_restart_keys(d, &nc, restart)) {
+		char *names = json_dumps(restart, JSON_COMPACT);
+
+		log_warn("reload: %s changed; they take effect at the next restart",
+			 names ? names : "some keys");
+		emit_daemon(d, "event", "config_restart_needed", SW_SEVERITY_LOW,
+			    json_pack("{s:{s:s,s:O}}", "config", "path", d->config_file,
+				      "restart_keys", restart),
+			    "config keys %s changed: they take effect at the next restart",
+			    names ? names : "");
+		free(names);
+	}
+	json_decref(restart);
+	for (size_t i = 0; i < d->n_keys; i++)
+		crypto_pubkey_free(d->keys[i]);
+	memcpy(d->keys, keys, sizeof(keys));
+	d->n_keys = n_keys;
+	n_keys = 0;
+	config_clear(&d->cfg);
+	d->cfg = nc;
+	config_init(&nc);
+	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
+	verifier_set_all_events(d->verifier, d->cfg.all_events);
+	watch_baselines(d, &d->cfg);
+	daemon_metrics_reload(1);
+	emit_daemon(d, "event", "config_reloaded", SW_SEVERITY_INFO,
+		    json_pack("{s:{s:s}}", "config", "path", d->config_file), "config %s reloaded",
+		    d->config_file);
+	swap_store(d, store);
+	log_info("config %s reloaded, %zu baselines", d->config_file, bstore_count(d->store));
+out:
+	for (size_t i = 0; i < n_keys; i++)
+		crypto_pubkey_free(keys[i]);
+	config_clear(&nc);
+}
+
 static int run(struct daemon *d)
 {
 	struct timespec last_tick = { 0 }, now;
@@ -944,10 +1196,16 @@ static int run(struct daemon *d)
 			log_error("ring buffer poll failed: %s", strerror(-r));
 			return r;
 		}
+		health_tick();
 		if (handle_signals(d))
 			return 0;
 		if (d->inofd >= 0)
 			handle_inotify(d);
+		if (d->config_reload_pending) {
+			d->config_reload_pending = false;
+			d->reload_pending = false; /* the baselines are reloaded too */
+			reload_config(d);
+		}
 		if (d->reload_pending && due(&d->reload_at)) {
 			struct sw_error err = { { 0 } };
 
@@ -960,6 +1218,7 @@ static int run(struct daemon *d)
 		if (now.tv_sec != last_tick.tv_sec) {
 			last_tick = now;
 			check_counters(d);
+			sample_metrics(d);
 			if (now.tv_sec % 10 == 0)
 				resolver_prune(d->resolver);
 		}
@@ -984,16 +1243,6 @@ static int host_mount_ns(__u32 *ret, struct sw_error *err)
 		return sw_error_set(err, -errno, "/proc/self/ns/mnt: %s", strerror(errno));
 	*ret = (__u32)st.st_ino;
 	return 0;
-}
-
-/* Reload when a baseline or signature in @dir is written, renamed or deleted. */
-static void watch_dir(struct daemon *d, const char *dir)
-{
-	if (!dir || d->inofd < 0)
-		return;
-	if (inotify_add_watch(d->inofd, dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
-		log_warn("cannot watch %s (%s): reload with SIGHUP", dir, strerror(errno));
 }
 
 /* SIGINT, SIGTERM, SIGHUP: read from a signalfd by the event loop. */
@@ -1067,15 +1316,12 @@ static int setup(struct daemon *d, struct sw_error *err)
 	d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d->inofd < 0)
 		log_warn("inotify: %s: reload with SIGHUP", strerror(errno));
-	watch_dir(d, d->cfg.baseline_dir);
-	if (d->cfg.host_baseline) {
-		char dir[PATH_MAX], *slash;
-
-		snprintf(dir, sizeof(dir), "%s", d->cfg.host_baseline);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		watch_dir(d, slash ? dir : ".");
+	watch_baselines(d, &d->cfg);
+	if (d->cfg.metrics_listen) {
+		r = metrics_http_start(d->cfg.metrics_listen, &d->http, err);
+		if (r)
+			return r == -EINVAL ? -EBADMSG : r;
+		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
 	}
 	metrics_describe("sealwatch_bpf_events_total", METRIC_COUNTER,
 			 "BPF-side counters: events sent, ring buffer full (lost), read failures, "
@@ -1085,6 +1331,9 @@ static int setup(struct daemon *d, struct sw_error *err)
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
 	d->kcache = !bo.no_kernel_cache;
+	sample_metrics(d);
+	health_tick();
+	health_set_attached(true);
 	emit_loaded(d);
 	emit_daemon(d, "event", "start", SW_SEVERITY_INFO,
 		    json_pack("{s:s,s:s}", "version", SW_VERSION, "attach_mode",
@@ -1101,6 +1350,7 @@ static void teardown(struct daemon *d)
 
 	bool started = d->bpf != NULL;
 
+	health_set_attached(false);
 	/* no new events while nobody polls; finish queued jobs (they may use d->bpf) */
 	if (d->verifier) {
 		verifier_free(d->verifier);
@@ -1114,6 +1364,7 @@ static void teardown(struct daemon *d)
 			    "sealwatch stopped after %llu exec events",
 			    (unsigned long long)d->events);
 	(void)st;
+	metrics_http_stop(d->http); /* reads the registry only: no daemon state */
 	resolver_free(d->resolver);
 	bstore_unref(d->store);
 	vcache_free(d->cache);
@@ -1142,7 +1393,9 @@ int cmd_daemon(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	config_init(&d.cfg);
 	log_set_timestamps(1);
-	r = parse_args(&d, argc, argv, &err);
+	d.argc = argc;
+	d.argv = argv;
+	r = config_from_args(&d.cfg, argc, argv, &d.config_file, &err);
 	if (r == 1) {
 		config_clear(&d.cfg);
 		return SW_EXIT_OK;
@@ -1154,6 +1407,8 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (d.cfg.verbose)
 		log_set_level(SW_LOG_DEBUG);
+	daemon_metrics_describe();
+	health_set_config_loaded(true);
 	r = setup(&d, &err);
 	if (!r)
 		r = run(&d);

@@ -14,6 +14,7 @@
 #include "baseline.h"
 #include "bstore.h"
 #include "content.h"
+#include "daemon_metrics.h"
 #include "errors.h"
 #include "sink.h"
 #include "vcache.h"
@@ -222,6 +223,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 		goto emit;
 	}
 	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
 	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, &res);
 	x.verdict = res.verdict;
 	x.reason = res.reason;
@@ -243,7 +245,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 emit:
 	x.severity = severity_of(x.verdict);
 	verifier_count(v, x.verdict);
-	if (x.verdict != SW_VERDICT_OK || v->o.all_events)
+	if (x.verdict != SW_VERDICT_OK || __atomic_load_n(&v->o.all_events, __ATOMIC_RELAXED))
 		verifier_emit(v->o.sinks, &x);
 	if (fd >= 0 && fd != job->exe_fd)
 		close(fd);
@@ -365,11 +367,19 @@ int verifier_submit(struct verifier *v, struct verify_job *job)
 void verifier_count(struct verifier *v, enum sw_verdict verdict)
 {
 	__atomic_add_fetch(&v->stats.verdicts[verdict], 1, __ATOMIC_RELAXED);
+	daemon_metrics_verdict("exec", verdict);
+}
+
+void verifier_set_all_events(struct verifier *v, bool all_events)
+{
+	__atomic_store_n(&v->o.all_events, all_events, __ATOMIC_RELAXED);
 }
 
 void verifier_stats(struct verifier *v, struct verifier_stats *out)
 {
 	pthread_mutex_lock(&v->lock);
 	*out = v->stats;
+	out->depth = v->count;
+	out->capacity = v->o.queue_size;
 	pthread_mutex_unlock(&v->lock);
 }

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* daemon_metrics.c: the daemon's metric families (include/daemon_metrics.h). */
+#include <stdio.h>
+#include <time.h>
+
+#include "bpf_loader.h"
+#include "commands.h"
+#include "daemon_metrics.h"
+#include "metrics.h"
+#include "vcache.h"
+#include "verifier.h"
+
+static const struct {
+	const char *name;
+	enum metric_type type;
+	const char *help;
+} families[] = {
+	{ "sealwatch_build_info", METRIC_GAUGE, "Version of the running sealwatch (always 1)." },
+	{ "sealwatch_start_time_seconds", METRIC_GAUGE,
+	  "Start time of the daemon since the Unix epoch in seconds." },
+	{ "sealwatch_config_reloads_total", METRIC_COUNTER,
+	  "Configuration reloads (SIGHUP) by result: ok or error (old config kept)." },
+	{ "sealwatch_exec_events_total", METRIC_COUNTER,
+	  "Exec events read from the kernel ring buffer." },
+	{ "sealwatch_events_total", METRIC_COUNTER,
+	  "Verdicts reached, by action and verdict (ok included, emitted or not)." },
+	{ "sealwatch_alerts_total", METRIC_COUNTER,
+	  "Alerts emitted for execs, by verdict (every verdict but ok)." },
+	{ "sealwatch_daemon_alerts_total", METRIC_COUNTER,
+	  "Alerts about the daemon itself, by action (events_lost, baseline_refused, ...)." },
+	{ "sealwatch_host_unmonitored_total", METRIC_COUNTER,
+	  "Host execs not checked because no host baseline is configured." },
+	{ "sealwatch_kernel_events_total", METRIC_COUNTER,
+	  "Events the BPF programs submitted to the ring buffer." },
+	{ "sealwatch_kernel_dropped_events_total", METRIC_COUNTER,
+	  "Events lost in the kernel because the ring buffer was full." },
+	{ "sealwatch_kernel_read_failures_total", METRIC_COUNTER,
+	  "Kernel memory reads that failed in the BPF programs (fields left empty)." },
+	{ "sealwatch_kernel_no_file_total", METRIC_COUNTER,
+	  "Execs the BPF programs saw without a readable file." },
+	{ "sealwatch_ringbuf_bad_records_total", METRIC_COUNTER,
+	  "Ring buffer records of an unexpected size (dropped)." },
+	{ "sealwatch_ringbuf_used_bytes", METRIC_GAUGE,
+	  "Bytes written to the ring buffer and not yet consumed." },
+	{ "sealwatch_ringbuf_size_bytes", METRIC_GAUGE, "Size of the ring buffer." },
+	{ "sealwatch_ringbuf_fill_ratio", METRIC_GAUGE,
+	  "Ring buffer fill (used / size, 0 to 1) when last sampled." },
+	{ "sealwatch_verdict_cache_hits_total", METRIC_COUNTER,
+	  "Verdicts answered from the verdict cache (no hashing)." },
+	{ "sealwatch_verdict_cache_misses_total", METRIC_COUNTER,
+	  "Verdict cache lookups that missed." },
+	{ "sealwatch_hashed_files_total", METRIC_COUNTER, "Executed files hashed in full." },
+	{ "sealwatch_hashed_bytes_total", METRIC_COUNTER, "Bytes of executed files hashed." },
+	{ "sealwatch_hash_queue_depth", METRIC_GAUGE, "Hash jobs waiting for a worker." },
+	{ "sealwatch_hash_queue_capacity", METRIC_GAUGE,
+	  "Hash jobs that fit in the queue (queue_size)." },
+	{ "sealwatch_hash_queue_full_total", METRIC_COUNTER,
+	  "Execs reported unverified because the hash queue was full." },
+	{ "sealwatch_baselines_loaded", METRIC_GAUGE,
+	  "Verified baselines in the current store (host baseline included)." },
+	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
+	  "Baselines refused at load (bad or missing signature, malformed)." },
+};
+
+static void verdict_add(const char *action, enum sw_verdict v, uint64_t n)
+{
+	char labels[96];
+
+	snprintf(labels, sizeof(labels), "action=\"%s\",verdict=\"%s\"", action, verdict_name(v));
+	metrics_add("sealwatch_events_total", labels, n);
+	if (v == SW_VERDICT_OK)
+		return;
+	snprintf(labels, sizeof(labels), "verdict=\"%s\"", verdict_name(v));
+	metrics_add("sealwatch_alerts_total", labels, n);
+}
+
+void daemon_metrics_describe(void)
+{
+	char labels[96];
+
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		metrics_describe(families[i].name, families[i].type, families[i].help);
+	snprintf(labels, sizeof(labels), "version=\"%s\"", SW_VERSION);
+	metrics_set("sealwatch_build_info", labels, 1);
+	metrics_set("sealwatch_start_time_seconds", NULL, (double)time(NULL));
+	/* the series every dashboard expects, present at 0 from the start */
+	for (int v = 0; v < SW_VERDICT__COUNT; v++)
+		verdict_add("exec", (enum sw_verdict)v, 0);
+	metrics_add("sealwatch_config_reloads_total", "result=\"ok\"", 0);
+	metrics_add("sealwatch_config_reloads_total", "result=\"error\"", 0);
+	metrics_add("sealwatch_baselines_refused_total", NULL, 0);
+}
+
+void daemon_metrics_verdict(const char *action, enum sw_verdict v)
+{
+	verdict_add(action, v, 1);
+}
+
+void daemon_metrics_daemon_alert(const char *action)
+{
+	char labels[96];
+
+	snprintf(labels, sizeof(labels), "action=\"%s\"", action);
+	metrics_add("sealwatch_daemon_alerts_total", labels, 1);
+}
+
+void daemon_metrics_baselines(size_t loaded)
+{
+	metrics_set("sealwatch_baselines_loaded", NULL, (double)loaded);
+}
+
+void daemon_metrics_baseline_refused(void)
+{
+	metrics_add("sealwatch_baselines_refused_total", NULL, 1);
+}
+
+void daemon_metrics_reload(int ok)
+{
+	metrics_add("sealwatch_config_reloads_total", ok ? "result=\"ok\"" : "result=\"error\"", 1);
+}
+
+void daemon_metrics_sample(const struct daemon_metrics_sources *s)
+{
+	__u64 cnt[SW_CNT__MAX], used, size;
+	struct verifier_stats vs;
+	uint64_t hits, misses;
+
+	metrics_set("sealwatch_exec_events_total", NULL, (double)s->events);
+	metrics_set("sealwatch_host_unmonitored_total", NULL, (double)s->host_unmonitored);
+	if (s->bpf) {
+		if (!bpf_loader_counters(s->bpf, cnt)) {
+			metrics_set("sealwatch_kernel_events_total", NULL,
+				    (double)cnt[SW_CNT_EVENTS]);
+			metrics_set("sealwatch_kernel_dropped_events_total", NULL,
+				    (double)cnt[SW_CNT_RINGBUF_FULL]);
+			metrics_set("sealwatch_kernel_read_failures_total", NULL,
+				    (double)cnt[SW_CNT_READ_FAIL]);
+			metrics_set("sealwatch_kernel_no_file_total", NULL,
+				    (double)cnt[SW_CNT_NO_FILE]);
+		}
+		metrics_set("sealwatch_ringbuf_bad_records_total", NULL,
+			    (double)bpf_loader_bad_records(s->bpf));
+		bpf_loader_ringbuf_fill(s->bpf, &used, &size);
+		metrics_set("sealwatch_ringbuf_used_bytes", NULL, (double)used);
+		metrics_set("sealwatch_ringbuf_size_bytes", NULL, (double)size);
+		metrics_set("sealwatch_ringbuf_fill_ratio", NULL,
+			    size ? (double)used / (double)size : 0);
+	}
+	if (s->cache) {
+		vcache_stats(s->cache, &hits, &misses);
+		metrics_set("sealwatch_verdict_cache_hits_total", NULL, (double)hits);
+		metrics_set("sealwatch_verdict_cache_misses_total", NULL, (double)misses);
+	}
+	if (s->verifier) {
+		verifier_stats(s->verifier, &vs);
+		metrics_set("sealwatch_hashed_files_total", NULL, (double)vs.files_hashed);
+		metrics_set("sealwatch_hashed_bytes_total", NULL, (double)vs.bytes_hashed);
+		metrics_set("sealwatch_hash_queue_depth", NULL, (double)vs.depth);
+		metrics_set("sealwatch_hash_queue_capacity", NULL, (double)vs.capacity);
+		metrics_set("sealwatch_hash_queue_full_total", NULL, (double)vs.queue_full);
+	}
+}
