@@ -875,7 +875,8 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		case 'R':
 			if (optarg[0] != '/')
 				r = sw_error_set(err, -EINVAL,
-						 "--verify-read-path: '%s' is not absolute", optarg);
+						 "--verify-read-path: '%s' is not absolute",
+						 optarg);
 			else if (config_list_add(flags.verify_read_paths,
 						 &flags.n_verify_read_paths, optarg))
 				r = sw_error_set(err, -EINVAL, "too many --verify-read-path");
