@@ -89,9 +89,14 @@ char LICENSE[] SEC("license") = "GPL";
 #define VM_EXEC 0x00000004
 #define MAX_ERRNO 4095
 
+/*
+ * Consult map kcache (off: --no-kernel-cache, --all-events). In .data, not
+ * .rodata: the daemon switches it at run time (a reload that turns
+ * all_events on), through the skeleton's mmap of the section.
+ */
+volatile bool use_kcache = true;
+
 /* Set by the loader before load (userspace/bpf_loader.c). */
-const volatile bool use_kcache =
-	true; /* consult map kcache (off: --no-kernel-cache, --all-events) */
 const volatile bool host_scripts =
 	false; /* script_open on the host too (a host baseline is loaded) */
 const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */

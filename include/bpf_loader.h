@@ -127,6 +127,8 @@ void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 
 int bpf_loader_kcache_put(struct bpf_loader *l, const struct sw_file_id *id, __u64 scope);
 int bpf_loader_kcache_flush(struct bpf_loader *l);
 bool bpf_loader_kcache_enabled(const struct bpf_loader *l);
+/* Switch the in-kernel cache at run time (reload of all_events/kernel_cache); flushes it. */
+int bpf_loader_kcache_set(struct bpf_loader *l, bool on);
 
 /* Detach and unload everything, free @l. Accepts NULL. */
 void bpf_loader_close(struct bpf_loader *l);

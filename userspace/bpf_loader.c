@@ -198,7 +198,7 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		bpf_program__set_autoload(skel->progs.sw_mprotect_enter, false);
 		log_info("no bpf_find_vma: mprotect(PROT_EXEC) of file mappings not watched");
 	}
-	skel->rodata->use_kcache = l->use_kcache;
+	skel->data->use_kcache = l->use_kcache;
 	skel->rodata->host_scripts = o->host_scripts;
 	skel->rodata->host_mntns = o->host_mntns;
 	for (size_t i = 0, n = 0; i < o->n_interpreters && n < SW_MAX_INTERPRETERS; i++) {
@@ -658,6 +658,19 @@ void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 
 bool bpf_loader_kcache_enabled(const struct bpf_loader *l)
 {
 	return l->use_kcache;
+}
+
+int bpf_loader_kcache_set(struct bpf_loader *l, bool on)
+{
+	if (!l->skel)
+		return on ? -ENOTSUP : 0;
+	if (l->use_kcache == on)
+		return 0;
+	/* the programs read it on every event (the .data section is mmap'ed) */
+	__atomic_store_n(&l->skel->data->use_kcache, on, __ATOMIC_RELEASE);
+	l->use_kcache = on;
+	/* off: nothing may be skipped any more; on: start from an empty cache */
+	return bpf_loader_kcache_flush(l) < 0 ? -EIO : 0;
 }
 
 int bpf_loader_kcache_put(struct bpf_loader *l, const struct sw_file_id *id, __u64 scope)

@@ -1088,6 +1088,24 @@ static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *
 		json_array_append_new(keys, json_string("attach"));
 	if (str_differs(nc->metrics_listen, old->metrics_listen))
 		json_array_append_new(keys, json_string("metrics_listen"));
+	/* compiled into the BPF programs' read-only data at load */
+	if (list_differs(old->interpreters, old->n_interpreters, nc->interpreters,
+			 nc->n_interpreters))
+		json_array_append_new(keys, json_string("interpreters"));
+	if (list_differs(old->verify_read_paths, old->n_verify_read_paths, nc->verify_read_paths,
+			 nc->n_verify_read_paths))
+		json_array_append_new(keys, json_string("verify_read_paths"));
+	for (size_t i = 0; i < nc->n_interpreters; i++)
+		free(nc->interpreters[i]);
+	memcpy(nc->interpreters, old->interpreters, sizeof(old->interpreters));
+	nc->n_interpreters = old->n_interpreters;
+	nc->interpreters_set = old->interpreters_set;
+	old->n_interpreters = 0;
+	for (size_t i = 0; i < nc->n_verify_read_paths; i++)
+		free(nc->verify_read_paths[i]);
+	memcpy(nc->verify_read_paths, old->verify_read_paths, sizeof(old->verify_read_paths));
+	nc->n_verify_read_paths = old->n_verify_read_paths;
+	old->n_verify_read_paths = 0;
 	nc->hash_workers = old->hash_workers;
 	nc->queue_size = old->queue_size;
 	nc->cache_size = old->cache_size;
@@ -1128,6 +1146,10 @@ static void reload_config(struct daemon *d)
 	if (r) {
 		config_error_key(err.msg, key, sizeof(key));
 		config_failed(d, key, err.msg);
+		goto out;
+	}
+	if (config_default_interpreters(&nc)) { /* as at start: compared with the running list */
+		config_failed(d, "interpreters", "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < nc.n_trusted_keys; i++, n_keys++) {
@@ -1173,6 +1195,13 @@ static void reload_config(struct daemon *d)
 	config_init(&nc);
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
 	verifier_set_all_events(d->verifier, d->cfg.all_events);
+	/* all events must reach userspace: no in-kernel skipping then */
+	d->kcache = !d->cfg.no_kernel_cache && !d->cfg.all_events;
+	if (d->bpf && bpf_loader_kcache_set(d->bpf, d->kcache)) {
+		log_warn("reload: the in-kernel cache cannot be switched %s",
+			 d->kcache ? "on" : "off");
+		d->kcache = bpf_loader_kcache_enabled(d->bpf);
+	}
 	watch_baselines(d, &d->cfg);
 	daemon_metrics_reload(1);
 	emit_daemon(d, "event", "config_reloaded", SW_SEVERITY_INFO,

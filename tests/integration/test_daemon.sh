@@ -225,4 +225,6 @@ else
 	pass programs-detached
 fi
 jq -e . "$EVENTS" >/dev/null 2>&1 && pass output-is-json-lines || fail output-is-json-lines
+# every line the daemon wrote (it has stopped) matches docs/events.schema.json
+check_schema events-match-schema "$EVENTS"
 exit 0

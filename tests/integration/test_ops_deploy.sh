@@ -76,6 +76,11 @@ if need_root && command -v strace >/dev/null && command -v systemd-analyze >/dev
 	# that for the denied ones the daemon may try (the loader mounts securityfs
 	# when it is not mounted, to read the active LSMs) and require that it copes
 	# (LeakSanitizer cannot run under ptrace: off for this run of a SANITIZE=1 build)
+	# the unit relies on the node's tracefs (systemd mounts it at boot); the
+	# daemon may not mount it itself under the filter
+	if ! mountpoint -q /sys/kernel/tracing; then
+		mount -t tracefs tracefs /sys/kernel/tracing && MOUNTED_TRACEFS=1
+	fi
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 		strace -f -qq -c -e inject=mount,umount2:error=EPERM -o "$WORK/strace.txt" \
 		"$SW" daemon --config "$WORK/st/c.json" 2>/dev/null &
@@ -83,9 +88,14 @@ if need_root && command -v strace >/dev/null && command -v systemd-analyze >/dev
 	for i in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 	dpid=$(pgrep -P "$spid" -f 'sealwatch daemon' | head -n 1)
 	curl -s "http://127.0.0.1:$port/metrics" >/dev/null
-	kill -HUP "$dpid" && sleep 0.5 && "$WORK/st/bin/t" && sleep 0.5
+	kill -HUP "$dpid" && sleep 0.5 && "$WORK/st/bin/t"
+	for i in $(seq 100); do # the verdict, not a fixed sleep: the machine may be busy
+		jq -e -s 'any(.sealwatch.verdict == "ok")' "$WORK/st/ev.jsonl" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
 	kill "$dpid"
 	wait "$spid"
+	[ -n "${MOUNTED_TRACEFS:-}" ] && umount /sys/kernel/tracing
 	awk 'NR > 2 && $NF != "total" && $NF !~ /^-/ { print $NF }' "$WORK/strace.txt" | sort -u >"$WORK/used.txt"
 	outside=$(comm -23 "$WORK/used.txt" "$WORK/allowed.txt" | grep -vx 'mount\|umount2' | tr '\n' ' ')
 	refused=$(comm -12 "$WORK/used.txt" "$WORK/denied.txt" | grep -vx 'mount\|umount2' | tr '\n' ' ')
@@ -95,7 +105,7 @@ if need_root && command -v strace >/dev/null && command -v systemd-analyze >/dev
 		pass unit-syscall-filter
 		echo "    $used distinct syscalls used: all allowed by the unit but mount/umount2, refused (EPERM) and coped with"
 	else
-		fail unit-syscall-filter "$used used; not allowed: $outside; denied: $refused"
+		fail unit-syscall-filter "$used used; not allowed: $outside; denied: $refused; bpf used: $(grep -cx bpf "$WORK/used.txt"); verdicts: $(jq -r -s -c '[.[] | .sealwatch.verdict // .event.action]' "$WORK/st/ev.jsonl" 2>&1 | head -c 300)"
 	fi
 else
 	skip unit-syscall-filter "needs root, strace and systemd-analyze"

@@ -68,3 +68,15 @@ busybox_image() {
 	tar -C "$r" -cf "$r.tar" . && podman import -q "$r.tar" "$image" >/dev/null || return 1
 	MADE_IMAGE=1
 }
+
+# check_schema NAME EVENTS: every line of EVENTS matches docs/events.schema.json
+check_schema() {
+	local rc=0
+	/usr/bin/python3 "$TOP/tests/integration/helpers/check_schema.py" \
+		"$TOP/docs/events.schema.json" "$2" >"$WORK/.schema" 2>&1 || rc=$?
+	case $rc in
+	0) pass "$1" ;;
+	2) skip "$1" "python3-jsonschema not installed" ;;
+	*) fail "$1" "$(grep -c . "$WORK/.schema") invalid lines, first: $(head -n 1 "$WORK/.schema")" ;;
+	esac
+}
