@@ -69,6 +69,7 @@ struct bpf_loader {
 	unsigned long ringbuf_bytes;
 	bool mounted_tracefs;
 	bool published; /* sealwatch_attach_info set for mode */
+	bool doors_failed; /* the kernel refused the file doors: exec only */
 	bool use_kcache;
 };
 
@@ -169,7 +170,8 @@ static int ensure_tracefs(struct bpf_loader *l, struct sw_error *err)
  * object's ring buffer and counters (l->lsm, loaded first): one stream.
  */
 static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
-		     const struct bpf_loader_opts *o, const char *btf_path, struct sw_error *err)
+		     const struct bpf_loader_opts *o, const char *btf_path, bool doors,
+		     struct sw_error *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	struct exec_bpf *skel;
@@ -180,6 +182,12 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 	if (!skel) {
 		ret = -errno;
 		return sw_error_set(err, ret, "open BPF object: %s", strerror(-ret));
+	}
+	if (!doors) { /* exec only: every other program stays out */
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_autoload(prog, false);
 	}
 	bpf_program__set_autoload(skel->progs.sw_exec_btf, mode == BPF_LOADER_TP_BTF);
 	bpf_program__set_autoload(skel->progs.sw_exec_tp, mode == BPF_LOADER_TP);
@@ -194,10 +202,14 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		}
 	}
 	/* mprotect(PROT_EXEC) needs bpf_find_vma (linux 5.17) from tracepoints */
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) != 1) {
+	if (doors &&
+	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) != 1) {
 		bpf_program__set_autoload(skel->progs.sw_mprotect_enter, false);
 		log_info("no bpf_find_vma: mprotect(PROT_EXEC) of file mappings not watched");
 	}
+	/* without the write-open doors nothing could invalidate the cache in time */
+	if (!doors)
+		l->use_kcache = false;
 	skel->data->use_kcache = l->use_kcache;
 	skel->rodata->host_scripts = o->host_scripts;
 	skel->rodata->host_mntns = o->host_mntns;
@@ -235,7 +247,10 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 	}
 	ret = exec_bpf__load(skel);
 	if (ret) {
-		sw_error_set(err, ret, "load %s: %s", mode_names[mode], strerror(-ret));
+		sw_error_set(err, ret, "load %s%s: %s",
+			     mode == BPF_LOADER_LSM ? "the syscall tracepoints" : mode_names[mode],
+			     doors ? " + file doors (mmap, opens, path events)" : "",
+			     strerror(-ret));
 		goto cleanup;
 	}
 	/* the syscall tracepoints (mmap, open, …) always need tracefs */
@@ -274,6 +289,36 @@ doors:
 cleanup:
 	exec_bpf__destroy(skel);
 	return ret;
+}
+
+/*
+ * load_mode() with the file doors (mmap, opens, unlink/rename/truncate, the
+ * in-kernel cache); when the kernel's verifier refuses them, exec verification
+ * must not go down with them: retry with the exec program only, say so loudly
+ * (log, sealwatch_file_doors_active 0). In LSM mode the LSM exec hook stays.
+ */
+static int load_mode_doors(struct bpf_loader *l, enum bpf_loader_mode mode,
+			   const struct bpf_loader_opts *o, const char *btf_path,
+			   struct sw_error *err)
+{
+	int r = load_mode(l, mode, o, btf_path, true, err);
+
+	metrics_describe("sealwatch_file_doors_active", METRIC_GAUGE,
+			 "1 when the mmap/open/path-event programs and the in-kernel cache are "
+			 "loaded; 0 when this kernel refused them (exec verification only)");
+	if (!r) {
+		metrics_set("sealwatch_file_doors_active", NULL, 1);
+		return 0;
+	}
+	log_warn("file doors (mmap_exec, opens, unlink/rename/truncate, in-kernel cache) "
+		 "refused by this kernel, exec verification only: %s",
+		 err->msg);
+	metrics_set("sealwatch_file_doors_active", NULL, 0);
+	l->use_kcache = false;
+	l->doors_failed = true;
+	if (mode == BPF_LOADER_LSM)
+		return 0;
+	return load_mode(l, mode, o, btf_path, false, err);
 }
 
 /* ---- LSM mode (bpf/lsm.bpf.c) ---- */
@@ -498,7 +543,7 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 			 * object's own mmap_file/file_open events instead.
 			 */
 			if (!r && !opts->file_events) {
-				r = load_mode(l, BPF_LOADER_LSM, opts, NULL, &trial);
+				r = load_mode_doors(l, BPF_LOADER_LSM, opts, NULL, &trial);
 				if (r) {
 					lsm_bpf__destroy(l->lsm);
 					l->lsm = NULL;
@@ -533,7 +578,7 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 	if (mode == BPF_LOADER_TP_BTF) {
 		/* the trial load: the probe cannot see every reason for EPERM/EINVAL */
 		libbpf_quiet = want == BPF_LOADER_ATTACH_AUTO;
-		r = load_mode(l, BPF_LOADER_TP_BTF, opts, NULL, &trial);
+		r = load_mode_doors(l, BPF_LOADER_TP_BTF, opts, NULL, &trial);
 		libbpf_quiet = false;
 		if (r) {
 			why = trial.msg;
@@ -546,7 +591,7 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		goto cleanup;
 	}
 	if (mode == BPF_LOADER_TP) {
-		r = load_mode(l, BPF_LOADER_TP, opts, opts->btf_path, err);
+		r = load_mode_doors(l, BPF_LOADER_TP, opts, opts->btf_path, err);
 		if (r) {
 			if (why)
 				sw_error_prefix(err, r, "no usable exec tracepoint (tp_btf: %s)",
@@ -662,7 +707,7 @@ bool bpf_loader_kcache_enabled(const struct bpf_loader *l)
 
 int bpf_loader_kcache_set(struct bpf_loader *l, bool on)
 {
-	if (!l->skel)
+	if (!l->skel || l->doors_failed)
 		return on ? -ENOTSUP : 0;
 	if (l->use_kcache == on)
 		return 0;
@@ -706,9 +751,13 @@ int bpf_loader_kcache_put(struct bpf_loader *l, const struct sw_file_id *id, __u
 
 int bpf_loader_kcache_flush(struct bpf_loader *l)
 {
-	struct bpf_map *map = l->skel->maps.kcache;
+	struct bpf_map *map;
 	struct sw_kcache_key key, next;
 	int n = 0;
+
+	if (!l->skel) /* LSM mode without the doors: no cache */
+		return 0;
+	map = l->skel->maps.kcache;
 
 	/* always restart from the first key: the one just deleted has no successor */
 	while (!bpf_map__get_next_key(map, NULL, &next, sizeof(next))) {

@@ -1360,7 +1360,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = bpf_loader_open(&bo, &d->bpf, err);
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
-	d->kcache = !bo.no_kernel_cache;
+	d->kcache = bpf_loader_kcache_enabled(d->bpf);
 	sample_metrics(d);
 	health_tick();
 	health_set_attached(true);
