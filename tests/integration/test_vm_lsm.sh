@@ -109,6 +109,9 @@ if boot lsm 4; then
 	# the file doors (exec.bpf.c's syscall programs) on this older verifier
 	if grep -q 'file doors .* refused by this kernel' "$O/auto.err" 2>/dev/null; then
 		skip lsm-file-doors "6.1 refuses them, the daemon fell back to exec verification: $(grep -o 'exec verification only: .*' "$O/auto.err" | head -n 1 | cut -c 25-200)"
+		# the verifier's last words (the forced tp_btf run logs libbpf's output)
+		grep -h -B4 -- '-- END PROG LOAD LOG --' "$O/tp_btf.err" 2>/dev/null | head -n 5 | cut -c 25-220 | sed 's/^/    /'
+		grep -h -o "prog '[a-z_]*': failed to load.*" "$O/tp_btf.err" 2>/dev/null | head -n 1 | sed 's/^/    /'
 	else
 		pass lsm-file-doors
 	fi
