@@ -66,7 +66,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_FALLBACK := bpf/vmlinux/vmlinux_$(ARCH).h
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Iinclude -Ibpf
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Iinclude -Ibpf
 VMLINUX_GEN = { if [ -r $(VMLINUX_BTF) ]; then \
 		$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c; \
 	else cat $(VMLINUX_FALLBACK); fi; } >$(BUILD)/vmlinux.h.tmp && \
@@ -81,7 +81,7 @@ $(BUILD)/vmlinux.stamp: $(wildcard $(VMLINUX_BTF) $(VMLINUX_FALLBACK)) | $(BUILD
 $(BUILD)/vmlinux.h: $(BUILD)/vmlinux.stamp
 	$(Q)[ -f $@ ] || { $(VMLINUX_GEN); }
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/events.h $(BUILD)/vmlinux.h | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/events.h $(BUILD)/vmlinux.h Makefile | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
