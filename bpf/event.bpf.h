@@ -5,9 +5,8 @@
  * from the current task and a struct file. Include once per object, after
  * vmlinux.h; each object gets its own maps.
  *
- * Used by bpf/lsm.bpf.c. bpf/exec.bpf.c still carries its own copy of these
- * helpers (it is being changed in parallel); it should include this header
- * instead once both have landed, so there is one home for them.
+ * Used by bpf/exec.bpf.c and bpf/lsm.bpf.c; the file doors' decisions are in
+ * bpf/doors.bpf.h.
  *
  * File identity: see the notes at the top of bpf/exec.bpf.c (what stat()
  * reports on ext4, tmpfs, memfd and overlayfs).
@@ -86,7 +85,7 @@ static __always_inline struct sw_exec_event *event_reserve(enum sw_event_type ty
 	/* the slot holds an older record's bytes: every field below is written */
 	e->type = type;
 	e->flags = 0;
-	/* the doors' fields (exec.bpf.c fills them): none of them here */
+	/* the doors' fields: set by the programs that have them */
 	e->scope = 0;
 	e->addr = 0;
 	e->len = 0;
@@ -168,6 +167,23 @@ static __always_inline void read_cgroup_name(struct sw_exec_event *e, struct tas
 		e->cgroup_name[0] = '\0';
 }
 
+/*
+ * The in-kernel cache's scope of a task: its mount namespace's ns_id (64 bits,
+ * never reused; linux 6.9+ "nsfs: add ns_id to ns_common" family), else the
+ * namespace's inode number (reusable once the namespace is gone).
+ */
+static __always_inline __u64 task_scope(struct task_struct *task)
+{
+	struct mnt_namespace *ns = BPF_CORE_READ(task, nsproxy, mnt_ns);
+	__u64 id = 0;
+
+	if (!ns)
+		return 0;
+	if (bpf_core_field_exists(ns->ns.ns_id))
+		id = BPF_CORE_READ(ns, ns.ns_id);
+	return id ?: BPF_CORE_READ(ns, ns.inum);
+}
+
 /* Everything that comes from the current task. */
 static __always_inline void fill_task(struct sw_exec_event *e, struct task_struct *task)
 {
@@ -181,6 +197,7 @@ static __always_inline void fill_task(struct sw_exec_event *e, struct task_struc
 	e->gid = ugid >> 32;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->scope = task_scope(task);
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	if (bpf_get_current_comm(e->comm, sizeof(e->comm)))
 		count(SW_CNT_READ_FAIL);

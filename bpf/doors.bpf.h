@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the file doors share (DESIGN.md §7): the syscall tracepoints of
+ * bpf/exec.bpf.c and the LSM hooks of bpf/lsm.bpf.c decide the same things
+ * the same way — is this file in the in-kernel verdict cache, is the task in
+ * a container, is it an interpreter, is the path under a verified prefix,
+ * what is the file's path when bpf_d_path() is not allowed. Include after
+ * event.bpf.h; each object gets its own copy of the configuration and of map
+ * kcache (the loader loads one object per mode).
+ */
+#ifndef SW_DOORS_BPF_H
+#define SW_DOORS_BPF_H
+
+#include "event.bpf.h"
+
+/* include/uapi/linux/magic.h */
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+#define DEBUGFS_MAGIC 0x64626720
+#define TRACEFS_MAGIC 0x74726163
+#define SECURITYFS_MAGIC 0x73636673
+#define BPF_FS_MAGIC 0xcafe4a11
+
+/* uapi: asm-generic/mman-common.h, asm-generic/fcntl.h, linux/stat.h, linux/mm.h */
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+#define O_ACCMODE 00000003
+#define O_CREAT 00000100
+#define O_TRUNC 00001000
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define VM_EXEC 0x00000004
+#define MAX_ERRNO 4095
+
+/*
+ * Consult map kcache (off: --no-kernel-cache, --all-events). In .data, not
+ * .rodata: the daemon switches it at run time (a reload that turns
+ * all_events on), through the skeleton's mmap of the section.
+ */
+volatile bool use_kcache = true;
+
+/* Set by the loader before load (userspace/bpf_loader.c). */
+const volatile bool host_scripts =
+	false; /* script_open on the host too (a host baseline is loaded) */
+const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */
+const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS] = {};
+const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES] = {};
+
+/*
+ * kcache: struct sw_kcache_key (inode) → struct sw_kcache_val (identity +
+ * scopes), see include/events.h. Inserted by the daemon after an "ok"
+ * verdict (nlink 1 files only), looked up here, deleted here by write-opens
+ * and ftruncate, flushed by the daemon on baseline reload.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct sw_kcache_key);
+	__type(value, struct sw_kcache_val);
+} kcache SEC(".maps");
+
+/*
+ * Was @file (its identity incl. ctime) verified ok in @scope? Checked before
+ * any ring buffer space is reserved: a hit costs a few reads and one lookup.
+ */
+static __always_inline bool kcache_ok(struct file *file, __u64 scope)
+{
+	struct sw_kcache_key key = {};
+	struct sw_kcache_val *v;
+	struct inode *inode;
+	__s64 ctime_sec = 0;
+	__u32 ctime_nsec = 0;
+
+	if (!use_kcache || !file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode)
+		return false;
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	v = bpf_map_lookup_elem(&kcache, &key);
+	if (!v || BPF_CORE_READ(inode, i_nlink) != 1 ||
+	    (__u64)BPF_CORE_READ(inode, i_size) != v->size ||
+	    inode_read_ctime(inode, &ctime_sec, &ctime_nsec) || v->ctime_sec != ctime_sec ||
+	    v->ctime_nsec != ctime_nsec)
+		return false;
+#pragma unroll
+	for (int i = 0; i < SW_KCACHE_SCOPES; i++) {
+		if (i < v->n_scopes && v->scopes[i] == scope) {
+			count(SW_CNT_KCACHE_HIT);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Drop the cached verdict of @file's inode (before a write can land). */
+static __always_inline void kcache_invalidate(struct file *file)
+{
+	struct sw_kcache_key key = {};
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	if (!inode)
+		return;
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (!bpf_map_delete_elem(&kcache, &key))
+		count(SW_CNT_KCACHE_INVALIDATE);
+}
+
+/* The open file behind @fd of the current task: files->fdt->fd[fd], bounds-checked. */
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+	unsigned int max;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return NULL;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+/* A regular file on a real filesystem (not proc, sysfs, cgroupfs, …)? */
+static __always_inline bool regular_data_file(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	unsigned long magic;
+	umode_t mode;
+
+	if (!inode)
+		return false;
+	mode = BPF_CORE_READ(inode, i_mode);
+	if ((mode & S_IFMT) != S_IFREG)
+		return false;
+	magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	return magic != PROC_SUPER_MAGIC && magic != SYSFS_MAGIC && magic != CGROUP_SUPER_MAGIC &&
+	       magic != CGROUP2_SUPER_MAGIC && magic != DEVPTS_SUPER_MAGIC &&
+	       magic != DEBUGFS_MAGIC && magic != TRACEFS_MAGIC && magic != SECURITYFS_MAGIC &&
+	       magic != BPF_FS_MAGIC;
+}
+
+#define DENTRY_NAME_MAX 64
+#define DENTRY_DEPTH 32
+
+/*
+ * Best-effort path of (@mnt, @d) without bpf_d_path (allowed only in a few
+ * LSM hooks, never from tracepoints): the dentry names leaf first, each
+ * NUL-terminated, into @buf (SW_FILENAME_LEN bytes); the daemon reverses them
+ * (procpath_from_dentries). The walk crosses mount points (struct mount's
+ * mnt_mountpoint and mnt_parent) and stops at the task's root (fs->root: a
+ * chroot's directory or a container's root). Returns SW_EF_PATH_TOP when it
+ * got there — then the names are the path as the task sees it — and
+ * SW_EF_FILENAME_TRUNC when names or depth did not fit; 0 when the file is
+ * outside the task's root or the walk broke off.
+ */
+static __always_inline __u32 walk_dentries(char *buf, struct dentry *d, struct vfsmount *mnt,
+					   struct task_struct *task)
+{
+	struct dentry *top = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *top_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	__u32 off = 0;
+
+	__builtin_memset(buf, 0, SW_FILENAME_LEN);
+	for (int i = 0; i < DENTRY_DEPTH; i++) {
+		const unsigned char *name;
+		struct dentry *parent;
+		long n;
+
+		if (!d || !mnt)
+			return 0;
+		if (d == top && mnt == top_mnt)
+			return SW_EF_PATH_TOP;
+		if (d == BPF_CORE_READ(mnt, mnt_root)) {
+			/* the root of a mount: go on from its mount point */
+			__u32 at = bpf_core_field_offset(struct mount, mnt);
+			struct mount *m = (void *)mnt - at;
+			struct mount *up = BPF_CORE_READ(m, mnt_parent);
+
+			if (!up || up == m)
+				return 0; /* the top of a tree that is not the task's */
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			mnt = (void *)up + at;
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (parent == d)
+			return 0;
+		if (off > SW_FILENAME_LEN - DENTRY_NAME_MAX)
+			return SW_EF_FILENAME_TRUNC;
+		name = BPF_CORE_READ(d, d_name.name);
+		n = bpf_probe_read_kernel_str(&buf[off], DENTRY_NAME_MAX, name);
+		if (n <= 0) {
+			count(SW_CNT_READ_FAIL);
+			return 0;
+		}
+		if (n == DENTRY_NAME_MAX)
+			return SW_EF_FILENAME_TRUNC;
+		off += n;
+		d = parent;
+	}
+	return SW_EF_FILENAME_TRUNC;
+}
+
+/* The dentry-walk path of @file into e->filename (SW_EF_PATH_DENTRY). */
+static __always_inline void read_dentry_path(struct sw_exec_event *e, struct task_struct *task,
+					     struct file *file)
+{
+	e->flags |=
+		SW_EF_PATH_DENTRY | walk_dentries(e->filename, BPF_CORE_READ(file, f_path.dentry),
+						  BPF_CORE_READ(file, f_path.mnt), task);
+}
+
+/* Is the current task an interpreter of the configured list (by comm)? */
+static __always_inline bool is_interpreter(void)
+{
+	char comm[SW_COMM_LEN] = {};
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < SW_MAX_INTERPRETERS; i++) {
+		__u32 len = interpreters[i].len;
+		bool match = len > 0;
+
+		if (!len)
+			break;
+		for (int j = 0; j < SW_COMM_LEN; j++) {
+			if (j >= len) {
+				/* a whole name must end here too */
+				if (!interpreters[i].prefix && comm[j])
+					match = false;
+				break;
+			}
+			if (comm[j] != interpreters[i].name[j]) {
+				match = false;
+				break;
+			}
+		}
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+/* Does @path (read from user memory) start with one of read_prefixes? */
+static __always_inline bool read_verified(const char *path)
+{
+	for (int i = 0; i < SW_MAX_READ_PREFIXES; i++) {
+		__u32 len = read_prefixes[i].len;
+		bool match = true;
+
+		if (!len)
+			break;
+		for (int j = 0; j < SW_READ_PREFIX_LEN; j++) {
+			if (j >= len)
+				break;
+			if (path[j] != read_prefixes[i].prefix[j]) {
+				match = false;
+				break;
+			}
+		}
+		if (match)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool in_container(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) != host_mntns;
+}
+
+/* "ld.so.preload": the dentry name of /etc/ld.so.preload */
+static __always_inline bool is_ld_so_preload(struct file *file)
+{
+	const char want[] = "ld.so.preload";
+	char name[sizeof(want)] = {};
+	const unsigned char *p = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+
+	if (!p || bpf_probe_read_kernel(name, sizeof(name), p))
+		return false;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(want); i++)
+		if (name[i] != want[i])
+			return false;
+	return true;
+}
+
+#endif /* SW_DOORS_BPF_H */
