@@ -98,10 +98,9 @@ static __always_inline bool kcache_ok(struct file *file, __u64 scope)
 }
 
 /* Drop the cached verdict of @file's inode (before a write can land). */
-static __always_inline void kcache_invalidate(struct file *file)
+static __always_inline void kcache_invalidate_inode(struct inode *inode)
 {
 	struct sw_kcache_key key = {};
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
 
 	if (!inode)
 		return;
@@ -109,6 +108,11 @@ static __always_inline void kcache_invalidate(struct file *file)
 	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	if (!bpf_map_delete_elem(&kcache, &key))
 		count(SW_CNT_KCACHE_INVALIDATE);
+}
+
+static __always_inline void kcache_invalidate(struct file *file)
+{
+	kcache_invalidate_inode(BPF_CORE_READ(file, f_inode));
 }
 
 /* The open file behind @fd of the current task: files->fdt->fd[fd], bounds-checked. */
@@ -171,7 +175,7 @@ static __always_inline __u32 walk_dentries(char *buf, struct dentry *d, struct v
 {
 	struct dentry *top = BPF_CORE_READ(task, fs, root.dentry);
 	struct vfsmount *top_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	__u32 off = 0;
+	__u64 off = 0;
 
 	__builtin_memset(buf, 0, SW_FILENAME_LEN);
 	for (int i = 0; i < DENTRY_DEPTH; i++) {

@@ -8,10 +8,31 @@
  * Monitoring only: every program returns the verdict it was handed (0, or
  * what an earlier BPF LSM program decided), never a denial of its own.
  *
- *   sw_lsm_exec   lsm/bprm_committed_creds  SW_EVENT_EXEC
- *   sw_lsm_mmap   lsm/mmap_file             SW_EVENT_MMAP_EXEC (PROT_EXEC file maps)
- *   sw_lsm_open   lsm/file_open             SW_EVENT_OPEN_WRITE (write opens of
- *                                           regular files)
+ *   sw_lsm_exec      lsm/bprm_committed_creds  SW_EVENT_EXEC
+ *   sw_lsm_mmap      lsm/mmap_file             SW_EVENT_MMAP_EXEC (PROT_EXEC file maps)
+ *   sw_lsm_mprotect  lsm/file_mprotect         SW_EVENT_MMAP_EXEC (PROT_EXEC onto a
+ *                                              file mapping that was not executable)
+ *   sw_lsm_open      lsm/file_open             SW_EVENT_OPEN_WRITE (write opens: the
+ *                                              cache entry goes; event in containers
+ *                                              and for ld.so.preload), SW_EVENT_SCRIPT_OPEN
+ *                                              (read-opens by interpreters),
+ *                                              SW_EVENT_READ_OPEN (verified prefixes)
+ *   sw_lsm_unlink    lsm/path_unlink, lsm/path_rmdir  SW_EVENT_UNLINK (containers)
+ *   sw_lsm_rename    lsm/path_rename           SW_EVENT_RENAME (containers)
+ *   sw_lsm_truncate  lsm/path_truncate         SW_EVENT_TRUNCATE (containers; the cache
+ *                                              entry goes)
+ *   sw_lsm_ftruncate lsm/file_truncate (6.2+)  the cache entry goes (ftruncate; before
+ *                                              6.2 ftruncate goes through path_truncate)
+ *
+ * These are the same doors as bpf/exec.bpf.c's syscall tracepoints, decided
+ * the same way (bpf/doors.bpf.h), with two differences: the hooks run inside
+ * the operation, on the very file the kernel resolved (no user-memory path,
+ * no dirfd, no relative path the daemon must resolve later), and exec,
+ * mmap_file and file_open get the real path from bpf_d_path(). A hook runs
+ * before the operation is final, so an event may describe an attempt that
+ * failed afterwards (a denied open, say): for tamper alerts that is the
+ * conservative side. The path hooks need CONFIG_SECURITY_PATH (Debian: y);
+ * the loader leaves out the hooks this kernel's BTF lacks.
  *
  * Why bprm_committed_creds and not bprm_check_security for execs: the check
  * hook runs before the point of no return, once per binfmt pass (for a script
@@ -28,11 +49,11 @@
  * bpf_lsm_is_sleepable_hook(), checked by bpf_d_path_allowed()); both are on
  * that list in 6.1. The path is relative to the task's root (a chrooted or
  * containerised task sees its own "/"). When d_path fails (a path longer than
- * the buffer: -ENAMETOOLONG), the dentry's own name is sent without
- * SW_EF_DPATH.
+ * the buffer: -ENAMETOOLONG), the dentry walk's names are sent instead
+ * (SW_EF_PATH_DENTRY, with SW_EF_FILENAME_TRUNC when they did not fit either).
  *
- * path_rename/path_unlink (CONFIG_SECURITY_PATH=y in Debian's 6.1) are not
- * hooked: include/events.h has no event type for them yet.
+ * file_mprotect and the path hooks are not on that list: their paths come
+ * from the dentry walk (doors.bpf.h), leaf first, like the tracepoints'.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -40,19 +61,20 @@
 #include <bpf/bpf_tracing.h>
 
 #include "event.bpf.h"
+#include "doors.bpf.h"
 
-/* include/uapi/asm-generic/mman-common.h, include/linux/fs.h, include/uapi/linux/stat.h */
-#define PROT_EXEC 0x4
+/* include/linux/fs.h */
 #define FMODE_WRITE 0x2
-#define S_IFMT 00170000
-#define S_IFREG 0100000
+#define AT_FDCWD -100
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* bpf_d_path() of @file into e->filename; else the dentry's name. */
+/*
+ * bpf_d_path() of @file into e->filename; when it fails (a path longer than
+ * the buffer) the dentry walk, which flags what it could not do.
+ */
 static __always_inline void read_file_path(struct sw_exec_event *e, struct file *file)
 {
-	const unsigned char *name;
 	long n;
 
 	/* f_path is const in newer vmlinux.h; the helper only reads it */
@@ -62,10 +84,7 @@ static __always_inline void read_file_path(struct sw_exec_event *e, struct file 
 		return;
 	}
 	count(SW_CNT_READ_FAIL);
-	e->flags |= SW_EF_FILENAME_TRUNC;
-	name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
-	if (!name || bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), name) < 0)
-		e->filename[0] = '\0';
+	read_dentry_path(e, (struct task_struct *)bpf_get_current_task(), file);
 }
 
 /* Overwrite the name of the executed file with its d_path (see sw_lsm_exec). */
@@ -90,22 +109,6 @@ static __always_inline void exec_real_path(struct sw_exec_event *e, struct linux
 		  &e->flags);
 }
 
-/* One event about @file (not an exec): task, identity, path; interp empty. */
-static __always_inline void send_file_event(enum sw_event_type type, struct file *file)
-{
-	struct sw_exec_event *e;
-
-	e = event_reserve(type);
-	if (!e)
-		return;
-	e->flags = SW_EF_LSM;
-	fill_task(e, (struct task_struct *)bpf_get_current_task());
-	fill_file(e, file);
-	read_file_path(e, file);
-	e->interp[0] = '\0';
-	event_submit(e);
-}
-
 /*
  * After the point of no return (see the top). bprm->file is what runs: the
  * interpreter for a script (binfmt_script swapped it in), bprm->filename the
@@ -128,14 +131,17 @@ int BPF_PROG(sw_lsm_exec, struct linux_binprm *bprm)
 	const char *filename, *interp;
 	struct sw_exec_event *e;
 
+	filename = BPF_CORE_READ(bprm, filename);
+	interp = BPF_CORE_READ(bprm, interp);
+	/* a #! script must reach the daemon: the script itself is verified there */
+	if ((!interp || interp == filename) && kcache_ok(bprm->file, task_scope(task)))
+		return 0;
 	e = event_reserve(SW_EVENT_EXEC);
 	if (!e)
 		return 0;
 	e->flags = SW_EF_LSM;
 	fill_task(e, task);
 	fill_file(e, BPF_CORE_READ(bprm, file));
-	filename = BPF_CORE_READ(bprm, filename);
-	interp = BPF_CORE_READ(bprm, interp);
 	read_path(e->filename, filename, &e->flags);
 	if (interp && interp != filename) {
 		e->flags |= SW_EF_SCRIPT;
@@ -153,28 +159,214 @@ int BPF_PROG(sw_lsm_exec, struct linux_binprm *bprm)
  * Every mmap() of a file with PROT_EXEC: shared libraries, dlopen(), the ELF
  * loader's own maps of the binary and its interpreter, code loaded by hand.
  * @prot is what the kernel will map (READ_IMPLIES_EXEC applied); anonymous
- * maps have no file. A later mprotect(PROT_EXEC) goes through the
- * file_mprotect hook instead: not hooked here.
+ * maps have no file. The mapping does not exist yet (no address): the daemon
+ * opens the file by its d_path in the task's root and checks its identity.
  */
 SEC("lsm/mmap_file")
 int BPF_PROG(sw_lsm_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sw_exec_event *e;
+
 	if (ret || !file || !(prot & PROT_EXEC))
 		return ret;
-	send_file_event(SW_EVENT_MMAP_EXEC, file);
+	if (kcache_ok(file, task_scope(task)))
+		return ret;
+	e = event_reserve(SW_EVENT_MMAP_EXEC);
+	if (!e)
+		return ret;
+	e->flags = SW_EF_LSM;
+	fill_task(e, task);
+	fill_file(e, file);
+	read_file_path(e, file);
+	e->interp[0] = '\0';
+	event_submit(e);
 	return ret;
 }
 
-/* Opens of regular files for writing (O_WRONLY, O_RDWR; O_TRUNC implies one). */
+/*
+ * mprotect(PROT_EXEC) of a file mapping that was not executable: code
+ * written into a private file mapping, or a library mapped read-only first.
+ * The vma exists: the daemon opens it through /proc/PID/map_files.
+ */
+SEC("lsm/file_mprotect")
+int BPF_PROG(sw_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot, unsigned long prot,
+	     int ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sw_exec_event *e;
+	struct file *file;
+
+	if (ret || !(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+		return ret;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file || kcache_ok(file, task_scope(task)))
+		return ret;
+	e = event_reserve(SW_EVENT_MMAP_EXEC);
+	if (!e)
+		return ret;
+	e->flags = SW_EF_LSM | SW_EF_MPROTECT;
+	fill_task(e, task);
+	fill_file(e, file);
+	read_dentry_path(e, task, file);
+	e->interp[0] = '\0';
+	e->addr = BPF_CORE_READ(vma, vm_start);
+	e->len = BPF_CORE_READ(vma, vm_end) - e->addr;
+	event_submit(e);
+	return ret;
+}
+
+/*
+ * Every open of a file (do_dentry_open, before the fd exists): a write-open
+ * drops the file's cache entry before any write can land, and is reported in
+ * containers (and /etc/ld.so.preload everywhere); a read-open by an
+ * interpreter is a script to verify; a read-open under a verified prefix is
+ * verified too. The same decisions as the open tracepoints (open_enter/exit
+ * in exec.bpf.c).
+ */
 SEC("lsm/file_open")
 int BPF_PROG(sw_lsm_open, struct file *file, int ret)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	unsigned int f_mode = BPF_CORE_READ(file, f_mode);
-	umode_t i_mode = BPF_CORE_READ(file, f_inode, i_mode);
+	unsigned int f_flags = BPF_CORE_READ(file, f_flags);
+	struct sw_exec_event *e;
+	__u32 kind;
 
-	if (ret || !(f_mode & FMODE_WRITE) || (i_mode & S_IFMT) != S_IFREG)
+	if (ret)
 		return ret;
-	send_file_event(SW_EVENT_OPEN_WRITE, file);
+	if ((f_mode & FMODE_WRITE) || (f_flags & O_TRUNC)) {
+		kcache_invalidate(file);
+		if (!regular_data_file(file) || (!in_container() && !is_ld_so_preload(file)))
+			return ret;
+		kind = SW_EVENT_OPEN_WRITE;
+	} else {
+		if (!host_scripts && !in_container())
+			return ret;
+		if (is_interpreter())
+			kind = SW_EVENT_SCRIPT_OPEN;
+		else if (read_prefixes[0].len)
+			kind = SW_EVENT_READ_OPEN; /* decided below, once the path is known */
+		else
+			return ret;
+		if (!regular_data_file(file) || kcache_ok(file, task_scope(task)))
+			return ret;
+	}
+	e = event_reserve(kind);
+	if (!e)
+		return ret;
+	e->flags = SW_EF_LSM;
+	fill_file(e, file);
+	read_file_path(e, file);
+	if (kind == SW_EVENT_READ_OPEN && !read_verified(e->filename)) {
+		bpf_ringbuf_discard(e, 0);
+		return ret;
+	}
+	fill_task(e, task);
+	e->interp[0] = '\0';
+	e->fd = AT_FDCWD; /* the path is absolute in the task's root */
+	e->open_flags = f_flags;
+	event_submit(e);
+	return ret;
+}
+
+/* ---- path operations in containers: unlink, rename, truncate ----------- */
+
+/* An event without a file identity about the path (@mnt, @d). */
+static __always_inline struct sw_exec_event *path_event(enum sw_event_type type,
+							struct vfsmount *mnt, struct dentry *d)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sw_exec_event *e;
+
+	e = event_reserve(type);
+	if (!e)
+		return NULL;
+	e->flags = SW_EF_LSM | SW_EF_NO_FILE_ID | SW_EF_PATH_DENTRY;
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	fill_task(e, task);
+	e->flags |= walk_dentries(e->filename, d, mnt, task);
+	e->interp[0] = '\0';
+	e->fd = AT_FDCWD;
+	return e;
+}
+
+static __always_inline void unlink_event(const struct path *dir, struct dentry *dentry)
+{
+	struct sw_exec_event *e;
+
+	if (!in_container())
+		return;
+	e = path_event(SW_EVENT_UNLINK, BPF_CORE_READ(dir, mnt), dentry);
+	if (e)
+		event_submit(e);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(sw_lsm_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (!ret)
+		unlink_event(dir, dentry);
+	return ret;
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(sw_lsm_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (!ret)
+		unlink_event(dir, dentry);
+	return ret;
+}
+
+/*
+ * rename: filename is the new path (what gets replaced), interp the old one.
+ * SW_EF_PATH_TOP only when both walks reached the task's root.
+ */
+SEC("lsm/path_rename")
+int BPF_PROG(sw_lsm_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sw_exec_event *e;
+	__u32 old_flags;
+
+	if (!in_container())
+		return 0;
+	e = path_event(SW_EVENT_RENAME, BPF_CORE_READ(new_dir, mnt), new_dentry);
+	if (!e)
+		return 0;
+	old_flags = walk_dentries(e->interp, old_dentry, BPF_CORE_READ(old_dir, mnt), task);
+	if (!(old_flags & SW_EF_PATH_TOP))
+		e->flags &= ~SW_EF_PATH_TOP;
+	e->flags |= old_flags & SW_EF_FILENAME_TRUNC;
+	event_submit(e);
+	return 0;
+}
+
+/* truncate(2), open(O_TRUNC), and ftruncate(2) before linux 6.2 */
+SEC("lsm/path_truncate")
+int BPF_PROG(sw_lsm_truncate, const struct path *path, int ret)
+{
+	struct dentry *d = BPF_CORE_READ(path, dentry);
+	struct sw_exec_event *e;
+
+	if (ret)
+		return ret;
+	kcache_invalidate_inode(BPF_CORE_READ(d, d_inode));
+	if (!in_container())
+		return ret;
+	e = path_event(SW_EVENT_TRUNCATE, BPF_CORE_READ(path, mnt), d);
+	if (e)
+		event_submit(e);
+	return ret;
+}
+
+/* ftruncate(2) from linux 6.2: the cache entry goes (the write-open reported it) */
+SEC("lsm/file_truncate")
+int BPF_PROG(sw_lsm_ftruncate, struct file *file, int ret)
+{
+	if (!ret)
+		kcache_invalidate(file);
 	return ret;
 }

@@ -48,11 +48,6 @@ struct bpf_loader_opts {
 	unsigned long ringbuf_bytes;
 	enum bpf_loader_attach attach; /* default AUTO */
 	bool force_tp; /* same as attach = BPF_LOADER_ATTACH_TP (kept for callers) */
-	/*
-	 * Also deliver SW_EVENT_MMAP_EXEC and SW_EVENT_OPEN_WRITE where the
-	 * attach mode has them (lsm only, for now); otherwise SW_EVENT_EXEC only.
-	 */
-	bool file_events;
 	bool verbose; /* pass libbpf's debug output to log_debug() */
 	const char *btf_path; /* NULL: the kernel's BTF; else a BTF file for CO-RE (implies tp) */
 	bool no_kernel_cache; /* never skip events in the kernel (--no-kernel-cache, all events) */

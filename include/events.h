@@ -49,9 +49,12 @@ enum sw_event_flags {
 	SW_EF_DPATH = 1 << 10,
 	/*
 	 * filename holds the dentry names of the file from the leaf up, each
-	 * NUL-terminated ("libc.so.6\0lib\0usr\0"): a best-effort path for
-	 * mmap_exec (there is no user string). With SW_EF_PATH_TOP the walk
-	 * reached the root of the file's mount; without it the path is partial.
+	 * NUL-terminated ("libc.so.6\0lib\0usr\0"): the path where there is
+	 * no user string and no bpf_d_path() (mmap_exec from tracepoints and
+	 * file_mprotect, the LSM path hooks; for rename interp holds the old
+	 * path's names too). With SW_EF_PATH_TOP the walk, crossing mount
+	 * points, reached the task's root (all walks of the event did);
+	 * without it the path is partial or outside that root.
 	 */
 	SW_EF_PATH_DENTRY = 1 << 11,
 	SW_EF_PATH_TOP = 1 << 12,

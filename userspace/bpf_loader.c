@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_loader.h"
@@ -71,6 +72,9 @@ struct bpf_loader {
 	bool published; /* sealwatch_attach_info set for mode */
 	bool doors_failed; /* the kernel refused the file doors: exec only */
 	bool use_kcache;
+	/* the loaded object's map kcache and its use_kcache switch (.data, mmap'ed) */
+	struct bpf_map *kcache_map;
+	bool *kcache_switch;
 };
 
 static const char *const mode_names[] = {
@@ -164,10 +168,46 @@ static int ensure_tracefs(struct bpf_loader *l, struct sw_error *err)
 }
 
 /*
- * Open, load and attach the program of @mode; on failure nothing is left.
- * In BPF_LOADER_LSM mode only the syscall doors of exec.bpf.c (mmap, opens,
- * path events, the in-kernel cache) are loaded, and they write into the LSM
- * object's ring buffer and counters (l->lsm, loaded first): one stream.
+ * The doors' configuration (bpf/doors.bpf.h), the same in either object:
+ * host_scripts, host_mntns, the interpreters' comm names, the literal
+ * prefixes of the verified read paths.
+ */
+static void set_doors_config(const struct bpf_loader_opts *o, bool *host_scripts, __u32 *host_mntns,
+			     struct sw_interp *interpreters, struct sw_read_prefix *read_prefixes)
+{
+	*host_scripts = o->host_scripts;
+	*host_mntns = o->host_mntns;
+	for (size_t i = 0, n = 0; i < o->n_interpreters && n < SW_MAX_INTERPRETERS; i++) {
+		const char *name = o->interpreters[i];
+		size_t len = strlen(name);
+		struct sw_interp *in = &interpreters[n];
+
+		in->prefix = len && name[len - 1] == '*';
+		len -= in->prefix;
+		if (!len || len >= SW_COMM_LEN)
+			continue; /* comm holds 15 bytes: a longer name never matches */
+		memcpy(in->name, name, len);
+		in->len = (__u32)len;
+		n++;
+	}
+	for (size_t i = 0, n = 0; i < o->n_read_paths && n < SW_MAX_READ_PREFIXES; i++) {
+		struct sw_read_prefix *rp = &read_prefixes[n];
+		size_t len = strcspn(o->read_paths[i], "*?[");
+
+		if (len >= SW_READ_PREFIX_LEN)
+			len = SW_READ_PREFIX_LEN - 1; /* a shorter prefix only sends more */
+		if (!len)
+			continue;
+		memcpy(rp->prefix, o->read_paths[i], len);
+		rp->len = (__u32)len;
+		n++;
+	}
+}
+
+/*
+ * Open, load and attach bpf/exec.bpf.c's exec program of @mode (tp_btf or
+ * tp) and, with @doors, its syscall-tracepoint doors (mmap, opens, path
+ * events, the in-kernel cache); on failure nothing is left.
  */
 static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		     const struct bpf_loader_opts *o, const char *btf_path, bool doors,
@@ -191,16 +231,6 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 	}
 	bpf_program__set_autoload(skel->progs.sw_exec_btf, mode == BPF_LOADER_TP_BTF);
 	bpf_program__set_autoload(skel->progs.sw_exec_tp, mode == BPF_LOADER_TP);
-	if (mode == BPF_LOADER_LSM) {
-		ret = bpf_map__reuse_fd(skel->maps.events, bpf_map__fd(l->lsm->maps.events));
-		if (!ret)
-			ret = bpf_map__reuse_fd(skel->maps.counters,
-						bpf_map__fd(l->lsm->maps.counters));
-		if (ret) {
-			sw_error_set(err, ret, "share the LSM ring buffer: %s", strerror(-ret));
-			goto cleanup;
-		}
-	}
 	/* mprotect(PROT_EXEC) needs bpf_find_vma (linux 5.17) from tracepoints */
 	if (doors &&
 	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) != 1) {
@@ -208,37 +238,10 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		log_info("no bpf_find_vma: mprotect(PROT_EXEC) of file mappings not watched");
 	}
 	/* without the write-open doors nothing could invalidate the cache in time */
-	if (!doors)
-		l->use_kcache = false;
-	skel->data->use_kcache = l->use_kcache;
-	skel->rodata->host_scripts = o->host_scripts;
-	skel->rodata->host_mntns = o->host_mntns;
-	for (size_t i = 0, n = 0; i < o->n_interpreters && n < SW_MAX_INTERPRETERS; i++) {
-		const char *name = o->interpreters[i];
-		size_t len = strlen(name);
-		struct sw_interp *in = (struct sw_interp *)&skel->rodata->interpreters[n];
-
-		in->prefix = len && name[len - 1] == '*';
-		len -= in->prefix;
-		if (!len || len >= SW_COMM_LEN)
-			continue; /* comm holds 15 bytes: a longer name never matches */
-		memcpy(in->name, name, len);
-		in->len = (__u32)len;
-		n++;
-	}
-	for (size_t i = 0, n = 0; i < o->n_read_paths && n < SW_MAX_READ_PREFIXES; i++) {
-		struct sw_read_prefix *rp =
-			(struct sw_read_prefix *)&skel->rodata->read_prefixes[n];
-		size_t len = strcspn(o->read_paths[i], "*?[");
-
-		if (len >= SW_READ_PREFIX_LEN)
-			len = SW_READ_PREFIX_LEN - 1; /* a shorter prefix only sends more */
-		if (!len)
-			continue;
-		memcpy(rp->prefix, o->read_paths[i], len);
-		rp->len = (__u32)len;
-		n++;
-	}
+	skel->data->use_kcache = doors && l->use_kcache;
+	set_doors_config(o, &skel->rodata->host_scripts, (__u32 *)&skel->rodata->host_mntns,
+			 (struct sw_interp *)skel->rodata->interpreters,
+			 (struct sw_read_prefix *)skel->rodata->read_prefixes);
 	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
 	if (ret) {
 		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
@@ -247,8 +250,7 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 	}
 	ret = exec_bpf__load(skel);
 	if (ret) {
-		sw_error_set(err, ret, "load %s%s: %s",
-			     mode == BPF_LOADER_LSM ? "the syscall tracepoints" : mode_names[mode],
+		sw_error_set(err, ret, "load %s%s: %s", mode_names[mode],
 			     doors ? " + file doors (mmap, opens, path events)" : "",
 			     strerror(-ret));
 		goto cleanup;
@@ -257,8 +259,6 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 	ret = ensure_tracefs(l, err);
 	if (ret)
 		goto cleanup;
-	if (mode == BPF_LOADER_LSM)
-		goto doors; /* the LSM object runs the exec hook */
 	link = bpf_program__attach(mode == BPF_LOADER_TP_BTF ? skel->progs.sw_exec_btf :
 							       skel->progs.sw_exec_tp);
 	if (!link) {
@@ -271,7 +271,6 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		skel->links.sw_exec_btf = link;
 	else
 		skel->links.sw_exec_tp = link;
-doors:
 	/* the other doors (the exec link above is already set: attach skips it) */
 	ret = exec_bpf__attach(skel);
 	if (ret) {
@@ -279,11 +278,11 @@ doors:
 		goto cleanup;
 	}
 	l->skel = skel;
-	if (mode == BPF_LOADER_LSM)
-		return 0; /* mode, events and counters are the LSM object's */
 	l->mode = mode;
 	l->events_map = skel->maps.events;
 	l->counters_map = skel->maps.counters;
+	l->kcache_map = skel->maps.kcache;
+	l->kcache_switch = (bool *)&skel->data->use_kcache;
 	return 0;
 
 cleanup:
@@ -295,30 +294,41 @@ cleanup:
  * load_mode() with the file doors (mmap, opens, unlink/rename/truncate, the
  * in-kernel cache); when the kernel's verifier refuses them, exec verification
  * must not go down with them: retry with the exec program only, say so loudly
- * (log, sealwatch_file_doors_active 0). In LSM mode the LSM exec hook stays.
+ * (log, sealwatch_file_doors_active 0).
  */
+static void doors_published(bool active)
+{
+	metrics_describe("sealwatch_file_doors_active", METRIC_GAUGE,
+			 "1 when the mmap/open/path-event programs and the in-kernel cache are "
+			 "loaded; 0 when this kernel refused them (exec verification only)");
+	metrics_set("sealwatch_file_doors_active", NULL, active);
+}
+
+static void doors_refused(struct bpf_loader *l, const struct sw_error *why)
+{
+	log_warn("file doors (mmap_exec, opens, unlink/rename/truncate, in-kernel cache) "
+		 "refused by this kernel, exec verification only: %s",
+		 why->msg);
+	doors_published(false);
+	l->use_kcache = false;
+	l->doors_failed = true;
+}
+
 static int load_mode_doors(struct bpf_loader *l, enum bpf_loader_mode mode,
 			   const struct bpf_loader_opts *o, const char *btf_path,
 			   struct sw_error *err)
 {
-	int r = load_mode(l, mode, o, btf_path, true, err);
+	struct sw_error doors_err = { "" };
+	int r = load_mode(l, mode, o, btf_path, true, &doors_err);
 
-	metrics_describe("sealwatch_file_doors_active", METRIC_GAUGE,
-			 "1 when the mmap/open/path-event programs and the in-kernel cache are "
-			 "loaded; 0 when this kernel refused them (exec verification only)");
 	if (!r) {
-		metrics_set("sealwatch_file_doors_active", NULL, 1);
+		doors_published(true);
 		return 0;
 	}
-	log_warn("file doors (mmap_exec, opens, unlink/rename/truncate, in-kernel cache) "
-		 "refused by this kernel, exec verification only: %s",
-		 err->msg);
-	metrics_set("sealwatch_file_doors_active", NULL, 0);
-	l->use_kcache = false;
-	l->doors_failed = true;
-	if (mode == BPF_LOADER_LSM)
-		return 0;
-	return load_mode(l, mode, o, btf_path, false, err);
+	r = load_mode(l, mode, o, btf_path, false, err);
+	if (!r)
+		doors_refused(l, &doors_err);
+	return r;
 }
 
 /* ---- LSM mode (bpf/lsm.bpf.c) ---- */
@@ -358,32 +368,55 @@ static bool lsm_bpf_active(const char **why)
 	return found;
 }
 
-/* Attach @prog and hand the link to the skeleton (lsm_bpf__destroy detaches). */
-static int lsm_attach(struct bpf_program *prog, struct bpf_link **slot, struct sw_error *err)
+/* Does this kernel have the LSM hook @name (its bpf_lsm_<name> stub in BTF)? */
+static bool lsm_hook_exists(const struct btf *btf, const char *name)
 {
-	*slot = bpf_program__attach(prog);
-	if (!*slot) {
-		int ret = -errno;
+	char fn[64];
 
-		return sw_error_set(err, ret, "attach lsm/%s: %s", bpf_program__name(prog),
-				    strerror(-ret));
-	}
-	return 0;
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
+	return !btf || btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
 }
 
-/* Open, load and attach bpf/lsm.bpf.c; on failure nothing is left. */
-static int load_lsm(struct bpf_loader *l, bool file_events, struct sw_error *err)
+/*
+ * Open, load and attach bpf/lsm.bpf.c: the exec hook and, with @doors, the
+ * file doors (mmap_file, file_mprotect, file_open, the path hooks, the
+ * in-kernel cache). Hooks the kernel lacks (file_truncate before 6.2, the
+ * path hooks without CONFIG_SECURITY_PATH) stay out. On failure nothing is left.
+ */
+static int load_lsm(struct bpf_loader *l, const struct bpf_loader_opts *o, bool doors,
+		    struct sw_error *err)
 {
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct bpf_program *prog;
 	struct lsm_bpf *skel;
 	int ret;
 
+	if (!btf)
+		log_debug("no vmlinux BTF for the LSM hook check: %s", strerror(errno));
 	skel = lsm_bpf__open();
 	if (!skel) {
 		ret = -errno;
+		btf__free(btf);
 		return sw_error_set(err, ret, "open LSM BPF object: %s", strerror(-ret));
 	}
-	bpf_program__set_autoload(skel->progs.sw_lsm_mmap, file_events);
-	bpf_program__set_autoload(skel->progs.sw_lsm_open, file_events);
+	bpf_object__for_each_program(prog, skel->obj) {
+		/* "lsm/path_unlink" → path_unlink */
+		const char *hook = strchr(bpf_program__section_name(prog), '/');
+		bool want = prog == skel->progs.sw_lsm_exec || doors;
+
+		if (want && hook && !lsm_hook_exists(btf, hook + 1)) {
+			log_info("no LSM hook %s in this kernel: %s not loaded", hook + 1,
+				 bpf_program__name(prog));
+			want = false;
+		}
+		bpf_program__set_autoload(prog, want);
+	}
+	btf__free(btf);
+	/* without the write-open doors nothing could invalidate the cache in time */
+	skel->data->use_kcache = doors && l->use_kcache;
+	set_doors_config(o, &skel->rodata->host_scripts, (__u32 *)&skel->rodata->host_mntns,
+			 (struct sw_interp *)skel->rodata->interpreters,
+			 (struct sw_read_prefix *)skel->rodata->read_prefixes);
 	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
 	if (ret) {
 		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
@@ -392,25 +425,49 @@ static int load_lsm(struct bpf_loader *l, bool file_events, struct sw_error *err
 	}
 	ret = lsm_bpf__load(skel);
 	if (ret) {
-		sw_error_set(err, ret, "load %s: %s", mode_names[BPF_LOADER_LSM], strerror(-ret));
+		sw_error_set(err, ret, "load %s%s: %s", mode_names[BPF_LOADER_LSM],
+			     doors ? " + file doors (mmap_file, file_open, path hooks)" : "",
+			     strerror(-ret));
 		goto cleanup;
 	}
-	ret = lsm_attach(skel->progs.sw_lsm_exec, &skel->links.sw_lsm_exec, err);
-	if (!ret && file_events)
-		ret = lsm_attach(skel->progs.sw_lsm_mmap, &skel->links.sw_lsm_mmap, err);
-	if (!ret && file_events)
-		ret = lsm_attach(skel->progs.sw_lsm_open, &skel->links.sw_lsm_open, err);
-	if (ret)
+	ret = lsm_bpf__attach(skel);
+	if (ret) {
+		sw_error_set(err, ret, "attach the LSM programs: %s", strerror(-ret));
 		goto cleanup;
+	}
 	l->lsm = skel;
 	l->mode = BPF_LOADER_LSM;
 	l->events_map = skel->maps.events;
 	l->counters_map = skel->maps.counters;
+	l->kcache_map = skel->maps.kcache;
+	l->kcache_switch = (bool *)&skel->data->use_kcache;
 	return 0;
 
 cleanup:
 	lsm_bpf__destroy(skel);
 	return ret;
+}
+
+/*
+ * load_lsm() with the doors; when they are refused (a verifier on another
+ * kernel) but the exec hook alone loads, exec verification goes on without
+ * them, loudly (see load_mode_doors). When neither loads, LSM mode is out and
+ * nothing is changed.
+ */
+static int load_lsm_doors(struct bpf_loader *l, const struct bpf_loader_opts *o,
+			  struct sw_error *err)
+{
+	struct sw_error exec_only = { "" };
+	int r = load_lsm(l, o, true, err);
+
+	if (!r) {
+		doors_published(true);
+		return 0;
+	}
+	if (load_lsm(l, o, false, &exec_only))
+		return r;
+	doors_refused(l, err);
+	return 0;
 }
 
 int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret)
@@ -535,25 +592,14 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		} else if (lsm_bpf_active(&lsm_why)) {
 			/* a trial in AUTO mode: its failure is expected on many kernels */
 			libbpf_quiet = want == BPF_LOADER_ATTACH_AUTO;
-			r = load_lsm(l, opts->file_events, &trial);
-			/*
-			 * The daemon: LSM exec hook + the syscall doors of
-			 * exec.bpf.c (mappings, opens, path events, the
-			 * in-kernel cache). --file-events (trace) shows the LSM
-			 * object's own mmap_file/file_open events instead.
-			 */
-			if (!r && !opts->file_events) {
-				r = load_mode_doors(l, BPF_LOADER_LSM, opts, NULL, &trial);
-				if (r) {
-					lsm_bpf__destroy(l->lsm);
-					l->lsm = NULL;
-				}
-			}
+			r = load_lsm_doors(l, opts, &trial);
 			libbpf_quiet = false;
 			if (!r) {
 				log_info("exec events from %s%s", mode_names[BPF_LOADER_LSM],
-					 opts->file_events ? " (+ lsm/mmap_file, lsm/file_open)" :
-							     " (+ syscall tracepoints)");
+					 l->doors_failed ?
+						 "" :
+						 " (+ file doors: mmap_file, file_mprotect, "
+						 "file_open, path hooks)");
 				goto attached;
 			}
 			lsm_why = trial.msg;
@@ -707,12 +753,12 @@ bool bpf_loader_kcache_enabled(const struct bpf_loader *l)
 
 int bpf_loader_kcache_set(struct bpf_loader *l, bool on)
 {
-	if (!l->skel || l->doors_failed)
+	if (!l->kcache_switch || l->doors_failed)
 		return on ? -ENOTSUP : 0;
 	if (l->use_kcache == on)
 		return 0;
 	/* the programs read it on every event (the .data section is mmap'ed) */
-	__atomic_store_n(&l->skel->data->use_kcache, on, __ATOMIC_RELEASE);
+	__atomic_store_n(l->kcache_switch, on, __ATOMIC_RELEASE);
 	l->use_kcache = on;
 	/* off: nothing may be skipped any more; on: start from an empty cache */
 	return bpf_loader_kcache_flush(l) < 0 ? -EIO : 0;
@@ -727,7 +773,7 @@ int bpf_loader_kcache_put(struct bpf_loader *l, const struct sw_file_id *id, __u
 
 	if (!l->use_kcache || id->nlink != 1 || !id->ino)
 		return 0; /* another name of the inode may be outside the baseline */
-	map = l->skel->maps.kcache;
+	map = l->kcache_map;
 	r = bpf_map__lookup_elem(map, &key, sizeof(key), &v, sizeof(v), 0);
 	if (r || v.ctime_sec != id->ctime_sec || v.ctime_nsec != id->ctime_nsec ||
 	    v.size != id->size || v.n_scopes > SW_KCACHE_SCOPES) {
@@ -755,9 +801,9 @@ int bpf_loader_kcache_flush(struct bpf_loader *l)
 	struct sw_kcache_key key, next;
 	int n = 0;
 
-	if (!l->skel) /* LSM mode without the doors: no cache */
+	map = l->kcache_map;
+	if (!map || l->doors_failed) /* without the doors: no cache */
 		return 0;
-	map = l->skel->maps.kcache;
 
 	/* always restart from the first key: the one just deleted has no successor */
 	while (!bpf_map__get_next_key(map, NULL, &next, sizeof(next))) {

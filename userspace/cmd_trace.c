@@ -23,11 +23,12 @@
 #include "log.h"
 #include "metrics.h"
 #include "path.h"
+#include "procpath.h"
 
 struct trace_state {
 	unsigned long max_events; /* 0: no limit */
 	unsigned long printed;
-	bool file_events; /* --file-events: also the LSM object's mmap_exec/open_write */
+	bool file_events; /* --file-events: the file doors' events too, not only exec */
 	int error;
 };
 
@@ -51,8 +52,12 @@ static const char *const flag_names[] = {
 	"fallback_tp", /* SW_EF_FALLBACK_TP */
 	"lsm", /* SW_EF_LSM */
 	"d_path", /* SW_EF_DPATH */
+	"path_dentry", /* SW_EF_PATH_DENTRY */
+	"path_top", /* SW_EF_PATH_TOP */
+	"mprotect", /* SW_EF_MPROTECT */
+	"no_file_id", /* SW_EF_NO_FILE_ID */
 };
-_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 11 && SW_EF_DPATH == 1 << 10,
+_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 15 && SW_EF_NO_FILE_ID == 1 << 14,
 	       "one name per flag, in bit order");
 
 static const char *type_name(__u32 type)
@@ -64,6 +69,16 @@ static const char *type_name(__u32 type)
 		return "mmap_exec";
 	case SW_EVENT_OPEN_WRITE:
 		return "open_write";
+	case SW_EVENT_SCRIPT_OPEN:
+		return "script_open";
+	case SW_EVENT_UNLINK:
+		return "unlink";
+	case SW_EVENT_RENAME:
+		return "rename";
+	case SW_EVENT_TRUNCATE:
+		return "truncate";
+	case SW_EVENT_READ_OPEN:
+		return "read_open";
 	default:
 		return "other";
 	}
@@ -86,6 +101,39 @@ static json_t *jstr(const char *s, size_t size)
 	v = json_string(esc);
 	free(esc);
 	return v;
+}
+
+/*
+ * filename/interp as a path: a dentry walk's leaf-first names reversed (when
+ * it reached the task's root; else the names joined as they came, leaf
+ * first, with no leading '/'), anything else as sent.
+ */
+static json_t *path_json(const struct sw_exec_event *e, const char *field)
+{
+	char path[PATH_MAX];
+	size_t n = 0;
+
+	if (!(e->flags & SW_EF_PATH_DENTRY) || !field[0] || (e->type == SW_EVENT_EXEC))
+		return jstr(field, SW_FILENAME_LEN);
+	if ((e->flags & SW_EF_PATH_TOP) &&
+	    !procpath_from_dentries(field, SW_FILENAME_LEN, path, sizeof(path)))
+		return jstr(path, strlen(path));
+	/* leaf first, "<" between the names: visibly not a path */
+	for (size_t i = 0; i < SW_FILENAME_LEN && n + 2 < sizeof(path);) {
+		size_t len = strnlen(field + i, SW_FILENAME_LEN - i);
+
+		if (!len)
+			break;
+		if (n)
+			path[n++] = '<';
+		if (len > sizeof(path) - n - 1)
+			len = sizeof(path) - n - 1;
+		memcpy(path + n, field + i, len);
+		n += len;
+		i += len + 1;
+	}
+	path[n] = '\0';
+	return jstr(path, n);
 }
 
 /* json_object_set_new for a chain of calls: takes @value in every case */
@@ -138,8 +186,8 @@ static json_t *event_json(const struct sw_exec_event *e)
 	set(obj, "cgroup_id", jint(e->cgroup_id), &err);
 	set(obj, "comm", jstr(e->comm, sizeof(e->comm)), &err);
 	set(obj, "cgroup_name", jstr(e->cgroup_name, sizeof(e->cgroup_name)), &err);
-	set(obj, "filename", jstr(e->filename, sizeof(e->filename)), &err);
-	set(obj, "interp", jstr(e->interp, sizeof(e->interp)), &err);
+	set(obj, "filename", path_json(e, e->filename), &err);
+	set(obj, "interp", path_json(e, e->interp), &err);
 	set(obj, "file", file, &err);
 	if (err) {
 		json_decref(obj);
@@ -155,9 +203,8 @@ static int print_event(void *ctx, const struct sw_exec_event *e)
 
 	if (st->max_events && st->printed >= st->max_events)
 		return 0;
-	/* the exec layer; mappings and write-opens only when asked (--file-events) */
-	if (e->type != SW_EVENT_EXEC &&
-	    !(st->file_events && (e->type == SW_EVENT_MMAP_EXEC || e->type == SW_EVENT_OPEN_WRITE)))
+	/* the exec layer; the file doors' events only when asked (--file-events) */
+	if (e->type != SW_EVENT_EXEC && !st->file_events)
 		return 0;
 	obj = event_json(e);
 	if (!obj || json_dumpf(obj, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
@@ -212,7 +259,7 @@ static void trace_usage(FILE *out)
 		     "  --count N       stop after N events\n"
 		     "  --force-tp      use tp/sched/sched_process_exec even if tp_btf works\n"
 		     "  --attach MODE   auto (default), lsm, tp_btf or tp (only that mode)\n"
-		     "  --file-events   also mmap_exec and open_write events (lsm mode)\n"
+		     "  --file-events   also the file doors' events (mmap_exec, open_write, …)\n"
 		     "  --ringbuf-size BYTES  ring buffer size (power of two, default 8 MiB)\n"
 		     "  -v, --verbose   libbpf debug output\n");
 }
@@ -288,7 +335,6 @@ int cmd_trace(int argc, char **argv)
 			}
 			break;
 		case 'f':
-			opts.file_events = true;
 			st.file_events = true;
 			break;
 		case 'v':

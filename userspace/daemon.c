@@ -497,6 +497,24 @@ static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
 }
 
 /*
+ * An absolute path in the task's root from what the kernel sent in @field
+ * (ev->filename or ev->interp), when it says where the file is: a dentry walk
+ * that reached the task's root (leaf first: reversed), a bpf_d_path(), or an
+ * absolute path given to the syscall. 0, or -1 when it does not.
+ */
+static int event_path(const struct sw_exec_event *ev, const char *field, char *out, size_t size)
+{
+	if (ev->flags & SW_EF_PATH_DENTRY) {
+		if ((ev->flags & (SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) != SW_EF_PATH_TOP)
+			return -1;
+		return procpath_from_dentries(field, SW_FILENAME_LEN, out, size);
+	}
+	if (field[0] != '/')
+		return -1;
+	return procpath_normalize(field, out, size);
+}
+
+/*
  * A read_open the kernel sent on a prefix: does the path (made absolute)
  * match one of the verify_read_paths globs? fnmatch without FNM_PATHNAME:
  * "*" crosses "/", so a trailing "**" (or "*") takes the whole subtree.
@@ -527,23 +545,30 @@ static int on_file(struct daemon *d, const struct sw_exec_event *ev)
 							 "read_open");
 	if (!job)
 		return 0;
+	/*
+	 * The exact file first (identity is checked before hashing): the
+	 * mapping (not there yet for lsm/mmap_file: addr 0), else the fd; the
+	 * path in the task's root when the process is gone.
+	 */
 	if (ev->type == SW_EVENT_MMAP_EXEC) {
-		snprintf(what, sizeof(what), "map_files/%llx-%llx", (unsigned long long)ev->addr,
-			 (unsigned long long)(ev->addr + ev->len));
-		if (!job_open_proc(job, what) && ev->fd >= 0) {
-			snprintf(what, sizeof(what), "fd/%d", ev->fd);
-			job_open_proc(job, what); /* identity is checked before hashing */
+		bool opened = false;
+
+		if (ev->len) {
+			snprintf(what, sizeof(what), "map_files/%llx-%llx",
+				 (unsigned long long)ev->addr,
+				 (unsigned long long)(ev->addr + ev->len));
+			opened = job_open_proc(job, what);
 		}
-		if ((ev->flags & (SW_EF_PATH_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
-			    (SW_EF_PATH_DENTRY | SW_EF_PATH_TOP) &&
-		    !procpath_from_dentries(ev->filename, sizeof(ev->filename), path, sizeof(path)))
-			job->fallback_path = strdup(path);
-	} else {
+		if (!opened && ev->fd >= 0) {
+			snprintf(what, sizeof(what), "fd/%d", ev->fd);
+			job_open_proc(job, what);
+		}
+	} else if (ev->fd2 >= 0) {
 		snprintf(what, sizeof(what), "fd/%d", ev->fd2);
 		job_open_proc(job, what);
-		if (ev->filename[0] == '/' && !procpath_normalize(ev->filename, path, sizeof(path)))
-			job->fallback_path = strdup(path);
 	}
+	if (!event_path(ev, ev->filename, path, sizeof(path)))
+		job->fallback_path = strdup(path);
 	job->proc_exe = proc_link(ev->tgid, "exe");
 	read_args(ev->tgid, job);
 	if (!job_scope(d, job)) {
@@ -586,8 +611,13 @@ static int on_write(struct daemon *d, const struct sw_exec_event *ev)
 	if (!job)
 		return 0;
 	job->proc_exe = proc_link(ev->tgid, "exe");
-	have_given = !procpath_resolve((int)ev->tgid, ev->fd, ev->filename, given, sizeof(given));
-	if (ev->type == SW_EVENT_OPEN_WRITE) {
+	/* the path hooks (lsm mode) walk the dentries: never relative to a cwd */
+	if (ev->flags & SW_EF_PATH_DENTRY)
+		have_given = !event_path(ev, ev->filename, given, sizeof(given));
+	else
+		have_given = !procpath_resolve((int)ev->tgid, ev->fd, ev->filename, given,
+					       sizeof(given));
+	if (ev->type == SW_EVENT_OPEN_WRITE && ev->fd2 >= 0) {
 		/* the real path of what was opened (symlinks resolved), while it is open */
 		snprintf(what, sizeof(what), "fd/%d", ev->fd2);
 		real_link = proc_link(ev->tgid, what);
@@ -595,7 +625,10 @@ static int on_write(struct daemon *d, const struct sw_exec_event *ev)
 			real[0] = '\0';
 	}
 	if (ev->type == SW_EVENT_RENAME)
-		have_old = !procpath_resolve((int)ev->tgid, ev->fd2, ev->interp, old, sizeof(old));
+		have_old = ev->flags & SW_EF_PATH_DENTRY ?
+				   !event_path(ev, ev->interp, old, sizeof(old)) :
+				   !procpath_resolve((int)ev->tgid, ev->fd2, ev->interp, old,
+						     sizeof(old));
 	preload = (have_given && !strcmp(given, LD_SO_PRELOAD)) ||
 		  (real_link && !strcmp(real, LD_SO_PRELOAD));
 	if (!job_scope(d, job))
@@ -612,6 +645,13 @@ static int on_write(struct daemon *d, const struct sw_exec_event *ev)
 		hit_path = given;
 	} else if (have_old && (entry = baseline_lookup(job->bl->b, old))) {
 		hit_path = old;
+	} else if (!have_given && (ev->flags & SW_EF_PATH_DENTRY)) {
+		/* the kernel's walk did not reach the task's root: cannot say it was harmless */
+		emit_now(d, job, SW_VERDICT_UNVERIFIED,
+			 "the path written could not be told (too deep, or outside the "
+			 "process's root)",
+			 SW_SEVERITY_MEDIUM, NULL);
+		goto done;
 	} else if (!have_given && ev->filename[0] != '/' && !real_link) {
 		/* a relative path of a process that is gone: cannot say it was harmless */
 		emit_now(d, job, SW_VERDICT_UNVERIFIED,
