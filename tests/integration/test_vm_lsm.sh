@@ -13,6 +13,10 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$TOP/tests/vm/vm.sh"
 
+# SW_KEEP_VM_OUT=DIR: keep the guests' output (daemon JSON, stderr, console)
+trap '[ -n "${SW_KEEP_VM_OUT:-}" ] && mkdir -p "$SW_KEEP_VM_OUT" &&
+	cp -r "$WORK"/lsm "$WORK"/nolsm "$SW_KEEP_VM_OUT"/ 2>/dev/null; rm -rf "$WORK"' EXIT
+
 if ! vm_prepare; then
 	skip all "$VM_SKIP"
 	exit 0
@@ -24,7 +28,7 @@ fi
 
 # --- the guest's root: everything it runs, nothing else
 R=$WORK/root
-mkdir -p "$R"/{bin,usr/sbin,proc,sys,dev,tmp,out,cfg}
+mkdir -p "$R"/{bin,etc,usr/sbin,proc,sys,dev,tmp,out,cfg}
 cp "$(command -v busybox)" "$R/bin/busybox"
 for applet in $("$R/bin/busybox" --list); do
 	ln -s busybox "$R/bin/$applet" 2>/dev/null
@@ -38,7 +42,12 @@ cp "$TOP/tests/vm/guest-lsm.sh" "$R/guest-lsm.sh"
 cp "$R/bin/busybox" "$R/bin/good"
 cp "$R/bin/busybox" "$R/bin/victim"
 printf '#!/bin/sh\nexit 0\n' >"$R/bin/hello.sh"
-chmod 0755 "$R/bin/hello.sh"
+# for the file doors: a dynamic program (its libc and ld.so are among
+# sealwatch's libraries) and a #! script, both changed after the baseline;
+# they sleep so the daemon finds them still mapped or open
+cp /usr/bin/sleep "$R/bin/dyn-victim"
+printf '#!/bin/sh\nsleep 1\n' >"$R/bin/tampered.sh"
+chmod 0755 "$R/bin/hello.sh" "$R/bin/tampered.sh"
 
 "$SW" keygen -o "$WORK/k" >/dev/null 2>&1 &&
 	"$SW" baseline "dir:$R" -o "$WORK/host.jsonl" 2>"$WORK/baseline.err" &&
@@ -49,6 +58,12 @@ chmod 0755 "$R/bin/hello.sh"
 # after the baseline: one binary changed, one dropped in
 printf 'tampered' >>"$R/bin/victim"
 cp "$R/bin/good" "$R/bin/dropped"
+printf 'tampered' >>"$R/bin/dyn-victim"
+printf ': implant\n' >>"$R/bin/tampered.sh"
+# dropped: a dynamic program unlike anything in the baseline, a script
+cp /usr/bin/sleep "$R/bin/dyn-dropped"
+printf 'dropped' >>"$R/bin/dyn-dropped"
+printf 'sleep 1\n' >"$R/bin/dropped.sh"
 cp "$WORK/host.jsonl" "$WORK/host.jsonl.sig" "$WORK/k.pub" "$R/cfg/"
 
 # has NAME FILE JQ-FILTER: pass when some line of FILE matches
@@ -101,11 +116,27 @@ verdicts() { # GROUP FILE
 	has "$1-unknown" "$2" '.file.path == "/bin/dropped" and .sealwatch.verdict == "unknown"'
 }
 
+# doors GROUP FILE: guest-lsm.sh's doors(), judged by what the daemon said
+# (action, path, verdict), whichever hook reported it
+doors() {
+	has "$1-mmap-unknown" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-dropped" and .sealwatch.verdict == "unknown"'
+	has "$1-mmap-modified" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-victim" and .sealwatch.verdict == "modified" and .sealwatch.expected.sha256 != .file.hash.sha256'
+	if [ "$1" = tp ]; then # daemon.md: tp/sched gets no interpreter path
+		skip tp-exec_script-modified "tp/sched cannot tell a #! script from its interpreter: $(jq -r -s '[.[] | select(.event.action == "exec" and .process.name == "tampered.sh")][0] | "exec of \(.file.path) \(.sealwatch.verdict)"' "$2")"
+	else
+		has "$1-exec_script-modified" "$2" '.event.action == "exec_script" and .file.path == "/bin/tampered.sh" and .sealwatch.verdict == "modified"'
+	fi
+	has "$1-script_open-unknown" "$2" '.event.action == "script_open" and .file.path == "/bin/dropped.sh" and .sealwatch.verdict == "unknown"'
+	has "$1-ld.so.preload-tamper" "$2" '.event.action == "open_write" and .file.path == "/etc/ld.so.preload" and .sealwatch.verdict == "tamper"'
+	check_schema "$1-schema" "$2"
+}
+
 # --- boot 1: lsm=...,bpf
 if boot lsm 4; then
 	O=$WORK/lsm
 	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
 	verdicts lsm-auto "$O/auto.jsonl"
+	doors lsm "$O/auto.jsonl"
 	# the file doors (exec.bpf.c's syscall programs) on this older verifier
 	if grep -q 'file doors .* refused by this kernel' "$O/auto.err" 2>/dev/null; then
 		skip lsm-file-doors "6.1 refuses them, the daemon fell back to exec verification: $(grep -o 'exec verification only: .*' "$O/auto.err" | head -n 1 | cut -c 25-200)"
@@ -123,8 +154,10 @@ if boot lsm 4; then
 	fi
 	has tp_btf-forced "$O/tp_btf.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp_btf/sched_process_exec"'
 	verdicts tp_btf "$O/tp_btf.jsonl"
+	doors tp_btf "$O/tp_btf.jsonl"
 	has tp-forced "$O/tp.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp/sched/sched_process_exec"'
 	verdicts tp "$O/tp.jsonl"
+	doors tp "$O/tp.jsonl"
 	# not an assertion: without d_path a process gone before the daemon opens
 	# /proc/PID/exe can only be found by the name it was run with
 	echo "  tp_btf mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/tp_btf.jsonl") unverified (lsm mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/auto.jsonl"))"
