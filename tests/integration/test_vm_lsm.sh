@@ -5,8 +5,10 @@
 # (busybox, this build of sealwatch and its libraries), baselined and signed
 # here, then changed: /bin/victim modified, /bin/dropped added. It runs the
 # daemon in bare-metal mode (tests/vm/guest-lsm.sh) and we assert on its JSON:
-# the attach mode it chose and the verdicts, in lsm and in tp_btf mode; then
-# the LSM-only mmap_exec/open_write events from `sealwatch trace`. A second
+# the attach mode it chose and the verdicts, in lsm, tp_btf and tp mode, for
+# execs and for the file doors (programs mapped by ld.so, #! and sh scripts,
+# /etc/ld.so.preload created); then the LSM-only mmap_exec/open_write events
+# from `sealwatch trace`. A second
 # boot without "bpf" in lsm= checks that the probe does not pick LSM programs
 # that would attach and never run. SKIP (visible) when qemu or the kernel
 # package cannot be had.
@@ -120,6 +122,12 @@ verdicts() { # GROUP FILE
 # (action, path, verdict), whichever hook reported it
 doors() {
 	has "$1-mmap-unknown" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-dropped" and .sealwatch.verdict == "unknown"'
+	# mapped by ld.so, never exec'd: the exec door alone would miss it
+	if [ -s "$2" ] && jq -e -s '[.[] | select(.event.action == "exec" and .file.path == "/bin/dyn-dropped")] | length == 0' "$2" >/dev/null 2>&1; then
+		pass "$1-mmap-no-exec"
+	else
+		fail "$1-mmap-no-exec" "an exec event names /bin/dyn-dropped"
+	fi
 	has "$1-mmap-modified" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-victim" and .sealwatch.verdict == "modified" and .sealwatch.expected.sha256 != .file.hash.sha256'
 	if [ "$1" = tp ]; then # daemon.md: tp/sched gets no interpreter path
 		skip tp-exec_script-modified "tp/sched cannot tell a #! script from its interpreter: $(jq -r -s '[.[] | select(.event.action == "exec" and .process.name == "tampered.sh")][0] | "exec of \(.file.path) \(.sealwatch.verdict)"' "$2")"

@@ -39,6 +39,7 @@ doors() {
 		[ "$2" = tp ] && [ "$p" = /bin/tampered.sh ] && continue
 		wait_file "$1" "\"path\":\"$p\"" 30 || echo "SWVM: $2: no event for $p"
 	done
+	# shellcheck disable=SC2086 # three pids, split on purpose
 	wait $kids # not the daemon
 	# the next run starts without it, so its event is this run's
 	rm -f /etc/ld.so.preload
