@@ -5,13 +5,19 @@
 # (busybox, this build of sealwatch and its libraries), baselined and signed
 # here, then changed: /bin/victim modified, /bin/dropped added. It runs the
 # daemon in bare-metal mode (tests/vm/guest-lsm.sh) and we assert on its JSON:
-# the attach mode it chose and the verdicts, in lsm and in tp_btf mode; then
-# the LSM-only mmap_exec/open_write events from `sealwatch trace`. A second
+# the attach mode it chose and the verdicts, in lsm, tp_btf and tp mode, for
+# execs and for the file doors (programs mapped by ld.so, #! and sh scripts,
+# /etc/ld.so.preload created); then the LSM-only mmap_exec/open_write events
+# from `sealwatch trace`. A second
 # boot without "bpf" in lsm= checks that the probe does not pick LSM programs
 # that would attach and never run. SKIP (visible) when qemu or the kernel
 # package cannot be had.
 source "$(dirname "$0")/../lib/common.sh"
 source "$TOP/tests/vm/vm.sh"
+
+# SW_KEEP_VM_OUT=DIR: keep the guests' output (daemon JSON, stderr, console)
+trap '[ -n "${SW_KEEP_VM_OUT:-}" ] && mkdir -p "$SW_KEEP_VM_OUT" &&
+	cp -r "$WORK"/lsm "$WORK"/nolsm "$SW_KEEP_VM_OUT"/ 2>/dev/null; rm -rf "$WORK"' EXIT
 
 if ! vm_prepare; then
 	skip all "$VM_SKIP"
@@ -24,7 +30,7 @@ fi
 
 # --- the guest's root: everything it runs, nothing else
 R=$WORK/root
-mkdir -p "$R"/{bin,usr/sbin,proc,sys,dev,tmp,out,cfg}
+mkdir -p "$R"/{bin,etc,usr/sbin,proc,sys,dev,tmp,out,cfg}
 cp "$(command -v busybox)" "$R/bin/busybox"
 for applet in $("$R/bin/busybox" --list); do
 	ln -s busybox "$R/bin/$applet" 2>/dev/null
@@ -38,7 +44,12 @@ cp "$TOP/tests/vm/guest-lsm.sh" "$R/guest-lsm.sh"
 cp "$R/bin/busybox" "$R/bin/good"
 cp "$R/bin/busybox" "$R/bin/victim"
 printf '#!/bin/sh\nexit 0\n' >"$R/bin/hello.sh"
-chmod 0755 "$R/bin/hello.sh"
+# for the file doors: a dynamic program (its libc and ld.so are among
+# sealwatch's libraries) and a #! script, both changed after the baseline;
+# they sleep so the daemon finds them still mapped or open
+cp /usr/bin/sleep "$R/bin/dyn-victim"
+printf '#!/bin/sh\nsleep 1\n' >"$R/bin/tampered.sh"
+chmod 0755 "$R/bin/hello.sh" "$R/bin/tampered.sh"
 
 "$SW" keygen -o "$WORK/k" >/dev/null 2>&1 &&
 	"$SW" baseline "dir:$R" -o "$WORK/host.jsonl" 2>"$WORK/baseline.err" &&
@@ -49,6 +60,12 @@ chmod 0755 "$R/bin/hello.sh"
 # after the baseline: one binary changed, one dropped in
 printf 'tampered' >>"$R/bin/victim"
 cp "$R/bin/good" "$R/bin/dropped"
+printf 'tampered' >>"$R/bin/dyn-victim"
+printf ': implant\n' >>"$R/bin/tampered.sh"
+# dropped: a dynamic program unlike anything in the baseline, a script
+cp /usr/bin/sleep "$R/bin/dyn-dropped"
+printf 'dropped' >>"$R/bin/dyn-dropped"
+printf 'sleep 1\n' >"$R/bin/dropped.sh"
 cp "$WORK/host.jsonl" "$WORK/host.jsonl.sig" "$WORK/k.pub" "$R/cfg/"
 
 # has NAME FILE JQ-FILTER: pass when some line of FILE matches
@@ -101,11 +118,33 @@ verdicts() { # GROUP FILE
 	has "$1-unknown" "$2" '.file.path == "/bin/dropped" and .sealwatch.verdict == "unknown"'
 }
 
+# doors GROUP FILE: guest-lsm.sh's doors(), judged by what the daemon said
+# (action, path, verdict), whichever hook reported it
+doors() {
+	has "$1-mmap-unknown" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-dropped" and .sealwatch.verdict == "unknown"'
+	# mapped by ld.so, never exec'd: the exec door alone would miss it
+	if [ -s "$2" ] && jq -e -s '[.[] | select(.event.action == "exec" and .file.path == "/bin/dyn-dropped")] | length == 0' "$2" >/dev/null 2>&1; then
+		pass "$1-mmap-no-exec"
+	else
+		fail "$1-mmap-no-exec" "an exec event names /bin/dyn-dropped"
+	fi
+	has "$1-mmap-modified" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-victim" and .sealwatch.verdict == "modified" and .sealwatch.expected.sha256 != .file.hash.sha256'
+	if [ "$1" = tp ]; then # daemon.md: tp/sched gets no interpreter path
+		skip tp-exec_script-modified "tp/sched cannot tell a #! script from its interpreter: $(jq -r -s '[.[] | select(.event.action == "exec" and .process.name == "tampered.sh")][0] | "exec of \(.file.path) \(.sealwatch.verdict)"' "$2")"
+	else
+		has "$1-exec_script-modified" "$2" '.event.action == "exec_script" and .file.path == "/bin/tampered.sh" and .sealwatch.verdict == "modified"'
+	fi
+	has "$1-script_open-unknown" "$2" '.event.action == "script_open" and .file.path == "/bin/dropped.sh" and .sealwatch.verdict == "unknown"'
+	has "$1-ld.so.preload-tamper" "$2" '.event.action == "open_write" and .file.path == "/etc/ld.so.preload" and .sealwatch.verdict == "tamper"'
+	check_schema "$1-schema" "$2"
+}
+
 # --- boot 1: lsm=...,bpf
 if boot lsm 4; then
 	O=$WORK/lsm
 	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
 	verdicts lsm-auto "$O/auto.jsonl"
+	doors lsm "$O/auto.jsonl"
 	# the file doors (exec.bpf.c's syscall programs) on this older verifier
 	if grep -q 'file doors .* refused by this kernel' "$O/auto.err" 2>/dev/null; then
 		skip lsm-file-doors "6.1 refuses them, the daemon fell back to exec verification: $(grep -o 'exec verification only: .*' "$O/auto.err" | head -n 1 | cut -c 25-200)"
@@ -123,8 +162,10 @@ if boot lsm 4; then
 	fi
 	has tp_btf-forced "$O/tp_btf.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp_btf/sched_process_exec"'
 	verdicts tp_btf "$O/tp_btf.jsonl"
+	doors tp_btf "$O/tp_btf.jsonl"
 	has tp-forced "$O/tp.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "tp/sched/sched_process_exec"'
 	verdicts tp "$O/tp.jsonl"
+	doors tp "$O/tp.jsonl"
 	# not an assertion: without d_path a process gone before the daemon opens
 	# /proc/PID/exe can only be found by the name it was run with
 	echo "  tp_btf mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/tp_btf.jsonl") unverified (lsm mode: $(jq -s '[.[] | select(.sealwatch.verdict == "unverified")] | length' "$O/auto.jsonl"))"

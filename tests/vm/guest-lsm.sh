@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs inside the test VM (tests/integration/test_vm_lsm.sh prepares the root
 # it is chrooted into): the daemon in bare-metal mode against /cfg/host.jsonl,
-# once with the attach mode it picks itself and once forced to tp_btf, then
-# `sealwatch trace` with the LSM file events. Everything it records lands in
+# once with the attach mode it picks itself and once forced to tp_btf and to
+# tp, each exercising the file doors too, then `sealwatch trace` with the LSM
+# file events. Everything it records lands in
 # /out (the host asserts on it); progress lines start with "SWVM:".
 SW=/usr/sbin/sealwatch
 
@@ -16,6 +17,32 @@ wait_file() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# doors: what only the file doors see (mmap_exec, script_open, exec_script,
+# open_write), all at once, then wait for each path in the daemon's output.
+# The programs stay alive a second so the daemon can open the exact mapping
+# or fd; the host asserts on the verdicts.
+doors() {
+	ld=/lib64/ld-linux-x86-64.so.2
+	# the loader trick: the program is mapped by ld.so, never exec'd
+	$ld /bin/dyn-dropped 1 &
+	kids=$!
+	$ld /bin/dyn-victim 1 &
+	kids="$kids $!"
+	/bin/tampered.sh & # a #! script changed after the baseline
+	kids="$kids $!"
+	sh /bin/dropped.sh # a script handed to an interpreter by name
+	: >/etc/ld.so.preload
+	for p in /bin/dyn-dropped /bin/dyn-victim /bin/tampered.sh /bin/dropped.sh /etc/ld.so.preload; do
+		# tp/sched has no interpreter path: no exec_script to wait for
+		[ "$2" = tp ] && [ "$p" = /bin/tampered.sh ] && continue
+		wait_file "$1" "\"path\":\"$p\"" 30 || echo "SWVM: $2: no event for $p"
+	done
+	# shellcheck disable=SC2086 # three pids, split on purpose
+	wait $kids # not the daemon
+	# the next run starts without it, so its event is this run's
+	rm -f /etc/ld.so.preload
 }
 
 # run_daemon NAME [ARGS...]: start, exec the three binaries, stop
@@ -38,12 +65,19 @@ run_daemon() {
 	/bin/dropped >/dev/null 2>&1
 	# three verdicts: hashing 2 MiB files under TCG takes a moment
 	wait_file "/out/$name.jsonl" '"path":"/bin/dropped"' 60
+	[ -n "$DOORS" ] && doors "/out/$name.jsonl" "$name"
 	kill -INT "$pid"
 	wait "$pid"
 	echo "SWVM: $name: daemon exit $?"
 }
 
+DOORS=
 if grep -q 'lsm=[^ ]*bpf' /proc/cmdline; then
+	# the root is read-only: /etc/ld.so.preload needs a writable /etc,
+	# with what the root's /etc holds
+	mkdir -p /tmp/etc.root && cp -a /etc/. /tmp/etc.root/ &&
+		mount -t tmpfs tmpfs /etc && cp -a /tmp/etc.root/. /etc/ && DOORS=1 ||
+		echo "SWVM: no writable /etc, file doors not exercised"
 	run_daemon auto
 	run_daemon tp_btf --attach tp_btf
 	run_daemon tp --attach tp
