@@ -475,6 +475,36 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 	job_verify(d, job);
 }
 
+/*
+ * The tp/sched fallback has no bprm->interp: a #! script shows as its
+ * interpreter. Tell it here: the name given to execve (filename) is another
+ * file than the one running, and it starts with "#!".
+ */
+static bool tp_exec_is_script(const struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	char path[PATH_MAX], root[64], head[2];
+	struct stat st;
+	bool script = false;
+	int fd;
+
+	if (!(ev->flags & SW_EF_FALLBACK_TP) ||
+	    procpath_resolve((int)ev->tgid, -100, ev->filename, path, sizeof(path)))
+		return false;
+	snprintf(root, sizeof(root), "/proc/%u/root", ev->tgid);
+	fd = verifier_open_in_root(job->in_container ? root : NULL, path);
+	if (fd < 0)
+		return false;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	    ((__u64)st.st_ino != ev->file.ino ||
+	     (__u32)(major(st.st_dev) << 20 | minor(st.st_dev)) != ev->file.dev) &&
+	    pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) && head[0] == '#' &&
+	    head[1] == '!')
+		script = true;
+	close(fd);
+	return script;
+}
+
 static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
 {
 	struct verify_job *job;
@@ -490,7 +520,7 @@ static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
 		verify_job_free(job);
 		return 0;
 	}
-	if (ev->flags & SW_EF_SCRIPT)
+	if ((ev->flags & SW_EF_SCRIPT) || tp_exec_is_script(job))
 		script_of_exec(d, ev, job->args, job->n_args);
 	job_verify(d, job);
 	return 0;

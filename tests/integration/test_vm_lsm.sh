@@ -129,11 +129,8 @@ doors() {
 		fail "$1-mmap-no-exec" "an exec event names /bin/dyn-dropped"
 	fi
 	has "$1-mmap-modified" "$2" '.event.action == "mmap_exec" and .file.path == "/bin/dyn-victim" and .sealwatch.verdict == "modified" and .sealwatch.expected.sha256 != .file.hash.sha256'
-	if [ "$1" = tp ]; then # daemon.md: tp/sched gets no interpreter path
-		skip tp-exec_script-modified "tp/sched cannot tell a #! script from its interpreter: $(jq -r -s '[.[] | select(.event.action == "exec" and .process.name == "tampered.sh")][0] | "exec of \(.file.path) \(.sealwatch.verdict)"' "$2")"
-	else
-		has "$1-exec_script-modified" "$2" '.event.action == "exec_script" and .file.path == "/bin/tampered.sh" and .sealwatch.verdict == "modified"'
-	fi
+	# tp/sched has no interpreter path: the daemon tells the script by its "#!"
+	has "$1-exec_script-modified" "$2" '.event.action == "exec_script" and .file.path == "/bin/tampered.sh" and .sealwatch.verdict == "modified"'
 	has "$1-script_open-unknown" "$2" '.event.action == "script_open" and .file.path == "/bin/dropped.sh" and .sealwatch.verdict == "unknown"'
 	has "$1-ld.so.preload-tamper" "$2" '.event.action == "open_write" and .file.path == "/etc/ld.so.preload" and .sealwatch.verdict == "tamper"'
 	check_schema "$1-schema" "$2"
@@ -177,6 +174,17 @@ if boot lsm 4; then
 	has trace-exec-script "$T" '.type == "exec" and .filename == "/bin/hello.sh" and .interp == "/bin/busybox" and (.flag_names | index("script")) and (.flag_names | index("d_path"))'
 	has trace-mmap_exec "$T" '.type == "mmap_exec" and .filename == "/bin/good" and (.flag_names | index("d_path"))'
 	has trace-open_write "$T" '.type == "open_write" and .filename == "/tmp/written-by-guest" and (.flag_names | index("d_path"))'
+	# path hooks: exact paths from the dentry walk (across the tmpfs mount, up to the chroot)
+	has trace-unlink "$T" '.type == "unlink" and .filename == "/tmp/d/sub/gone" and (.flag_names | index("path_top"))'
+	has trace-rename "$T" '.type == "rename" and .filename == "/tmp/d/new" and .interp == "/tmp/d/old" and (.flag_names | index("path_top"))'
+	has trace-truncate "$T" '.type == "truncate" and .filename == "/tmp/d/new" and (.flag_names | index("lsm"))'
+	has trace-unlink-relative "$T" '.type == "unlink" and .filename == "/tmp/d/new" and .comm == "rm"'
+	# the file doors come from the LSM object, not from syscall tracepoints
+	if grep -q 'file doors: mmap_file' "$O/auto.err" 2>/dev/null; then
+		pass lsm-doors-from-lsm-hooks
+	else
+		fail lsm-doors-from-lsm-hooks "$(grep -o 'exec events from .*' "$O/auto.err" | head -n 1)"
+	fi
 	if jq -e -s '([.[] | select(.type == "exec" and .filename == "/bin/good")][0].file.ino) as $i |
 		$i != null and ([.[] | select(.type == "mmap_exec" and .filename == "/bin/good" and .file.ino == $i)] | length > 0)' \
 		"$T" >/dev/null 2>&1; then

@@ -35,8 +35,6 @@ doors() {
 	sh /bin/dropped.sh # a script handed to an interpreter by name
 	: >/etc/ld.so.preload
 	for p in /bin/dyn-dropped /bin/dyn-victim /bin/tampered.sh /bin/dropped.sh /etc/ld.so.preload; do
-		# tp/sched has no interpreter path: no exec_script to wait for
-		[ "$2" = tp ] && [ "$p" = /bin/tampered.sh ] && continue
 		wait_file "$1" "\"path\":\"$p\"" 30 || echo "SWVM: $2: no event for $p"
 	done
 	# shellcheck disable=SC2086 # three pids, split on purpose
@@ -98,6 +96,14 @@ wait_file /out/trace.err 'exec events from' 60 || echo "SWVM: trace did not star
 /bin/cat /dev/null # a symlink to busybox: d_path names the file run
 /bin/hello.sh      # a #! script: interp is the interpreter's d_path
 echo written >/tmp/written-by-guest
+# the path hooks (trace counts every task as contained: no host namespace given)
+mkdir -p /tmp/d/sub
+echo x >/tmp/d/sub/gone
+echo x >/tmp/d/old
+rm /tmp/d/sub/gone
+mv /tmp/d/old /tmp/d/new
+truncate -s 0 /tmp/d/new
+cd /tmp/d && rm new && cd /
 sleep 1
 kill -INT "$pid"
 wait "$pid"
