@@ -757,14 +757,6 @@ static void check_counters(struct daemon *d)
 
 	if (bpf_loader_counters(d->bpf, cnt))
 		return;
-	/* the kernel's counters are cumulative: exported as they are */
-	for (int i = 0; i < SW_CNT__MAX; i++) {
-		char labels[64];
-
-		snprintf(labels, sizeof(labels), "counter=\"%s\"",
-			 bpf_loader_counter_name((enum sw_counter)i));
-		metrics_set("sealwatch_bpf_events_total", labels, (double)cnt[i]);
-	}
 	if (cnt[SW_CNT_RINGBUF_FULL] > d->lost_reported) {
 		__u64 lost = cnt[SW_CNT_RINGBUF_FULL] - d->lost_reported;
 
@@ -1423,10 +1415,6 @@ static int setup(struct daemon *d, struct sw_error *err)
 			return r == -EINVAL ? -EBADMSG : r;
 		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
 	}
-	metrics_describe("sealwatch_bpf_events_total", METRIC_COUNTER,
-			 "BPF-side counters: events sent, ring buffer full (lost), read failures, "
-			 "no file, in-kernel cache hits (execs/mappings/script opens not sent) and "
-			 "invalidations (write-opens of cached files), pending-state overflows.");
 	r = bpf_loader_open(&bo, &d->bpf, err);
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;

@@ -38,6 +38,14 @@ static const struct {
 	  "Kernel memory reads that failed in the BPF programs (fields left empty)." },
 	{ "sealwatch_kernel_no_file_total", METRIC_COUNTER,
 	  "Execs the BPF programs saw without a readable file." },
+	{ "sealwatch_kernel_cache_hits_total", METRIC_COUNTER,
+	  "Execs, mappings and script opens of files verified ok that the in-kernel cache "
+	  "kept from userspace." },
+	{ "sealwatch_kernel_cache_invalidations_total", METRIC_COUNTER,
+	  "Write-opens and truncations that removed a file from the in-kernel cache." },
+	{ "sealwatch_kernel_pending_overflows_total", METRIC_COUNTER,
+	  "Syscall enter states (mmap, open, path operations) that did not fit: such a call "
+	  "is not reported." },
 	{ "sealwatch_ringbuf_bad_records_total", METRIC_COUNTER,
 	  "Ring buffer records of an unexpected size (dropped)." },
 	{ "sealwatch_ringbuf_used_bytes", METRIC_GAUGE,
@@ -137,6 +145,12 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 				    (double)cnt[SW_CNT_READ_FAIL]);
 			metrics_set("sealwatch_kernel_no_file_total", NULL,
 				    (double)cnt[SW_CNT_NO_FILE]);
+			metrics_set("sealwatch_kernel_cache_hits_total", NULL,
+				    (double)cnt[SW_CNT_KCACHE_HIT]);
+			metrics_set("sealwatch_kernel_cache_invalidations_total", NULL,
+				    (double)cnt[SW_CNT_KCACHE_INVALIDATE]);
+			metrics_set("sealwatch_kernel_pending_overflows_total", NULL,
+				    (double)cnt[SW_CNT_PENDING_FULL]);
 		}
 		metrics_set("sealwatch_ringbuf_bad_records_total", NULL,
 			    (double)bpf_loader_bad_records(s->bpf));

@@ -107,7 +107,7 @@ after_bytes=$(metric sealwatch_hashed_bytes_total)
 # a repeated exec of a verified file hits the userspace verdict cache or, before
 # that, the in-kernel one (then it never reaches userspace)
 uhits=$(metric sealwatch_verdict_cache_hits_total)
-khits=$(metric sealwatch_bpf_events_total 'counter="kcache_hit"')
+khits=$(metric sealwatch_kernel_cache_hits_total)
 [ "$((uhits + khits))" -ge 1 ] && pass cache-hit ||
 	fail cache-hit "verdict cache hits $uhits, in-kernel cache hits $khits"
 [ "$(metric sealwatch_exec_events_total)" -ge $((before_execs + 3)) ] && pass exec-events ||
