@@ -127,6 +127,22 @@ void daemon_metrics_reload(int ok)
 	metrics_add("sealwatch_config_reloads_total", ok ? "result=\"ok\"" : "result=\"error\"", 1);
 }
 
+/* the BPF programs' counters, each as its own family (described in families[]) */
+static const struct {
+	const char *name;
+	enum sw_counter counter;
+} kernel_counters[] = {
+	{ "sealwatch_kernel_events_total", SW_CNT_EVENTS },
+	{ "sealwatch_kernel_dropped_events_total", SW_CNT_RINGBUF_FULL },
+	{ "sealwatch_kernel_read_failures_total", SW_CNT_READ_FAIL },
+	{ "sealwatch_kernel_no_file_total", SW_CNT_NO_FILE },
+	{ "sealwatch_kernel_cache_hits_total", SW_CNT_KCACHE_HIT },
+	{ "sealwatch_kernel_cache_invalidations_total", SW_CNT_KCACHE_INVALIDATE },
+	{ "sealwatch_kernel_pending_overflows_total", SW_CNT_PENDING_FULL },
+};
+_Static_assert(sizeof(kernel_counters) / sizeof(kernel_counters[0]) == SW_CNT__MAX,
+	       "one family per kernel counter");
+
 void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 {
 	__u64 cnt[SW_CNT__MAX], used, size;
@@ -137,20 +153,10 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 	metrics_set("sealwatch_host_unmonitored_total", NULL, (double)s->host_unmonitored);
 	if (s->bpf) {
 		if (!bpf_loader_counters(s->bpf, cnt)) {
-			metrics_set("sealwatch_kernel_events_total", NULL,
-				    (double)cnt[SW_CNT_EVENTS]);
-			metrics_set("sealwatch_kernel_dropped_events_total", NULL,
-				    (double)cnt[SW_CNT_RINGBUF_FULL]);
-			metrics_set("sealwatch_kernel_read_failures_total", NULL,
-				    (double)cnt[SW_CNT_READ_FAIL]);
-			metrics_set("sealwatch_kernel_no_file_total", NULL,
-				    (double)cnt[SW_CNT_NO_FILE]);
-			metrics_set("sealwatch_kernel_cache_hits_total", NULL,
-				    (double)cnt[SW_CNT_KCACHE_HIT]);
-			metrics_set("sealwatch_kernel_cache_invalidations_total", NULL,
-				    (double)cnt[SW_CNT_KCACHE_INVALIDATE]);
-			metrics_set("sealwatch_kernel_pending_overflows_total", NULL,
-				    (double)cnt[SW_CNT_PENDING_FULL]);
+			for (size_t i = 0; i < sizeof(kernel_counters) / sizeof(kernel_counters[0]);
+			     i++)
+				metrics_set(kernel_counters[i].name, NULL,
+					    (double)cnt[kernel_counters[i].counter]);
 		}
 		metrics_set("sealwatch_ringbuf_bad_records_total", NULL,
 			    (double)bpf_loader_bad_records(s->bpf));
