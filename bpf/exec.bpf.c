@@ -95,6 +95,18 @@ struct {
 	__type(value, struct path_op);
 } path_scratch SEC(".maps");
 
+/* Where the executed @file is, for the daemon when the process is gone: SW_EF_EXE_DENTRY. */
+static __always_inline void exe_dentry_path(struct sw_exec_event *e, struct task_struct *task,
+					    struct file *file)
+{
+	if (!file) {
+		e->interp[0] = '\0';
+		return;
+	}
+	e->flags |= SW_EF_EXE_DENTRY | walk_dentries(e->interp, BPF_CORE_READ(file, f_path.dentry),
+						     BPF_CORE_READ(file, f_path.mnt), task);
+}
+
 /*
  * The tracepoint fires in exec_binprm() once the new image is committed. For a
  * script bprm->file is the interpreter (binfmt_script swapped it in),
@@ -124,7 +136,7 @@ int BPF_PROG(sw_exec_btf, struct task_struct *task, pid_t old_pid, struct linux_
 		e->flags |= SW_EF_SCRIPT;
 		read_path(e->interp, interp, &e->flags);
 	} else {
-		e->interp[0] = '\0';
+		exe_dentry_path(e, task, file);
 	}
 	sw_debug("exec tgid=%u file=%s flags=%x", e->tgid, e->filename, e->flags);
 	event_submit(e);
@@ -153,7 +165,7 @@ int sw_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	fill_task(e, task);
 	/* __data_loc: offset in the low 16 bits, length in the high 16 */
 	read_path(e->filename, (const char *)ctx + (loc & 0xffff), &e->flags);
-	e->interp[0] = '\0';
+	exe_dentry_path(e, task, BPF_CORE_READ(task, mm, exe_file));
 	sw_debug("exec(tp) tgid=%u file=%s flags=%x", e->tgid, e->filename, e->flags);
 	event_submit(e);
 	return 0;

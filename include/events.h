@@ -60,6 +60,15 @@ enum sw_event_flags {
 	SW_EF_PATH_TOP = 1 << 12,
 	SW_EF_MPROTECT = 1 << 13, /* mmap_exec from mprotect(PROT_EXEC), not mmap */
 	SW_EF_NO_FILE_ID = 1 << 14, /* file is not filled (unlink, rename, truncate) */
+	/*
+	 * SW_EVENT_EXEC from the tracepoints, not a script: interp holds the
+	 * dentry walk of the executed file (as SW_EF_PATH_DENTRY describes;
+	 * SW_EF_PATH_TOP when it reached the task's root). The daemon's way
+	 * to the file when the process is gone before it opened /proc/PID/exe
+	 * and the name given to execve does not lead there (/proc/self/exe, a
+	 * relative path, a symlink since removed).
+	 */
+	SW_EF_EXE_DENTRY = 1 << 15,
 };
 
 /*

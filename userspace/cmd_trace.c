@@ -56,8 +56,9 @@ static const char *const flag_names[] = {
 	"path_top", /* SW_EF_PATH_TOP */
 	"mprotect", /* SW_EF_MPROTECT */
 	"no_file_id", /* SW_EF_NO_FILE_ID */
+	"exe_dentry", /* SW_EF_EXE_DENTRY */
 };
-_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 15 && SW_EF_NO_FILE_ID == 1 << 14,
+_Static_assert(sizeof(flag_names) / sizeof(flag_names[0]) == 16 && SW_EF_EXE_DENTRY == 1 << 15,
 	       "one name per flag, in bit order");
 
 static const char *type_name(__u32 type)
@@ -108,12 +109,12 @@ static json_t *jstr(const char *s, size_t size)
  * it reached the task's root; else the names joined as they came, leaf
  * first, with no leading '/'), anything else as sent.
  */
-static json_t *path_json(const struct sw_exec_event *e, const char *field)
+static json_t *path_json(const struct sw_exec_event *e, const char *field, bool dentries)
 {
 	char path[PATH_MAX];
 	size_t n = 0;
 
-	if (!(e->flags & SW_EF_PATH_DENTRY) || !field[0] || (e->type == SW_EVENT_EXEC))
+	if (!dentries || !field[0])
 		return jstr(field, SW_FILENAME_LEN);
 	if ((e->flags & SW_EF_PATH_TOP) &&
 	    !procpath_from_dentries(field, SW_FILENAME_LEN, path, sizeof(path)))
@@ -186,8 +187,9 @@ static json_t *event_json(const struct sw_exec_event *e)
 	set(obj, "cgroup_id", jint(e->cgroup_id), &err);
 	set(obj, "comm", jstr(e->comm, sizeof(e->comm)), &err);
 	set(obj, "cgroup_name", jstr(e->cgroup_name, sizeof(e->cgroup_name)), &err);
-	set(obj, "filename", path_json(e, e->filename), &err);
-	set(obj, "interp", path_json(e, e->interp), &err);
+	set(obj, "filename", path_json(e, e->filename, e->flags & SW_EF_PATH_DENTRY), &err);
+	set(obj, "interp",
+	    path_json(e, e->interp, e->flags & (SW_EF_PATH_DENTRY | SW_EF_EXE_DENTRY)), &err);
 	set(obj, "file", file, &err);
 	if (err) {
 		json_decref(obj);

@@ -505,6 +505,25 @@ static bool tp_exec_is_script(const struct verify_job *job)
 	return script;
 }
 
+/*
+ * The process is gone before /proc/PID/exe could be opened: the kernel's
+ * dentry walk of the executed file (SW_EF_EXE_DENTRY) says where it is in the
+ * process's root, even when the name given to execve does not (/proc/self/exe,
+ * a relative path). Its identity is still checked before hashing.
+ */
+static void exe_fallback_path(struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	char path[PATH_MAX];
+
+	if ((ev->flags & (SW_EF_EXE_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) !=
+		    (SW_EF_EXE_DENTRY | SW_EF_PATH_TOP) ||
+	    procpath_from_dentries(ev->interp, sizeof(ev->interp), path, sizeof(path)))
+		return;
+	free(job->fallback_path);
+	job->fallback_path = strdup(path);
+}
+
 static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
 {
 	struct verify_job *job;
@@ -522,6 +541,8 @@ static int on_exec(struct daemon *d, const struct sw_exec_event *ev)
 	}
 	if ((ev->flags & SW_EF_SCRIPT) || tp_exec_is_script(job))
 		script_of_exec(d, ev, job->args, job->n_args);
+	else if (job->exe_fd < 0)
+		exe_fallback_path(job);
 	job_verify(d, job);
 	return 0;
 }

@@ -121,6 +121,17 @@ run_host() {
 		 $extra"
 	same_identity "host-identity$sfx" /bin/true "$ev"
 
+	# the kernel's walk of the executed file: where it is, whatever name ran it (a symlink)
+	ln -sf /bin/true "$WORK/t-link"
+	"$WORK/t-link" &
+	p=$!
+	wait "$p"
+	ev=$(event_for ".tgid == $p")
+	expect "host-exe-dentry$sfx" "$ev" \
+		".filename == \"$WORK/t-link\" and .interp == \"$(readlink -f /bin/true)\" and
+		 (.flag_names | index(\"exe_dentry\") != null) and
+		 (.flag_names | index(\"path_top\") != null)"
+
 	printf '#!/bin/sh\nexit 0\n' >"$WORK/hello.sh"
 	chmod 0755 "$WORK/hello.sh"
 	"$WORK/hello.sh" &
@@ -133,8 +144,10 @@ run_host() {
 			 (.flag_names | index(\"script\") != null)"
 	else
 		# no linux_binprm in the fallback: the script is not recognized
+		# (the daemon tells it by its head); interp is the walk of the interpreter
 		expect "script$sfx" "$ev" \
-			".filename == \"$WORK/hello.sh\" and .interp == \"\" and $extra"
+			".filename == \"$WORK/hello.sh\" and (.flag_names | index(\"script\") == null) and
+			 .interp == \"$(readlink -f /bin/sh)\" and $extra"
 	fi
 	# the file run is the interpreter
 	same_identity "script-identity$sfx" /bin/sh "$ev"
@@ -156,6 +169,9 @@ run_container() {
 		 (.flag_names | index(\"overlay_upper\") == null) and
 		 .mntns == $(readlink "/proc/$p/ns/mnt" | tr -dc 0-9) and $extra"
 	same_identity "container-identity$sfx" "/proc/$p/exe" "$ev"
+	# the walk stops at the container's root, not the host's
+	expect "container-exe-dentry$sfx" "$ev" \
+		".interp == \"/bin/busybox\" and (.flag_names | index(\"path_top\") != null)"
 
 	# a file written in the container: upper layer
 	podman exec -d "$CTR" /bin/sh -c 'cp /bin/busybox /tmp/sleep && exec /tmp/sleep 20' >/dev/null
@@ -203,7 +219,8 @@ os.execve("/proc/self/fd/%d" % fd, ["sleep", "3"], {})' "$WORK/gone" &
 		"/dev/shm/sw-test-$$" 3 &
 		p=$!
 		ev=$(event_for ".tgid == $p")
-		expect tmpfs "$ev" '.flags == 0'
+		# not deleted, not a memfd, no overlay: only the walk's flags
+		expect tmpfs "$ev" '.flag_names == ["path_top", "exe_dentry"] and .interp == .filename'
 		same_identity tmpfs-identity "/proc/$p/exe" "$ev"
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
