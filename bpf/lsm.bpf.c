@@ -325,23 +325,24 @@ int BPF_PROG(sw_lsm_rmdir, const struct path *dir, struct dentry *dentry, int re
  */
 SEC("lsm/path_rename")
 int BPF_PROG(sw_lsm_rename, const struct path *old_dir, struct dentry *old_dentry,
-	     const struct path *new_dir, struct dentry *new_dentry)
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct sw_exec_event *e;
 	__u32 old_flags;
 
-	if (!in_container())
-		return 0;
+	/* the verdict handed in is passed on: another BPF LSM may have denied */
+	if (ret || !in_container())
+		return ret;
 	e = path_event(SW_EVENT_RENAME, BPF_CORE_READ(new_dir, mnt), new_dentry);
 	if (!e)
-		return 0;
+		return ret;
 	old_flags = walk_dentries(e->interp, old_dentry, BPF_CORE_READ(old_dir, mnt), task);
 	if (!(old_flags & SW_EF_PATH_TOP))
 		e->flags &= ~SW_EF_PATH_TOP;
 	e->flags |= old_flags & SW_EF_FILENAME_TRUNC;
 	event_submit(e);
-	return 0;
+	return ret;
 }
 
 /* truncate(2), open(O_TRUNC), and ftruncate(2) before linux 6.2 */
