@@ -217,6 +217,26 @@ int BPF_PROG(sw_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	return ret;
 }
 
+/* d_path scratch for the read-prefix test (per CPU: too big for the stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[SW_FILENAME_LEN]);
+} path_buf SEC(".maps");
+
+/* Is @file's path under one of the verified read prefixes? */
+static __always_inline bool read_open_wanted(struct file *file)
+{
+	__u32 zero = 0;
+	char *buf = bpf_map_lookup_elem(&path_buf, &zero);
+
+	/* f_path is const in newer vmlinux.h; the helper only reads it */
+	if (!buf || bpf_d_path((struct path *)&file->f_path, buf, SW_FILENAME_LEN) <= 0)
+		return false;
+	return read_verified(buf);
+}
+
 /*
  * Every open of a file (do_dentry_open, before the fd exists): a write-open
  * drops the file's cache entry before any write can land, and is reported in
@@ -253,16 +273,15 @@ int BPF_PROG(sw_lsm_open, struct file *file, int ret)
 		if (!regular_data_file(file) || kcache_ok(file, task_scope(task)))
 			return ret;
 	}
+	/* a read-open outside the verified prefixes costs no ring buffer space */
+	if (kind == SW_EVENT_READ_OPEN && !read_open_wanted(file))
+		return ret;
 	e = event_reserve(kind);
 	if (!e)
 		return ret;
 	e->flags = SW_EF_LSM;
 	fill_file(e, file);
 	read_file_path(e, file);
-	if (kind == SW_EVENT_READ_OPEN && !read_verified(e->filename)) {
-		bpf_ringbuf_discard(e, 0);
-		return ret;
-	}
 	fill_task(e, task);
 	e->interp[0] = '\0';
 	e->fd = AT_FDCWD; /* the path is absolute in the task's root */

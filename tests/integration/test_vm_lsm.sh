@@ -132,6 +132,7 @@ doors() {
 	# tp/sched has no interpreter path: the daemon tells the script by its "#!"
 	has "$1-exec_script-modified" "$2" '.event.action == "exec_script" and .file.path == "/bin/tampered.sh" and .sealwatch.verdict == "modified"'
 	has "$1-script_open-unknown" "$2" '.event.action == "script_open" and .file.path == "/bin/dropped.sh" and .sealwatch.verdict == "unknown"'
+	has "$1-read_open-ok" "$2" '.event.action == "read_open" and .file.path == "/bin/hello.sh" and .sealwatch.verdict == "ok" and .process.name == "cat"'
 	has "$1-ld.so.preload-tamper" "$2" '.event.action == "open_write" and .file.path == "/etc/ld.so.preload" and .sealwatch.verdict == "tamper"'
 	check_schema "$1-schema" "$2"
 }

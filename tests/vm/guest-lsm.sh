@@ -34,9 +34,11 @@ doors() {
 	kids="$kids $!"
 	sh /bin/dropped.sh # a script handed to an interpreter by name
 	: >/etc/ld.so.preload
+	cat /bin/hello.sh >/dev/null # a verified read path (--verify-read-path)
 	for p in /bin/dyn-dropped /bin/dyn-victim /bin/tampered.sh /bin/dropped.sh /etc/ld.so.preload; do
 		wait_file "$1" "\"path\":\"$p\"" 30 || echo "SWVM: $2: no event for $p"
 	done
+	wait_file "$1" '"action":"read_open"' 30 || echo "SWVM: $2: no read_open event"
 	# shellcheck disable=SC2086 # three pids, split on purpose
 	wait $kids # not the daemon
 	# the next run starts without it, so its event is this run's
@@ -49,7 +51,8 @@ run_daemon() {
 	shift
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	$SW daemon --host-baseline /cfg/host.jsonl --trusted-key /cfg/k.pub --all-events \
-		--output "file:/out/$name.jsonl" "$@" 2>"/out/$name.err" &
+		--verify-read-path '/bin/hello*' --output "file:/out/$name.jsonl" "$@" \
+		2>"/out/$name.err" &
 	pid=$!
 	if ! wait_file "/out/$name.jsonl" '"action":"start"' 120; then
 		echo "SWVM: $name: daemon did not start"
