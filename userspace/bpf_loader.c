@@ -168,15 +168,47 @@ static int ensure_tracefs(struct bpf_loader *l, struct sw_error *err)
 }
 
 /*
- * The doors' configuration (bpf/doors.bpf.h), the same in either object:
- * host_scripts, host_mntns, the interpreters' comm names, the literal
- * prefixes of the verified read paths.
+ * What the loader sets before load and reads after it, the same in either
+ * object (exec.bpf.c and lsm.bpf.c share event.bpf.h and doors.bpf.h, so the
+ * skeletons have the same member names): OBJECT_PARTS(skel) takes them.
  */
-static void set_doors_config(const struct bpf_loader_opts *o, bool *host_scripts, __u32 *host_mntns,
-			     struct sw_interp *interpreters, struct sw_read_prefix *read_prefixes)
+struct object_parts {
+	struct bpf_map *events, *counters, *kcache;
+	bool *use_kcache; /* .data: switched at run time */
+	bool *host_scripts;
+	__u32 *host_mntns;
+	struct sw_interp *interpreters;
+	struct sw_read_prefix *read_prefixes;
+};
+
+#define OBJECT_PARTS(skel)                                                               \
+	((struct object_parts){                                                          \
+		.events = (skel)->maps.events,                                           \
+		.counters = (skel)->maps.counters,                                       \
+		.kcache = (skel)->maps.kcache,                                           \
+		.use_kcache = (bool *)&(skel)->data->use_kcache,                         \
+		.host_scripts = (bool *)&(skel)->rodata->host_scripts,                   \
+		.host_mntns = (__u32 *)&(skel)->rodata->host_mntns,                      \
+		.interpreters = (struct sw_interp *)(skel)->rodata->interpreters,        \
+		.read_prefixes = (struct sw_read_prefix *)(skel)->rodata->read_prefixes, \
+	})
+
+/*
+ * Before load: the doors' configuration (bpf/doors.bpf.h: host_scripts,
+ * host_mntns, the interpreters' comm names, the literal prefixes of the
+ * verified read paths), the cache switch and the ring buffer's size.
+ */
+static int prepare_object(struct bpf_loader *l, const struct bpf_loader_opts *o, bool doors,
+			  const struct object_parts *p, struct sw_error *err)
 {
-	*host_scripts = o->host_scripts;
-	*host_mntns = o->host_mntns;
+	struct sw_interp *interpreters = p->interpreters;
+	struct sw_read_prefix *read_prefixes = p->read_prefixes;
+	int ret;
+
+	/* without the write-open doors nothing could invalidate the cache in time */
+	*p->use_kcache = doors && l->use_kcache;
+	*p->host_scripts = o->host_scripts;
+	*p->host_mntns = o->host_mntns;
 	for (size_t i = 0, n = 0; i < o->n_interpreters && n < SW_MAX_INTERPRETERS; i++) {
 		const char *name = o->interpreters[i];
 		size_t len = strlen(name);
@@ -202,6 +234,22 @@ static void set_doors_config(const struct bpf_loader_opts *o, bool *host_scripts
 		rp->len = (__u32)len;
 		n++;
 	}
+	ret = bpf_map__set_max_entries(p->events, l->ringbuf_bytes);
+	if (ret)
+		return sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
+				    strerror(-ret));
+	return 0;
+}
+
+/* After load and attach: the maps and the cache switch the loader uses. */
+static void adopt_object(struct bpf_loader *l, enum bpf_loader_mode mode,
+			 const struct object_parts *p)
+{
+	l->mode = mode;
+	l->events_map = p->events;
+	l->counters_map = p->counters;
+	l->kcache_map = p->kcache;
+	l->kcache_switch = p->use_kcache;
 }
 
 /*
@@ -214,6 +262,7 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		     struct sw_error *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
+	struct object_parts parts;
 	struct exec_bpf *skel;
 	struct bpf_link *link;
 	int ret;
@@ -237,17 +286,10 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		bpf_program__set_autoload(skel->progs.sw_mprotect_enter, false);
 		log_info("no bpf_find_vma: mprotect(PROT_EXEC) of file mappings not watched");
 	}
-	/* without the write-open doors nothing could invalidate the cache in time */
-	skel->data->use_kcache = doors && l->use_kcache;
-	set_doors_config(o, &skel->rodata->host_scripts, (__u32 *)&skel->rodata->host_mntns,
-			 (struct sw_interp *)skel->rodata->interpreters,
-			 (struct sw_read_prefix *)skel->rodata->read_prefixes);
-	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
-	if (ret) {
-		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
-			     strerror(-ret));
+	parts = OBJECT_PARTS(skel);
+	ret = prepare_object(l, o, doors, &parts, err);
+	if (ret)
 		goto cleanup;
-	}
 	ret = exec_bpf__load(skel);
 	if (ret) {
 		sw_error_set(err, ret, "load %s%s: %s", mode_names[mode],
@@ -278,11 +320,7 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		goto cleanup;
 	}
 	l->skel = skel;
-	l->mode = mode;
-	l->events_map = skel->maps.events;
-	l->counters_map = skel->maps.counters;
-	l->kcache_map = skel->maps.kcache;
-	l->kcache_switch = (bool *)&skel->data->use_kcache;
+	adopt_object(l, mode, &parts);
 	return 0;
 
 cleanup:
@@ -290,12 +328,6 @@ cleanup:
 	return ret;
 }
 
-/*
- * load_mode() with the file doors (mmap, opens, unlink/rename/truncate, the
- * in-kernel cache); when the kernel's verifier refuses them, exec verification
- * must not go down with them: retry with the exec program only, say so loudly
- * (log, sealwatch_file_doors_active 0).
- */
 static void doors_published(bool active)
 {
 	metrics_describe("sealwatch_file_doors_active", METRIC_GAUGE,
@@ -314,6 +346,12 @@ static void doors_refused(struct bpf_loader *l, const struct sw_error *why)
 	l->doors_failed = true;
 }
 
+/*
+ * load_mode() with the file doors (mmap, opens, unlink/rename/truncate, the
+ * in-kernel cache); when the kernel's verifier refuses them, exec verification
+ * must not go down with them: retry with the exec program only, say so loudly
+ * (log, sealwatch_file_doors_active 0).
+ */
 static int load_mode_doors(struct bpf_loader *l, enum bpf_loader_mode mode,
 			   const struct bpf_loader_opts *o, const char *btf_path,
 			   struct sw_error *err)
@@ -384,19 +422,16 @@ static bool lsm_hook_exists(const struct btf *btf, const char *name)
  * path hooks without CONFIG_SECURITY_PATH) stay out. On failure nothing is left.
  */
 static int load_lsm(struct bpf_loader *l, const struct bpf_loader_opts *o, bool doors,
-		    struct sw_error *err)
+		    const struct btf *btf, struct sw_error *err)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct object_parts parts;
 	struct bpf_program *prog;
 	struct lsm_bpf *skel;
 	int ret;
 
-	if (!btf)
-		log_debug("no vmlinux BTF for the LSM hook check: %s", strerror(errno));
 	skel = lsm_bpf__open();
 	if (!skel) {
 		ret = -errno;
-		btf__free(btf);
 		return sw_error_set(err, ret, "open LSM BPF object: %s", strerror(-ret));
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -411,18 +446,10 @@ static int load_lsm(struct bpf_loader *l, const struct bpf_loader_opts *o, bool 
 		}
 		bpf_program__set_autoload(prog, want);
 	}
-	btf__free(btf);
-	/* without the write-open doors nothing could invalidate the cache in time */
-	skel->data->use_kcache = doors && l->use_kcache;
-	set_doors_config(o, &skel->rodata->host_scripts, (__u32 *)&skel->rodata->host_mntns,
-			 (struct sw_interp *)skel->rodata->interpreters,
-			 (struct sw_read_prefix *)skel->rodata->read_prefixes);
-	ret = bpf_map__set_max_entries(skel->maps.events, l->ringbuf_bytes);
-	if (ret) {
-		sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,
-			     strerror(-ret));
+	parts = OBJECT_PARTS(skel);
+	ret = prepare_object(l, o, doors, &parts, err);
+	if (ret)
 		goto cleanup;
-	}
 	ret = lsm_bpf__load(skel);
 	if (ret) {
 		sw_error_set(err, ret, "load %s%s: %s", mode_names[BPF_LOADER_LSM],
@@ -436,11 +463,7 @@ static int load_lsm(struct bpf_loader *l, const struct bpf_loader_opts *o, bool 
 		goto cleanup;
 	}
 	l->lsm = skel;
-	l->mode = BPF_LOADER_LSM;
-	l->events_map = skel->maps.events;
-	l->counters_map = skel->maps.counters;
-	l->kcache_map = skel->maps.kcache;
-	l->kcache_switch = (bool *)&skel->data->use_kcache;
+	adopt_object(l, BPF_LOADER_LSM, &parts);
 	return 0;
 
 cleanup:
@@ -457,17 +480,22 @@ cleanup:
 static int load_lsm_doors(struct bpf_loader *l, const struct bpf_loader_opts *o,
 			  struct sw_error *err)
 {
+	/* for the hook check; libbpf finds the kernel's BTF itself for the load */
+	struct btf *btf = btf__load_vmlinux_btf();
 	struct sw_error exec_only = { "" };
-	int r = load_lsm(l, o, true, err);
+	int r;
 
+	if (!btf)
+		log_debug("no vmlinux BTF for the LSM hook check: %s", strerror(errno));
+	r = load_lsm(l, o, true, btf, err);
 	if (!r) {
 		doors_published(true);
-		return 0;
+	} else if (!load_lsm(l, o, false, btf, &exec_only)) {
+		doors_refused(l, err);
+		r = 0;
 	}
-	if (load_lsm(l, o, false, &exec_only))
-		return r;
-	doors_refused(l, err);
-	return 0;
+	btf__free(btf);
+	return r;
 }
 
 int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret)

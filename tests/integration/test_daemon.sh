@@ -90,20 +90,6 @@ trap 'cleanup; rm -rf "$HOSTDIR"' EXIT
 	2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
-# wait_for NAME JQ-FILTER [SECONDS]: pass when some event matches
-wait_for() {
-	local name=$1 filter=$2 secs=${3:-15} i
-	for ((i = 0; i < secs * 10; i++)); do
-		if [ -s "$EVENTS" ] && jq -e -s "[.[] | select($filter)] | length > 0" "$EVENTS" >/dev/null 2>&1; then
-			pass "$name"
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "$name" "no event matching: $filter"
-	return 1
-}
-count() { jq -s "[.[] | select($1)] | length" "$EVENTS"; }
 
 wait_for daemon-started '.event.action == "start"' 20 || { sed 's/^/    /' "$WORK/daemon.log"; exit 0; }
 wait_for baseline-tampered-refused '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("tampered.jsonl"))' 2

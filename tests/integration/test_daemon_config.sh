@@ -4,14 +4,6 @@
 # documented exit code, and no event written when it cannot start.
 source "$(dirname "$0")/../lib/common.sh"
 
-cfg() { printf '%s' "$1" >"$WORK/c.json"; }
-errline() { # NAME PATTERN: the last run's stderr has exactly one line, matching PATTERN
-	if [ "$(grep -c . "$WORK/.err")" = 1 ] && grep -q -- "$2" "$WORK/.err"; then
-		pass "$1"
-	else
-		fail "$1" "stderr: $(head -c 300 "$WORK/.err")"
-	fi
-}
 
 cfg '{"baseline_dir": 3}'
 expect_exit config-type 3 "$SW" daemon --config "$WORK/c.json" && errline config-type-msg "key 'baseline_dir' must be a non-empty string"

@@ -61,20 +61,7 @@ pass build-image
 	--output "file:$EVENTS" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
-# wait_for NAME JQ-FILTER [SECONDS]: pass when some event matches
-wait_for() {
-	local name=$1 filter=$2 secs=${3:-10} i
-	for ((i = 0; i < secs * 10; i++)); do
-		if [ -s "$EVENTS" ] && jq -e -s "[.[] | select($filter)] | length > 0" "$EVENTS" >/dev/null 2>&1; then
-			pass "$name"
-			return 0
-		fi
-		sleep 0.1
-	done
-	fail "$name" "no event matching: $filter"
-	return 1
-}
-count() { jq -s "[.[] | select($1)] | length" "$EVENTS"; }
+WAIT_SECS=10 # wait_for (tests/lib/common.sh)
 # the in-kernel cache holds an inode? (bpftool prints keys as bytes: ino is
 # the first 8, little-endian, of struct sw_kcache_key)
 kcached() { # INODE

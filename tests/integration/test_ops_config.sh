@@ -6,14 +6,6 @@
 # runs after the config file and flags are parsed).
 source "$(dirname "$0")/../lib/common.sh"
 
-cfg() { printf '%s' "$1" >"$WORK/c.json"; }
-errline() { # NAME PATTERN: the last run's stderr has exactly one line, matching PATTERN
-	if [ "$(grep -c . "$WORK/.err")" = 1 ] && grep -q -- "$2" "$WORK/.err"; then
-		pass "$1"
-	else
-		fail "$1" "stderr: $(head -c 300 "$WORK/.err")"
-	fi
-}
 
 for v in '"localhost:9464"' '"127.0.0.1"' '"127.0.0.1:0"' '"127.0.0.1:70000"' '9464' '""' '"[::1]9464"'; do
 	cfg "{\"metrics_listen\": $v}"

@@ -63,18 +63,6 @@ start_receiver "$P_DEAD" "$WORK/dead.jsonl" --hang && DEAD_PID=$LAST_PID
 	2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
-wait_for() { # NAME JQ-FILTER SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		if [ -s "$EVENTS" ] && jq -e -s "[.[] | select($2)] | length > 0" "$EVENTS" >/dev/null 2>&1; then
-			pass "$1"
-			return 0
-		fi
-		sleep 0.05
-	done
-	fail "$1" "no event matching: $2 within $3 s"
-	return 1
-}
 wait_for daemon-started '.event.action == "start"' 20 || { sed 's/^/    /' "$WORK/daemon.log"; exit 0; }
 
 podman run -d --name "$CT" --network none "$IMG:1" /bin/sleep 300 >/dev/null || { fail container; exit 0; }

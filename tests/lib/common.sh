@@ -55,6 +55,36 @@ need_root() {
 	[ "$(id -u)" = 0 ]
 }
 
+# wait_for NAME JQ-FILTER [SECONDS]: pass when some line of $EVENTS (the
+# daemon's JSON output) matches within SECONDS (default $WAIT_SECS, else 15)
+wait_for() {
+	local name=$1 filter=$2 secs=${3:-${WAIT_SECS:-15}} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if [ -s "$EVENTS" ] && jq -e -s "[.[] | select($filter)] | length > 0" "$EVENTS" >/dev/null 2>&1; then
+			pass "$name"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "$name" "no event matching: $filter within $secs s"
+	return 1
+}
+
+# count JQ-FILTER: how many lines of $EVENTS match
+count() { jq -s "[.[] | select($1)] | length" "$EVENTS"; }
+
+# cfg JSON: write $WORK/c.json (a daemon config under test)
+cfg() { printf '%s' "$1" >"$WORK/c.json"; }
+
+# errline NAME PATTERN: the last expect_exit's stderr has exactly one line, matching PATTERN
+errline() {
+	if [ "$(grep -c . "$WORK/.err")" = 1 ] && grep -q -- "$2" "$WORK/.err"; then
+		pass "$1"
+	else
+		fail "$1" "stderr: $(head -c 300 "$WORK/.err")"
+	fi
+}
+
 # busybox_image NAME: import a busybox-static rootfs (sh true sleep cp cat
 # echo as links, /tmp 1777) as podman image NAME, unless it exists. Returns 1
 # on failure; sets MADE_IMAGE=1 when it made the image (the caller removes it).
