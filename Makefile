@@ -28,7 +28,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
-	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
+	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) $(USER_INCLUDES) -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
 LDFLAGS += $(SAN_FLAGS) -pthread
 LDLIBS += $(PKG_LIBS) -lm
 
@@ -40,20 +40,27 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
+# userspace/ is one folder per subsystem (docs/architecture.md): every
+# userspace/*/*.c is built, so a new folder needs no change here. Each folder's
+# public headers are on the include path; include/ holds the kernel<->user ABI.
+USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.c userspace/*/*.h))))
+USER_INCLUDES := -Iinclude $(addprefix -I,$(USER_DIRS))
+MAIN_SRC := userspace/cli/main.c
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard userspace/*/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+DEP_FLAGS = -MMD -MP -MF $(@:.o=.d)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
-FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) $(PKG_CFLAGS) -pthread \
+FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE $(USER_INCLUDES) -I$(BUILD) $(PKG_CFLAGS) -pthread \
 	      -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all
 all: $(BUILD)/sealwatch
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz/obj $(BUILD)/bpf:
+$(BUILD)/tests $(BUILD)/fuzz $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
 # BPF (bpf/*.bpf.c, CO-RE): vmlinux.h → BPF object (`bpftool gen object` drops
@@ -96,36 +103,41 @@ vmlinux-update:
 	$(Q)mkdir -p $(dir $(VMLINUX_FALLBACK))
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$(VMLINUX_FALLBACK)
 
-# userspace that includes a skeleton
-$(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h $(BUILD)/lsm.skel.h
+# userspace that includes a skeleton (the first build has no .d files yet)
+KERNEL_SRCS := $(wildcard userspace/kernel/*.c)
+$(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
+$(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(KERNEL_SRCS)): $(BPF_SKELS)
 
-$(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/obj
+# header dependencies: written by the compiler (-MMD -MP) beside each object
+$(BUILD)/obj/%.o: userspace/%.c Makefile
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEP_FLAGS) -c $< -o $@
 
 $(BUILD)/libsealwatch.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/sealwatch: $(BUILD)/obj/main.o $(BUILD)/libsealwatch.a
+$(BUILD)/sealwatch: $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(MAIN_SRC)) $(BUILD)/libsealwatch.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsealwatch.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(BUILD)/libsealwatch.a $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $(@D)/.$(@F).d -Itests/unit $< $(BUILD)/libsealwatch.a $(LDFLAGS) $(LDLIBS) -o $@
 
 .PHONY: unit
 unit: $(UNIT_BINS)
 
 # libFuzzer targets: every parser (tests/fuzz/README.md)
-$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/fuzz/obj
+$(BUILD)/fuzz/obj/%.o: userspace/%.c Makefile
 	$(call msg,FUZZCC,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(DEP_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(PKG_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -MMD -MP -MF $(@D)/.$(@F).d -fsanitize=fuzzer $< $(FUZZ_OBJS) $(PKG_LIBS) -o $@
 
 .PHONY: fuzz-build fuzz
 fuzz-build: $(FUZZ_BINS)
@@ -192,3 +204,5 @@ uninstall:
 .PHONY: clean
 clean:
 	rm -rf .output
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

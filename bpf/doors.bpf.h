@@ -42,7 +42,7 @@
  */
 volatile bool use_kcache = true;
 
-/* Set by the loader before load (userspace/bpf_loader.c). */
+/* Set by the loader before load (userspace/kernel/bpf_loader.c). */
 const volatile bool host_scripts =
 	false; /* script_open on the host too (a host baseline is loaded) */
 const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */

@@ -3,7 +3,7 @@
  * Exec events (DESIGN.md §4, §7): one struct sw_exec_event (include/events.h)
  * per successful execve/execveat, built in place in the ring buffer.
  *
- * Two programs; the loader (userspace/bpf_loader.c) loads exactly one:
+ * Two programs; the loader (userspace/kernel/bpf_loader.c) loads exactly one:
  *   sw_exec_btf  tp_btf/sched_process_exec   needs BTF-typed tracepoints (5.5+);
  *                gets struct linux_binprm: the file run, filename, interp
  *   sw_exec_tp   tp/sched/sched_process_exec  any kernel with the tracepoint;

@@ -76,7 +76,7 @@ int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret);
  * and a trial load and attach succeed, else tp_btf unless probing or a trial
  * load says no, else tp. A mode asked for explicitly is the only one tried.
  * The choice is logged at info level and set as the gauge
- * sealwatch_attach_info{mode="lsm|tp_btf|tp"} 1 (include/metrics.h).
+ * sealwatch_attach_info{mode="lsm|tp_btf|tp"} 1 (userspace/lib/metrics.h).
  * Errors: -EPERM (not privileged), -ENOTSUP (no BTF, or the kernel
  * lacks both tracepoints, or the mode asked for), -EINVAL (bad options),
  * else what the kernel said.

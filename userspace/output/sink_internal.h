@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Between the sink core (userspace/sink.c: specs, queues, workers, metrics)
+ * Between the sink core (sink.c: specs, queues, workers, metrics)
  * and the drivers (sink_file.c, sink_syslog.c, sink_http.c). A driver parses
  * its options at open time, then its deliver() runs on the sink's own worker
  * thread only, so drivers need no locking of their own.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Load, attach and read the exec BPF programs (include/bpf_loader.h). */
+/* Load, attach and read the exec BPF programs (bpf_loader.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* metrics_http.c: /metrics and /healthz over libmicrohttpd (include/metrics_http.h). */
+/* metrics_http.c: /metrics and /healthz over libmicrohttpd (metrics_http.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* daemon_metrics.c: the daemon's metric families (include/daemon_metrics.h). */
+/* daemon_metrics.c: the daemon's metric families (daemon_metrics.h). */
 #include <stdio.h>
 #include <time.h>
 

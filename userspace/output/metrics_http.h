@@ -2,7 +2,7 @@
 /*
  * The daemon's HTTP endpoint (--metrics-listen ADDR:PORT), served by
  * libmicrohttpd on its own thread:
- *   GET /metrics  the metrics registry (include/metrics.h), Prometheus text 0.0.4
+ *   GET /metrics  the metrics registry (userspace/lib/metrics.h), Prometheus text 0.0.4
  *   GET /healthz  200 "ok" when the config is loaded, the BPF programs are
  *                 attached and the event loop ticked within the last
  *                 METRICS_HTTP_STALL_SEC seconds; else 503 and the reason
