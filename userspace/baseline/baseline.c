@@ -18,7 +18,7 @@
 #include "base64.h"
 #include "baseline.h"
 #include "baseline_json.h"
-#include "commands.h"
+#include "version.h"
 #include "errors.h"
 #include "hexutil.h"
 #include "path.h"

@@ -3,7 +3,7 @@
 #ifndef SW_COMMANDS_H
 #define SW_COMMANDS_H
 
-#define SW_VERSION "0.1.0"
+#include "version.h"
 
 int cmd_baseline(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

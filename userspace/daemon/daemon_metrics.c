@@ -4,9 +4,11 @@
 #include <time.h>
 
 #include "bpf_loader.h"
-#include "commands.h"
+#include "daemon.h"
+#include "version.h"
 #include "daemon_metrics.h"
 #include "metrics.h"
+#include "report.h"
 #include "vcache.h"
 #include "verifier.h"
 
@@ -70,16 +72,20 @@ static const struct {
 	  "Baselines refused at load (bad or missing signature, malformed)." },
 };
 
-static void verdict_add(const char *action, enum sw_verdict v, uint64_t n)
+static void alerts_set(enum sw_verdict v, uint64_t n)
+{
+	char labels[64];
+
+	snprintf(labels, sizeof(labels), "verdict=\"%s\"", verdict_name(v));
+	metrics_set("sealwatch_alerts_total", labels, (double)n);
+}
+
+static void verdict_set(const char *action, enum sw_verdict v, uint64_t n)
 {
 	char labels[96];
 
 	snprintf(labels, sizeof(labels), "action=\"%s\",verdict=\"%s\"", action, verdict_name(v));
-	metrics_add("sealwatch_events_total", labels, n);
-	if (v == SW_VERDICT_OK)
-		return;
-	snprintf(labels, sizeof(labels), "verdict=\"%s\"", verdict_name(v));
-	metrics_add("sealwatch_alerts_total", labels, n);
+	metrics_set("sealwatch_events_total", labels, (double)n);
 }
 
 void daemon_metrics_describe(void)
@@ -93,38 +99,13 @@ void daemon_metrics_describe(void)
 	metrics_set("sealwatch_start_time_seconds", NULL, (double)time(NULL));
 	/* the series every dashboard expects, present at 0 from the start */
 	for (int v = 0; v < SW_VERDICT__COUNT; v++)
-		verdict_add("exec", (enum sw_verdict)v, 0);
+		verdict_set("exec", (enum sw_verdict)v, 0);
+	for (int v = 0; v < SW_VERDICT__COUNT; v++)
+		if (v != SW_VERDICT_OK)
+			alerts_set((enum sw_verdict)v, 0);
 	metrics_add("sealwatch_config_reloads_total", "result=\"ok\"", 0);
 	metrics_add("sealwatch_config_reloads_total", "result=\"error\"", 0);
 	metrics_add("sealwatch_baselines_refused_total", NULL, 0);
-}
-
-void daemon_metrics_verdict(const char *action, enum sw_verdict v)
-{
-	verdict_add(action, v, 1);
-}
-
-void daemon_metrics_daemon_alert(const char *action)
-{
-	char labels[96];
-
-	snprintf(labels, sizeof(labels), "action=\"%s\"", action);
-	metrics_add("sealwatch_daemon_alerts_total", labels, 1);
-}
-
-void daemon_metrics_baselines(size_t loaded)
-{
-	metrics_set("sealwatch_baselines_loaded", NULL, (double)loaded);
-}
-
-void daemon_metrics_baseline_refused(void)
-{
-	metrics_add("sealwatch_baselines_refused_total", NULL, 1);
-}
-
-void daemon_metrics_reload(int ok)
-{
-	metrics_add("sealwatch_config_reloads_total", ok ? "result=\"ok\"" : "result=\"error\"", 1);
 }
 
 /* the BPF programs' counters, each as its own family (described in families[]) */
@@ -143,14 +124,58 @@ static const struct {
 _Static_assert(sizeof(kernel_counters) / sizeof(kernel_counters[0]) == SW_CNT__MAX,
 	       "one family per kernel counter");
 
+/*
+ * Verdicts by action (the exec series always, the others once reached) and
+ * alerts by verdict, all actions summed; the daemon's own alerts by action.
+ */
+static void sample_report(struct report *r)
+{
+	struct report_stats rs;
+	char labels[64];
+
+	report_stats(r, &rs);
+	for (int v = 0; v < SW_VERDICT__COUNT; v++) {
+		uint64_t alerts = 0;
+
+		for (int a = 0; a < REPORT_ACTION__COUNT; a++) {
+			if (a == REPORT_ACTION_EXEC || rs.verdicts[a][v])
+				verdict_set(report_action_name((enum report_action)a),
+					    (enum sw_verdict)v, rs.verdicts[a][v]);
+			alerts += rs.verdicts[a][v];
+		}
+		if (v != SW_VERDICT_OK)
+			alerts_set((enum sw_verdict)v, alerts);
+	}
+	for (int a = 0; a < REPORT_ALERT__COUNT; a++) {
+		if (!rs.alerts[a])
+			continue;
+		snprintf(labels, sizeof(labels), "action=\"%s\"",
+			 report_alert_name((enum report_alert)a));
+		metrics_set("sealwatch_daemon_alerts_total", labels, (double)rs.alerts[a]);
+	}
+}
+
+static void sample_daemon(const struct daemon_stats *st, size_t baselines_loaded)
+{
+	metrics_set("sealwatch_exec_events_total", NULL, (double)st->events);
+	metrics_set("sealwatch_host_unmonitored_total", NULL, (double)st->host_unmonitored);
+	metrics_set("sealwatch_config_reloads_total", "result=\"ok\"", (double)st->reloads_ok);
+	metrics_set("sealwatch_config_reloads_total", "result=\"error\"",
+		    (double)st->reloads_failed);
+	metrics_set("sealwatch_baselines_refused_total", NULL, (double)st->baselines_refused);
+	metrics_set("sealwatch_baselines_loaded", NULL, (double)baselines_loaded);
+}
+
 void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 {
 	__u64 cnt[SW_CNT__MAX], used, size;
 	struct verifier_stats vs;
 	uint64_t hits, misses;
 
-	metrics_set("sealwatch_exec_events_total", NULL, (double)s->events);
-	metrics_set("sealwatch_host_unmonitored_total", NULL, (double)s->host_unmonitored);
+	if (s->stats)
+		sample_daemon(s->stats, s->baselines_loaded);
+	if (s->report)
+		sample_report(s->report);
 	if (s->bpf) {
 		if (!bpf_loader_counters(s->bpf, cnt)) {
 			for (size_t i = 0; i < sizeof(kernel_counters) / sizeof(kernel_counters[0]);

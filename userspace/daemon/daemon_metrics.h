@@ -1,37 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The daemon's metric families (every one documented in docs/metrics.md):
- * declared once at start, counted on the event path by the verifier, and
- * sampled from the BPF counters, ring buffer, cache and queues once a second
- * by the event loop.
+ * declared once at start, then sampled once a second by the event loop from
+ * the stats of each module (BPF counters, ring buffer, verdict cache, hash
+ * queue, report, the daemon's own counts). No module pushes into them.
  */
 #ifndef SW_DAEMON_METRICS_H
 #define SW_DAEMON_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "verdict.h"
 
 struct bpf_loader;
+struct daemon_stats;
+struct report;
 struct vcache;
 struct verifier;
 
 /* HELP/TYPE of every family, build info and start time. Call once. */
 void daemon_metrics_describe(void);
-/* One verdict of @action ("exec") — also an alert unless ok. */
-void daemon_metrics_verdict(const char *action, enum sw_verdict v);
-/* A daemon alert (events_lost, baseline_refused, config_error…). */
-void daemon_metrics_daemon_alert(const char *action);
-void daemon_metrics_baselines(size_t loaded);
-void daemon_metrics_baseline_refused(void);
-void daemon_metrics_reload(int ok);
 
+/* Everything the daemon's metrics are sampled from; any pointer may be NULL. */
 struct daemon_metrics_sources {
 	const struct bpf_loader *bpf;
 	struct vcache *cache;
 	struct verifier *verifier;
-	uint64_t events; /* exec events read from the ring buffer */
-	uint64_t host_unmonitored;
+	struct report *report;
+	const struct daemon_stats *stats;
+	size_t baselines_loaded;
 };
 /* Copy the current values of everything sampled (once a second). */
 void daemon_metrics_sample(const struct daemon_metrics_sources *s);

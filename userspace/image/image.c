@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "version.h"
 #include "errors.h"
 #include "image.h"
 #include "layer.h"

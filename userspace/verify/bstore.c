@@ -11,7 +11,7 @@
 #include "errors.h"
 #include "fileio.h"
 #include "hexutil.h"
-#include "verdict.h"
+#include "decide.h"
 
 #define MAX_BASELINE (4ULL << 30)
 #define MAX_SIGNATURE (64 * 1024)

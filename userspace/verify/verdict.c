@@ -6,30 +6,7 @@
 
 #include "baseline.h"
 #include "path.h"
-#include "verdict.h"
-
-static const char *const verdict_names[SW_VERDICT__COUNT] = {
-	[SW_VERDICT_OK] = "ok",
-	[SW_VERDICT_MODIFIED] = "modified",
-	[SW_VERDICT_UNKNOWN] = "unknown",
-	[SW_VERDICT_FILELESS] = "fileless",
-	[SW_VERDICT_NO_BASELINE] = "no_baseline",
-	[SW_VERDICT_UNVERIFIED] = "unverified",
-	[SW_VERDICT_TAMPER] = "tamper",
-};
-
-const char *verdict_name(enum sw_verdict v)
-{
-	return v < SW_VERDICT__COUNT ? verdict_names[v] : "?";
-}
-
-int verdict_from_name(const char *name)
-{
-	for (int i = 0; i < SW_VERDICT__COUNT; i++)
-		if (!strcmp(name, verdict_names[i]))
-			return i;
-	return -1;
-}
+#include "decide.h"
 
 struct baseline_index {
 	const struct sw_entry **by_hash; /* content entries sorted by sha256, then path */

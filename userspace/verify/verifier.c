@@ -14,11 +14,10 @@
 #include "baseline.h"
 #include "bstore.h"
 #include "content.h"
-#include "daemon_metrics.h"
 #include "errors.h"
-#include "sink.h"
+#include "report.h"
 #include "vcache.h"
-#include "verdict.h"
+#include "decide.h"
 #include "verifier.h"
 
 struct verifier {
@@ -32,23 +31,6 @@ struct verifier {
 	unsigned int n_threads;
 	struct verifier_stats stats;
 };
-
-static int severity_of(enum sw_verdict v)
-{
-	switch (v) {
-	case SW_VERDICT_MODIFIED:
-	case SW_VERDICT_TAMPER:
-		return SW_SEVERITY_CRITICAL;
-	case SW_VERDICT_UNKNOWN:
-	case SW_VERDICT_FILELESS:
-		return SW_SEVERITY_HIGH;
-	case SW_VERDICT_UNVERIFIED:
-	case SW_VERDICT_NO_BASELINE:
-		return SW_SEVERITY_MEDIUM;
-	default:
-		return SW_SEVERITY_INFO;
-	}
-}
 
 void verify_job_container(const struct verify_job *job, struct ecs_container *c)
 {
@@ -64,14 +46,35 @@ void verify_job_container(const struct verify_job *job, struct ecs_container *c)
 	};
 }
 
-void verifier_emit(struct sw_sinks *sinks, const struct ecs_exec *x)
+void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct ecs_container *c)
 {
-	char *line = ecs_exec_json(x);
-
-	if (line) {
-		sinks_emit(sinks, line);
-		free(line);
+	*x = (struct ecs_exec){
+		.ev = &job->ev,
+		.action = job->action,
+		.process_exe = job->proc_exe,
+		.executable = job->exe_path,
+		.baseline_digest = job->bl ? job->bl->digest : NULL,
+		.baseline_match = job->baseline_match,
+		.args = job->args,
+		.n_args = job->n_args,
+	};
+	if (job->in_container) {
+		verify_job_container(job, c);
+		x->container = c;
 	}
+}
+
+void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
+		       const char *reason, int severity)
+{
+	struct ecs_container c;
+	struct ecs_exec x;
+
+	verify_job_event(job, &x, &c);
+	x.verdict = verdict;
+	x.reason = reason;
+	x.severity = severity;
+	report_verdict(r, &x);
 }
 
 void verify_job_free(struct verify_job *job)
@@ -151,15 +154,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 {
 	const struct sw_exec_event *ev = &job->ev;
 	struct ecs_container c;
-	struct ecs_exec x = {
-		.ev = ev,
-		.action = job->action,
-		.process_exe = job->proc_exe,
-		.baseline_digest = job->bl->digest,
-		.baseline_match = job->baseline_match,
-		.args = job->args,
-		.n_args = job->n_args,
-	};
+	struct ecs_exec x;
 	struct sw_verdict_result res;
 	struct sw_entry actual = { 0 };
 	struct vcache_hit hit;
@@ -168,10 +163,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	struct stat st;
 	int fd = job->exe_fd;
 
-	if (job->in_container) {
-		verify_job_container(job, &c);
-		x.container = &c;
-	}
+	verify_job_event(job, &x, &c);
+	x.executable = NULL;
 	if (fd < 0) {
 		/* the process is gone: find the same file by name in its root */
 		path = job->fallback_path	 ? job->fallback_path :
@@ -243,10 +236,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	if (res.verdict == SW_VERDICT_OK && v->o.on_ok)
 		v->o.on_ok(v->o.ctx, job);
 emit:
-	x.severity = severity_of(x.verdict);
-	verifier_count(v, x.verdict);
-	if (x.verdict != SW_VERDICT_OK || __atomic_load_n(&v->o.all_events, __ATOMIC_RELAXED))
-		verifier_emit(v->o.sinks, &x);
+	x.severity = verdict_severity(x.verdict);
+	report_verdict(v->o.report, &x);
 	if (fd >= 0 && fd != job->exe_fd)
 		close(fd);
 	entry_clear(&actual);
@@ -272,22 +263,11 @@ static void *worker(void *arg)
 		v->head = (v->head + 1) % v->o.queue_size;
 		v->count--;
 		pthread_mutex_unlock(&v->lock);
-		if (have_ch) {
+		if (have_ch)
 			verify(v, job, &ch);
-		} else {
-			struct ecs_container c;
-			struct ecs_exec x = { .ev = &job->ev,
-					      .action = job->action,
-					      .process_exe = job->proc_exe,
-					      .verdict = SW_VERDICT_UNVERIFIED,
-					      .reason = "out of memory",
-					      .severity = SW_SEVERITY_MEDIUM };
-
-			verify_job_container(job, &c);
-			x.container = job->in_container ? &c : NULL;
-			verifier_count(v, x.verdict);
-			verifier_emit(v->o.sinks, &x);
-		}
+		else
+			verify_job_report(v->o.report, job, SW_VERDICT_UNVERIFIED, "out of memory",
+					  verdict_severity(SW_VERDICT_UNVERIFIED));
 		verify_job_free(job);
 		__atomic_add_fetch(&v->stats.done, 1, __ATOMIC_RELAXED);
 	}
@@ -362,17 +342,6 @@ int verifier_submit(struct verifier *v, struct verify_job *job)
 	}
 	pthread_mutex_unlock(&v->lock);
 	return ret;
-}
-
-void verifier_count(struct verifier *v, enum sw_verdict verdict)
-{
-	__atomic_add_fetch(&v->stats.verdicts[verdict], 1, __ATOMIC_RELAXED);
-	daemon_metrics_verdict("exec", verdict);
-}
-
-void verifier_set_all_events(struct verifier *v, bool all_events)
-{
-	__atomic_store_n(&v->o.all_events, all_events, __ATOMIC_RELAXED);
 }
 
 void verifier_stats(struct verifier *v, struct verifier_stats *out)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Hash workers: verify the exact file an exec ran (DESIGN.md §5) off the
- * event loop. Jobs wait in a bounded queue; a job that does not fit is not
+ * Hash workers: verify the exact file an exec ran off the event loop
+ * (docs/architecture.md, "verify/"). Jobs wait in a bounded queue; a job that does not fit is not
  * dropped silently: the caller reports it unverified.
  */
 #ifndef SW_VERIFIER_H
@@ -18,7 +18,7 @@
 
 struct bstore_baseline;
 struct sw_bstore;
-struct sw_sinks;
+struct report;
 struct vcache;
 
 struct verify_job {
@@ -42,8 +42,7 @@ struct verify_job {
 struct verifier_opts {
 	unsigned int workers;
 	unsigned int queue_size;
-	bool all_events;
-	struct sw_sinks *sinks;
+	struct report *report; /* where verdicts go (report.h) */
 	struct vcache *cache;
 	/* called from a worker after an "ok" verdict on a hashed file (may be NULL) */
 	void (*on_ok)(void *ctx, const struct verify_job *job);
@@ -65,18 +64,19 @@ int verifier_open_in_root(const char *rootfs, const char *path);
 /* Fill an ecs_container view from a job's strings. */
 void verify_job_container(const struct verify_job *job, struct ecs_container *c);
 
-/* Emit one exec event (used by the event loop for cache hits and early verdicts too). */
-void verifier_emit(struct sw_sinks *sinks, const struct ecs_exec *x);
+/*
+ * The event of a job: process, container, baseline and the opened file's
+ * path filled in from @job; verdict, reason and severity left to the caller.
+ */
+void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct ecs_container *c);
+/* A verdict reached without hashing (or none possible), reported at once. */
+void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
+		       const char *reason, int severity);
 
 struct verifier_stats {
 	uint64_t queued, done, queue_full, bytes_hashed, files_hashed;
 	uint64_t depth, capacity; /* jobs waiting now; queue_size */
-	uint64_t verdicts[SW_VERDICT__COUNT];
 };
 void verifier_stats(struct verifier *v, struct verifier_stats *out);
-/* Count a verdict (also in the metrics registry). */
-void verifier_count(struct verifier *v, enum sw_verdict verdict);
-/* Emit ok verdicts too (config reload); takes effect for the next job. */
-void verifier_set_all_events(struct verifier *v, bool all_events);
 
 #endif
