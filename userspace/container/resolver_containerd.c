@@ -135,3 +135,8 @@ cleanup:
 	free(bundle);
 	return ret;
 }
+
+const struct rs_runtime rs_runtime_containerd = {
+	.hint = RS_RUNTIME_CONTAINERD,
+	.lookup = rs_containerd_lookup,
+};

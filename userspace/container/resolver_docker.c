@@ -130,3 +130,8 @@ cleanup:
 	free(path);
 	return ret;
 }
+
+const struct rs_runtime rs_runtime_docker = {
+	.hint = RS_RUNTIME_DOCKER,
+	.lookup = rs_docker_lookup,
+};

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Shared between resolver.c (cache, cgroup names, helpers) and the per-runtime
- * readers resolver_storage.c, resolver_docker.c, resolver_containerd.c. Not a
- * public interface.
+ * Shared between resolver.c (cache, cgroup names), the per-runtime readers
+ * resolver_storage.c, resolver_docker.c, resolver_containerd.c and their
+ * helpers in runtime_state.c. Not a public interface.
  */
 #ifndef SW_RESOLVER_INTERNAL_H
 #define SW_RESOLVER_INTERNAL_H
@@ -77,7 +77,7 @@ struct resolver {
 	struct resolver_stats stats;
 };
 
-/* resolver.c helpers */
+/* runtime_state.c: helpers of the readers */
 int rs_asprintf(char **ret, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rs_is_hex_id(const char *s);
 int rs_safe_name(const char *s);
@@ -104,5 +104,16 @@ int rs_docker_lookup(struct resolver *r, struct sw_container *c, char **ret_prob
 		     struct sw_error *err);
 int rs_containerd_lookup(struct resolver *r, struct sw_container *c, char **ret_probe,
 			 struct sw_error *err);
+
+/* A runtime reader, as resolver.c sees it (the shape of the sink drivers). */
+struct rs_runtime {
+	const char *hint; /* the cgroup name's runtime that asks this reader first */
+	int (*lookup)(struct resolver *r, struct sw_container *c, char **ret_probe,
+		      struct sw_error *err);
+	/* NULL: the container is there while *ret_probe of lookup exists */
+	int (*exists)(struct resolver *r, const char *id);
+};
+
+extern const struct rs_runtime rs_runtime_storage, rs_runtime_docker, rs_runtime_containerd;
 
 #endif

@@ -353,3 +353,16 @@ cleanup:
 	json_decref(obj);
 	return ret;
 }
+
+static int storage_lookup(struct resolver *r, struct sw_container *c, char **ret_probe,
+			  struct sw_error *err)
+{
+	(void)ret_probe; /* the index says whether it is still there */
+	return rs_storage_lookup(r, c, err);
+}
+
+const struct rs_runtime rs_runtime_storage = {
+	.hint = NULL, /* podman, CRI-O and anything not named otherwise */
+	.lookup = storage_lookup,
+	.exists = rs_storage_exists,
+};

@@ -68,8 +68,8 @@ static int parse_count(const char *flag, const char *arg, long min, long max, un
  * again on every SIGHUP. Returns 1 after --help, 0, -EBADMSG for a bad config
  * file or --metrics-listen value, -EINVAL for a bad command line.
  */
-int config_from_args(struct sw_config *cfg, int argc, char **argv,
-			    const char **ret_config_file, struct sw_error *err)
+int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **ret_config_file,
+		     struct sw_error *err)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },

@@ -100,8 +100,8 @@ bool job_scope(struct daemon *d, struct verify_job *job);
 /* Verify job->exe_fd (or the fallback path): cache, else the hash workers. Frees @job. */
 void job_verify(struct daemon *d, struct verify_job *job);
 /* Report a verdict decided without hashing (no_baseline, fileless, cache hits, …). */
-void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
-	      const char *reason, const struct vcache_hit *hit);
+void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict, const char *reason,
+	      const struct vcache_hit *hit);
 /*
  * An absolute path in the task's root from what the kernel sent in @field
  * (ev->filename or ev->interp), when it says where the file is. 0, or -1.

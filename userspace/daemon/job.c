@@ -81,8 +81,7 @@ static void set_container(struct verify_job *job, const struct sw_container *c)
 	job->rootfs = dup_opt(c->rootfs);
 }
 
-struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev,
-				  const char *action)
+struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
 {
 	struct verify_job *job = calloc(1, sizeof(*job));
 
@@ -163,7 +162,8 @@ bool job_scope(struct daemon *d, struct verify_job *job)
 			emit_now(d, job, SW_VERDICT_UNVERIFIED,
 				 lr == -ENOENT ? "container not found in any runtime's state" :
 				 lr == -E2BIG  ? "container cache full" :
-						 "container runtime state unreadable", NULL);
+						 "container runtime state unreadable",
+				 NULL);
 			return false;
 		}
 		set_container(job, c);
@@ -176,8 +176,8 @@ bool job_scope(struct daemon *d, struct verify_job *job)
 	return true;
 }
 
-void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
-	      const char *reason, const struct vcache_hit *hit)
+void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict, const char *reason,
+	      const struct vcache_hit *hit)
 {
 	struct ecs_container c;
 	struct ecs_exec x;
@@ -217,7 +217,8 @@ void job_verify(struct daemon *d, struct verify_job *job)
 	if (ev->flags & (SW_EF_MEMFD | SW_EF_DELETED)) {
 		emit_now(d, job, SW_VERDICT_FILELESS,
 			 ev->flags & SW_EF_MEMFD ? "executed from memory (memfd/shmem)" :
-						   "executed file has been deleted", NULL);
+						   "executed file has been deleted",
+			 NULL);
 		goto done;
 	}
 	if (!job->bl) {

@@ -63,7 +63,8 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
 		job->ev.file.nlink = (__u32)st.st_nlink;
 	} else {
-		emit_now(d, job, SW_VERDICT_UNVERIFIED, "script not found in the process's root", NULL);
+		emit_now(d, job, SW_VERDICT_UNVERIFIED, "script not found in the process's root",
+			 NULL);
 		verify_job_free(job);
 		return;
 	}

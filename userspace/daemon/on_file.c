@@ -147,7 +147,8 @@ static const char *write_target(struct daemon *d, struct verify_job *job,
 	else if (!p->have_given && ev->filename[0] != '/' && !p->real_link)
 		/* a relative path of a process that is gone */
 		emit_now(d, job, SW_VERDICT_UNVERIFIED,
-			 "process exited before the relative path it wrote could be resolved", NULL);
+			 "process exited before the relative path it wrote could be resolved",
+			 NULL);
 	return NULL;
 }
 

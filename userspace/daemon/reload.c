@@ -28,8 +28,8 @@ static void report_baseline(void *ctx, const char *path, int err, const char *ms
 		log_warn("baseline %s refused: %s", path, msg);
 		d->stats.baselines_refused++;
 		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH,
-			    json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
-			    "baseline %s refused: %s", path, msg);
+			      json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
+			      "baseline %s refused: %s", path, msg);
 	} else {
 		log_info("baseline %s loaded", path);
 	}
@@ -129,8 +129,9 @@ static void config_failed(struct daemon *d, const char *key, const char *msg)
 		json_object_set_new(c, "key", json_string(key));
 	log_error("reload failed, keeping the running config: %s", msg);
 	d->stats.reloads_failed++;
-	report_daemon(d->report, "alert", "config_error", SW_SEVERITY_MEDIUM, json_pack("{s:o}", "config", c),
-		    "config reload failed, running config kept: %s", msg);
+	report_daemon(d->report, "alert", "config_error", SW_SEVERITY_MEDIUM,
+		      json_pack("{s:o}", "config", c),
+		      "config reload failed, running config kept: %s", msg);
 }
 
 static bool str_differs(const char *a, const char *b)
@@ -266,10 +267,10 @@ void reload_config(struct daemon *d)
 		log_warn("reload: %s changed; they take effect at the next restart",
 			 names ? names : "some keys");
 		report_daemon(d->report, "event", "config_restart_needed", SW_SEVERITY_LOW,
-			    json_pack("{s:{s:s,s:O}}", "config", "path", d->config_file,
-				      "restart_keys", restart),
-			    "config keys %s changed: they take effect at the next restart",
-			    names ? names : "");
+			      json_pack("{s:{s:s,s:O}}", "config", "path", d->config_file,
+					"restart_keys", restart),
+			      "config keys %s changed: they take effect at the next restart",
+			      names ? names : "");
 		free(names);
 	}
 	json_decref(restart);
@@ -293,8 +294,8 @@ void reload_config(struct daemon *d)
 	watch_baselines(d, &d->cfg);
 	d->stats.reloads_ok++;
 	report_daemon(d->report, "event", "config_reloaded", SW_SEVERITY_INFO,
-		    json_pack("{s:{s:s}}", "config", "path", d->config_file), "config %s reloaded",
-		    d->config_file);
+		      json_pack("{s:{s:s}}", "config", "path", d->config_file),
+		      "config %s reloaded", d->config_file);
 	swap_store(d, store);
 	log_info("config %s reloaded, %zu baselines", d->config_file, bstore_count(d->store));
 out:

@@ -19,14 +19,10 @@ struct report {
 };
 
 static const char *const action_names[REPORT_ACTION__COUNT] = {
-	[REPORT_ACTION_EXEC] = "exec",
-	[REPORT_ACTION_EXEC_SCRIPT] = "exec_script",
-	[REPORT_ACTION_MMAP_EXEC] = "mmap_exec",
-	[REPORT_ACTION_SCRIPT_OPEN] = "script_open",
-	[REPORT_ACTION_READ_OPEN] = "read_open",
-	[REPORT_ACTION_OPEN_WRITE] = "open_write",
-	[REPORT_ACTION_UNLINK] = "unlink",
-	[REPORT_ACTION_RENAME] = "rename",
+	[REPORT_ACTION_EXEC] = "exec",		 [REPORT_ACTION_EXEC_SCRIPT] = "exec_script",
+	[REPORT_ACTION_MMAP_EXEC] = "mmap_exec", [REPORT_ACTION_SCRIPT_OPEN] = "script_open",
+	[REPORT_ACTION_READ_OPEN] = "read_open", [REPORT_ACTION_OPEN_WRITE] = "open_write",
+	[REPORT_ACTION_UNLINK] = "unlink",	 [REPORT_ACTION_RENAME] = "rename",
 	[REPORT_ACTION_TRUNCATE] = "truncate",
 };
 

@@ -64,7 +64,8 @@ void report_verdict(struct report *r, const struct ecs_exec *x);
  * @kind ("event" or "alert"), @extra (may be NULL, stolen) under "sealwatch".
  */
 void report_daemon(struct report *r, const char *kind, const char *action, int severity,
-		   struct json_t *extra, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+		   struct json_t *extra, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 void report_stats(struct report *r, struct report_stats *out);
 const char *report_action_name(enum report_action a);
