@@ -17,6 +17,7 @@
 
 #include "bpf_loader.h"
 #include "commands.h"
+#include "daemon_metrics.h"
 #include "errors.h"
 #include "events.h"
 #include "exitcode.h"
@@ -237,7 +238,8 @@ static int print_counters(const struct bpf_loader *l)
 	for (int c = 0; obj && c < SW_CNT__MAX; c++)
 		json_object_set_new(obj, bpf_loader_counter_name(c),
 				    json_integer((json_int_t)counters[c]));
-	/* what the loader published for operators: sealwatch_attach_info{mode=...} */
+	/* what operators see: sealwatch_attach_info{mode=...}, sampled like the daemon does */
+	daemon_metrics_sample(&(struct daemon_metrics_sources){ .bpf = l });
 	snprintf(labels, sizeof(labels), "mode=\"%s\"", bpf_loader_mode_name(bpf_loader_mode(l)));
 	if (obj)
 		json_object_set_new(obj, "attach_info",

@@ -206,4 +206,3 @@ int resolver_normalize_image_name(const char *name, char **ret)
 	return rs_asprintf(ret, "%.*s/%s%s%s", domain ? (int)dlen : 9,
 			   domain ? domain : "docker.io", library, rest, tagged ? "" : ":latest");
 }
-

@@ -273,8 +273,13 @@ static void teardown(struct daemon *d)
 		verifier_free(d->verifier);
 		d->verifier = NULL;
 	}
-	bpf_loader_close(d->bpf);
-	d->bpf = NULL;
+	if (d->bpf) {
+		const char *mode = bpf_loader_mode_name(bpf_loader_mode(d->bpf));
+
+		bpf_loader_close(d->bpf);
+		daemon_metrics_detached(mode);
+		d->bpf = NULL;
+	}
 	if (d->report && started)
 		report_daemon(d->report, "event", "stop", SW_SEVERITY_INFO,
 			      json_pack("{s:I}", "events", (json_int_t)d->stats.events),

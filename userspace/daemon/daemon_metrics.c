@@ -70,6 +70,11 @@ static const struct {
 	  "Verified baselines in the current store (host baseline included)." },
 	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
 	  "Baselines refused at load (bad or missing signature, malformed)." },
+	{ "sealwatch_file_doors_active", METRIC_GAUGE,
+	  "1 when the mmap/open/path-event programs and the in-kernel cache are "
+	  "loaded; 0 when this kernel refused them (exec verification only)" },
+	{ "sealwatch_attach_info", METRIC_GAUGE,
+	  "BPF attach mode in use (lsm, tp_btf or tp): 1 for the active one" },
 };
 
 static void alerts_set(enum sw_verdict v, uint64_t n)
@@ -166,6 +171,20 @@ static void sample_daemon(const struct daemon_stats *st, size_t baselines_loaded
 	metrics_set("sealwatch_baselines_loaded", NULL, (double)baselines_loaded);
 }
 
+static void attach_set(const char *mode, double value)
+{
+	char labels[32];
+
+	snprintf(labels, sizeof(labels), "mode=\"%s\"", mode);
+	metrics_set("sealwatch_attach_info", labels, value);
+}
+
+void daemon_metrics_detached(const char *mode)
+{
+	if (mode)
+		attach_set(mode, 0);
+}
+
 void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 {
 	__u64 cnt[SW_CNT__MAX], used, size;
@@ -177,6 +196,8 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 	if (s->report)
 		sample_report(s->report);
 	if (s->bpf) {
+		attach_set(bpf_loader_mode_name(bpf_loader_mode(s->bpf)), 1);
+		metrics_set("sealwatch_file_doors_active", NULL, bpf_loader_doors_active(s->bpf));
 		if (!bpf_loader_counters(s->bpf, cnt)) {
 			for (size_t i = 0; i < sizeof(kernel_counters) / sizeof(kernel_counters[0]);
 			     i++)

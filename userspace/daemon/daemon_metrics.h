@@ -33,5 +33,7 @@ struct daemon_metrics_sources {
 };
 /* Copy the current values of everything sampled (once a second). */
 void daemon_metrics_sample(const struct daemon_metrics_sources *s);
+/* The BPF programs of @mode ("tp_btf", …) are detached: sealwatch_attach_info 0. */
+void daemon_metrics_detached(const char *mode);
 
 #endif

@@ -75,8 +75,8 @@ int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret);
  * (/sys/kernel/security/lsm; securityfs is mounted for the look if needed)
  * and a trial load and attach succeed, else tp_btf unless probing or a trial
  * load says no, else tp. A mode asked for explicitly is the only one tried.
- * The choice is logged at info level and set as the gauge
- * sealwatch_attach_info{mode="lsm|tp_btf|tp"} 1 (userspace/lib/metrics.h).
+ * The choice is logged at info level; the daemon samples it into the gauge
+ * sealwatch_attach_info{mode="lsm|tp_btf|tp"} (bpf_loader_mode_name()).
  * Errors: -EPERM (not privileged), -ENOTSUP (no BTF, or the kernel
  * lacks both tracepoints, or the mode asked for), -EINVAL (bad options),
  * else what the kernel said.
@@ -101,6 +101,9 @@ enum bpf_loader_mode bpf_loader_mode(const struct bpf_loader *l);
 const char *bpf_loader_attach_mode(const struct bpf_loader *l);
 /* "tp_btf", "tp" or "lsm" (the metric label); NULL when out of range */
 const char *bpf_loader_mode_name(enum bpf_loader_mode mode);
+
+/* The file doors (mmap, opens, path events, in-kernel cache) are loaded: not refused. */
+bool bpf_loader_doors_active(const struct bpf_loader *l);
 
 /* Sum the per-CPU counters (enum sw_counter) into @out. 0 or -errno. */
 int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX]);
