@@ -100,11 +100,12 @@ static __always_inline void exe_dentry_path(struct sw_exec_event *e, struct task
 					    struct file *file)
 {
 	if (!file) {
-		e->interp[0] = '\0';
+		e->exe_dentries[0] = '\0';
 		return;
 	}
-	e->flags |= SW_EF_EXE_DENTRY | walk_dentries(e->interp, BPF_CORE_READ(file, f_path.dentry),
-						     BPF_CORE_READ(file, f_path.mnt), task);
+	e->flags |= SW_EF_EXE_DENTRY |
+		    walk_dentries(e->exe_dentries, BPF_CORE_READ(file, f_path.dentry),
+				  BPF_CORE_READ(file, f_path.mnt), task);
 }
 
 /*
@@ -482,8 +483,8 @@ static __always_inline void path_exit(long ret)
 	fill_task(e, (struct task_struct *)bpf_get_current_task());
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
-	if (bpf_probe_read_kernel(e->interp, sizeof(e->interp), op->path2))
-		e->interp[0] = '\0';
+	if (bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2))
+		e->old_path[0] = '\0';
 	e->fd = op->fd;
 	e->fd2 = op->fd2;
 	event_submit(e);

@@ -339,7 +339,7 @@ int BPF_PROG(sw_lsm_rmdir, const struct path *dir, struct dentry *dentry, int re
 }
 
 /*
- * rename: filename is the new path (what gets replaced), interp the old one.
+ * rename: filename is the new path (what gets replaced), old_path the old one.
  * SW_EF_PATH_TOP only when both walks reached the task's root.
  */
 SEC("lsm/path_rename")
@@ -356,7 +356,7 @@ int BPF_PROG(sw_lsm_rename, const struct path *old_dir, struct dentry *old_dentr
 	e = path_event(SW_EVENT_RENAME, BPF_CORE_READ(new_dir, mnt), new_dentry);
 	if (!e)
 		return ret;
-	old_flags = walk_dentries(e->interp, old_dentry, BPF_CORE_READ(old_dir, mnt), task);
+	old_flags = walk_dentries(e->old_path, old_dentry, BPF_CORE_READ(old_dir, mnt), task);
 	if (!(old_flags & SW_EF_PATH_TOP))
 		e->flags &= ~SW_EF_PATH_TOP;
 	e->flags |= old_flags & SW_EF_FILENAME_TRUNC;

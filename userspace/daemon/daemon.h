@@ -104,7 +104,7 @@ void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
 	      const struct vcache_hit *hit);
 /*
  * An absolute path in the task's root from what the kernel sent in @field
- * (ev->filename or ev->interp), when it says where the file is. 0, or -1.
+ * (ev->filename or ev->old_path), when it says where the file is. 0, or -1.
  */
 int event_path(const struct sw_exec_event *ev, const char *field, char *out, size_t size);
 

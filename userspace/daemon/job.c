@@ -245,7 +245,7 @@ done:
 
 /*
  * An absolute path in the task's root from what the kernel sent in @field
- * (ev->filename or ev->interp), when it says where the file is: a dentry walk
+ * (ev->filename or ev->old_path), when it says where the file is: a dentry walk
  * that reached the task's root (leaf first: reversed), a bpf_d_path(), or an
  * absolute path given to the syscall. 0, or -1 when it does not.
  */

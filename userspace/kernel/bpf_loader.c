@@ -19,28 +19,6 @@
 #include "exec.skel.h"
 #include "lsm.skel.h"
 
-/* The contract with bpf/exec.bpf.c: fixed sizes, 8-byte multiples. */
-_Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
-_Static_assert(offsetof(struct sw_file_id, ctime_sec) == 16, "sw_file_id layout");
-_Static_assert(offsetof(struct sw_file_id, dev) == 28, "sw_file_id layout");
-_Static_assert(offsetof(struct sw_file_id, pad) == 36, "sw_file_id layout");
-_Static_assert(sizeof(struct sw_exec_event) == 784, "sw_exec_event layout");
-_Static_assert(sizeof(struct sw_exec_event) % 8 == 0, "sw_exec_event size");
-_Static_assert(offsetof(struct sw_exec_event, boot_ns) == 8, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, mntns) == 36, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, cgroup_id) == 40, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, file) == 48, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, comm) == 88, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, cgroup_name) == 104, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, filename) == 232, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, interp) == 488, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, scope) == 744, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, fd) == 768, "sw_exec_event layout");
-_Static_assert(sizeof(struct sw_kcache_key) == 16, "sw_kcache_key layout");
-_Static_assert(sizeof(struct sw_kcache_val) == 72, "sw_kcache_val layout");
-_Static_assert(sizeof(struct sw_interp) == 24, "sw_interp layout");
-_Static_assert(sizeof(struct sw_read_prefix) == 72, "sw_read_prefix layout");
-
 const char *const loader_mode_names[] = {
 	[BPF_LOADER_TP_BTF] = "tp_btf/sched_process_exec",
 	[BPF_LOADER_TP] = "tp/sched/sched_process_exec",
