@@ -179,6 +179,11 @@ format:
 format-check:
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 
+# includes point down the rooms only (docs/architecture.md)
+.PHONY: layering-check
+layering-check:
+	$(Q)tests/layering.sh
+
 # make install [DESTDIR=…] [PREFIX=/usr/local]: the binary (sbin), sealwatch(8),
 # the systemd unit (ExecStart follows PREFIX) and, only when absent, the
 # example config as /etc/sealwatch/config.json. `make uninstall` removes all

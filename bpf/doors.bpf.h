@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the file doors share (DESIGN.md §7): the syscall tracepoints of
+ * What the file doors share (docs/architecture.md, "Kernel side"): the syscall tracepoints of
  * bpf/exec.bpf.c and the LSM hooks of bpf/lsm.bpf.c decide the same things
  * the same way — is this file in the in-kernel verdict cache, is the task in
  * a container, is it an interpreter, is the path under a verified prefix,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Exec events (DESIGN.md §4, §7): one struct sw_exec_event (include/events.h)
- * per successful execve/execveat, built in place in the ring buffer.
+ * Exec events (docs/architecture.md, "Kernel side"): one struct sw_exec_event
+ * (include/events.h) per successful execve/execveat, built in place in the
+ * ring buffer.
  *
  * Two programs; the loader (userspace/kernel/bpf_loader.c) loads exactly one:
  *   sw_exec_btf  tp_btf/sched_process_exec   needs BTF-typed tracepoints (5.5+);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Events from BPF LSM hooks (DESIGN.md §7), for kernels that run BPF LSM
+ * Events from BPF LSM hooks (docs/architecture.md, "Kernel side"), for kernels that run BPF LSM
  * programs: CONFIG_BPF_LSM=y *and* "bpf" in the active LSM list (lsm= on the
  * command line). Without the latter the programs load and attach and are
  * never called: the loader checks /sys/kernel/security/lsm first.

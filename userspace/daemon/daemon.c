@@ -19,7 +19,6 @@
 
 #include "bpf_loader.h"
 #include "bstore.h"
-#include "commands.h"
 #include "config.h"
 #include "crypto.h"
 #include "daemon.h"

@@ -71,6 +71,9 @@ struct daemon {
 	bool kcache; /* insert ok verdicts into the in-kernel cache */
 };
 
+/* `sealwatch daemon` (listed in the command table, cli/commands.h). */
+int cmd_daemon(int argc, char **argv);
+
 /* ---- event handlers (on_event.c, on_exec.c, on_file.c) ---- */
 
 /* The ring buffer callback: one kernel event, dispatched by type. Returns 0. */
