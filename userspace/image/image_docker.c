@@ -19,6 +19,7 @@
 #include "image_plan.h"
 #include "path.h"
 #include "store.h"
+#include "strutil.h"
 
 int image_plan_docker(struct store *st, const char *ref, const char *platform,
 		      struct image_plan *plan, struct sw_error *err)
@@ -155,7 +156,7 @@ int image_plan_docker(struct store *st, const char *ref, const char *platform,
 	}
 	digest_format_sha256(cfg_digest, digest_s);
 	plan->hdr.config_digest = strdup(digest_s);
-	plan->hdr.image_name = xstrdup_opt(name);
+	strdup_opt(&plan->hdr.image_name, name);
 	if (!plan->hdr.config_digest)
 		ret = sw_error_set(err, -ENOMEM, "out of memory");
 cleanup:

@@ -19,6 +19,7 @@
 #include "image.h"
 #include "image_plan.h"
 #include "store.h"
+#include "strutil.h"
 
 #define MAX_INDEX_DEPTH 4
 
@@ -409,7 +410,7 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	}
 	plan->hdr.config_digest = strdup(cfg_desc.digest_str);
 	plan->hdr.manifest_digest = strdup(chosen->d.digest_str);
-	plan->hdr.image_name = xstrdup_opt(chosen->name ? chosen->name : ref);
+	strdup_opt(&plan->hdr.image_name, chosen->name ? chosen->name : ref);
 	if (!plan->hdr.config_digest || !plan->hdr.manifest_digest)
 		ret = sw_error_set(err, -ENOMEM, "out of memory");
 cleanup:

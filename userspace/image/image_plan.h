@@ -35,9 +35,4 @@ int image_plan_alloc_layers(struct image_plan *plan, size_t n, struct sw_error *
 int image_plan_parse_config(struct json_t *cfg, size_t n_layers, struct image_plan *plan,
 			    struct sw_error *err);
 
-static inline char *xstrdup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 #endif
