@@ -146,14 +146,9 @@ int image_plan_docker(struct store *st, const char *ref, const char *platform,
 			goto cleanup;
 		}
 	}
-	ret = image_plan_parse_config(cfg, plan->n_layers, plan, err);
+	ret = image_plan_parse_config(cfg, plan->n_layers, platform, plan, err);
 	if (ret)
 		goto cleanup;
-	if (platform && plan->hdr.platform && !image_platform_match(platform, plan->hdr.platform)) {
-		ret = sw_error_set(err, -EBADMSG, "image is %s, not %s", plan->hdr.platform,
-				   platform);
-		goto cleanup;
-	}
 	digest_format_sha256(cfg_digest, digest_s);
 	plan->hdr.config_digest = strdup(digest_s);
 	strdup_opt(&plan->hdr.image_name, name);

@@ -400,14 +400,9 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	ret = read_json_blob(st, &cfg_desc, IMAGE_CONFIG_MAX, "config", &config, err);
 	if (ret)
 		goto cleanup;
-	ret = image_plan_parse_config(config, plan->n_layers, plan, err);
+	ret = image_plan_parse_config(config, plan->n_layers, platform, plan, err);
 	if (ret)
 		goto cleanup;
-	if (platform && plan->hdr.platform && !image_platform_match(platform, plan->hdr.platform)) {
-		ret = sw_error_set(err, -EBADMSG, "image is %s, not %s", plan->hdr.platform,
-				   platform);
-		goto cleanup;
-	}
 	plan->hdr.config_digest = strdup(cfg_desc.digest_str);
 	plan->hdr.manifest_digest = strdup(chosen->d.digest_str);
 	strdup_opt(&plan->hdr.image_name, chosen->name ? chosen->name : ref);
