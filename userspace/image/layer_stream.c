@@ -240,7 +240,8 @@ int layer_stream_open(struct tar_reader *tr, struct blob_reader *br, struct sw_e
 		}
 		return 0;
 	}
-	if (desc->compression == LAYER_COMPRESSION_ANY || desc->compression == LAYER_COMPRESSION_ZSTD)
+	if (desc->compression == LAYER_COMPRESSION_ANY ||
+	    desc->compression == LAYER_COMPRESSION_ZSTD)
 		archive_read_support_filter_zstd(tr->outer);
 	archive_read_support_format_raw(tr->outer);
 	if (archive_read_open(tr->outer, br, NULL, blob_read_cb, NULL) != ARCHIVE_OK ||
@@ -249,8 +250,9 @@ int layer_stream_open(struct tar_reader *tr, struct blob_reader *br, struct sw_e
 				   sw_error_set(err, -EBADMSG, "%s: cannot read layer: %s",
 						desc->name, archive_error_string(tr->outer));
 	if (want_filter >= 0 && archive_filter_code(tr->outer, 0) != want_filter)
-		return sw_error_set(err, -EBADMSG, "%s: compression is %s, not what the manifest says",
-				    desc->name, archive_filter_name(tr->outer, 0));
+		return sw_error_set(err, -EBADMSG,
+				    "%s: compression is %s, not what the manifest says", desc->name,
+				    archive_filter_name(tr->outer, 0));
 	return 0;
 }
 
@@ -263,7 +265,8 @@ int layer_stream_check(struct tar_reader *tr, struct blob_reader *br, struct sw_
 		return ret;
 	if (desc->size >= 0 && br->bytes != (uint64_t)desc->size)
 		return sw_error_set(err, -EBADMSG, "%s: blob is %llu bytes, manifest says %lld",
-				    desc->name, (unsigned long long)br->bytes, (long long)desc->size);
+				    desc->name, (unsigned long long)br->bytes,
+				    (long long)desc->size);
 	if (desc->check_digest) {
 		ret = check_digest(br->md, desc->digest, "digest", desc->name, err);
 		if (ret)
