@@ -46,6 +46,7 @@ endif
 USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.c userspace/*/*.h))))
 USER_INCLUDES := -Iinclude $(addprefix -I,$(USER_DIRS))
 MAIN_SRC := userspace/cli/main.c
+# (file names are unique across the folders: the archive keeps base names only)
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard userspace/*/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 DEP_FLAGS = -MMD -MP -MF $(@:.o=.d)

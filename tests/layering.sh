@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The one-way rule of docs/architecture.md: a userspace/ room may include the
 # headers of rooms of a lower rank only (and its own, and include/). Prints
-# every include that points up or sideways and exits 1 when there is one.
+# every include that points up or sideways, and every file name used twice
+# (headers are included by base name), and exits 1 when there is one.
 # A folder missing from the ranks below is reported and not judged: give it a
 # rank here and in docs/architecture.md.
 set -u
@@ -37,6 +38,10 @@ for f in userspace/*/*.[ch]; do
 		fi
 	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
 done | sort -u | tee /tmp/sw-layering.$$
+# one name space: headers are included by base name, the archive keeps base names
+for f in $(ls userspace/*/*.[ch] | xargs -n1 basename | sort | uniq -d); do
+	echo "two files named $f: names must be unique across userspace/"
+done | tee -a /tmp/sw-layering.$$
 if grep -qv '^note:' /tmp/sw-layering.$$; then bad=1; else bad=0; fi
 rm -f /tmp/sw-layering.$$
 exit $bad
