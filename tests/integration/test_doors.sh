@@ -61,18 +61,28 @@ pass build-image
 	--output "file:$EVENTS" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
-WAIT_SECS=10 # wait_for (tests/lib/common.sh)
+# this daemon's kcache map (other sealwatch instances may run on the machine:
+# never look a map up by name alone)
+KCACHE_ID=
+kcache_dump() {
+	local id
+	if [ -z "$KCACHE_ID" ]; then
+		for id in $(cat /proc/"$DAEMON_PID"/fdinfo/* 2>/dev/null | sed -n 's/^map_id:[[:space:]]*//p' | sort -u); do
+			[ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = kcache ] && KCACHE_ID=$id && break
+		done
+	fi
+	[ -n "$KCACHE_ID" ] && bpftool -j map dump id "$KCACHE_ID" 2>/dev/null
+}
 # the in-kernel cache holds an inode? (bpftool prints keys as bytes: ino is
 # the first 8, little-endian, of struct sw_kcache_key)
 kcached() { # INODE
 	local hex le="" i
 	hex=$(printf '%016x' "$1")
 	for ((i = 14; i >= 0; i -= 2)); do le+="${le:+,}\"0x${hex:i:2}\""; done
-	bpftool -j map dump name kcache 2>/dev/null |
-		jq -e "[.[] | select(.key[0:8] == [$le])] | length > 0" >/dev/null 2>&1
+	kcache_dump | jq -e "[.[] | select(.key[0:8] == [$le])] | length > 0" >/dev/null 2>&1
 }
 
-for _ in $(seq 100); do grep -q '"action":"start"' "$EVENTS" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q '"action":"start"' "$EVENTS" 2>/dev/null && break; sleep 0.1; done
 grep -q '"action":"start"' "$EVENTS" 2>/dev/null && pass daemon-started ||
 	{ fail daemon-started; sed 's/^/    /' "$WORK/daemon.log"; exit 0; }
 
@@ -165,7 +175,7 @@ D=$(cid sw-doors-d)
 IN_D=".container.id == \"$D\""
 podman exec sw-doors-d /usr/local/bin/tool2 true 2>/dev/null
 ino2=$(podman exec sw-doors-d /bin/busybox stat -c %i /usr/local/bin/tool2)
-for _ in $(seq 30); do kcached "$ino2" && break; sleep 0.1; done
+for _ in $(seq 300); do kcached "$ino2" && break; sleep 0.1; done
 kcached "$ino2" && pass kcache-filled || fail kcache-filled "inode $ino2 not in map kcache"
 podman exec sw-doors-d /bin/sh -c 'cp -p /usr/local/bin/tool2 /tmp/ref && printf X | dd of=/usr/local/bin/tool2 bs=1 seek=2000 conv=notrunc 2>/dev/null && touch -r /tmp/ref /usr/local/bin/tool2'
 same=$(podman exec sw-doors-d /bin/sh -c 'm1=$(busybox stat -c "%s %Y" /tmp/ref); m2=$(busybox stat -c "%s %Y" /usr/local/bin/tool2); [ "$m1" = "$m2" ] && echo yes')
@@ -176,7 +186,7 @@ wait_for mtime-restored-modified "$IN_D and .event.action == \"exec\" and .file.
 # (10) verified, then changed, then run again: the write-open removes the cache entry
 podman exec sw-doors-d /usr/local/bin/tool3 true 2>/dev/null
 ino3=$(podman exec sw-doors-d /bin/busybox stat -c %i /usr/local/bin/tool3)
-for _ in $(seq 30); do kcached "$ino3" && break; sleep 0.1; done
+for _ in $(seq 300); do kcached "$ino3" && break; sleep 0.1; done
 kcached "$ino3" && pass kcache-filled-2 || fail kcache-filled-2 "inode $ino3 not in map kcache"
 podman exec sw-doors-d /bin/sh -c 'exec 3>>/usr/local/bin/tool3; sleep 3' &
 writer=$!
@@ -197,8 +207,8 @@ after=$(count "$IN_D and .event.action == \"exec\"")
 
 # a baseline reload (SIGHUP) empties the in-kernel cache
 kill -HUP "$DAEMON_PID"
-for _ in $(seq 30); do
-	n=$(bpftool -j map dump name kcache 2>/dev/null | jq length)
+for _ in $(seq 300); do
+	n=$(kcache_dump | jq length)
 	[ "$n" = 0 ] && break
 	sleep 0.1
 done
@@ -213,11 +223,17 @@ lost=$(count '.event.action == "events_lost"')
 # every line matches docs/events.schema.json
 check_schema events-match-schema "$EVENTS"
 
+# this daemon's programs only: other sealwatch instances may run on the machine
+PROG_IDS=$(cat /proc/"$DAEMON_PID"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u)
 kill -TERM "$DAEMON_PID"
 if wait "$DAEMON_PID"; then pass sigterm-exit-0; else fail sigterm-exit-0 "exit $?"; fi
 DAEMON_PID=
-if bpftool prog show 2>/dev/null | grep -q 'sw_mmap\|sw_open'; then
-	fail programs-detached "BPF programs still loaded"
+left=
+for id in $PROG_IDS; do bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"; done
+if [ -z "$PROG_IDS" ]; then
+	fail programs-detached "no prog_id in the daemon's fdinfo"
+elif [ -n "$left" ]; then
+	fail programs-detached "BPF programs still loaded:$left"
 else
 	pass programs-detached
 fi
