@@ -11,8 +11,8 @@ if ! need_root || ! command -v podman >/dev/null; then
 	exit 0
 fi
 
-IMG=localhost/sw-sinks-test
-CT=sw-sinks-c1
+IMG=localhost/sw-sinks-test-$$
+CT=sw-sinks-c1-$$
 RECV=$TOP/tests/lib/http_receiver.py
 # under SANITIZE=1, sanitizer reports go to files checked at the end (stderr is often discarded)
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san"
