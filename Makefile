@@ -28,7 +28,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
-	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
+	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) $(USER_INCLUDES) -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
 LDFLAGS += $(SAN_FLAGS) -pthread
 LDLIBS += $(PKG_LIBS) -lm
 
@@ -40,32 +40,45 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
+# userspace/ is one folder per subsystem (docs/architecture.md): every
+# userspace/*/*.c is built, so a new folder needs no change here. Each folder's
+# public headers are on the include path; include/ holds the kernel<->user ABI.
+USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.c userspace/*/*.h))))
+USER_INCLUDES := -Iinclude $(addprefix -I,$(USER_DIRS))
+MAIN_SRC := userspace/cli/main.c
+# (file names are unique across the folders: the archive keeps base names only)
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard userspace/*/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+DEP_FLAGS = -MMD -MP -MF $(@:.o=.d)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
-FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) $(PKG_CFLAGS) -pthread \
+FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE $(USER_INCLUDES) -I$(BUILD) $(PKG_CFLAGS) -pthread \
 	      -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all
 all: $(BUILD)/sealwatch
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz/obj $(BUILD)/bpf:
+$(BUILD)/tests $(BUILD)/fuzz $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
-# BPF (bpf/*.bpf.c, CO-RE): vmlinux.h → BPF object (`bpftool gen object` drops
-# the DWARF) → skeleton, all in $(BUILD).
+# BPF (bpf/*.bpf.c, CO-RE): vmlinux.h → one .unit.o per file → linked BPF
+# objects → skeletons, all in $(BUILD).
 # vmlinux.h is dumped from the running kernel's BTF whenever that file is newer
 # (i.e. after a reboot) and replaced only when its content changed; without
 # /sys/kernel/btf/vmlinux the checked-in bpf/vmlinux/vmlinux_$(ARCH).h is used
 # (regenerate it with `make vmlinux-update` on a kernel with BTF).
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_FALLBACK := bpf/vmlinux/vmlinux_$(ARCH).h
+# One skeleton per BPF object: bpf/NAME.bpf.c (it defines the maps and the
+# configuration the object shares) linked with every bpf/NAME_*.bpf.c (one hook
+# family each) by `bpftool gen object`, which also drops the DWARF.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_OBJECTS := $(sort $(foreach f,$(notdir $(BPF_SRCS:.bpf.c=)),$(firstword $(subst _, ,$(f)))))
+BPF_SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJECTS))
+BPF_UNITS = $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.unit.o,$(wildcard bpf/$(1).bpf.c bpf/$(1)_*.bpf.c))
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Iinclude -Ibpf
 VMLINUX_GEN = { if [ -r $(VMLINUX_BTF) ]; then \
 		$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c; \
@@ -81,10 +94,16 @@ $(BUILD)/vmlinux.stamp: $(wildcard $(VMLINUX_BTF) $(VMLINUX_FALLBACK)) | $(BUILD
 $(BUILD)/vmlinux.h: $(BUILD)/vmlinux.stamp
 	$(Q)[ -f $@ ] || { $(VMLINUX_GEN); }
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/events.h $(BUILD)/vmlinux.h Makefile | $(BUILD)/bpf
+$(BUILD)/bpf/%.unit.o: bpf/%.bpf.c $(BUILD)/vmlinux.h Makefile | $(BUILD)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
-	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+define BPF_OBJECT_RULE
+$(BUILD)/bpf/$(1).bpf.o: $(call BPF_UNITS,$(1))
+	$$(call msg,BPF-LINK,$$@)
+	$$(Q)$$(BPFTOOL) gen object $$@ $$^
+endef
+$(foreach o,$(BPF_OBJECTS),$(eval $(call BPF_OBJECT_RULE,$(o))))
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -96,36 +115,41 @@ vmlinux-update:
 	$(Q)mkdir -p $(dir $(VMLINUX_FALLBACK))
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$(VMLINUX_FALLBACK)
 
-# userspace that includes a skeleton
-$(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h $(BUILD)/lsm.skel.h
+# userspace that includes a skeleton (the first build has no .d files yet)
+KERNEL_SRCS := $(wildcard userspace/kernel/*.c)
+$(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
+$(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(KERNEL_SRCS)): $(BPF_SKELS)
 
-$(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/obj
+# header dependencies: written by the compiler (-MMD -MP) beside each object
+$(BUILD)/obj/%.o: userspace/%.c Makefile
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEP_FLAGS) -c $< -o $@
 
 $(BUILD)/libsealwatch.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/sealwatch: $(BUILD)/obj/main.o $(BUILD)/libsealwatch.a
+$(BUILD)/sealwatch: $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(MAIN_SRC)) $(BUILD)/libsealwatch.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsealwatch.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsealwatch.a | $(BUILD)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(BUILD)/libsealwatch.a $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $(@D)/.$(@F).d -Itests/unit $< $(BUILD)/libsealwatch.a $(LDFLAGS) $(LDLIBS) -o $@
 
 .PHONY: unit
 unit: $(UNIT_BINS)
 
 # libFuzzer targets: every parser (tests/fuzz/README.md)
-$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/fuzz/obj
+$(BUILD)/fuzz/obj/%.o: userspace/%.c Makefile
 	$(call msg,FUZZCC,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(DEP_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(PKG_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -MMD -MP -MF $(@D)/.$(@F).d -fsanitize=fuzzer $< $(FUZZ_OBJS) $(PKG_LIBS) -o $@
 
 .PHONY: fuzz-build fuzz
 fuzz-build: $(FUZZ_BINS)
@@ -167,6 +191,11 @@ format:
 format-check:
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 
+# includes point down the rooms only (docs/architecture.md)
+.PHONY: layering-check
+layering-check:
+	$(Q)tests/layering.sh
+
 # make install [DESTDIR=…] [PREFIX=/usr/local]: the binary (sbin), sealwatch(8),
 # the systemd unit (ExecStart follows PREFIX) and, only when absent, the
 # example config as /etc/sealwatch/config.json. `make uninstall` removes all
@@ -192,3 +221,5 @@ uninstall:
 .PHONY: clean
 clean:
 	rm -rf .output
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

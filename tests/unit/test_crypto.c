@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for userspace/crypto.c: keys, sign/verify, strict base64, rejections. */
+/* Unit tests for userspace/crypto/crypto.c: keys, sign/verify, strict base64, rejections. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `sealwatch keygen`, `sign` and `verify` (docs/signing.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "crypto.h"
+#include "errors.h"
+#include "exitcode.h"
+#include "fileio.h"
+#include "log.h"
+
+/* The largest file sign/verify read into memory. */
+#define SIGNED_FILE_MAX (1024UL * 1024 * 1024)
+#define SIG_FILE_MAX (64 * 1024)
+#define MAX_KEYS 64
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s: %s (try 'sealwatch %s --help')", cmd, msg, cmd);
+	return SW_EXIT_USAGE;
+}
+
+/* getopt_long returned '?' or ':' (opterr is 0: we print the one line). */
+static int bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error(cmd, "option '%s' requires an argument", arg);
+	if (!strncmp(arg, "--", 2))
+		return usage_error(cmd, "unknown or malformed option '%s'", arg);
+	return usage_error(cmd, "unknown option '-%c'", optopt ? optopt : '?');
+}
+
+/* Log a module's error and turn its errno into an exit code. */
+static int fail(int err, const struct sw_error *e)
+{
+	log_error("%s", e->msg[0] ? e->msg : strerror(-err));
+	return sw_exit_from_errno(err);
+}
+
+static void keygen_usage(void)
+{
+	printf("Usage: sealwatch keygen [--type ecdsa-p256|ed25519] [-o PREFIX]\n\n"
+	       "Generate a signing key pair: PREFIX.key (PKCS#8 PEM private key, mode 0600)\n"
+	       "and PREFIX.pub (SubjectPublicKeyInfo PEM). Existing files are never\n"
+	       "overwritten.\n\n"
+	       "  -t, --type TYPE      ecdsa-p256 (default; cosign compatible) or ed25519\n"
+	       "  -o, --output PREFIX  output path prefix (default: sealwatch)\n"
+	       "  -h, --help           show this help\n\n"
+	       "Exit codes: 0 ok, 2 usage (including an unknown type), 5 I/O error\n"
+	       "(including an output file that already exists).\n");
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *type_name = "ecdsa-p256", *prefix = "sealwatch";
+	char priv_path[PATH_MAX], pub_path[PATH_MAX];
+	struct sw_pubkey *pub = NULL;
+	struct sw_error e = { { 0 } };
+	enum sw_key_type type;
+	int c, r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			type_name = optarg;
+			break;
+		case 'o':
+			prefix = optarg;
+			break;
+		case 'h':
+			keygen_usage();
+			return SW_EXIT_OK;
+		default:
+			return bad_option("keygen", c, argv);
+		}
+	}
+	if (optind != argc)
+		return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	if (crypto_key_type_from_name(type_name, &type) < 0)
+		return usage_error("keygen", "unknown key type '%s' (ecdsa-p256 or ed25519)",
+				   type_name);
+	if (!*prefix)
+		return usage_error("keygen", "empty output prefix");
+	if (snprintf(priv_path, sizeof(priv_path), "%s.key", prefix) >= (int)sizeof(priv_path) ||
+	    snprintf(pub_path, sizeof(pub_path), "%s.pub", prefix) >= (int)sizeof(pub_path))
+		return usage_error("keygen", "output prefix too long");
+
+	r = crypto_keygen(type, priv_path, pub_path, &e);
+	if (r < 0)
+		return fail(r, &e);
+	r = crypto_pubkey_load(pub_path, &pub, &e);
+	if (r < 0)
+		return fail(r, &e);
+	printf("private key: %s (keep it secret)\npublic key:  %s (%s)\n", priv_path, pub_path,
+	       crypto_pubkey_id(pub));
+	crypto_pubkey_free(pub);
+	return SW_EXIT_OK;
+}
+
+static void sign_usage(void)
+{
+	printf("Usage: sealwatch sign --key KEY.pem FILE [-o SIG]\n\n"
+	       "Write a detached signature over the exact bytes of FILE to FILE.sig:\n"
+	       "base64 and a newline. ECDSA P-256 keys sign SHA-256 (DER signature, as\n"
+	       "'cosign sign-blob --key' and 'openssl dgst -sha256 -sign'); Ed25519 keys\n"
+	       "sign the bytes themselves (as 'openssl pkeyutl -sign -rawin').\n\n"
+	       "  -k, --key KEY.pem   unencrypted PEM private key (PKCS#8 or SEC1 EC)\n"
+	       "  -o, --output SIG    signature path (default: FILE.sig)\n"
+	       "  -h, --help          show this help\n\n"
+	       "Exit codes: 0 ok, 2 usage, 3 bad or unsupported key, 5 I/O error,\n"
+	       "6 FILE larger than 1 GiB.\n");
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key_path = NULL, *sig_path = NULL, *path;
+	char default_sig[PATH_MAX], *data = NULL, *b64 = NULL, *text = NULL;
+	struct sw_error e = { { 0 } };
+	size_t len = 0;
+	int c, r, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (key_path)
+				return usage_error("sign", "only one --key");
+			key_path = optarg;
+			break;
+		case 'o':
+			sig_path = optarg;
+			break;
+		case 'h':
+			sign_usage();
+			return SW_EXIT_OK;
+		default:
+			return bad_option("sign", c, argv);
+		}
+	}
+	if (!key_path)
+		return usage_error("sign", "--key is required");
+	if (argc - optind != 1)
+		return usage_error("sign", argc == optind ? "missing FILE" : "exactly one FILE");
+	path = argv[optind];
+	if (!sig_path) {
+		if (snprintf(default_sig, sizeof(default_sig), "%s.sig", path) >=
+		    (int)sizeof(default_sig))
+			return usage_error("sign", "path too long");
+		sig_path = default_sig;
+	}
+
+	r = file_read_all(path, SIGNED_FILE_MAX, &data, &len, &e);
+	if (r < 0)
+		goto cleanup;
+	r = crypto_sign(key_path, (const unsigned char *)data, len, &b64, &e);
+	if (r < 0)
+		goto cleanup;
+	if (asprintf(&text, "%s\n", b64) < 0) {
+		text = NULL;
+		r = sw_error_set(&e, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	r = file_write_atomic(sig_path, text, strlen(text), 0644, &e);
+	if (r < 0)
+		goto cleanup;
+	printf("signed: %s (signature %s)\n", path, sig_path);
+cleanup:
+	ret = r < 0 ? fail(r, &e) : SW_EXIT_OK;
+	free(text);
+	free(b64);
+	free(data);
+	return ret;
+}
+
+static void verify_usage(void)
+{
+	printf("Usage: sealwatch verify --key PUB.pem [--key PUB2.pem ...] FILE [--signature SIG]\n\n"
+	       "Check FILE's detached signature (default FILE.sig: base64, as written by\n"
+	       "'sealwatch sign', 'cosign sign-blob --key' or openssl) with each public key\n"
+	       "until one verifies.\n\n"
+	       "  -k, --key PUB.pem       PEM public key (SubjectPublicKeyInfo); repeatable\n"
+	       "  -s, --signature SIG     signature file (default: FILE.sig)\n"
+	       "  -h, --help              show this help\n\n"
+	       "Exit codes: 0 verified, 2 usage, 3 malformed or unsupported key or\n"
+	       "malformed signature text, 4 signature missing or not made by these keys,\n"
+	       "5 I/O error (e.g. a key or FILE that cannot be read), 6 FILE over 1 GiB.\n");
+}
+
+/*
+ * One key after another; the first that verifies wins. A signature that is
+ * well-formed for some key's type but verifies with none is a bad signature
+ * (exit 4); one that is malformed for every key is bad input (exit 3).
+ */
+static int verify_keys(struct sw_pubkey *const *keys, size_t n, const char *path,
+		       const char *sig_path, const char *data, size_t len, const char *sig,
+		       size_t sig_len)
+{
+	struct sw_error e, malformed = { { 0 } };
+	size_t rejected = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = crypto_verify(keys[i], (const unsigned char *)data, len, sig, sig_len, &e);
+
+		if (r == 0) {
+			printf("verified: %s (key %s)\n", path, crypto_pubkey_id(keys[i]));
+			return SW_EXIT_OK;
+		}
+		if (r == -EKEYREJECTED)
+			rejected++;
+		else if (r == -EBADMSG && !malformed.msg[0])
+			malformed = e;
+		else if (r != -EBADMSG)
+			return fail(r, &e);
+	}
+	if (!rejected) {
+		log_error("%s: %s", sig_path, malformed.msg);
+		return SW_EXIT_BAD_INPUT;
+	}
+	if (n == 1)
+		log_error("%s: BAD signature %s: does not verify with key %s", path, sig_path,
+			  crypto_pubkey_id(keys[0]));
+	else
+		log_error("%s: BAD signature %s: does not verify with any of the %zu keys", path,
+			  sig_path, n);
+	return SW_EXIT_BAD_SIGNATURE;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "signature", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key_paths[MAX_KEYS], *sig_path = NULL, *path;
+	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
+	char default_sig[PATH_MAX], *data = NULL, *sig = NULL;
+	size_t n_keys = 0, len = 0, sig_len = 0;
+	struct sw_error e = { { 0 } };
+	int c, r, ret = SW_EXIT_OK;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (n_keys == MAX_KEYS)
+				return usage_error("verify", "at most %d --key options", MAX_KEYS);
+			key_paths[n_keys++] = optarg;
+			break;
+		case 's':
+			sig_path = optarg;
+			break;
+		case 'h':
+			verify_usage();
+			return SW_EXIT_OK;
+		default:
+			return bad_option("verify", c, argv);
+		}
+	}
+	if (!n_keys)
+		return usage_error("verify", "--key is required");
+	if (argc - optind != 1)
+		return usage_error("verify", argc == optind ? "missing FILE" : "exactly one FILE");
+	path = argv[optind];
+	if (!sig_path) {
+		if (snprintf(default_sig, sizeof(default_sig), "%s.sig", path) >=
+		    (int)sizeof(default_sig))
+			return usage_error("verify", "path too long");
+		sig_path = default_sig;
+	}
+
+	for (size_t i = 0; i < n_keys; i++) {
+		r = crypto_pubkey_load(key_paths[i], &keys[i], &e);
+		if (r < 0)
+			goto cleanup;
+	}
+	r = file_read_all(sig_path, SIG_FILE_MAX, &sig, &sig_len, &e);
+	if (r == -ENOENT)
+		r = sw_error_set(&e, -ENOKEY, "%s: signature missing: %s", path, sig_path);
+	else if (r == -EFBIG)
+		r = sw_error_set(&e, -EBADMSG, "%s: malformed signature: larger than %d bytes",
+				 sig_path, SIG_FILE_MAX);
+	if (r < 0)
+		goto cleanup;
+	r = file_read_all(path, SIGNED_FILE_MAX, &data, &len, &e);
+	if (r < 0)
+		goto cleanup;
+	ret = verify_keys(keys, n_keys, path, sig_path, data, len, sig, sig_len);
+cleanup:
+	if (r < 0)
+		ret = fail(r, &e);
+	for (size_t i = 0; i < n_keys; i++)
+		crypto_pubkey_free(keys[i]);
+	free(sig);
+	free(data);
+	return ret;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Subcommand entry points: argv[0] is the subcommand name; return an exit code. */
+#ifndef SW_COMMANDS_H
+#define SW_COMMANDS_H
+
+#include "version.h"
+
+int cmd_baseline(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_emit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* args.c: the daemon's command line over its config file (daemon.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "bpf_loader.h"
+#include "config.h"
+#include "daemon.h"
+#include "errors.h"
+#include "metrics_http.h"
+
+static void daemon_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sealwatch daemon [OPTIONS]\n\n"
+		"Verify every exec on this host against signed baselines; JSON events out.\n\n"
+		"Options (each also a config key, docs/daemon.md):\n"
+		"  -c, --config FILE          JSON config file\n"
+		"  -b, --baseline-dir DIR     signed baselines: NAME.jsonl + NAME.jsonl.sig\n"
+		"  -k, --trusted-key PUB.pem  public key baselines must be signed with (repeatable)\n"
+		"      --host-baseline FILE   signed baseline of this host (bare metal)\n"
+		"  -o, --output SINK          stdout (default), file:PATH, syslog+udp|tcp|tls://H:P,\n"
+		"                             http(s)://… with ?options (repeatable, docs/siem.md)\n"
+		"  -a, --all-events           also emit verified (ok) execs\n"
+		"      --hash-workers N       hashing threads (default 2)\n"
+		"      --queue-size N         pending hash jobs (default 4096)\n"
+		"      --cache-size N         verdict cache entries (default 65536)\n"
+		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
+		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
+		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
+		"                             tp_btf or tp: only that mode, fail if unavailable\n"
+		"      --no-kernel-cache      send every exec/mapping to userspace (no BPF cache)\n"
+		"      --interpreter NAME     verify files this program reads as scripts\n"
+		"                             (repeatable, \"python*\" a prefix; default list\n"
+		"                             in docs/daemon.md)\n"
+		"      --verify-read-path GLOB  verify files read under GLOB (\"/etc/ssl/**\"),\n"
+		"                             repeatable\n"
+		"      --metrics-listen ADDR:PORT  serve /metrics and /healthz (e.g. 127.0.0.1:9464)\n"
+		"  -v, --verbose              debug logging (also libbpf)\n"
+		"  -h, --help                 this help\n\n"
+		"Signals: SIGHUP reloads the config file and baselines; SIGINT/SIGTERM stop.\n"
+		"Exit codes: 0 stopped cleanly, 2 usage, 3 bad config, 5 system error\n"
+		"(not root, no BTF, BPF load failure).\n");
+}
+
+static int parse_count(const char *flag, const char *arg, long min, long max, unsigned int *ret,
+		       struct sw_error *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < min || v > max)
+		return sw_error_set(err, -EINVAL, "%s: '%s' is not an integer in %ld-%ld", flag,
+				    arg, min, max);
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+static const struct option daemon_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "baseline-dir", required_argument, NULL, 'b' },
+	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "host-baseline", required_argument, NULL, 'H' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "all-events", no_argument, NULL, 'a' },
+	{ "hash-workers", required_argument, NULL, 'W' },
+	{ "queue-size", required_argument, NULL, 'Q' },
+	{ "cache-size", required_argument, NULL, 'C' },
+	{ "no-baseline-severity", required_argument, NULL, 'S' },
+	{ "force-tracepoint", no_argument, NULL, 'T' },
+	{ "attach", required_argument, NULL, 'A' },
+	{ "no-kernel-cache", no_argument, NULL, 'K' },
+	{ "interpreter", required_argument, NULL, 'I' },
+	{ "verify-read-path", required_argument, NULL, 'R' },
+	{ "metrics-listen", required_argument, NULL, 'M' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+#define DAEMON_SHORT_OPTS "c:b:k:o:avh"
+
+/* What the flags say besides the values they set in the config directly. */
+struct flag_state {
+	struct sw_config lists; /* list flags: they replace the file's lists */
+	bool all_events, force_tracepoint, verbose, no_kernel_cache;
+};
+
+/* The flags that take a list item (repeatable): into st->lists. */
+static int list_flag(int c, struct flag_state *st, struct sw_error *err)
+{
+	struct sw_config *l = &st->lists;
+
+	switch (c) {
+	case 'k':
+		if (config_list_add(l->trusted_keys, &l->n_trusted_keys, optarg))
+			return sw_error_set(err, -EINVAL, "too many --trusted-key");
+		return 0;
+	case 'o':
+		if (config_list_add(l->outputs, &l->n_outputs, optarg))
+			return sw_error_set(err, -EINVAL, "too many --output");
+		return 0;
+	case 'R':
+		if (optarg[0] != '/')
+			return sw_error_set(err, -EINVAL,
+					    "--verify-read-path: '%s' is not absolute", optarg);
+		if (config_list_add(l->verify_read_paths, &l->n_verify_read_paths, optarg))
+			return sw_error_set(err, -EINVAL, "too many --verify-read-path");
+		return 0;
+	default: /* 'I' */
+		if (config_list_add(l->interpreters, &l->n_interpreters, optarg))
+			return sw_error_set(err, -EINVAL, "too many --interpreter");
+		return 0;
+	}
+}
+
+static int metrics_listen_flag(struct sw_config *cfg, struct sw_error *err)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	if (metrics_http_parse_addr(optarg, &sa, &len, err))
+		return sw_error_prefix(err, -EBADMSG, "--metrics-listen");
+	free(cfg->metrics_listen);
+	cfg->metrics_listen = strdup(optarg);
+	return 0;
+}
+
+static int attach_flag(struct sw_config *cfg, struct sw_error *err)
+{
+	enum bpf_loader_attach a;
+
+	if (bpf_loader_attach_parse(optarg, &a))
+		return sw_error_set(err, -EINVAL, "--attach: use auto, lsm, tp_btf or tp");
+	cfg->attach = (int)a;
+	return 0;
+}
+
+/* One flag of getopt_long() (@c, optarg): 0, 1 after --help, or a negative errno. */
+static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char **argv,
+		      struct sw_error *err)
+{
+	switch (c) {
+	case 'c':
+		return 0;
+	case 'b':
+		free(cfg->baseline_dir);
+		cfg->baseline_dir = strdup(optarg);
+		return 0;
+	case 'H':
+		free(cfg->host_baseline);
+		cfg->host_baseline = strdup(optarg);
+		return 0;
+	case 'M':
+		return metrics_listen_flag(cfg, err);
+	case 'k':
+	case 'o':
+	case 'R':
+	case 'I':
+		return list_flag(c, st, err);
+	case 'W':
+		return parse_count("--hash-workers", optarg, 1, 64, &cfg->hash_workers, err);
+	case 'Q':
+		return parse_count("--queue-size", optarg, 16, 1 << 20, &cfg->queue_size, err);
+	case 'C':
+		return parse_count("--cache-size", optarg, 16, 1 << 24, &cfg->cache_size, err);
+	case 'S':
+		if (config_severity_from_name(optarg, &cfg->no_baseline_severity))
+			return sw_error_set(err, -EINVAL,
+					    "--no-baseline-severity: use info, low, medium, high "
+					    "or critical");
+		return 0;
+	case 'A':
+		return attach_flag(cfg, err);
+	case 'a':
+		st->all_events = true;
+		return 0;
+	case 'T':
+		st->force_tracepoint = true;
+		return 0;
+	case 'K':
+		st->no_kernel_cache = true;
+		return 0;
+	case 'v':
+		st->verbose = true;
+		return 0;
+	case 'h':
+		daemon_usage(stdout);
+		return 1;
+	default:
+		return sw_error_set(err, -EINVAL,
+				    "unknown option or missing value in '%s' (see --help)",
+				    argv[optind - 1]);
+	}
+}
+
+/* A list given as flags replaces the file's: @src's items move into @dst. */
+static void replace_list(char **dst, size_t *n_dst, char **src, size_t *n_src)
+{
+	if (!*n_src)
+		return;
+	for (size_t i = 0; i < *n_dst; i++)
+		free(dst[i]);
+	memcpy(dst, src, SW_CONFIG_MAX_LIST * sizeof(*dst));
+	*n_dst = *n_src;
+	*n_src = 0;
+}
+
+static void apply_flag_state(struct sw_config *cfg, struct flag_state *st)
+{
+	struct sw_config *l = &st->lists;
+
+	replace_list(cfg->trusted_keys, &cfg->n_trusted_keys, l->trusted_keys, &l->n_trusted_keys);
+	replace_list(cfg->outputs, &cfg->n_outputs, l->outputs, &l->n_outputs);
+	if (l->n_interpreters)
+		cfg->interpreters_set = true;
+	replace_list(cfg->interpreters, &cfg->n_interpreters, l->interpreters, &l->n_interpreters);
+	replace_list(cfg->verify_read_paths, &cfg->n_verify_read_paths, l->verify_read_paths,
+		     &l->n_verify_read_paths);
+	cfg->no_kernel_cache |= st->no_kernel_cache;
+	cfg->all_events |= st->all_events;
+	cfg->force_tracepoint |= st->force_tracepoint;
+	cfg->verbose |= st->verbose;
+}
+
+/* First pass: only --config, so that the flags can override the file. */
+static int load_config_file(struct sw_config *cfg, int argc, char **argv,
+			    const char **ret_config_file, struct sw_error *err)
+{
+	const char *config_file = NULL;
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, DAEMON_SHORT_OPTS, daemon_opts, NULL)) != -1)
+		if (c == 'c')
+			config_file = optarg;
+	*ret_config_file = config_file;
+	if (!config_file)
+		return 0;
+	r = config_load_file(cfg, config_file, err);
+	if (r)
+		return r == -EBADMSG || r == -ENOENT || r == -EINVAL ? -EBADMSG : r;
+	return 0;
+}
+
+int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **ret_config_file,
+		     struct sw_error *err)
+{
+	struct flag_state st = { .all_events = false };
+	int c, r;
+
+	config_init(&st.lists);
+	r = load_config_file(cfg, argc, argv, ret_config_file, err);
+	optind = 1;
+	while (!r && (c = getopt_long(argc, argv, DAEMON_SHORT_OPTS, daemon_opts, NULL)) != -1)
+		r = apply_flag(c, cfg, &st, argv, err);
+	if (!r && optind != argc)
+		r = sw_error_set(err, -EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (!r)
+		apply_flag_state(cfg, &st);
+	config_clear(&st.lists);
+	if (r)
+		return r;
+	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys)
+		return sw_error_set(err, -EINVAL,
+				    "baselines need at least one --trusted-key to verify them");
+	return 0;
+}

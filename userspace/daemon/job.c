@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* job.c: one event's file, process and scope; verdicts decided without hashing (daemon.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf_loader.h"
+#include "bstore.h"
+#include "daemon.h"
+#include "errors.h"
+#include "events.h"
+#include "log.h"
+#include "procpath.h"
+#include "report.h"
+#include "resolver.h"
+#include "strutil.h"
+#include "vcache.h"
+#include "verifier.h"
+
+#define MAX_ARGS 32
+#define MAX_ARGS_BYTES 4096
+
+char *proc_link(__u32 pid, const char *what)
+{
+	char path[96], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+void read_args(__u32 pid, struct verify_job *job)
+{
+	char path[64], buf[MAX_ARGS_BYTES];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	job->args = calloc(MAX_ARGS, sizeof(char *));
+	if (!job->args)
+		return;
+	for (char *p = buf; p < buf + n && job->n_args < MAX_ARGS; p += strlen(p) + 1) {
+		job->args[job->n_args] = strdup(p);
+		if (!job->args[job->n_args])
+			break;
+		job->n_args++;
+	}
+}
+
+static void set_container(struct verify_job *job, const struct sw_container *c)
+{
+	job->in_container = true;
+	strdup_opt(&job->c_id, c->id);
+	strdup_opt(&job->c_runtime, c->runtime);
+	strdup_opt(&job->c_name, c->name);
+	strdup_opt(&job->c_image_id, c->image_id);
+	strdup_opt(&job->c_image_name, c->image_name);
+	strdup_opt(&job->c_pod, c->pod_name);
+	strdup_opt(&job->c_ns, c->pod_namespace);
+	strdup_opt(&job->c_cname, c->k8s_container_name);
+	strdup_opt(&job->rootfs, c->rootfs);
+}
+
+struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
+{
+	struct verify_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->ev = *ev;
+	job->action = action;
+	job->exe_fd = -1;
+	job->store = bstore_ref(d->store);
+	return job;
+}
+
+bool job_open_proc(struct verify_job *job, const char *what)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", job->ev.tgid, what);
+	job->exe_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (job->exe_fd < 0)
+		return false;
+	free(job->exe_path);
+	job->exe_path = proc_link(job->ev.tgid, what);
+	return true;
+}
+
+/*
+ * The container of an exec: from the cgroup leaf name the kernel gave, else
+ * (a container that made cgroups of its own) from any level of the full
+ * /proc/PID/cgroup paths.
+ */
+static bool container_id_of(const struct sw_exec_event *ev, char *id, const char **hint)
+{
+	char path[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	if (!resolver_container_id(ev->cgroup_name, id, hint))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", ev->tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *comp;
+
+		line[strcspn(line, "\n")] = '\0';
+		p = p ? strchr(p + 1, ':') : NULL;
+		for (comp = p ? strtok(p + 1, "/") : NULL; comp && !found; comp = strtok(NULL, "/"))
+			found = !resolver_container_id(comp, id, hint);
+	}
+	fclose(f);
+	return found;
+}
+
+bool job_scope(struct daemon *d, struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	const struct sw_container *c = NULL;
+	char id[SW_CONTAINER_ID_LEN + 1];
+	const char *hint = NULL;
+	int by_name = 0;
+
+	/*
+	 * A container process is in a container's cgroup *and* out of the host's
+	 * mount namespace: runc/crun re-exec themselves ("runc init") inside the
+	 * container's cgroup before switching namespaces — host binaries, checked
+	 * against the host baseline like any other host process.
+	 */
+	if (ev->mntns != d->host_mntns && container_id_of(ev, id, &hint)) {
+		struct sw_error err = { { 0 } };
+		int lr = resolver_lookup(d->resolver, id, hint, &c, &err);
+
+		if (lr) {
+			job->in_container = true;
+			job->c_id = strdup(id);
+			if (lr != -ENOENT)
+				log_warn("container %.12s: %s", id, err.msg);
+			emit_now(d, job, SW_VERDICT_UNVERIFIED,
+				 lr == -ENOENT ? "container not found in any runtime's state" :
+				 lr == -E2BIG  ? "container cache full" :
+						 "container runtime state unreadable",
+				 NULL);
+			return false;
+		}
+		set_container(job, c);
+		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
+		job->baseline_match = by_name ? "image_name" : "image_id";
+	} else {
+		job->bl = bstore_host(job->store);
+		job->baseline_match = "host";
+	}
+	return true;
+}
+
+void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict, const char *reason,
+	      const struct vcache_hit *hit)
+{
+	struct ecs_container c;
+	struct ecs_exec x;
+
+	verify_job_event(job, &x, &c);
+	x.verdict = verdict;
+	x.reason = reason;
+	x.severity = verdict == SW_VERDICT_NO_BASELINE ? d->cfg.no_baseline_severity :
+							 verdict_severity(verdict);
+	if (hit) {
+		x.sha256 = hit->sha256;
+		x.expected = hit->expected;
+		x.same_content_as = hit->same_content_as;
+		x.executable = hit->path;
+	}
+	report_verdict(d->report, &x);
+}
+
+void daemon_kcache_learn(void *ctx, const struct verify_job *job)
+{
+	struct daemon *d = ctx;
+	int r;
+
+	if (!d->kcache || job->by_path || !d->bpf)
+		return;
+	r = bpf_loader_kcache_put(d->bpf, &job->ev.file, job->ev.scope);
+	if (r)
+		log_debug("in-kernel cache insert: %s", strerror(-r));
+}
+
+void job_verify(struct daemon *d, struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	struct vcache_hit hit;
+
+	/* code run from memory needs no baseline to be reported, in any scope */
+	if (ev->flags & (SW_EF_MEMFD | SW_EF_DELETED)) {
+		emit_now(d, job, SW_VERDICT_FILELESS,
+			 ev->flags & SW_EF_MEMFD ? "executed from memory (memfd/shmem)" :
+						   "executed file has been deleted",
+			 NULL);
+		goto done;
+	}
+	if (!job->bl) {
+		/* exec reports it; every library mapping of such a container would be noise */
+		if (job->in_container && ev->type == SW_EVENT_EXEC && !job->by_path)
+			emit_now(d, job, SW_VERDICT_NO_BASELINE,
+				 "the container's image has no verified baseline", NULL);
+		else if (!job->in_container)
+			d->stats.host_unmonitored++;
+		goto done;
+	}
+	if (job->exe_path && vcache_get(d->cache, &ev->file, job->bl, job->exe_path, &hit)) {
+		emit_now(d, job, hit.verdict, hit.reason, &hit);
+		if (hit.verdict == SW_VERDICT_OK)
+			daemon_kcache_learn(d, job);
+		goto done;
+	}
+	if (!verifier_submit(d->verifier, job))
+		return;
+	emit_now(d, job, SW_VERDICT_UNVERIFIED, "hash queue full", NULL);
+done:
+	verify_job_free(job);
+}
+
+/*
+ * An absolute path in the task's root from what the kernel sent in @field
+ * (ev->filename or ev->old_path), when it says where the file is: a dentry walk
+ * that reached the task's root (leaf first: reversed), a bpf_d_path(), or an
+ * absolute path given to the syscall. 0, or -1 when it does not.
+ */
+int event_path(const struct sw_exec_event *ev, const char *field, char *out, size_t size)
+{
+	if (ev->flags & SW_EF_PATH_DENTRY) {
+		if ((ev->flags & (SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) != SW_EF_PATH_TOP)
+			return -1;
+		return procpath_from_dentries(field, SW_FILENAME_LEN, out, size);
+	}
+	if (field[0] != '/')
+		return -1;
+	return procpath_normalize(field, out, size);
+}

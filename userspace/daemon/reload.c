@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* reload.c: the baseline store, its swaps, and the SIGHUP reload of the config (daemon.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "bpf_loader.h"
+#include "bstore.h"
+#include "config.h"
+#include "crypto.h"
+#include "daemon.h"
+#include "errors.h"
+#include "log.h"
+#include "report.h"
+#include "vcache.h"
+#include "verifier.h"
+
+static void report_baseline(void *ctx, const char *path, int err, const char *msg)
+{
+	struct daemon *d = ctx;
+
+	if (err) {
+		log_warn("baseline %s refused: %s", path, msg);
+		d->stats.baselines_refused++;
+		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH,
+			      json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
+			      "baseline %s refused: %s", path, msg);
+	} else {
+		log_info("baseline %s loaded", path);
+	}
+}
+
+void emit_loaded(struct daemon *d)
+{
+	report_daemon(
+		d->report, "event", "baselines_loaded", SW_SEVERITY_INFO,
+		json_pack("{s:{s:I}}", "baselines", "count", (json_int_t)bstore_count(d->store)),
+		"%zu verified baselines loaded", bstore_count(d->store));
+}
+
+/* A new store snapshot from @cfg's baselines verified with @keys. */
+static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_pubkey *const *keys,
+		       size_t n_keys, struct sw_bstore **ret, struct sw_error *err)
+{
+	struct bstore_opts o = {
+		.dir = cfg->baseline_dir,
+		.host_baseline = cfg->host_baseline,
+		.keys = keys,
+		.n_keys = n_keys,
+		.report = report_baseline,
+		.ctx = d,
+	};
+
+	return bstore_load(&o, ret, err);
+}
+
+static void swap_store(struct daemon *d, struct sw_bstore *s)
+{
+	/* cache entries point into the old snapshot: reset before it can be freed */
+	vcache_reset(d->cache);
+	if (d->bpf) {
+		int n = bpf_loader_kcache_flush(d->bpf);
+
+		if (n < 0)
+			log_warn("in-kernel cache flush failed: %s", strerror(-n));
+	}
+	bstore_unref(d->store);
+	d->store = s;
+	if (d->bpf) /* at start-up, announced once the programs are attached */
+		emit_loaded(d);
+}
+
+int load_store(struct daemon *d, struct sw_error *err)
+{
+	struct sw_bstore *s;
+	int r = build_store(d, &d->cfg, d->keys, d->n_keys, &s, err);
+
+	if (r)
+		return r;
+	swap_store(d, s);
+	return 0;
+}
+
+void schedule_reload(struct daemon *d, int delay_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->reload_at);
+	d->reload_at.tv_nsec += (long)delay_ms * 1000000L;
+	d->reload_at.tv_sec += d->reload_at.tv_nsec / 1000000000L;
+	d->reload_at.tv_nsec %= 1000000000L;
+	d->reload_pending = true;
+}
+
+/* Reload when a baseline or signature in @dir is written, renamed or deleted. */
+static void watch_dir(struct daemon *d, const char *dir)
+{
+	if (!dir || d->inofd < 0)
+		return;
+	if (inotify_add_watch(d->inofd, dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
+		log_warn("cannot watch %s (%s): reload with SIGHUP", dir, strerror(errno));
+}
+
+/* Watch the baseline dir and the host baseline's dir (adding a watch twice is harmless). */
+void watch_baselines(struct daemon *d, const struct sw_config *cfg)
+{
+	watch_dir(d, cfg->baseline_dir);
+	if (cfg->host_baseline) {
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", cfg->host_baseline);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		watch_dir(d, slash ? dir : ".");
+	}
+}
+
+static void config_failed(struct daemon *d, const char *key, const char *msg)
+{
+	json_t *c =
+		json_pack("{s:s,s:s}", "path", d->config_file ? d->config_file : "", "error", msg);
+
+	if (key && *key)
+		json_object_set_new(c, "key", json_string(key));
+	log_error("reload failed, keeping the running config: %s", msg);
+	d->stats.reloads_failed++;
+	report_daemon(d->report, "alert", "config_error", SW_SEVERITY_MEDIUM,
+		      json_pack("{s:o}", "config", c),
+		      "config reload failed, running config kept: %s", msg);
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+static bool list_differs(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return true;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Keys that shape threads, sockets, the BPF programs or the sinks set at
+ * start: a reload keeps their running values (moved into @nc) and says which
+ * changed. Returns the number of such keys, their names in @keys.
+ */
+static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *keys)
+{
+	struct sw_config *old = &d->cfg;
+
+	if (list_differs(old->outputs, old->n_outputs, nc->outputs, nc->n_outputs))
+		json_array_append_new(keys, json_string("outputs"));
+	for (size_t i = 0; i < nc->n_outputs; i++)
+		free(nc->outputs[i]);
+	memcpy(nc->outputs, old->outputs, sizeof(old->outputs));
+	nc->n_outputs = old->n_outputs;
+	old->n_outputs = 0;
+	if (nc->hash_workers != old->hash_workers)
+		json_array_append_new(keys, json_string("hash_workers"));
+	if (nc->queue_size != old->queue_size)
+		json_array_append_new(keys, json_string("queue_size"));
+	if (nc->cache_size != old->cache_size)
+		json_array_append_new(keys, json_string("cache_size"));
+	if (nc->force_tracepoint != old->force_tracepoint)
+		json_array_append_new(keys, json_string("force_tracepoint"));
+	if (nc->attach != old->attach)
+		json_array_append_new(keys, json_string("attach"));
+	if (str_differs(nc->metrics_listen, old->metrics_listen))
+		json_array_append_new(keys, json_string("metrics_listen"));
+	/* compiled into the BPF programs' read-only data at load */
+	if (list_differs(old->interpreters, old->n_interpreters, nc->interpreters,
+			 nc->n_interpreters))
+		json_array_append_new(keys, json_string("interpreters"));
+	if (list_differs(old->verify_read_paths, old->n_verify_read_paths, nc->verify_read_paths,
+			 nc->n_verify_read_paths))
+		json_array_append_new(keys, json_string("verify_read_paths"));
+	for (size_t i = 0; i < nc->n_interpreters; i++)
+		free(nc->interpreters[i]);
+	memcpy(nc->interpreters, old->interpreters, sizeof(old->interpreters));
+	nc->n_interpreters = old->n_interpreters;
+	nc->interpreters_set = old->interpreters_set;
+	old->n_interpreters = 0;
+	for (size_t i = 0; i < nc->n_verify_read_paths; i++)
+		free(nc->verify_read_paths[i]);
+	memcpy(nc->verify_read_paths, old->verify_read_paths, sizeof(old->verify_read_paths));
+	nc->n_verify_read_paths = old->n_verify_read_paths;
+	old->n_verify_read_paths = 0;
+	nc->hash_workers = old->hash_workers;
+	nc->queue_size = old->queue_size;
+	nc->cache_size = old->cache_size;
+	nc->force_tracepoint = old->force_tracepoint;
+	nc->attach = old->attach;
+	free(nc->metrics_listen);
+	nc->metrics_listen = old->metrics_listen;
+	old->metrics_listen = NULL;
+	return json_array_size(keys);
+}
+
+/*
+ * SIGHUP: read the config file and command line again and validate all of
+ * it — config, trusted keys, baseline store — before anything changes; on
+ * any error the running config stays and a config_error alert names the key.
+ * Runs on the event loop thread between two ring buffer polls: events wait in
+ * the ring buffer meanwhile, none is dropped.
+ */
+/* A reload's new state, checked in full before any of it is applied. */
+struct reload {
+	struct sw_config cfg;
+	struct sw_pubkey *keys[SW_CONFIG_MAX_LIST];
+	size_t n_keys;
+	struct sw_bstore *store;
+};
+
+/* Read and check everything; on an error a config_error alert names the key. */
+static int reload_prepare(struct daemon *d, struct reload *n)
+{
+	struct sw_error err = { { 0 } };
+	const char *config_file;
+	char key[64];
+	int r;
+
+	r = config_from_args(&n->cfg, d->argc, d->argv, &config_file, &err);
+	if (r) {
+		config_error_key(err.msg, key, sizeof(key));
+		config_failed(d, key, err.msg);
+		return r;
+	}
+	if (config_default_interpreters(
+		    &n->cfg)) { /* as at start: compared with the running list */
+		config_failed(d, "interpreters", "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n->cfg.n_trusted_keys; i++, n->n_keys++) {
+		r = crypto_pubkey_load(n->cfg.trusted_keys[i], &n->keys[i], &err);
+		if (r) {
+			config_failed(d, "trusted_keys", err.msg);
+			return r;
+		}
+	}
+	r = build_store(d, &n->cfg, n->keys, n->n_keys, &n->store, &err);
+	if (r) { /* only system errors: an unreadable baseline_dir */
+		const char *dir = n->cfg.baseline_dir;
+
+		config_failed(d, dir && !strncmp(err.msg, dir, strlen(dir)) ? "baseline_dir" : NULL,
+			      err.msg);
+		return r;
+	}
+	return 0;
+}
+
+/* Keys that need a restart keep their running values: say which changed. */
+static void report_restart_keys(struct daemon *d, struct sw_config *nc)
+{
+	json_t *restart = json_array();
+
+	if (keep_restart_keys(d, nc, restart)) {
+		char *names = json_dumps(restart, JSON_COMPACT);
+
+		log_warn("reload: %s changed; they take effect at the next restart",
+			 names ? names : "some keys");
+		report_daemon(d->report, "event", "config_restart_needed", SW_SEVERITY_LOW,
+			      json_pack("{s:{s:s,s:O}}", "config", "path", d->config_file,
+					"restart_keys", restart),
+			      "config keys %s changed: they take effect at the next restart",
+			      names ? names : "");
+		free(names);
+	}
+	json_decref(restart);
+}
+
+/* All checked: the new config, keys and store replace the running ones. */
+static void reload_apply(struct daemon *d, struct reload *n)
+{
+	report_restart_keys(d, &n->cfg);
+	for (size_t i = 0; i < d->n_keys; i++)
+		crypto_pubkey_free(d->keys[i]);
+	memcpy(d->keys, n->keys, sizeof(n->keys));
+	d->n_keys = n->n_keys;
+	n->n_keys = 0;
+	config_clear(&d->cfg);
+	d->cfg = n->cfg;
+	config_init(&n->cfg);
+	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
+	report_set_all_events(d->report, d->cfg.all_events);
+	/* all events must reach userspace: no in-kernel skipping then */
+	d->kcache = !d->cfg.no_kernel_cache && !d->cfg.all_events;
+	if (d->bpf && bpf_loader_kcache_set(d->bpf, d->kcache)) {
+		log_warn("reload: the in-kernel cache cannot be switched %s",
+			 d->kcache ? "on" : "off");
+		d->kcache = bpf_loader_kcache_enabled(d->bpf);
+	}
+	watch_baselines(d, &d->cfg);
+	d->stats.reloads_ok++;
+	report_daemon(d->report, "event", "config_reloaded", SW_SEVERITY_INFO,
+		      json_pack("{s:{s:s}}", "config", "path", d->config_file),
+		      "config %s reloaded", d->config_file);
+	swap_store(d, n->store);
+	n->store = NULL;
+	log_info("config %s reloaded, %zu baselines", d->config_file, bstore_count(d->store));
+}
+
+void reload_config(struct daemon *d)
+{
+	struct reload n = { .n_keys = 0 };
+
+	if (!d->config_file) { /* nothing to re-read: the baselines only */
+		struct sw_error err = { { 0 } };
+
+		if (load_store(d, &err))
+			log_error("reload failed, keeping the previous baselines: %s", err.msg);
+		return;
+	}
+	config_init(&n.cfg);
+	if (!reload_prepare(d, &n))
+		reload_apply(d, &n);
+	for (size_t i = 0; i < n.n_keys; i++)
+		crypto_pubkey_free(n.keys[i]);
+	config_clear(&n.cfg);
+}

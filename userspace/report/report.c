@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* report.c: verdict → ECS event → count → sinks (report.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ecs.h"
+#include "report.h"
+#include "sink.h"
+
+struct report {
+	struct sw_sinks *sinks;
+	bool all_events;
+	struct report_stats stats; /* updated with atomics */
+};
+
+static const char *const action_names[REPORT_ACTION__COUNT] = {
+	[REPORT_ACTION_EXEC] = "exec",		 [REPORT_ACTION_EXEC_SCRIPT] = "exec_script",
+	[REPORT_ACTION_MMAP_EXEC] = "mmap_exec", [REPORT_ACTION_SCRIPT_OPEN] = "script_open",
+	[REPORT_ACTION_READ_OPEN] = "read_open", [REPORT_ACTION_OPEN_WRITE] = "open_write",
+	[REPORT_ACTION_UNLINK] = "unlink",	 [REPORT_ACTION_RENAME] = "rename",
+	[REPORT_ACTION_TRUNCATE] = "truncate",
+};
+
+static const char *const alert_names[REPORT_ALERT__COUNT] = {
+	[REPORT_ALERT_EVENTS_LOST] = "events_lost",
+	[REPORT_ALERT_BASELINE_REFUSED] = "baseline_refused",
+	[REPORT_ALERT_CONFIG_ERROR] = "config_error",
+};
+
+const char *report_action_name(enum report_action a)
+{
+	return a < REPORT_ACTION__COUNT ? action_names[a] : "?";
+}
+
+const char *report_alert_name(enum report_alert a)
+{
+	return a < REPORT_ALERT__COUNT ? alert_names[a] : "?";
+}
+
+/* Index of @name in @names, or -1. */
+static int name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; name && i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+int report_new(struct sw_sinks *sinks, bool all_events, struct report **ret)
+{
+	struct report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->sinks = sinks;
+	r->all_events = all_events;
+	*ret = r;
+	return 0;
+}
+
+void report_free(struct report *r)
+{
+	free(r);
+}
+
+void report_set_all_events(struct report *r, bool all_events)
+{
+	__atomic_store_n(&r->all_events, all_events, __ATOMIC_RELAXED);
+}
+
+static void emit_line(struct report *r, char *line)
+{
+	if (line) {
+		sinks_emit(r->sinks, line);
+		free(line);
+	}
+}
+
+void report_verdict(struct report *r, const struct ecs_exec *x)
+{
+	int a = name_index(action_names, REPORT_ACTION__COUNT, x->action);
+
+	if (a >= 0 && x->verdict < SW_VERDICT__COUNT)
+		__atomic_add_fetch(&r->stats.verdicts[a][x->verdict], 1, __ATOMIC_RELAXED);
+	if (x->verdict != SW_VERDICT_OK || __atomic_load_n(&r->all_events, __ATOMIC_RELAXED))
+		emit_line(r, ecs_exec_json(x));
+}
+
+void report_daemon(struct report *r, const char *kind, const char *action, int severity,
+		   json_t *extra, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!strcmp(kind, "alert")) {
+		int a = name_index(alert_names, REPORT_ALERT__COUNT, action);
+
+		if (a >= 0)
+			__atomic_add_fetch(&r->stats.alerts[a], 1, __ATOMIC_RELAXED);
+	}
+	emit_line(r, ecs_daemon_json(kind, action, severity, msg, extra));
+}
+
+void report_stats(struct report *r, struct report_stats *out)
+{
+	uint64_t *dst = (uint64_t *)out, *src = (uint64_t *)&r->stats;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}

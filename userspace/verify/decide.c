@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* decide.c: a verdict for one hashed file, and the baseline's content index (decide.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "path.h"
+#include "decide.h"
+
+struct baseline_index {
+	const struct sw_entry **by_hash; /* content entries sorted by sha256, then path */
+	size_t n;
+};
+
+static int cmp_by_hash(const void *a, const void *b)
+{
+	const struct sw_entry *const *x = a, *const *y = b;
+	int c = memcmp((*x)->sha256, (*y)->sha256, SW_SHA256_LEN);
+
+	return c ? c : strcmp((*x)->path, (*y)->path);
+}
+
+int baseline_index_build(const struct sw_baseline *b, struct baseline_index **ret)
+{
+	struct baseline_index *idx = calloc(1, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	idx->by_hash = malloc((b->n_entries ? b->n_entries : 1) * sizeof(*idx->by_hash));
+	if (!idx->by_hash) {
+		free(idx);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->n_entries; i++)
+		if (b->entries[i].has_sha256)
+			idx->by_hash[idx->n++] = &b->entries[i];
+	qsort(idx->by_hash, idx->n, sizeof(*idx->by_hash), cmp_by_hash);
+	*ret = idx;
+	return 0;
+}
+
+void baseline_index_free(struct baseline_index *idx)
+{
+	if (!idx)
+		return;
+	free(idx->by_hash);
+	free(idx);
+}
+
+const struct sw_entry *baseline_index_find(const struct baseline_index *idx,
+					   const unsigned char sha256[SW_SHA256_LEN])
+{
+	size_t lo = 0, hi = idx ? idx->n : 0;
+
+	/* lower bound: the first path in path order with this content */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(idx->by_hash[mid]->sha256, sha256, SW_SHA256_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (idx && lo < idx->n && !memcmp(idx->by_hash[lo]->sha256, sha256, SW_SHA256_LEN))
+		return idx->by_hash[lo];
+	return NULL;
+}
+
+void verdict_decide(const struct sw_baseline *b, const struct baseline_index *idx, const char *path,
+		    const unsigned char sha256[SW_SHA256_LEN], struct sw_verdict_result *out)
+{
+	const struct sw_entry *e = baseline_lookup(b, path);
+
+	snprintf(out->resolved_path, sizeof(out->resolved_path), "%s", path);
+	out->expected = NULL;
+	out->same_content_as = NULL;
+	out->reason = NULL;
+	if (e && entry_is_content(e) && e->has_sha256) {
+		out->expected = e;
+		if (!memcmp(e->sha256, sha256, SW_SHA256_LEN)) {
+			out->verdict = SW_VERDICT_OK;
+			return;
+		}
+		out->verdict = SW_VERDICT_MODIFIED;
+		out->reason = "content differs from the baseline";
+		return;
+	}
+	out->verdict = SW_VERDICT_UNKNOWN;
+	out->reason =
+		e ? "path is not a regular file in the baseline" : "path is not in the baseline";
+	e = baseline_index_find(idx, sha256);
+	if (e)
+		out->same_content_as = e->path;
+}

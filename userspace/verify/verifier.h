@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Hash workers: verify the exact file an exec ran off the event loop
+ * (docs/architecture.md, "verify/"). Jobs wait in a bounded queue; a job that does not fit is not
+ * dropped silently: the caller reports it unverified.
+ */
+#ifndef SW_VERIFIER_H
+#define SW_VERIFIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "ecs.h"
+#include "events.h"
+
+struct bstore_baseline;
+struct sw_bstore;
+struct report;
+struct vcache;
+
+struct verify_job {
+	struct sw_exec_event ev;
+	const char *action; /* ECS event.action: "exec", "mmap_exec", … (static string) */
+	int exe_fd; /* the file: /proc/PID/exe (map_files, fd) opened at event time, or -1 */
+	char *exe_path; /* readlink of it (in the process's namespace), or NULL */
+	char *fallback_path; /* absolute path to look for when exe_fd is -1, or NULL */
+	char *proc_exe; /* non-exec actions: the process's executable, or NULL */
+	bool by_path; /* ev.file is fstat() of exe_fd, not the kernel's: never cached in BPF */
+	char *rootfs; /* host path of the container's root (fallback), NULL = "/" */
+	struct sw_bstore *store; /* reference held by the job */
+	const struct bstore_baseline *bl;
+	const char *baseline_match;
+	bool in_container;
+	char *c_id, *c_runtime, *c_name, *c_image_id, *c_image_name, *c_pod, *c_ns, *c_cname;
+	char **args;
+	size_t n_args;
+};
+
+struct verifier_opts {
+	unsigned int workers;
+	unsigned int queue_size;
+	struct report *report; /* where verdicts go (report.h) */
+	struct vcache *cache;
+	/* called from a worker after an "ok" verdict on a hashed file (may be NULL) */
+	void (*on_ok)(void *ctx, const struct verify_job *job);
+	void *ctx;
+};
+
+struct verifier;
+
+int verifier_new(const struct verifier_opts *o, struct verifier **ret);
+/* Stop accepting jobs, finish the queued ones, join the workers. */
+void verifier_free(struct verifier *v);
+/* Queue @job (ownership passes on success); -EAGAIN when the queue is full. */
+int verifier_submit(struct verifier *v, struct verify_job *job);
+void verify_job_free(struct verify_job *job);
+
+/* Open @path inside @rootfs (NULL: "/") without ever leaving it; fd or -1. */
+int verifier_open_in_root(const char *rootfs, const char *path);
+
+/* Fill an ecs_container view from a job's strings. */
+void verify_job_container(const struct verify_job *job, struct ecs_container *c);
+
+/*
+ * The event of a job: process, container, baseline and the opened file's
+ * path filled in from @job; verdict, reason and severity left to the caller.
+ */
+void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct ecs_container *c);
+/* A verdict reached without hashing (or none possible), reported at once. */
+void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
+		       const char *reason, int severity);
+
+struct verifier_stats {
+	uint64_t queued, done, queue_full, bytes_hashed, files_hashed;
+	uint64_t depth, capacity; /* jobs waiting now; queue_size */
+};
+void verifier_stats(struct verifier *v, struct verifier_stats *out);
+
+#endif
