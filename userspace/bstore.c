@@ -26,13 +26,17 @@ struct sw_bstore {
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err)
 {
+	return baseline_load_verified_max(path, sig_path, MAX_BASELINE, keys, n_keys, ret, err);
+}
+
+int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t max,
+			       struct sw_pubkey *const *keys, size_t n_keys,
+			       struct sw_baseline **ret, struct sw_error *err)
+{
 	char *buf = NULL, *sig = NULL, *def_sig = NULL;
 	size_t len, sig_len;
 	int r;
 
-	r = file_read_all(path, MAX_BASELINE, &buf, &len, err);
-	if (r)
-		goto cleanup;
 	if (!sig_path) {
 		if (asprintf(&def_sig, "%s.sig", path) < 0) {
 			r = sw_error_set(err, -ENOMEM, "out of memory");
@@ -40,15 +44,20 @@ int baseline_load_verified(const char *path, const char *sig_path, struct sw_pub
 		}
 		sig_path = def_sig;
 	}
+	/* the small signature first: an unsigned file is refused before its body is read */
 	r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
 	if (r) {
 		r = sw_error_set(err,
-				 r == -ENOENT ? -ENOKEY :
-				 r == -EFBIG  ? -EBADMSG :
-						r,
-				 "%s: signature missing or unreadable: %s", sig_path, strerror(-r));
+				 r == -ENOENT		     ? -ENOKEY :
+				 r == -EFBIG || r == -EINVAL ? -EBADMSG :
+							       r,
+				 "%s: signature missing or unreadable: %s", sig_path,
+				 r == -EINVAL ? "not a regular file" : strerror(-r));
 		goto cleanup;
 	}
+	r = file_read_all(path, max, &buf, &len, err);
+	if (r)
+		goto cleanup;
 	r = crypto_verify_any(keys, n_keys, (const unsigned char *)buf, len, sig, sig_len, err);
 	if (r) {
 		sw_error_prefix(err, r, "%s", path);
@@ -78,7 +87,8 @@ static int load_one(const struct bstore_opts *o, const char *path, struct bstore
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = baseline_load_verified(path, NULL, o->keys, o->n_keys, &out->b, &err);
+	r = baseline_load_verified_max(path, NULL, o->max_size ? o->max_size : MAX_BASELINE,
+				       o->keys, o->n_keys, &out->b, &err);
 	if (!r)
 		r = baseline_index_build(out->b, &out->idx);
 	if (!r) {

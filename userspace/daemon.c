@@ -128,6 +128,7 @@ static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_
 		.host_baseline = cfg->host_baseline,
 		.keys = keys,
 		.n_keys = n_keys,
+		.max_size = cfg->baseline_max_size,
 		.report = report_baseline,
 		.ctx = d,
 	};
@@ -326,7 +327,8 @@ static bool job_open_proc(struct verify_job *job, const char *what)
 	char path[96];
 
 	snprintf(path, sizeof(path), "/proc/%u/%s", job->ev.tgid, what);
-	job->exe_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* an fd may have been swapped for a FIFO (dup2): regular files only, never blocks */
+	job->exe_fd = verifier_open_regular(path);
 	if (job->exe_fd < 0)
 		return false;
 	free(job->exe_path);
@@ -806,6 +808,8 @@ static void daemon_usage(FILE *out)
 		"      --hash-workers N       hashing threads (default 2)\n"
 		"      --queue-size N         pending hash jobs (default 4096)\n"
 		"      --cache-size N         verdict cache entries (default 65536)\n"
+		"      --hash-max-size SIZE   larger files are judged without hashing (default 1G)\n"
+		"      --baseline-max-size SIZE  larger baseline files are refused (default 256M)\n"
 		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
 		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
@@ -865,6 +869,8 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		{ "interpreter", required_argument, NULL, 'I' },
 		{ "verify-read-path", required_argument, NULL, 'R' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
+		{ "hash-max-size", required_argument, NULL, 'Z' },
+		{ "baseline-max-size", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -932,6 +938,23 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 			break;
 		case 'C':
 			r = parse_count("--cache-size", optarg, 16, 1 << 24, &cfg->cache_size, err);
+			break;
+		case 'Z':
+			if (config_parse_size(optarg, SW_CONFIG_SIZE_MIN, SW_CONFIG_HASH_MAX_LIMIT,
+					      &cfg->hash_max_size))
+				r = sw_error_set(err, -EINVAL,
+						 "--hash-max-size: '%s' is not a size "
+						 "in 4K-1T",
+						 optarg);
+			break;
+		case 'B':
+			if (config_parse_size(optarg, SW_CONFIG_SIZE_MIN,
+					      SW_CONFIG_BASELINE_MAX_LIMIT,
+					      &cfg->baseline_max_size))
+				r = sw_error_set(err, -EINVAL,
+						 "--baseline-max-size: '%s' is not a "
+						 "size in 4K-4G",
+						 optarg);
 			break;
 		case 'S':
 			if (config_severity_from_name(optarg, &cfg->no_baseline_severity))
@@ -1278,6 +1301,7 @@ static void reload_config(struct daemon *d)
 	config_init(&nc);
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
 	verifier_set_all_events(d->verifier, d->cfg.all_events);
+	verifier_set_hash_max_size(d->verifier, d->cfg.hash_max_size);
 	/* all events must reach userspace: no in-kernel skipping then */
 	d->kcache = !d->cfg.no_kernel_cache && !d->cfg.all_events;
 	if (d->bpf && bpf_loader_kcache_set(d->bpf, d->kcache)) {
@@ -1383,6 +1407,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 				      .n_read_paths = d->cfg.n_verify_read_paths };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size,
+				    .hash_max_size = d->cfg.hash_max_size,
 				    .all_events = d->cfg.all_events };
 	struct resolver_opts ro = { .root = "" };
 	sigset_t mask;

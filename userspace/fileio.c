@@ -20,7 +20,12 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	struct stat st;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO put where a file is expected opens at once (and is
+	 * refused below) instead of waiting for a writer forever; the type and
+	 * size are checked on the open fd before the first read.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -35,6 +40,7 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 		ret = sw_error_set(err, -EFBIG, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
+	(void)fcntl(fd, F_SETFL, 0); /* a regular file: plain blocking reads */
 	cap = (size_t)st.st_size + 1;
 	for (;;) {
 		ssize_t n;

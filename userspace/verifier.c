@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -19,19 +20,160 @@
 #include "sink.h"
 #include "vcache.h"
 #include "verdict.h"
+#include "resolver.h"
 #include "verifier.h"
+
+/*
+ * The hash queue is fair per scope (a container, or the host): each scope
+ * has its own FIFO, workers serve the scopes with jobs round robin, and one
+ * scope may hold at most cap / (other scopes + 2) jobs, so a tenant that
+ * floods the queue leaves room, and turns, to every other.
+ */
+struct vq_scope {
+	struct vq_scope *prev, *next; /* ring of the scopes that have jobs */
+	struct verify_job *head, *tail;
+	size_t count;
+	char key[SW_CONTAINER_ID_LEN + 1];
+};
+
+struct verify_queue {
+	size_t cap, count, n_scopes;
+	struct vq_scope *cur; /* the scope served next, NULL when empty */
+};
 
 struct verifier {
 	struct verifier_opts o;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct verify_job **q;
-	size_t head, count;
+	struct verify_queue *q;
 	bool stopping;
 	pthread_t *threads;
+	long long *busy_since; /* per worker: CLOCK_MONOTONIC s its job started, 0 idle */
 	unsigned int n_threads;
 	struct verifier_stats stats;
 };
+
+static long long monotonic_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static const char *scope_key(const struct verify_job *job)
+{
+	return job->in_container && job->c_id ? job->c_id : "";
+}
+
+int verify_queue_new(size_t cap, struct verify_queue **ret)
+{
+	struct verify_queue *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	q->cap = cap;
+	*ret = q;
+	return 0;
+}
+
+void verify_queue_free(struct verify_queue *q)
+{
+	struct verify_job *job;
+
+	if (!q)
+		return;
+	while ((job = verify_queue_pop(q)))
+		verify_job_free(job);
+	free(q);
+}
+
+size_t verify_queue_count(const struct verify_queue *q)
+{
+	return q->count;
+}
+
+int verify_queue_push(struct verify_queue *q, struct verify_job *job)
+{
+	const char *key = scope_key(job);
+	struct vq_scope *s = NULL;
+	size_t others, share;
+
+	if (q->count >= q->cap)
+		return -EAGAIN;
+	if (q->cur) {
+		struct vq_scope *it = q->cur;
+
+		do {
+			if (!strcmp(it->key, key)) {
+				s = it;
+				break;
+			}
+			it = it->next;
+		} while (it != q->cur);
+	}
+	others = q->n_scopes - (s ? 1 : 0);
+	share = q->cap / (others + 2);
+	if (share < 1)
+		share = 1;
+	if (s && s->count >= share)
+		return -EDQUOT;
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		if (q->cur) { /* join the ring just before the scope served next: served last */
+			s->next = q->cur;
+			s->prev = q->cur->prev;
+			s->prev->next = s;
+			q->cur->prev = s;
+		} else {
+			s->next = s->prev = s;
+			q->cur = s;
+		}
+		q->n_scopes++;
+	}
+	job->qnext = NULL;
+	if (s->tail)
+		s->tail->qnext = job;
+	else
+		s->head = job;
+	s->tail = job;
+	s->count++;
+	q->count++;
+	return 0;
+}
+
+struct verify_job *verify_queue_pop(struct verify_queue *q)
+{
+	struct vq_scope *s = q->cur;
+	struct verify_job *job;
+
+	if (!s)
+		return NULL;
+	job = s->head;
+	s->head = job->qnext;
+	if (!s->head)
+		s->tail = NULL;
+	job->qnext = NULL;
+	s->count--;
+	q->count--;
+	if (s->count) {
+		q->cur = s->next;
+	} else if (s->next == s) {
+		q->cur = NULL;
+		free(s);
+		q->n_scopes--;
+	} else {
+		s->prev->next = s->next;
+		s->next->prev = s->prev;
+		q->cur = s->next;
+		free(s);
+		q->n_scopes--;
+	}
+	return job;
+}
 
 static int severity_of(enum sw_verdict v)
 {
@@ -110,19 +252,72 @@ static bool identity_matches(const struct sw_file_id *id, const struct stat *st)
 	       st->st_ctim.tv_sec == id->ctime_sec && (__u32)st->st_ctim.tv_nsec == id->ctime_nsec;
 }
 
+/*
+ * Reopen an O_PATH fd for reading once fstat() says it is a regular file:
+ * a FIFO, socket or device never gets a real open (a FIFO would block the
+ * caller forever, a device open may have side effects). -1 with errno
+ * EINVAL for a file that is not regular.
+ */
+static int reopen_regular(int pfd)
+{
+	struct stat st, st2;
+	char link[64];
+	int fd;
+
+	if (fstat(pfd, &st))
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st2) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
+	    !S_ISREG(st2.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+int verifier_open_regular(const char *path)
+{
+	int pfd = open(path, O_PATH | O_CLOEXEC), fd, e;
+
+	if (pfd < 0)
+		return -1;
+	fd = reopen_regular(pfd);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return fd;
+}
+
 int verifier_open_in_root(const char *rootfs, const char *path)
 {
+	/* the final component may be a symlink too: resolved, but never out of the root */
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), pfd, fd, e;
 
 	if (dfd < 0)
 		return -1;
-	how.flags &= ~(__u64)O_NOFOLLOW; /* the final component may be a symlink too */
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	pfd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	e = errno;
 	close(dfd);
+	if (pfd < 0) {
+		errno = e;
+		return -1;
+	}
+	fd = reopen_regular(pfd);
+	e = errno;
+	close(pfd);
+	errno = e;
 	return fd;
 }
 
@@ -147,6 +342,94 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	return buf + n_root;
 }
 
+/* Emit a verdict on @job reached without hashing it. */
+static void emit_unhashed(struct verifier *v, struct verify_job *job, enum sw_verdict verdict,
+			  const char *reason, int severity, const struct sw_entry *expected,
+			  const char *path)
+{
+	struct ecs_container c;
+	struct ecs_exec x = {
+		.ev = &job->ev,
+		.action = job->action,
+		.process_exe = job->proc_exe,
+		.verdict = verdict,
+		.reason = reason,
+		.severity = severity,
+		.executable = path,
+		.expected = expected,
+		.baseline_digest = job->bl ? job->bl->digest : NULL,
+		.baseline_match = job->baseline_match,
+		.args = job->args,
+		.n_args = job->n_args,
+	};
+
+	if (job->in_container) {
+		verify_job_container(job, &c);
+		x.container = &c;
+	}
+	verifier_count(v, verdict);
+	if (verdict != SW_VERDICT_OK || __atomic_load_n(&v->o.all_events, __ATOMIC_RELAXED))
+		verifier_emit(v->o.sinks, &x);
+}
+
+/*
+ * The real path of the job's file known without opening anything by name:
+ * the link of the file opened at event time, or the kernel's dentry walk.
+ * NULL for a script found by path (its name may hold symlinks).
+ */
+static const char *known_real_path(const struct verify_job *job)
+{
+	__u32 walked = job->ev.type == SW_EVENT_EXEC ? SW_EF_EXE_DENTRY : SW_EF_PATH_DENTRY;
+
+	if (job->by_path)
+		return NULL;
+	if (job->exe_fd >= 0)
+		return job->exe_path;
+	if (job->fallback_path && (job->ev.flags & walked))
+		return job->fallback_path;
+	return NULL;
+}
+
+/*
+ * What can be said without hashing, when the file may not be hashed
+ * (@too_large: over hash_max_size) or cannot be now (no room in the queue):
+ * a path outside the baseline is unknown, a size other than the baseline's
+ * is modified, and a file too large to hash is unverified at alert severity.
+ * Returns true when a verdict was emitted.
+ */
+static bool decide_unhashed(struct verifier *v, struct verify_job *job, bool too_large)
+{
+	const char *path = known_real_path(job);
+	const struct sw_entry *e = path && job->bl ? baseline_lookup(job->bl->b, path) : NULL;
+	bool in_baseline = e && entry_is_content(e) && e->has_sha256;
+
+	if (path && job->bl && !in_baseline) {
+		emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
+			      e ? (too_large ? "path is not a regular file in the baseline (not "
+					       "hashed: too large)" :
+					       "path is not a regular file in the baseline (not "
+					       "hashed: hash queue full)") :
+			      too_large ?
+				  "path is not in the baseline (not hashed: too large)" :
+				  "path is not in the baseline (not hashed: hash queue full)",
+			      SW_SEVERITY_HIGH, NULL, path);
+		return true;
+	}
+	if (in_baseline && e->size != job->ev.file.size) {
+		emit_unhashed(v, job, SW_VERDICT_MODIFIED,
+			      "content differs from the baseline (size differs, not hashed)",
+			      SW_SEVERITY_CRITICAL, e, path);
+		return true;
+	}
+	if (too_large) {
+		emit_unhashed(v, job, SW_VERDICT_UNVERIFIED,
+			      "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH, e,
+			      path ? path : job->exe_path);
+		return true;
+	}
+	return false;
+}
+
 static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -166,7 +449,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	const char *path = job->exe_path;
 	char real[PATH_MAX];
 	struct stat st;
-	int fd = job->exe_fd;
+	int fd = job->exe_fd, r;
 
 	if (job->in_container) {
 		verify_job_container(job, &c);
@@ -184,6 +467,15 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 			goto emit;
 		}
 		fd = verifier_open_in_root(job->rootfs, path);
+		if (fd < 0 && errno == EINVAL) {
+			/* a FIFO, socket or device put where the file was: never opened */
+			x.verdict = SW_VERDICT_UNVERIFIED;
+			x.reason = "process exited and its path now holds a file that is not "
+				   "regular (FIFO, socket, device)";
+			x.executable = path;
+			x.severity = SW_SEVERITY_HIGH;
+			goto emit;
+		}
 		if (fd < 0) {
 			x.verdict = SW_VERDICT_UNVERIFIED;
 			x.reason = "process exited and its file cannot be found";
@@ -211,9 +503,17 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 		x.reason = "file replaced since the exec (identity differs)";
 		goto emit;
 	}
-	if (lseek(fd, 0, SEEK_SET) < 0 || content_hash_fd(ch, fd, &actual, NULL)) {
+	if (lseek(fd, 0, SEEK_SET) < 0) {
 		x.verdict = SW_VERDICT_UNVERIFIED;
 		x.reason = "read error while hashing";
+		goto emit;
+	}
+	/* never more than the identity's size: a file growing while read holds no worker */
+	r = content_hash_fd_max(ch, fd, ev->file.size, &actual, NULL);
+	if (r) {
+		x.verdict = SW_VERDICT_UNVERIFIED;
+		x.reason = r == -EFBIG ? "file changed while it was hashed" :
+					 "read error while hashing";
 		goto emit;
 	}
 	/* the file may have been written while we read it: then the hash proves nothing */
@@ -243,7 +543,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	if (res.verdict == SW_VERDICT_OK && v->o.on_ok)
 		v->o.on_ok(v->o.ctx, job);
 emit:
-	x.severity = severity_of(x.verdict);
+	if (!x.severity)
+		x.severity = severity_of(x.verdict);
 	verifier_count(v, x.verdict);
 	if (x.verdict != SW_VERDICT_OK || __atomic_load_n(&v->o.all_events, __ATOMIC_RELAXED))
 		verifier_emit(v->o.sinks, &x);
@@ -252,25 +553,32 @@ emit:
 	entry_clear(&actual);
 }
 
+struct worker_arg {
+	struct verifier *v;
+	unsigned int slot;
+};
+
 static void *worker(void *arg)
 {
-	struct verifier *v = arg;
+	struct worker_arg *wa = arg;
+	struct verifier *v = wa->v;
+	long long *busy = &v->busy_since[wa->slot];
 	struct content_hash ch;
 	bool have_ch = content_hash_init(&ch) == 0;
 
+	free(wa);
 	for (;;) {
 		struct verify_job *job;
 
 		pthread_mutex_lock(&v->lock);
-		while (!v->count && !v->stopping)
+		while (!verify_queue_count(v->q) && !v->stopping)
 			pthread_cond_wait(&v->cond, &v->lock);
-		if (!v->count) {
+		job = verify_queue_pop(v->q);
+		if (!job) {
 			pthread_mutex_unlock(&v->lock);
 			break;
 		}
-		job = v->q[v->head];
-		v->head = (v->head + 1) % v->o.queue_size;
-		v->count--;
+		__atomic_store_n(busy, monotonic_sec(), __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&v->lock);
 		if (have_ch) {
 			verify(v, job, &ch);
@@ -289,6 +597,7 @@ static void *worker(void *arg)
 			verifier_emit(v->o.sinks, &x);
 		}
 		verify_job_free(job);
+		__atomic_store_n(busy, 0, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&v->stats.done, 1, __ATOMIC_RELAXED);
 	}
 	if (have_ch)
@@ -303,19 +612,28 @@ int verifier_new(const struct verifier_opts *o, struct verifier **ret)
 	if (!v)
 		return -ENOMEM;
 	v->o = *o;
-	v->q = calloc(o->queue_size, sizeof(*v->q));
 	v->threads = calloc(o->workers, sizeof(*v->threads));
-	if (!v->q || !v->threads) {
-		free(v->q);
+	v->busy_since = calloc(o->workers, sizeof(*v->busy_since));
+	if (!v->threads || !v->busy_since || verify_queue_new(o->queue_size, &v->q)) {
 		free(v->threads);
+		free(v->busy_since);
 		free(v);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
-	for (unsigned int i = 0; i < o->workers; i++)
-		if (!pthread_create(&v->threads[v->n_threads], NULL, worker, v))
+	for (unsigned int i = 0; i < o->workers; i++) {
+		struct worker_arg *wa = malloc(sizeof(*wa));
+
+		if (!wa)
+			break;
+		wa->v = v;
+		wa->slot = v->n_threads;
+		if (!pthread_create(&v->threads[v->n_threads], NULL, worker, wa))
 			v->n_threads++;
+		else
+			free(wa);
+	}
 	if (!v->n_threads) {
 		verifier_free(v);
 		return -EAGAIN;
@@ -334,34 +652,43 @@ void verifier_free(struct verifier *v)
 	pthread_mutex_unlock(&v->lock);
 	for (unsigned int i = 0; i < v->n_threads; i++)
 		pthread_join(v->threads[i], NULL);
-	while (v->count) { /* only when no worker could start */
-		verify_job_free(v->q[v->head]);
-		v->head = (v->head + 1) % v->o.queue_size;
-		v->count--;
-	}
+	verify_queue_free(v->q); /* jobs left only when no worker could start */
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
 	free(v->threads);
-	free(v->q);
+	free(v->busy_since);
 	free(v);
 }
 
 int verifier_submit(struct verifier *v, struct verify_job *job)
 {
-	int ret = 0;
+	int ret;
+	/* bounded work: a file over the cap is never read, its verdict is definite now */
+	uint64_t max = __atomic_load_n(&v->o.hash_max_size, __ATOMIC_RELAXED);
 
+	if (max && job->ev.file.size > max) {
+		__atomic_add_fetch(&v->stats.too_large, 1, __ATOMIC_RELAXED);
+		decide_unhashed(v, job, true);
+		verify_job_free(job);
+		return 0;
+	}
 	pthread_mutex_lock(&v->lock);
-	if (v->stopping || v->count == v->o.queue_size) {
-		ret = -EAGAIN;
-		v->stats.queue_full++;
-	} else {
-		v->q[(v->head + v->count) % v->o.queue_size] = job;
-		v->count++;
+	ret = v->stopping ? -EAGAIN : verify_queue_push(v->q, job);
+	if (!ret) {
 		v->stats.queued++;
 		pthread_cond_signal(&v->cond);
 	}
 	pthread_mutex_unlock(&v->lock);
-	return ret;
+	if (!ret)
+		return 0;
+	/* no room for this scope: what needs no hash is still decided */
+	if (decide_unhashed(v, job, false)) {
+		__atomic_add_fetch(&v->stats.unhashed, 1, __ATOMIC_RELAXED);
+		verify_job_free(job);
+		return 0;
+	}
+	__atomic_add_fetch(&v->stats.queue_full, 1, __ATOMIC_RELAXED);
+	return -EAGAIN;
 }
 
 void verifier_count(struct verifier *v, enum sw_verdict verdict)
@@ -375,11 +702,28 @@ void verifier_set_all_events(struct verifier *v, bool all_events)
 	__atomic_store_n(&v->o.all_events, all_events, __ATOMIC_RELAXED);
 }
 
+void verifier_set_hash_max_size(struct verifier *v, uint64_t max)
+{
+	__atomic_store_n(&v->o.hash_max_size, max, __ATOMIC_RELAXED);
+}
+
 void verifier_stats(struct verifier *v, struct verifier_stats *out)
 {
+	long long now = monotonic_sec();
+
 	pthread_mutex_lock(&v->lock);
 	*out = v->stats;
-	out->depth = v->count;
+	out->depth = verify_queue_count(v->q);
 	out->capacity = v->o.queue_size;
+	out->stalled = 0;
+	out->oldest_busy_sec = 0;
+	for (unsigned int i = 0; i < v->n_threads; i++) {
+		long long since = __atomic_load_n(&v->busy_since[i], __ATOMIC_RELAXED);
+
+		if (since && now - since > (long long)out->oldest_busy_sec)
+			out->oldest_busy_sec = (uint64_t)(now - since);
+		if (since && now - since >= VERIFIER_STALL_SEC)
+			out->stalled++;
+	}
 	pthread_mutex_unlock(&v->lock);
 }
