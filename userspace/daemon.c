@@ -469,8 +469,13 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
 		job->ev.file.nlink = (__u32)st.st_nlink;
 	} else {
-		emit_now(d, job, SW_VERDICT_UNVERIFIED, "script not found in the process's root",
-			 SW_SEVERITY_MEDIUM, NULL);
+		bool odd = errno == EINVAL; /* a FIFO, socket or device: never opened */
+
+		emit_now(d, job, SW_VERDICT_UNVERIFIED,
+			 odd ? "the script's path holds a file that is not regular (FIFO, socket, "
+			       "device)" :
+			       "script not found in the process's root",
+			 odd ? SW_SEVERITY_HIGH : SW_SEVERITY_MEDIUM, NULL);
 		verify_job_free(job);
 		return;
 	}

@@ -430,6 +430,30 @@ static bool decide_unhashed(struct verifier *v, struct verify_job *job, bool too
 	return false;
 }
 
+/*
+ * The process is gone and its path no longer leads to a regular file
+ * (removed, or a FIFO put there): a path the kernel saw outside the baseline
+ * is still unknown — never reported weaker. True when emitted.
+ */
+static bool unknown_unopened(struct verifier *v, struct verify_job *job)
+{
+	const char *path = known_real_path(job);
+	const struct sw_entry *e = path ? baseline_lookup(job->bl->b, path) : NULL;
+	int saved = errno;
+
+	if (!path || (e && entry_is_content(e) && e->has_sha256)) {
+		errno = saved;
+		return false;
+	}
+	emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
+		      e ? "path is not a regular file in the baseline (not hashed: the process "
+			  "exited and its path no longer holds the file)" :
+			  "path is not in the baseline (not hashed: the process exited and its "
+			  "path no longer holds the file)",
+		      SW_SEVERITY_HIGH, NULL, path);
+	return true;
+}
+
 static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -467,6 +491,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 			goto emit;
 		}
 		fd = verifier_open_in_root(job->rootfs, path);
+		if (fd < 0 && unknown_unopened(v, job))
+			goto done;
 		if (fd < 0 && errno == EINVAL) {
 			/* a FIFO, socket or device put where the file was: never opened */
 			x.verdict = SW_VERDICT_UNVERIFIED;
@@ -548,6 +574,7 @@ emit:
 	verifier_count(v, x.verdict);
 	if (x.verdict != SW_VERDICT_OK || __atomic_load_n(&v->o.all_events, __ATOMIC_RELAXED))
 		verifier_emit(v->o.sinks, &x);
+done:
 	if (fd >= 0 && fd != job->exe_fd)
 		close(fd);
 	entry_clear(&actual);
