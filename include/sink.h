@@ -24,6 +24,12 @@ struct sw_sinks;
  * or directory is its errno.
  */
 int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_error *err);
+/*
+ * Validate @specs exactly as sinks_new() would (parse, options, the drivers'
+ * open: files, keys, spool directory checks), then close them again: no
+ * thread, no delivery. A reload runs it before anything changes.
+ */
+int sinks_check(char *const *specs, size_t n, struct sw_error *err);
 /* Flush every queue (bounded: SINK_FLUSH_TIMEOUT_MS in all), stop the workers. NULL ok. */
 void sinks_free(struct sw_sinks *s);
 /* Queue @line (one JSON object, no newline) for every sink; never blocks on I/O. */

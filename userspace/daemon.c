@@ -1270,6 +1270,12 @@ static void reload_config(struct daemon *d)
 			goto out;
 		}
 	}
+	/* the outputs as a start would check them, though they apply at the next start */
+	r = sinks_check(nc.outputs, nc.n_outputs, &err);
+	if (r) {
+		config_failed(d, "outputs", err.msg);
+		goto out;
+	}
 	r = build_store(d, &nc, keys, n_keys, &store, &err);
 	if (r) { /* only system errors: an unreadable baseline_dir */
 		config_failed(d,

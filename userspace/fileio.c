@@ -15,9 +15,6 @@
 int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 		  struct sw_error *err)
 {
-	size_t cap = 0, len = 0;
-	char *buf = NULL;
-	struct stat st;
 	int fd, ret;
 
 	/*
@@ -28,6 +25,19 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	ret = file_read_fd(fd, path, max, ret_buf, ret_len, err);
+	close(fd);
+	return ret;
+}
+
+int file_read_fd(int fd, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+		 struct sw_error *err)
+{
+	size_t cap = 0, len = 0;
+	char *buf = NULL;
+	struct stat st;
+	int ret;
+
 	if (fstat(fd, &st) < 0) {
 		ret = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
 		goto out;
@@ -90,7 +100,6 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	ret = 0;
 out:
 	free(buf);
-	close(fd);
 	return ret;
 }
 

@@ -359,8 +359,18 @@ static bool known_option(const struct sink_driver *drv, const char *key)
 	return false;
 }
 
+static int sink_open_mode(const char *text, size_t pos, struct sw_sinks *all, bool check,
+			  struct sink **ret, struct sw_error *err);
+
 static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct sink **ret,
 		     struct sw_error *err)
+{
+	return sink_open_mode(text, pos, all, false, ret, err);
+}
+
+/* @check: validate only (a reload), no metric series for it. */
+static int sink_open_mode(const char *text, size_t pos, struct sw_sinks *all, bool check,
+			  struct sink **ret, struct sw_error *err)
 {
 	struct sink_spec spec;
 	struct sink *k;
@@ -386,8 +396,10 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		pthread_cond_init(&k->cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
-	q = strchr(text, '?');
-	snprintf(k->name, sizeof(k->name), "%.*s", q ? (int)(q - text) : (int)strlen(text), text);
+	/* the name shows in metrics labels, logs and events: never a credential */
+	q = strchr(spec.text, '?');
+	snprintf(k->name, sizeof(k->name), "%.*s",
+		 q ? (int)(q - spec.text) : (int)strlen(spec.text), spec.text);
 	for (size_t i = 0; i < all->n; i++) /* the same target twice: tell their metrics apart */
 		if (!strcmp(all->v[i]->name, k->name)) {
 			size_t len = strlen(k->name);
@@ -409,13 +421,13 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		r = sw_error_set(err, -EBADMSG,
 				 "output '%s': unknown kind '%s' (stdout, file:PATH, "
 				 "syslog+udp|tcp|tls://HOST:PORT, http(s)://…)",
-				 text, spec.scheme);
+				 spec.text, spec.scheme);
 		goto out;
 	}
 	for (size_t i = 0; i < spec.n_opts; i++) /* before open(): no file created for nothing */
 		if (!known_option(k->drv, spec.opts[i].key)) {
-			r = sw_error_set(err, -EBADMSG, "output '%s': unknown option '%s'", text,
-					 spec.opts[i].key);
+			r = sw_error_set(err, -EBADMSG, "output '%s': unknown option '%s'",
+					 spec.text, spec.opts[i].key);
 			goto out;
 		}
 	sink_opt_str(&spec, "format", &fmt);
@@ -423,7 +435,7 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		r = sw_error_set(err, -EBADMSG,
 				 "output '%s': option format=%s: want json, falco, splunk-hec "
 				 "or elastic-bulk",
-				 text, fmt);
+				 spec.text, fmt);
 		goto out;
 	}
 	r = sink_opt_uint(&spec, "queue", 16, 1u << 22, &cap, err);
@@ -442,7 +454,7 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		goto out;
 	}
 	r = k->drv->open(k, &spec, err);
-	if (r)
+	if (r || check)
 		goto out;
 	metrics_add(M_EVENTS, k->label, 0);
 	metrics_add(M_ERRORS, k->label, 0);
@@ -456,6 +468,20 @@ out:
 	}
 	*ret = k;
 	return 0;
+}
+
+int sinks_check(char *const *specs, size_t n, struct sw_error *err)
+{
+	struct sw_sinks s = { 0 };
+	struct sink *k;
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		r = sink_open_mode(specs[i], i, &s, true, &k, err);
+		if (!r)
+			sink_destroy(k);
+	}
+	return r;
 }
 
 int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_error *err)
