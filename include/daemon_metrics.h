@@ -27,11 +27,12 @@ void daemon_metrics_baseline_refused(void);
 void daemon_metrics_reload(int ok);
 
 struct daemon_metrics_sources {
-	const struct bpf_loader *bpf;
+	struct bpf_loader *bpf;
 	struct vcache *cache;
 	struct verifier *verifier;
 	uint64_t events; /* exec events read from the ring buffer */
 	uint64_t host_unmonitored;
+	uint64_t sink_dropped; /* events the outputs dropped, in all */
 };
 /* Copy the current values of everything sampled (once a second). */
 void daemon_metrics_sample(const struct daemon_metrics_sources *s);

@@ -35,6 +35,8 @@ void sinks_free(struct sw_sinks *s);
 /* Queue @line (one JSON object, no newline) for every sink; never blocks on I/O. */
 void sinks_emit(struct sw_sinks *s, const char *line);
 /* Delivery errors of every sink so far (also in sealwatch_sink_errors_total). */
+/* Events dropped by all outputs (queue full, refused, spool full) since start. */
+uint64_t sinks_dropped(const struct sw_sinks *s);
 uint64_t sinks_errors(const struct sw_sinks *s);
 
 #endif

@@ -95,6 +95,7 @@ struct sink {
 	bool stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid once stop is set */
 	uint64_t lost; /* dropped lines not yet reported to the sink */
+	uint64_t held; /* lines the worker took and has not delivered, dropped or spooled */
 	pthread_t thread;
 	bool started;
 };
@@ -112,6 +113,8 @@ unsigned int sink_io_timeout_ms(struct sink *k);
 void sink_free_lines(char **lines, size_t n);
 /* Accounting (metrics and the lost-events report). */
 void sink_delivered(struct sink *k, size_t n);
+/* @n lines the worker held went to the spool (neither delivered nor dropped). */
+void sink_settled(struct sink *k, size_t n);
 void sink_error(struct sink *k);
 void sink_dropped(struct sink *k, uint64_t n);
 /* The `sink_events_lost` line for what was dropped since the last report; NULL if none. */

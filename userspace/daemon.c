@@ -1113,6 +1113,7 @@ static void sample_metrics(struct daemon *d)
 		.verifier = d->verifier,
 		.events = d->events,
 		.host_unmonitored = d->host_unmonitored,
+		.sink_dropped = sinks_dropped(d->sinks),
 	};
 
 	daemon_metrics_sample(&src);

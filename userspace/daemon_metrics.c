@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "daemon_metrics.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "vcache.h"
 #include "verifier.h"
 
@@ -64,6 +65,11 @@ static const struct {
 	  "Hash jobs that fit in the queue (queue_size)." },
 	{ "sealwatch_hash_queue_full_total", METRIC_COUNTER,
 	  "Execs reported unverified because the hash queue was full." },
+	{ "sealwatch_hash_skipped_total", METRIC_COUNTER,
+	  "Files decided without hashing, by reason: too_large (over hash_max_size) or "
+	  "queue_full (no room for their container: unknown or size-differs verdicts)." },
+	{ "sealwatch_hash_workers_stalled", METRIC_GAUGE,
+	  "Hash workers busy on one file for 60 s or more (/healthz fails)." },
 	{ "sealwatch_baselines_loaded", METRIC_GAUGE,
 	  "Verified baselines in the current store (host baseline included)." },
 	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
@@ -145,9 +151,10 @@ _Static_assert(sizeof(kernel_counters) / sizeof(kernel_counters[0]) == SW_CNT__M
 
 void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 {
+	static __u64 ringbuf_full_seen;
 	__u64 cnt[SW_CNT__MAX], used, size;
 	struct verifier_stats vs;
-	uint64_t hits, misses;
+	uint64_t hits, misses, dropped = 0;
 
 	metrics_set("sealwatch_exec_events_total", NULL, (double)s->events);
 	metrics_set("sealwatch_host_unmonitored_total", NULL, (double)s->host_unmonitored);
@@ -163,6 +170,14 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		bpf_loader_ringbuf_fill(s->bpf, &used, &size);
 		metrics_set("sealwatch_ringbuf_used_bytes", NULL, (double)used);
 		metrics_set("sealwatch_ringbuf_size_bytes", NULL, (double)size);
+		/* the peak while the backlog was read; full when the kernel dropped since */
+		used = bpf_loader_ringbuf_peak(s->bpf);
+		if (!bpf_loader_counters(s->bpf, cnt)) {
+			if (cnt[SW_CNT_RINGBUF_FULL] > ringbuf_full_seen)
+				used = size;
+			ringbuf_full_seen = cnt[SW_CNT_RINGBUF_FULL];
+			dropped += cnt[SW_CNT_RINGBUF_FULL];
+		}
 		metrics_set("sealwatch_ringbuf_fill_ratio", NULL,
 			    size ? (double)used / (double)size : 0);
 	}
@@ -178,5 +193,13 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		metrics_set("sealwatch_hash_queue_depth", NULL, (double)vs.depth);
 		metrics_set("sealwatch_hash_queue_capacity", NULL, (double)vs.capacity);
 		metrics_set("sealwatch_hash_queue_full_total", NULL, (double)vs.queue_full);
+		metrics_set("sealwatch_hash_skipped_total", "reason=\"too_large\"",
+			    (double)vs.too_large);
+		metrics_set("sealwatch_hash_skipped_total", "reason=\"queue_full\"",
+			    (double)vs.unhashed);
+		metrics_set("sealwatch_hash_workers_stalled", NULL, (double)vs.stalled);
+		health_set_workers_stalled(vs.stalled, vs.oldest_busy_sec);
+		dropped += vs.queue_full;
 	}
+	health_note_dropped(dropped + s->sink_dropped);
 }

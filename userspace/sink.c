@@ -81,9 +81,31 @@ void sink_set_gauge(struct sink *k, const char *name, double v)
 	metrics_set(name, k->label, v);
 }
 
+/*
+ * The queue-depth gauge counts every line not yet delivered, dropped or
+ * spooled: those waiting in the queue and those the worker holds (a batch
+ * being retried while the output is down).
+ */
+static void settle(struct sink *k, uint64_t n)
+{
+	double depth;
+
+	pthread_mutex_lock(&k->lock);
+	k->held = k->held > n ? k->held - n : 0;
+	depth = (double)(k->count + k->held);
+	pthread_mutex_unlock(&k->lock);
+	metrics_set(M_QUEUE, k->label, depth);
+}
+
+void sink_settled(struct sink *k, size_t n)
+{
+	settle(k, n);
+}
+
 void sink_delivered(struct sink *k, size_t n)
 {
 	metrics_add(M_EVENTS, k->label, n);
+	settle(k, n);
 }
 
 void sink_error(struct sink *k)
@@ -91,7 +113,8 @@ void sink_error(struct sink *k)
 	metrics_add(M_ERRORS, k->label, 1);
 }
 
-void sink_dropped(struct sink *k, uint64_t n)
+/* @n lines lost; @held: lines the worker held (else never queued: the queue was full). */
+static void count_dropped(struct sink *k, uint64_t n, bool held)
 {
 	if (!n)
 		return;
@@ -99,6 +122,13 @@ void sink_dropped(struct sink *k, uint64_t n)
 	pthread_mutex_lock(&k->lock);
 	k->lost += n;
 	pthread_mutex_unlock(&k->lock);
+	if (held)
+		settle(k, n);
+}
+
+void sink_dropped(struct sink *k, uint64_t n)
+{
+	count_dropped(k, n, true);
 }
 
 char *sink_take_lost_report(struct sink *k)
@@ -153,23 +183,27 @@ static size_t pop_locked(struct sink *k, char **lines, size_t max)
 		k->head = (k->head + 1) % k->cap;
 		k->count--;
 	}
+	k->held += n;
 	return n;
 }
 
 size_t sink_take_nowait(struct sink *k, char **lines, size_t max)
 {
+	double depth;
 	size_t n;
 
 	pthread_mutex_lock(&k->lock);
 	n = pop_locked(k, lines, max);
+	depth = (double)(k->count + k->held);
 	pthread_mutex_unlock(&k->lock);
 	if (n)
-		metrics_set(M_QUEUE, k->label, (double)k->count);
+		metrics_set(M_QUEUE, k->label, depth);
 	return n;
 }
 
 size_t sink_take(struct sink *k, char **lines, size_t max, unsigned int wait_ms)
 {
+	double depth;
 	size_t n;
 
 	pthread_mutex_lock(&k->lock);
@@ -184,8 +218,9 @@ size_t sink_take(struct sink *k, char **lines, size_t max, unsigned int wait_ms)
 			;
 	}
 	n = pop_locked(k, lines, max);
+	depth = (double)(k->count + k->held);
 	pthread_mutex_unlock(&k->lock);
-	metrics_set(M_QUEUE, k->label, (double)k->count);
+	metrics_set(M_QUEUE, k->label, depth);
 	return n;
 }
 
@@ -571,9 +606,18 @@ void sinks_emit(struct sw_sinks *s, const char *line)
 		pthread_mutex_unlock(&k->lock);
 		if (!queued) {
 			free(copy);
-			sink_dropped(k, 1);
+			count_dropped(k, 1, false);
 		}
 	}
+}
+
+uint64_t sinks_dropped(const struct sw_sinks *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; s && i < s->n; i++)
+		n += (uint64_t)metrics_get(M_DROPPED, s->v[i]->label);
+	return n;
 }
 
 uint64_t sinks_errors(const struct sw_sinks *s)

@@ -302,6 +302,7 @@ static void to_spool(struct sink *k, char **lines, size_t n)
 		sink_error(k);
 	}
 	sink_dropped(k, lost);
+	sink_settled(k, n - lost);
 	update_gauge(k);
 }
 

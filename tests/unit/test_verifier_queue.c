@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -137,12 +139,24 @@ TEST(open_fifo_refused)
 	CHECK(fd >= 0);
 	if (fd >= 0)
 		close(fd);
-	fd = verifier_open_in_root(dir, "/dev/null"); /* no such file in this root */
+	fd = verifier_open_in_root(dir, "/etc/passwd"); /* no such file in this root */
 	CHECK_INT(fd, -1);
-	fd = verifier_open_regular("/dev/null"); /* a device: refused */
-	CHECK_INT(fd, -1);
-	CHECK_INT(errno, EINVAL);
 	unlink(path);
+	/* a socket: refused without an open */
+	{
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock", dir);
+		CHECK(s >= 0 && !bind(s, (struct sockaddr *)&sun, sizeof(sun)));
+		errno = 0;
+		CHECK_INT(verifier_open_regular(sun.sun_path), -1);
+		CHECK_INT(errno, EINVAL);
+		CHECK_INT(verifier_open_in_root(dir, "/sock"), -1);
+		CHECK_INT(errno, EINVAL);
+		close(s);
+		unlink(sun.sun_path);
+	}
 	rmdir(dir);
 }
 
