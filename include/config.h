@@ -40,6 +40,7 @@ struct sw_config {
 	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
 	uint64_t hash_max_size; /* larger executed files are decided without hashing */
 	uint64_t baseline_max_size; /* larger baseline files are refused unread */
+	char *state_file; /* the loss record across crashes (daemon_state.h), NULL = none */
 };
 
 #define SW_CONFIG_HASH_MAX_DEFAULT (1ULL << 30)

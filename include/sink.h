@@ -37,6 +37,8 @@ void sinks_emit(struct sw_sinks *s, const char *line);
 /* Delivery errors of every sink so far (also in sealwatch_sink_errors_total). */
 /* Events dropped by all outputs (queue full, refused, spool full) since start. */
 uint64_t sinks_dropped(const struct sw_sinks *s);
+/* Events queued or held by the outputs' workers, not yet delivered (in all). */
+uint64_t sinks_pending(struct sw_sinks *s);
 uint64_t sinks_errors(const struct sw_sinks *s);
 
 #endif

@@ -82,6 +82,7 @@ void config_clear(struct sw_config *c)
 	free(c->baseline_dir);
 	free(c->host_baseline);
 	free(c->metrics_listen);
+	free(c->state_file);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	for (size_t i = 0; i < c->n_outputs; i++)
@@ -225,13 +226,15 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 		return sw_error_set(err, -EBADMSG, "%s: must be a JSON object", path);
 	}
 	json_object_foreach(root, key, v) {
-		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline")) {
+		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline") ||
+		    !strcmp(key, "state_file")) {
 			if (!json_is_string(v) || !*json_string_value(v)) {
 				problem = "must be a non-empty string";
 				r = -EBADMSG;
 			} else {
-				r = set_string(!strcmp(key, "baseline_dir") ? &c->baseline_dir :
-									      &c->host_baseline,
+				r = set_string(!strcmp(key, "baseline_dir")  ? &c->baseline_dir :
+					       !strcmp(key, "host_baseline") ? &c->host_baseline :
+									       &c->state_file,
 					       v);
 			}
 		} else if (!strcmp(key, "metrics_listen")) {

@@ -34,6 +34,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "daemon_metrics.h"
+#include "daemon_state.h"
 #include "ecs.h"
 #include "errors.h"
 #include "events.h"
@@ -73,6 +74,7 @@ struct daemon {
 	__u64 lost_reported;
 	uint64_t events, host_unmonitored;
 	bool kcache; /* insert ok verdicts into the in-kernel cache */
+	time_t started;
 };
 
 static void emit_daemon(struct daemon *d, const char *kind, const char *action, int severity,
@@ -815,6 +817,7 @@ static void daemon_usage(FILE *out)
 		"      --cache-size N         verdict cache entries (default 65536)\n"
 		"      --hash-max-size SIZE   larger files are judged without hashing (default 1G)\n"
 		"      --baseline-max-size SIZE  larger baseline files are refused (default 256M)\n"
+		"      --state-file PATH      record what a crash would lose; reported at next start\n"
 		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
 		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
@@ -876,6 +879,7 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "hash-max-size", required_argument, NULL, 'Z' },
 		{ "baseline-max-size", required_argument, NULL, 'B' },
+		{ "state-file", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -910,6 +914,10 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		case 'H':
 			free(cfg->host_baseline);
 			cfg->host_baseline = strdup(optarg);
+			break;
+		case 'F':
+			free(cfg->state_file);
+			cfg->state_file = strdup(optarg);
 			break;
 		case 'M': {
 			struct sockaddr_storage sa;
@@ -1334,6 +1342,31 @@ out:
 	config_clear(&nc);
 }
 
+/* The loss record (--state-file): what a kill -9 now would lose. */
+static void save_state(struct daemon *d, bool clean)
+{
+	struct verifier_stats vs = { 0 };
+	struct sw_error err = { { 0 } };
+	struct daemon_state st = {
+		.pid = getpid(),
+		.started = d->started,
+		.updated = time(NULL),
+		.undelivered = clean ? 0 : sinks_pending(d->sinks),
+		.sink_dropped = sinks_dropped(d->sinks),
+		.kernel_lost = d->lost_reported,
+		.clean = clean,
+	};
+
+	if (!d->cfg.state_file)
+		return;
+	if (d->verifier) {
+		verifier_stats(d->verifier, &vs);
+		st.hash_pending = vs.queued > vs.done ? vs.queued - vs.done : 0;
+	}
+	if (daemon_state_save(d->cfg.state_file, &st, &err))
+		log_debug("state file: %s", err.msg);
+}
+
 static int run(struct daemon *d)
 {
 	struct timespec last_tick = { 0 }, now;
@@ -1368,6 +1401,7 @@ static int run(struct daemon *d)
 			last_tick = now;
 			check_counters(d);
 			sample_metrics(d);
+			save_state(d, false);
 			if (now.tv_sec % 10 == 0)
 				resolver_prune(d->resolver);
 		}
@@ -1422,6 +1456,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 				    .hash_max_size = d->cfg.hash_max_size,
 				    .all_events = d->cfg.all_events };
 	struct resolver_opts ro = { .root = "" };
+	char *previous;
 	sigset_t mask;
 	int r;
 
@@ -1487,6 +1522,15 @@ static int setup(struct daemon *d, struct sw_error *err)
 		    "sealwatch %s watching execs (%s)", SW_VERSION, bpf_loader_attach_mode(d->bpf));
 	log_info("watching execs (%s), %zu baselines", bpf_loader_attach_mode(d->bpf),
 		 bstore_count(d->store));
+	d->started = time(NULL);
+	previous = daemon_state_previous_report(d->cfg.state_file);
+	if (previous) {
+		log_warn("the previous run ended without a clean stop: losses reported");
+		daemon_metrics_daemon_alert("previous_run_lost");
+		sinks_emit(d->sinks, previous);
+		free(previous);
+	}
+	save_state(d, false);
 	return 0;
 }
 
@@ -1515,6 +1559,9 @@ static void teardown(struct daemon *d)
 	bstore_unref(d->store);
 	vcache_free(d->cache);
 	sinks_free(d->sinks);
+	d->sinks = NULL;
+	if (started) /* everything flushed (or counted dropped): a clean end */
+		save_state(d, true);
 	for (size_t i = 0; i < d->n_keys; i++)
 		crypto_pubkey_free(d->keys[i]);
 	if (d->sigfd > 0)

@@ -611,6 +611,18 @@ void sinks_emit(struct sw_sinks *s, const char *line)
 	}
 }
 
+uint64_t sinks_pending(struct sw_sinks *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; s && i < s->n; i++) {
+		pthread_mutex_lock(&s->v[i]->lock);
+		n += s->v[i]->count + s->v[i]->held;
+		pthread_mutex_unlock(&s->v[i]->lock);
+	}
+	return n;
+}
+
 uint64_t sinks_dropped(const struct sw_sinks *s)
 {
 	uint64_t n = 0;

@@ -233,3 +233,144 @@ else
 	fail loader-cap-start "$(tail -n 2 "$WORK/d2c.log")"
 fi
 stop_daemon
+
+# ============ finding 4: a reload is validated exactly as a start ============
+CFG=$WORK/reload.json
+printf '{"baseline_dir":"%s","trusted_keys":["%s"],"outputs":["file:%s"]}' \
+	"$WORK/store" "$WORK/k.pub" "$EVENTS" >"$CFG"
+: >"$EVENTS"
+"$SW" daemon --config "$CFG" 2>"$WORK/d4.log" &
+DAEMON_PID=$!
+WAIT_SECS=30
+if wait_for reload-start '.event.action == "start"'; then
+	printf '{"baseline_dir":"%s","trusted_keys":["%s"],"outputs":["file:%s","syslog+tcp://127.0.0.1:1?facility=nosuch"]}' \
+		"$WORK/store" "$WORK/k.pub" "$EVENTS" >"$CFG"
+	kill -HUP "$DAEMON_PID"
+	wait_for reload-bad-output-refused '.event.action == "config_error" and .sealwatch.config.key == "outputs"'
+	[ "$(count '.event.action == "config_reloaded"')" = 0 ] && pass reload-not-reported-reloaded ||
+		fail reload-not-reported-reloaded "config_reloaded although the outputs are invalid"
+	# what the reload refused, a start refuses too (exit 3), with the same message
+	expect_exit reload-start-refuses-same 3 "$SW" daemon --config "$CFG"
+	errline reload-start-names-output "nosuch"
+	# the old config still runs: the next dropped binary is reported
+	as_user swht-b-$$ 'cp /bin/busybox /tmp/after-reload && /tmp/after-reload true 2>/dev/null'
+	wait_for reload-old-config-kept ".container.id == \"$B\" and .file.path == \"/tmp/after-reload\" and .sealwatch.verdict == \"unknown\""
+fi
+stop_daemon
+
+# ============ finding 5: the spool trusts nothing it finds ============
+SP=$WORK/spool-foreign
+mkdir -p "$SP"
+chown 65534:65534 "$SP"
+chmod 0777 "$SP"
+expect_exit spool-foreign-dir-refused 3 "$SW" daemon --output "http://127.0.0.1:1/x?spool=$SP"
+errline spool-foreign-dir-message "spool .*refused"
+SP2=$WORK/spool-ours
+mkdir -m 0700 "$SP2"
+SECRET=$WORK/root-only.txt
+echo 'ROOT-ONLY-MARKER' >"$SECRET"
+chmod 0600 "$SECRET"
+ln -s "$SECRET" "$SP2/seg-0000000000000000.ndjson"
+echo '{"forged":"FORGED-BY-OTHER-USER"}' >"$SP2/seg-0000000000000001.ndjson"
+chown 65534:65534 "$SP2/seg-0000000000000001.ndjson"
+RPORT=$((PORT + 1))
+/usr/bin/python3 "$TOP/tests/lib/http_receiver.py" "$RPORT" "$WORK/recv.jsonl" \
+	--pidfile "$WORK/recv.pid" 2>/dev/null &
+RECV_PID=$!
+sleep 1
+if start_daemon "$WORK/d5.log" "${BASE[@]}" \
+	--output "http://127.0.0.1:$RPORT/in?spool=$SP2&batch_wait=100ms"; then
+	as_user swht-b-$$ 'cp /bin/busybox /tmp/spooled && /tmp/spooled true 2>/dev/null'
+	for ((i = 0; i < 300; i++)); do
+		grep -q '/tmp/spooled' "$WORK/recv.jsonl" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q '/tmp/spooled' "$WORK/recv.jsonl" 2>/dev/null && pass spool-delivers ||
+		fail spool-delivers "nothing received"
+	! grep -q 'ROOT-ONLY-MARKER' "$WORK/recv.jsonl" 2>/dev/null && pass spool-symlinked-segment-not-shipped ||
+		fail spool-symlinked-segment-not-shipped "the symlink's target was shipped"
+	! grep -q 'FORGED-BY-OTHER-USER' "$WORK/recv.jsonl" 2>/dev/null && pass spool-foreign-segment-not-shipped ||
+		fail spool-foreign-segment-not-shipped "another user's segment was shipped"
+	grep -q 'not ours' "$WORK/d5.log" && pass spool-ignored-logged ||
+		fail spool-ignored-logged "no warning about the planted files"
+else
+	fail spool-start "$(tail -n 2 "$WORK/d5.log")"
+fi
+stop_daemon
+kill "$RECV_PID" 2>/dev/null
+wait "$RECV_PID" 2>/dev/null
+
+# ============ finding 6: no secret in metrics, logs or events ============
+if start_daemon "$WORK/d6.log" "${BASE[@]}" --metrics-listen "127.0.0.1:$PORT" \
+	--output "http://sealwatch:S3CRET-PASS@127.0.0.1:1/in"; then
+	as_user swht-b-$$ '/tmp/spooled true 2>/dev/null'
+	sleep 2 # let the dead output fail a few times (logs) — a guard, not a condition
+	curl -s -m 5 "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
+	grep -q 'sealwatch_sink_events_total{sink="http://REDACTED@127.0.0.1:1/in"}' "$WORK/metrics.txt" &&
+		pass secret-label-redacted || fail secret-label-redacted "$(grep -m1 sink_events "$WORK/metrics.txt")"
+	if grep -q 'S3CRET' "$WORK/metrics.txt" "$WORK/d6.log" "$EVENTS"; then
+		fail secret-nowhere "$(grep -l S3CRET "$WORK/metrics.txt" "$WORK/d6.log" "$EVENTS")"
+	else
+		pass secret-nowhere
+	fi
+	# 40 trickling connections from the probe's own address: /healthz still answers
+	/usr/bin/python3 - "$PORT" >"$WORK/slow.txt" 2>&1 <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1]); socks = []
+for i in range(40):
+    s = socket.socket(); s.connect(("127.0.0.1", port)); s.send(b"GET /metrics HTTP/1.1\r\n"); socks.append(s)
+print("open", flush=True)
+for k in range(30):
+    for s in socks:
+        try: s.send(b"X")
+        except OSError: pass
+    time.sleep(0.5)
+PY
+	SLOW=$!
+	for ((i = 0; i < 100; i++)); do grep -q open "$WORK/slow.txt" && break; sleep 0.1; done
+	ok=0
+	for k in 1 2 3 4 5; do
+		[ "$(healthz)" = 200 ] && ok=$((ok + 1))
+		sleep 1
+	done
+	[ $ok = 5 ] && pass http-slowloris-healthz-ok || fail http-slowloris-healthz-ok "$ok of 5 probes answered 200"
+	kill "$SLOW" 2>/dev/null
+	wait "$SLOW" 2>/dev/null
+else
+	fail secret-start "$(tail -n 2 "$WORK/d6.log")"
+fi
+stop_daemon
+grep -q '"metrics_listen": "127.0.0.1:9464"' "$TOP/deploy/kubernetes/sealwatch-daemonset.yaml" &&
+	pass http-daemonset-loopback || fail http-daemonset-loopback "the DaemonSet listens beyond loopback"
+
+# ============ finding 7: what a kill -9 loses is reported at the next start ============
+STATE=$WORK/state/sealwatch.state
+mkdir -m 0700 -p "$WORK/state"
+# a dead output (nothing listens): alerts pile up undelivered
+if start_daemon "$WORK/d7.log" "${BASE[@]}" --state-file "$STATE" \
+	--output "http://127.0.0.1:1/in?retry_max=1s"; then
+	as_user swht-b-$$ 'for i in 1 2 3; do /tmp/spooled true 2>/dev/null; /tmp/after-reload true 2>/dev/null; done'
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$STATE" ] && jq -e '.undelivered > 0' "$STATE" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	if start_daemon "$WORK/d7b.log" "${BASE[@]}" --state-file "$STATE"; then
+		wait_for loss-kill9-reported-at-next-start '.event.action == "previous_run_lost" and .event.kind == "alert" and .sealwatch.previous_run.undelivered > 0'
+	else
+		fail loss-restart "$(tail -n 2 "$WORK/d7b.log")"
+	fi
+	stop_daemon
+	jq -e '.clean == true' "$STATE" >/dev/null 2>&1 && pass loss-clean-stop-recorded ||
+		fail loss-clean-stop-recorded "$(cat "$STATE" 2>/dev/null)"
+	if start_daemon "$WORK/d7c.log" "${BASE[@]}" --state-file "$STATE"; then
+		sleep 1
+		[ "$(count '.event.action == "previous_run_lost"')" = 0 ] && pass loss-clean-stop-not-reported ||
+			fail loss-clean-stop-not-reported "a clean stop was reported as lost"
+	fi
+	stop_daemon
+else
+	fail loss-start "$(tail -n 2 "$WORK/d7.log")"
+fi

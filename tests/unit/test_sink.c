@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "errors.h"
+#include "metrics.h"
 #include "sink.h"
 #include "sink_internal.h"
 
@@ -215,8 +216,36 @@ TEST(sinks_new_rejects_bad_specs)
 	CHECK(strstr(err.msg, "syslog takes json or falco") != NULL);
 }
 
+/* Issue 18: credentials in an output URL never reach names, labels or messages. */
+TEST(url_credentials_redacted)
+{
+	struct sw_sinks *s = NULL;
+	struct sw_error err = { { 0 } };
+	char *specs[] = { "http://user:S3CRET@127.0.0.1:1/in" };
+	char *bad[] = { "http://user:S3CRET@127.0.0.1:1/in?nosuch=1" };
+	char *r, *text;
+
+	r = sink_spec_redact("https://u:p@host:8088/services?format=json");
+	CHECK_STR(r, "https://REDACTED@host:8088/services?format=json");
+	free(r);
+	r = sink_spec_redact("http://host/a@b");
+	CHECK_STR(r, "http://host/a@b");
+	free(r);
+	r = sink_spec_redact("file:/var/log/x@y");
+	CHECK_STR(r, "file:/var/log/x@y");
+	free(r);
+	CHECK_INT(sinks_new(specs, 1, &s, &err), 0);
+	text = metrics_render();
+	CHECK(text && !strstr(text, "S3CRET") && strstr(text, "REDACTED@127.0.0.1:1/in"));
+	free(text);
+	sinks_free(s);
+	CHECK(sinks_check(bad, 1, &err) != 0);
+	CHECK(!strstr(err.msg, "S3CRET") && strstr(err.msg, "nosuch"));
+}
+
 int main(void)
 {
+	RUN(url_credentials_redacted);
 	RUN(spec_options_and_errors);
 	RUN(hostport);
 	RUN(formats);
