@@ -68,6 +68,11 @@ static const struct {
 	{ "sealwatch_hash_skipped_total", METRIC_COUNTER,
 	  "Files decided without hashing, by reason: too_large (over hash_max_size) or "
 	  "queue_full (no room for their container: unknown or size-differs verdicts)." },
+	{ "sealwatch_verdict_latency_seconds", METRIC_GAUGE,
+	  "Latency from the exec (kernel time) to its emitted event, quantiles over the run "
+	  "(log-linear buckets, at most 12.5 % high)." },
+	{ "sealwatch_verdict_latency_events", METRIC_GAUGE,
+	  "Emitted exec events the latency quantiles cover." },
 	{ "sealwatch_hash_workers_stalled", METRIC_GAUGE,
 	  "Hash workers busy on one file for 60 s or more (/healthz fails)." },
 	{ "sealwatch_baselines_loaded", METRIC_GAUGE,
@@ -199,6 +204,16 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 			    (double)vs.unhashed);
 		metrics_set("sealwatch_hash_workers_stalled", NULL, (double)vs.stalled);
 		health_set_workers_stalled(vs.stalled, vs.oldest_busy_sec);
+		{
+			uint64_t n;
+			double p99, p50;
+
+			verifier_latency(0.99, &n, &p99);
+			verifier_latency(0.5, &n, &p50);
+			metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.99\"", p99);
+			metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.5\"", p50);
+			metrics_set("sealwatch_verdict_latency_events", NULL, (double)n);
+		}
 		dropped += vs.queue_full;
 	}
 	health_note_dropped(dropped + s->sink_dropped);
