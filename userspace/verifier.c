@@ -488,7 +488,7 @@ static bool decide_unhashed(struct verifier *v, struct verify_job *job, bool too
 	}
 	if (too_large) {
 		emit_unhashed(v, job, SW_VERDICT_UNVERIFIED,
-			      "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH, e,
+			      "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH, NULL,
 			      path ? path : job->exe_path);
 		return true;
 	}

@@ -133,6 +133,7 @@ wait_for fifo-later-exec-verified ".container.id == \"$B\" and .file.path == \"/
 code=$(healthz)
 [ "$code" = 200 ] && pass fifo-healthz-ok || fail fifo-healthz-ok "/healthz $code"
 stop_daemon fifo-sigterm-exits
+check_schema fifo-events-schema "$EVENTS"
 
 # ============ finding 3: exec flood through a tiny queue ============
 N=400
@@ -161,6 +162,7 @@ else
 fi
 wait_for flood-other-tenant-unknown ".container.id == \"$B\" and .file.path == \"/tmp/other\" and .sealwatch.verdict == \"unknown\""
 stop_daemon flood-sigterm-exits
+check_schema flood-events-schema "$EVENTS"
 
 # ============ finding 3: the hash size cap ============
 BB=$(stat -c %s /bin/busybox)
@@ -182,6 +184,7 @@ else
 	fail cap-start "$(tail -n 3 "$WORK/d3c.log")"
 fi
 stop_daemon cap-sigterm-exits
+check_schema cap-events-schema "$EVENTS"
 
 # ============ finding 2: the baseline loader ============
 LS=$WORK/loadstore
@@ -359,6 +362,7 @@ if start_daemon "$WORK/d7.log" "${BASE[@]}" --state-file "$STATE" \
 	DAEMON_PID=
 	if start_daemon "$WORK/d7b.log" "${BASE[@]}" --state-file "$STATE"; then
 		wait_for loss-kill9-reported-at-next-start '.event.action == "previous_run_lost" and .event.kind == "alert" and .sealwatch.previous_run.undelivered > 0'
+		check_schema loss-events-schema "$EVENTS"
 	else
 		fail loss-restart "$(tail -n 2 "$WORK/d7b.log")"
 	fi
