@@ -161,6 +161,25 @@ else
 	fail flood-every-dropped-binary-unknown "$unknown of $N unknown, $got reported; weaker: $(jq -c -s "[.[] | select($filter_d and .sealwatch.verdict != \"unknown\") | .sealwatch.reason] | unique" "$EVENTS")"
 fi
 wait_for flood-other-tenant-unknown ".container.id == \"$B\" and .file.path == \"/tmp/other\" and .sealwatch.verdict == \"unknown\""
+# short-lived binaries on a bind-mounted volume: the worker cannot find them by
+# name in the container's root (the volume is not there on the host side): a
+# path the kernel saw outside the baseline is unknown, never unverified
+mkdir -p "$WORK/vol"
+cp /bin/busybox "$WORK/vol/tool"
+chmod 755 "$WORK/vol/tool"
+podman run -d --runtime runc --name swht-v-$$ --network none -v "$WORK/vol:/vol" "$IMG:1" \
+	/bin/sleep 3600 >/dev/null && CONTAINERS+=(swht-v-$$)
+V=$(cid swht-v-$$)
+as_user swht-v-$$ 'for i in 1 2 3 4 5 6 7 8 9 10; do /vol/tool true 2>/dev/null; done'
+filter_v=".container.id == \"$V\" and .event.action == \"exec\" and .file.path == \"/vol/tool\""
+for ((i = 0; i < 300; i++)); do
+	[ "$(count "$filter_v")" -ge 10 ] && break
+	sleep 0.1
+done
+vu=$(count "$filter_v and .sealwatch.verdict == \"unknown\"")
+echo "    volume: $vu of 10 short-lived execs from a bind mount reported unknown"
+[ "$vu" = 10 ] && pass volume-short-lived-unknown ||
+	fail volume-short-lived-unknown "$vu of 10 unknown: $(jq -c -s "[.[] | select($filter_v) | .sealwatch.reason] | unique" "$EVENTS")"
 stop_daemon flood-sigterm-exits
 check_schema flood-events-schema "$EVENTS"
 
