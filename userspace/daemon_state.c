@@ -75,10 +75,10 @@ int daemon_state_load(const char *path, struct daemon_state *st, struct sw_error
 		return r;
 	o = json_loadb(buf, len, 0, &jerr);
 	free(buf);
-	if (!o || json_unpack(o, "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "pid", &pid, "started",
-			      &started, "updated", &updated, "undelivered", &undelivered,
-			      "hash_pending", &pending, "sink_dropped", &dropped, "kernel_lost",
-			      &lost, "clean", &clean)) {
+	if (!o ||
+	    json_unpack(o, "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "pid", &pid, "started", &started,
+			"updated", &updated, "undelivered", &undelivered, "hash_pending", &pending,
+			"sink_dropped", &dropped, "kernel_lost", &lost, "clean", &clean)) {
 		json_decref(o);
 		return sw_error_set(err, -EBADMSG, "%s: not a sealwatch state record", path);
 	}

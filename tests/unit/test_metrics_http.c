@@ -181,8 +181,30 @@ TEST(health_workers_and_drops)
 	CHECK(strstr(why, "degraded") != NULL);
 }
 
+/* config_parse_size: hash_max_size / baseline_max_size values (issue 18) */
+TEST(size_values)
+{
+	uint64_t v = 0;
+
+	CHECK_INT(config_parse_size("4096", 4096, 1ULL << 40, &v), 0);
+	CHECK_INT(v, 4096);
+	CHECK_INT(config_parse_size("64K", 4096, 1ULL << 40, &v), 0);
+	CHECK_INT(v, 65536);
+	CHECK_INT(config_parse_size("1G", 4096, 1ULL << 40, &v), 0);
+	CHECK_INT(v, 1ULL << 30);
+	CHECK_INT(config_parse_size("1T", 4096, 1ULL << 40, &v), 0);
+	CHECK_INT(config_parse_size("2T", 4096, 1ULL << 40, &v), -EINVAL);
+	CHECK_INT(config_parse_size("4095", 4096, 1ULL << 40, &v), -EINVAL);
+	CHECK_INT(config_parse_size("1KB", 4096, 1ULL << 40, &v), -EINVAL);
+	CHECK_INT(config_parse_size("-1", 4096, 1ULL << 40, &v), -EINVAL);
+	CHECK_INT(config_parse_size("", 4096, 1ULL << 40, &v), -EINVAL);
+	CHECK_INT(config_parse_size("99999999999999999999", 4096, 1ULL << 40, &v), -EINVAL);
+	CHECK_INT(config_parse_size("17179869184T", 4096, UINT64_MAX, &v), -EINVAL);
+}
+
 int main(void)
 {
+	RUN(size_values);
 	RUN(addr_valid);
 	RUN(addr_invalid);
 	RUN(health_states);
