@@ -167,10 +167,10 @@ rc=$?
 DPID=
 [ "$rc" = 0 ] || crashes=$((crashes + 1))
 
-ran_dropped=$(grep -c . "$T/out/dropped.count" 2>/dev/null || echo 0)
+ran_dropped=$(cat "$T/out/dropped.count" 2>/dev/null | grep -c .)
 seen_dropped=$(jq -s "[.[] | select(.event.action == \"exec\" and .file.path == \"/tmp/dropped\" and .sealwatch.verdict == \"unknown\")] | length" "$EV")
 weak_dropped=$(jq -s "[.[] | select(.event.action == \"exec\" and .file.path == \"/tmp/dropped\" and .sealwatch.verdict != \"unknown\")] | length" "$EV")
-ran_churn=$(grep -c . "$T/out/churn.count" 2>/dev/null || echo 0)
+ran_churn=$(cat "$T/out/churn.count" 2>/dev/null | grep -c .)
 seen_churn=$(jq -s "[.[] | select(.event.action == \"exec\" and .file.path == \"/tmp/d\" and .sealwatch.verdict == \"unknown\")] | length" "$EV")
 recv=$(jq -s '[.[] | .body | split("\n")[] | select(length > 0) | fromjson? | select(.event.action == "exec" and .file.path == "/tmp/dropped")] | length' "$T/recv.jsonl" 2>/dev/null || echo "?")
 prev_lost=$(jq -s '[.[] | select(.event.action == "previous_run_lost")] | length' "$EV")
