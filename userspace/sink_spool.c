@@ -151,6 +151,8 @@ int spool_open(const char *dir, uint64_t max_bytes, struct sink_spool **ret, str
 
 		if (sscanf(de->d_name, "seg-%16llu.ndjso%1s", &n, tail) != 2 || strcmp(tail, "n"))
 			continue;
+		if (n + 1 > sp->next) /* new segments never take a name that exists */
+			sp->next = n + 1;
 		if (fstatat(sp->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !seg_ours(&st)) {
 			sp->ignored++; /* a symlink, a FIFO, a hard link, another user's file */
 			continue;
@@ -158,12 +160,10 @@ int spool_open(const char *dir, uint64_t max_bytes, struct sink_spool **ret, str
 		sp->bytes += (uint64_t)st.st_size;
 		if (n < sp->first)
 			sp->first = n;
-		if (n + 1 > sp->next)
-			sp->next = n + 1;
 	}
 	closedir(d);
 	if (sp->first == UINT64_MAX)
-		sp->first = sp->next = 0;
+		sp->first = sp->next;
 	*ret = sp;
 	return 0;
 }

@@ -2,6 +2,8 @@
 /* Sink specs, wire formats and the spool, without any receiver. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,9 +245,47 @@ TEST(url_credentials_redacted)
 	CHECK(!strstr(err.msg, "S3CRET") && strstr(err.msg, "nosuch"));
 }
 
+/* Issue 18: a spool directory open to others is refused; planted segments are never read. */
+TEST(spool_trusts_nothing)
+{
+	char dir[] = "/tmp/sw-spool-XXXXXX", path[512], secret[512], *lines[4];
+	struct sink_spool *sp = NULL;
+	struct sw_error err = { { 0 } };
+	char *line = "{\"ours\":1}";
+	size_t n = 0;
+	int e, fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(chmod(dir, 0777), 0);
+	CHECK_INT(spool_open(dir, 1 << 20, &sp, &err), -EBADMSG);
+	CHECK(strstr(err.msg, "writable by group or others") != NULL);
+	CHECK_INT(chmod(dir, 0700), 0);
+	snprintf(secret, sizeof(secret), "%s.secret", dir);
+	fd = open(secret, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "{\"root_only\":1}\n", 16) == 16);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/seg-0000000000000000.ndjson", dir);
+	CHECK_INT(symlink(secret, path), 0);
+	CHECK_INT(spool_open(dir, 1 << 20, &sp, &err), 0);
+	if (!sp)
+		return;
+	CHECK_INT(spool_ignored(sp), 1);
+	CHECK_INT(spool_append(sp, &line, 1, &e), 0);
+	CHECK_INT(e, 0);
+	CHECK_INT(spool_peek(sp, lines, 4, &n), 0);
+	CHECK_INT(n, 1);
+	if (n)
+		CHECK_STR(lines[0], "{\"ours\":1}");
+	spool_close(sp);
+	unlink(path);
+	snprintf(path, sizeof(path), "rm -rf '%s' '%s'", dir, secret);
+	CHECK_INT(system(path), 0);
+}
+
 int main(void)
 {
 	RUN(url_credentials_redacted);
+	RUN(spool_trusts_nothing);
 	RUN(spec_options_and_errors);
 	RUN(hostport);
 	RUN(formats);
