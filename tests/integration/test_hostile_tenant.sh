@@ -297,7 +297,7 @@ echo '{"forged":"FORGED-BY-OTHER-USER"}' >"$SP2/seg-0000000000000001.ndjson"
 chown 65534:65534 "$SP2/seg-0000000000000001.ndjson"
 RPORT=$((PORT + 1))
 /usr/bin/python3 "$TOP/tests/lib/http_receiver.py" "$RPORT" "$WORK/recv.jsonl" \
-	--pidfile "$WORK/recv.pid" 2>/dev/null &
+	--pidfile "$WORK/recv.pid" >/dev/null 2>&1 &
 RECV_PID=$!
 sleep 1
 if start_daemon "$WORK/d5.log" "${BASE[@]}" \
