@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "baseline.h"
 #include "bstore.h"
@@ -35,7 +38,8 @@ int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t 
 {
 	char *buf = NULL, *sig = NULL, *def_sig = NULL;
 	size_t len, sig_len;
-	int r;
+	struct stat st;
+	int r, fd = -1;
 
 	if (!sig_path) {
 		if (asprintf(&def_sig, "%s.sig", path) < 0) {
@@ -44,7 +48,29 @@ int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t 
 		}
 		sig_path = def_sig;
 	}
-	/* the small signature first: an unsigned file is refused before its body is read */
+	/*
+	 * The body is opened and checked (regular, at most @max bytes) but not
+	 * read before the small signature: an unsigned or oversized file is
+	 * refused unread. O_NONBLOCK: a FIFO never holds the loader.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (fstat(fd, &st)) {
+		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = sw_error_set(err, -EINVAL, "%s: not a regular file", path);
+		goto cleanup;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = sw_error_set(err, -EFBIG, "%s: larger than %llu bytes", path,
+				 (unsigned long long)max);
+		goto cleanup;
+	}
 	r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
 	if (r) {
 		r = sw_error_set(err,
@@ -55,7 +81,7 @@ int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t 
 				 r == -EINVAL ? "not a regular file" : strerror(-r));
 		goto cleanup;
 	}
-	r = file_read_all(path, max, &buf, &len, err);
+	r = file_read_fd(fd, path, max, &buf, &len, err);
 	if (r)
 		goto cleanup;
 	r = crypto_verify_any(keys, n_keys, (const unsigned char *)buf, len, sig, sig_len, err);
@@ -68,6 +94,8 @@ int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t 
 	if (r)
 		sw_error_prefix(err, r, "%s", path);
 cleanup:
+	if (fd >= 0)
+		close(fd);
 	free(def_sig);
 	free(sig);
 	free(buf);
