@@ -2,6 +2,8 @@
 /* Sink specs, wire formats and the spool, without any receiver. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #include "check.h"
 #include "errors.h"
+#include "metrics.h"
 #include "sink.h"
 #include "sink_internal.h"
 
@@ -215,8 +218,74 @@ TEST(sinks_new_rejects_bad_specs)
 	CHECK(strstr(err.msg, "syslog takes json or falco") != NULL);
 }
 
+/* Issue 18: credentials in an output URL never reach names, labels or messages. */
+TEST(url_credentials_redacted)
+{
+	struct sw_sinks *s = NULL;
+	struct sw_error err = { { 0 } };
+	char *specs[] = { "http://user:S3CRET@127.0.0.1:1/in" };
+	char *bad[] = { "http://user:S3CRET@127.0.0.1:1/in?nosuch=1" };
+	char *r, *text;
+
+	r = sink_spec_redact("https://u:p@host:8088/services?format=json");
+	CHECK_STR(r, "https://REDACTED@host:8088/services?format=json");
+	free(r);
+	r = sink_spec_redact("http://host/a@b");
+	CHECK_STR(r, "http://host/a@b");
+	free(r);
+	r = sink_spec_redact("file:/var/log/x@y");
+	CHECK_STR(r, "file:/var/log/x@y");
+	free(r);
+	CHECK_INT(sinks_new(specs, 1, &s, &err), 0);
+	text = metrics_render();
+	CHECK(text && !strstr(text, "S3CRET") && strstr(text, "REDACTED@127.0.0.1:1/in"));
+	free(text);
+	sinks_free(s);
+	CHECK(sinks_check(bad, 1, &err) != 0);
+	CHECK(!strstr(err.msg, "S3CRET") && strstr(err.msg, "nosuch"));
+}
+
+/* Issue 18: a spool directory open to others is refused; planted segments are never read. */
+TEST(spool_trusts_nothing)
+{
+	char dir[] = "/tmp/sw-spool-XXXXXX", path[512], secret[512], *lines[4];
+	struct sink_spool *sp = NULL;
+	struct sw_error err = { { 0 } };
+	char *line = "{\"ours\":1}";
+	size_t n = 0;
+	int e, fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(chmod(dir, 0777), 0);
+	CHECK_INT(spool_open(dir, 1 << 20, &sp, &err), -EBADMSG);
+	CHECK(strstr(err.msg, "writable by group or others") != NULL);
+	CHECK_INT(chmod(dir, 0700), 0);
+	snprintf(secret, sizeof(secret), "%s.secret", dir);
+	fd = open(secret, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "{\"root_only\":1}\n", 16) == 16);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/seg-0000000000000000.ndjson", dir);
+	CHECK_INT(symlink(secret, path), 0);
+	CHECK_INT(spool_open(dir, 1 << 20, &sp, &err), 0);
+	if (!sp)
+		return;
+	CHECK_INT(spool_ignored(sp), 1);
+	CHECK_INT(spool_append(sp, &line, 1, &e), 0);
+	CHECK_INT(e, 0);
+	CHECK_INT(spool_peek(sp, lines, 4, &n), 0);
+	CHECK_INT(n, 1);
+	if (n)
+		CHECK_STR(lines[0], "{\"ours\":1}");
+	spool_close(sp);
+	unlink(path);
+	snprintf(path, sizeof(path), "rm -rf '%s' '%s'", dir, secret);
+	CHECK_INT(system(path), 0);
+}
+
 int main(void)
 {
+	RUN(url_credentials_redacted);
+	RUN(spool_trusts_nothing);
 	RUN(spec_options_and_errors);
 	RUN(hostport);
 	RUN(formats);

@@ -92,7 +92,14 @@ int content_hash_final(struct content_hash *c, struct sw_entry *e)
 
 int content_hash_fd(struct content_hash *c, int fd, struct sw_entry *e, struct sw_error *err)
 {
+	return content_hash_fd_max(c, fd, UINT64_MAX, e, err);
+}
+
+int content_hash_fd_max(struct content_hash *c, int fd, uint64_t max, struct sw_entry *e,
+			struct sw_error *err)
+{
 	unsigned char *buf;
+	uint64_t total = 0;
 	int ret;
 
 	buf = malloc(READ_CHUNK);
@@ -112,6 +119,12 @@ int content_hash_fd(struct content_hash *c, int fd, struct sw_entry *e, struct s
 		}
 		if (n == 0)
 			break;
+		total += (uint64_t)n;
+		if (total > max) { /* a file that keeps growing must not hold a worker */
+			ret = sw_error_set(err, -EFBIG, "more than %llu bytes",
+					   (unsigned long long)max);
+			goto cleanup;
+		}
 		ret = content_hash_update(c, buf, (size_t)n);
 		if (ret)
 			goto cleanup;

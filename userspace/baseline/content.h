@@ -32,5 +32,8 @@ int content_hash_final(struct content_hash *c, struct sw_entry *e);
 
 /* Hash everything readable from @fd (from its current offset) into @e. */
 int content_hash_fd(struct content_hash *c, int fd, struct sw_entry *e, struct sw_error *err);
+/* The same, reading at most @max bytes: -EFBIG past it (a file growing while read). */
+int content_hash_fd_max(struct content_hash *c, int fd, uint64_t max, struct sw_entry *e,
+			struct sw_error *err);
 
 #endif

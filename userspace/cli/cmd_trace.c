@@ -221,7 +221,7 @@ static int print_event(void *ctx, const struct sw_exec_event *e)
 	return 0;
 }
 
-static int print_counters(const struct bpf_loader *l)
+static int print_counters(struct bpf_loader *l)
 {
 	__u64 counters[SW_CNT__MAX], used, size;
 	char labels[32];

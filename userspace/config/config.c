@@ -19,6 +19,62 @@ void config_init(struct sw_config *c)
 	c->queue_size = 4096;
 	c->cache_size = 65536;
 	c->no_baseline_severity = SW_SEVERITY_MEDIUM;
+	c->hash_max_size = SW_CONFIG_HASH_MAX_DEFAULT;
+	c->baseline_max_size = SW_CONFIG_BASELINE_MAX_DEFAULT;
+}
+
+int config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!text || *text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift && end[1])
+		return -EINVAL;
+	if (shift && v > (max >> shift))
+		return -EINVAL;
+	v <<= shift;
+	if (v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int set_size(uint64_t *dst, json_t *v, uint64_t min, uint64_t max, const char **problem)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    (uint64_t)json_integer_value(v) >= min && (uint64_t)json_integer_value(v) <= max) {
+		*dst = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && !config_parse_size(json_string_value(v), min, max, dst))
+		return 0;
+	*problem = "must be a size in range (bytes, or a number with K, M, G or T)";
+	return -EBADMSG;
 }
 
 void config_clear(struct sw_config *c)
@@ -26,6 +82,7 @@ void config_clear(struct sw_config *c)
 	free(c->baseline_dir);
 	free(c->host_baseline);
 	free(c->metrics_listen);
+	free(c->state_file);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	for (size_t i = 0; i < c->n_outputs; i++)
@@ -169,13 +226,15 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 		return sw_error_set(err, -EBADMSG, "%s: must be a JSON object", path);
 	}
 	json_object_foreach(root, key, v) {
-		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline")) {
+		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline") ||
+		    !strcmp(key, "state_file")) {
 			if (!json_is_string(v) || !*json_string_value(v)) {
 				problem = "must be a non-empty string";
 				r = -EBADMSG;
 			} else {
-				r = set_string(!strcmp(key, "baseline_dir") ? &c->baseline_dir :
-									      &c->host_baseline,
+				r = set_string(!strcmp(key, "baseline_dir")  ? &c->baseline_dir :
+					       !strcmp(key, "host_baseline") ? &c->host_baseline :
+									       &c->state_file,
 					       v);
 			}
 		} else if (!strcmp(key, "metrics_listen")) {
@@ -234,6 +293,12 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			r = set_uint(&c->queue_size, v, 16, 1 << 20, &problem);
 		} else if (!strcmp(key, "cache_size")) {
 			r = set_uint(&c->cache_size, v, 16, 1 << 24, &problem);
+		} else if (!strcmp(key, "hash_max_size")) {
+			r = set_size(&c->hash_max_size, v, SW_CONFIG_SIZE_MIN,
+				     SW_CONFIG_HASH_MAX_LIMIT, &problem);
+		} else if (!strcmp(key, "baseline_max_size")) {
+			r = set_size(&c->baseline_max_size, v, SW_CONFIG_SIZE_MIN,
+				     SW_CONFIG_BASELINE_MAX_LIMIT, &problem);
 		} else if (!strcmp(key, "no_baseline_severity")) {
 			if (!json_is_string(v) ||
 			    config_severity_from_name(json_string_value(v),

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sw_error;
 
@@ -37,7 +38,16 @@ struct sw_config {
 	size_t n_verify_read_paths;
 	bool verbose;
 	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
+	uint64_t hash_max_size; /* larger executed files are decided without hashing */
+	uint64_t baseline_max_size; /* larger baseline files are refused unread */
+	char *state_file; /* the loss record across crashes (daemon_state.h), NULL = none */
 };
+
+#define SW_CONFIG_HASH_MAX_DEFAULT (1ULL << 30)
+#define SW_CONFIG_BASELINE_MAX_DEFAULT (256ULL << 20)
+#define SW_CONFIG_SIZE_MIN 4096ULL
+#define SW_CONFIG_HASH_MAX_LIMIT (1ULL << 40)
+#define SW_CONFIG_BASELINE_MAX_LIMIT (4ULL << 30)
 
 void config_init(struct sw_config *c);
 void config_clear(struct sw_config *c);
@@ -54,5 +64,10 @@ int config_list_add(char **list, size_t *n, const char *value);
 int config_default_interpreters(struct sw_config *c);
 /* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
 int config_severity_from_name(const char *name, int *ret);
+/*
+ * "4096", "64K", "512M", "1G", "1T" (binary units) → bytes in [min, max];
+ * -EINVAL otherwise.
+ */
+int config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *ret);
 
 #endif

@@ -29,6 +29,9 @@ static void daemon_usage(FILE *out)
 		"      --hash-workers N       hashing threads (default 2)\n"
 		"      --queue-size N         pending hash jobs (default 4096)\n"
 		"      --cache-size N         verdict cache entries (default 65536)\n"
+		"      --hash-max-size SIZE   larger files are judged without hashing (default 1G)\n"
+		"      --baseline-max-size SIZE  larger baseline files are refused (default 256M)\n"
+		"      --state-file PATH      record what a crash would lose; reported at next start\n"
 		"      --no-baseline-severity info|low|medium|high|critical (default medium)\n"
 		"      --force-tracepoint     use tp/sched_process_exec, not tp_btf\n"
 		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
@@ -79,6 +82,9 @@ static const struct option daemon_opts[] = {
 	{ "interpreter", required_argument, NULL, 'I' },
 	{ "verify-read-path", required_argument, NULL, 'R' },
 	{ "metrics-listen", required_argument, NULL, 'M' },
+	{ "hash-max-size", required_argument, NULL, 'Z' },
+	{ "baseline-max-size", required_argument, NULL, 'B' },
+	{ "state-file", required_argument, NULL, 'F' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -141,6 +147,15 @@ static int attach_flag(struct sw_config *cfg, struct sw_error *err)
 	return 0;
 }
 
+static int size_flag(const char *flag, uint64_t max, const char *range, uint64_t *ret,
+		     struct sw_error *err)
+{
+	if (config_parse_size(optarg, SW_CONFIG_SIZE_MIN, max, ret))
+		return sw_error_set(err, -EINVAL, "%s: '%s' is not a size in %s", flag, optarg,
+				    range);
+	return 0;
+}
+
 /* One flag of getopt_long() (@c, optarg): 0, 1 after --help, or a negative errno. */
 static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char **argv,
 		      struct sw_error *err)
@@ -156,8 +171,18 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		free(cfg->host_baseline);
 		cfg->host_baseline = strdup(optarg);
 		return 0;
+	case 'F':
+		free(cfg->state_file);
+		cfg->state_file = strdup(optarg);
+		return 0;
 	case 'M':
 		return metrics_listen_flag(cfg, err);
+	case 'Z':
+		return size_flag("--hash-max-size", SW_CONFIG_HASH_MAX_LIMIT, "4K-1T",
+				 &cfg->hash_max_size, err);
+	case 'B':
+		return size_flag("--baseline-max-size", SW_CONFIG_BASELINE_MAX_LIMIT, "4K-4G",
+				 &cfg->baseline_max_size, err);
 	case 'k':
 	case 'o':
 	case 'R':

@@ -23,6 +23,7 @@
 #include "crypto.h"
 #include "daemon.h"
 #include "daemon_metrics.h"
+#include "daemon_state.h"
 #include "errors.h"
 #include "exitcode.h"
 #include "log.h"
@@ -99,9 +100,35 @@ static void sample_metrics(struct daemon *d)
 		.report = d->report,
 		.stats = &d->stats,
 		.baselines_loaded = bstore_count(d->store),
+		.sink_dropped = sinks_dropped(d->sinks),
 	};
 
 	daemon_metrics_sample(&src);
+}
+
+/* The loss record (--state-file): what a kill -9 now would lose. */
+static void save_state(struct daemon *d, bool clean)
+{
+	struct verifier_stats vs = { 0 };
+	struct sw_error err = { { 0 } };
+	struct daemon_state st = {
+		.pid = getpid(),
+		.started = d->started,
+		.updated = time(NULL),
+		.undelivered = clean || !d->sinks ? 0 : sinks_pending(d->sinks),
+		.sink_dropped = d->sinks ? sinks_dropped(d->sinks) : 0,
+		.kernel_lost = d->lost_reported,
+		.clean = clean,
+	};
+
+	if (!d->cfg.state_file)
+		return;
+	if (d->verifier) {
+		verifier_stats(d->verifier, &vs);
+		st.hash_pending = vs.queued > vs.done ? vs.queued - vs.done : 0;
+	}
+	if (daemon_state_save(d->cfg.state_file, &st, &err))
+		log_debug("state file: %s", err.msg);
 }
 
 static int run(struct daemon *d)
@@ -138,6 +165,7 @@ static int run(struct daemon *d)
 			last_tick = now;
 			check_counters(d);
 			sample_metrics(d);
+			save_state(d, false);
 			if (now.tv_sec % 10 == 0)
 				resolver_prune(d->resolver);
 		}
@@ -177,7 +205,8 @@ static void daemon_signal_mask(sigset_t *mask)
 static int setup_verification(struct daemon *d, struct sw_error *err)
 {
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
-				    .queue_size = d->cfg.queue_size };
+				    .queue_size = d->cfg.queue_size,
+				    .hash_max_size = d->cfg.hash_max_size };
 	struct resolver_opts ro = { .root = "" };
 	int r;
 
@@ -269,6 +298,7 @@ static int setup_kernel(struct daemon *d, struct sw_error *err)
 static int setup(struct daemon *d, struct sw_error *err)
 {
 	int r = setup_verification(d, err);
+	char *previous;
 
 	if (!r)
 		r = setup_loop(d, err);
@@ -287,6 +317,14 @@ static int setup(struct daemon *d, struct sw_error *err)
 		      bpf_loader_attach_mode(d->bpf));
 	log_info("watching execs (%s), %zu baselines", bpf_loader_attach_mode(d->bpf),
 		 bstore_count(d->store));
+	d->started = time(NULL);
+	previous = daemon_state_previous_report(d->cfg.state_file);
+	if (previous) {
+		log_warn("the previous run ended without a clean stop: losses reported");
+		sinks_emit(d->sinks, previous);
+		free(previous);
+	}
+	save_state(d, false);
 	return 0;
 }
 
@@ -318,6 +356,9 @@ static void teardown(struct daemon *d)
 	vcache_free(d->cache);
 	report_free(d->report);
 	sinks_free(d->sinks);
+	d->sinks = NULL;
+	if (started) /* everything flushed (or counted dropped): a clean end */
+		save_state(d, true);
 	for (size_t i = 0; i < d->n_keys; i++)
 		crypto_pubkey_free(d->keys[i]);
 	if (d->sigfd > 0)

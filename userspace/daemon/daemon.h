@@ -67,6 +67,7 @@ struct daemon {
 	bool config_reload_pending; /* config file and baselines (SIGHUP) */
 	struct timespec reload_at;
 	__u64 lost_reported;
+	time_t started; /* Unix seconds of the start event (the loss record's) */
 	struct daemon_stats stats;
 	bool kcache; /* insert ok verdicts into the in-kernel cache */
 };

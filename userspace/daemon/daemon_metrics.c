@@ -8,6 +8,7 @@
 #include "version.h"
 #include "daemon_metrics.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "report.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -54,6 +55,16 @@ static const struct {
 	  "Hash jobs that fit in the queue (queue_size)." },
 	{ "sealwatch_hash_queue_full_total", METRIC_COUNTER,
 	  "Execs reported unverified because the hash queue was full." },
+	{ "sealwatch_hash_skipped_total", METRIC_COUNTER,
+	  "Files decided without hashing, by reason: too_large (over hash_max_size) or "
+	  "queue_full (no room for their container: unknown or size-differs verdicts)." },
+	{ "sealwatch_verdict_latency_seconds", METRIC_GAUGE,
+	  "Latency from the exec (kernel time) to its emitted event, quantiles over the run "
+	  "(log-linear buckets, at most 12.5 % high)." },
+	{ "sealwatch_verdict_latency_events", METRIC_GAUGE,
+	  "Emitted exec events the latency quantiles cover." },
+	{ "sealwatch_hash_workers_stalled", METRIC_GAUGE,
+	  "Hash workers busy on one file for 60 s or more (/healthz fails)." },
 	{ "sealwatch_baselines_loaded", METRIC_GAUGE,
 	  "Verified baselines in the current store (host baseline included)." },
 	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
@@ -166,9 +177,10 @@ void daemon_metrics_detached(const char *mode)
 
 void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 {
+	static __u64 ringbuf_full_seen;
 	__u64 cnt[SW_CNT__MAX], used, size;
 	struct verifier_stats vs;
-	uint64_t hits, misses;
+	uint64_t hits, misses, dropped = 0;
 
 	if (s->stats)
 		sample_daemon(s->stats, s->baselines_loaded);
@@ -177,7 +189,9 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 	if (s->bpf) {
 		attach_set(bpf_loader_mode_name(bpf_loader_mode(s->bpf)), 1);
 		metrics_set("sealwatch_file_doors_active", NULL, bpf_loader_doors_active(s->bpf));
-		if (!bpf_loader_counters(s->bpf, cnt)) {
+		bool have_cnt = !bpf_loader_counters(s->bpf, cnt);
+
+		if (have_cnt) {
 			for (size_t i = 0; i < SW_CNT__MAX; i++)
 				metrics_set(kernel_counters[i], NULL, (double)cnt[i]);
 		}
@@ -186,6 +200,14 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		bpf_loader_ringbuf_fill(s->bpf, &used, &size);
 		metrics_set("sealwatch_ringbuf_used_bytes", NULL, (double)used);
 		metrics_set("sealwatch_ringbuf_size_bytes", NULL, (double)size);
+		/* the peak while the backlog was read; full when the kernel dropped since */
+		used = bpf_loader_ringbuf_peak(s->bpf);
+		if (have_cnt) {
+			if (cnt[SW_CNT_RINGBUF_FULL] > ringbuf_full_seen)
+				used = size;
+			ringbuf_full_seen = cnt[SW_CNT_RINGBUF_FULL];
+			dropped += cnt[SW_CNT_RINGBUF_FULL];
+		}
 		metrics_set("sealwatch_ringbuf_fill_ratio", NULL,
 			    size ? (double)used / (double)size : 0);
 	}
@@ -201,5 +223,23 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		metrics_set("sealwatch_hash_queue_depth", NULL, (double)vs.depth);
 		metrics_set("sealwatch_hash_queue_capacity", NULL, (double)vs.capacity);
 		metrics_set("sealwatch_hash_queue_full_total", NULL, (double)vs.queue_full);
+		metrics_set("sealwatch_hash_skipped_total", "reason=\"too_large\"",
+			    (double)vs.too_large);
+		metrics_set("sealwatch_hash_skipped_total", "reason=\"queue_full\"",
+			    (double)vs.unhashed);
+		metrics_set("sealwatch_hash_workers_stalled", NULL, (double)vs.stalled);
+		health_set_workers_stalled(vs.stalled, vs.oldest_busy_sec);
+		dropped += vs.queue_full;
 	}
+	if (s->report) {
+		uint64_t n;
+		double p99, p50;
+
+		report_latency(s->report, 0.99, &n, &p99);
+		report_latency(s->report, 0.5, &n, &p50);
+		metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.99\"", p99);
+		metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.5\"", p50);
+		metrics_set("sealwatch_verdict_latency_events", NULL, (double)n);
+	}
+	health_note_dropped(dropped + s->sink_dropped);
 }

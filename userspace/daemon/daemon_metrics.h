@@ -24,10 +24,11 @@ void daemon_metrics_describe(void);
 
 /* Everything the daemon's metrics are sampled from; any pointer may be NULL. */
 struct daemon_metrics_sources {
-	const struct bpf_loader *bpf;
+	struct bpf_loader *bpf;
 	struct vcache *cache;
 	struct verifier *verifier;
 	struct report *report;
+	uint64_t sink_dropped; /* events the outputs dropped, in all */
 	const struct daemon_stats *stats;
 	size_t baselines_loaded;
 };

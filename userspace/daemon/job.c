@@ -95,7 +95,8 @@ bool job_open_proc(struct verify_job *job, const char *what)
 	char path[96];
 
 	snprintf(path, sizeof(path), "/proc/%u/%s", job->ev.tgid, what);
-	job->exe_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* an fd may have been swapped for a FIFO (dup2): regular files only, never blocks */
+	job->exe_fd = verifier_open_regular(path);
 	if (job->exe_fd < 0)
 		return false;
 	free(job->exe_path);

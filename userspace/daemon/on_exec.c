@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* on_exec.c: exec events, #! scripts included (daemon.h). */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,14 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
 		job->ev.file.nlink = (__u32)st.st_nlink;
 	} else {
-		emit_now(d, job, SW_VERDICT_UNVERIFIED, "script not found in the process's root",
-			 NULL);
+		if (errno == EINVAL) /* a FIFO, socket or device: never opened */
+			verify_job_report(d->report, job, SW_VERDICT_UNVERIFIED,
+					  "the script's path holds a file that is not regular "
+					  "(FIFO, socket, device)",
+					  SW_SEVERITY_HIGH);
+		else
+			emit_now(d, job, SW_VERDICT_UNVERIFIED,
+				 "script not found in the process's root", NULL);
 		verify_job_free(job);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "log.h"
 #include "report.h"
+#include "sink.h"
 #include "vcache.h"
 #include "verifier.h"
 
@@ -52,6 +53,7 @@ static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_
 		.host_baseline = cfg->host_baseline,
 		.keys = keys,
 		.n_keys = n_keys,
+		.max_size = cfg->baseline_max_size,
 		.report = report_baseline,
 		.ctx = d,
 	};
@@ -247,6 +249,12 @@ static int reload_prepare(struct daemon *d, struct reload *n)
 			return r;
 		}
 	}
+	/* the outputs as a start would check them, though they apply at the next start */
+	r = sinks_check(n->cfg.outputs, n->cfg.n_outputs, &err);
+	if (r) {
+		config_failed(d, "outputs", err.msg);
+		return r;
+	}
 	r = build_store(d, &n->cfg, n->keys, n->n_keys, &n->store, &err);
 	if (r) { /* only system errors: an unreadable baseline_dir */
 		const char *dir = n->cfg.baseline_dir;
@@ -292,6 +300,7 @@ static void reload_apply(struct daemon *d, struct reload *n)
 	config_init(&n->cfg);
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
 	report_set_all_events(d->report, d->cfg.all_events);
+	verifier_set_hash_max_size(d->verifier, d->cfg.hash_max_size);
 	/* all events must reach userspace: no in-kernel skipping then */
 	d->kcache = !d->cfg.no_kernel_cache && !d->cfg.all_events;
 	if (d->bpf && bpf_loader_kcache_set(d->bpf, d->kcache)) {

@@ -115,6 +115,8 @@ __u64 bpf_loader_bad_records(const struct bpf_loader *l);
 
 /* Bytes written but not yet consumed, and the ring buffer's size. */
 void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 *ret_size);
+/* The most bytes waiting seen since the last call (while the backlog was read), or now. */
+__u64 bpf_loader_ringbuf_peak(struct bpf_loader *l);
 
 /*
  * In-kernel verdict cache (include/events.h, map kcache): record that @id was

@@ -39,6 +39,8 @@ struct bpf_loader {
 	const volatile unsigned long *producer_pos;
 	size_t page_size;
 	unsigned long ringbuf_bytes;
+	unsigned long fill_peak; /* most bytes seen waiting since the last sample (atomic) */
+	unsigned long records;
 	bool mounted_tracefs;
 	bool doors_failed; /* the kernel refused the file doors: exec only */
 	bool doors_active; /* the file doors are loaded (sealwatch_file_doors_active) */

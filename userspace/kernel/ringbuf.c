@@ -17,6 +17,17 @@ static int handle_record(void *ctx, void *data, size_t size)
 		l->bad_records++;
 		return 0;
 	}
+	/*
+	 * The fill as the backlog is read (every 64 records): sampled once a
+	 * second after the loop caught up, it would read 0 during an overflow.
+	 */
+	if (!(l->records++ & 63) && l->consumer_pos && l->producer_pos) {
+		unsigned long used = __atomic_load_n(l->producer_pos, __ATOMIC_ACQUIRE) -
+				     __atomic_load_n(l->consumer_pos, __ATOMIC_ACQUIRE);
+
+		if (used > __atomic_load_n(&l->fill_peak, __ATOMIC_RELAXED))
+			__atomic_store_n(&l->fill_peak, used, __ATOMIC_RELAXED);
+	}
 	return l->on_event(l->ctx, data);
 }
 
@@ -85,4 +96,13 @@ void bpf_loader_ringbuf_fill(const struct bpf_loader *l, __u64 *ret_used, __u64 
 
 	*ret_used = prod - cons;
 	*ret_size = l->ringbuf_bytes;
+}
+
+__u64 bpf_loader_ringbuf_peak(struct bpf_loader *l)
+{
+	unsigned long peak = __atomic_exchange_n(&l->fill_peak, 0, __ATOMIC_RELAXED);
+	__u64 used, size;
+
+	bpf_loader_ringbuf_fill(l, &used, &size);
+	return used > peak ? used : peak;
 }

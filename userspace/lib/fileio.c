@@ -15,14 +15,29 @@
 int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 		  struct sw_error *err)
 {
+	int fd, ret;
+
+	/*
+	 * O_NONBLOCK: a FIFO put where a file is expected opens at once (and is
+	 * refused below) instead of waiting for a writer forever; the type and
+	 * size are checked on the open fd before the first read.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	ret = file_read_fd(fd, path, max, ret_buf, ret_len, err);
+	close(fd);
+	return ret;
+}
+
+int file_read_fd(int fd, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+		 struct sw_error *err)
+{
 	size_t cap = 0, len = 0;
 	char *buf = NULL;
 	struct stat st;
-	int fd, ret;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
 		ret = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
 		goto out;
@@ -35,6 +50,7 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 		ret = sw_error_set(err, -EFBIG, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
+	(void)fcntl(fd, F_SETFL, 0); /* a regular file: plain blocking reads */
 	cap = (size_t)st.st_size + 1;
 	for (;;) {
 		ssize_t n;
@@ -84,7 +100,6 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 	ret = 0;
 out:
 	free(buf);
-	close(fd);
 	return ret;
 }
 

@@ -13,6 +13,9 @@ struct sw_error;
  */
 int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
 		  struct sw_error *err);
+/* The same from an open @fd (named @path in messages); -EINVAL when not a regular file. */
+int file_read_fd(int fd, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+		 struct sw_error *err);
 
 /*
  * Write @len bytes to @path atomically: a temporary file in the same

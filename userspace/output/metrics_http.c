@@ -20,12 +20,129 @@ typedef int mhd_result;
 typedef enum MHD_Result mhd_result;
 #endif
 
+/*
+ * Connection limits. MHD's own limit is a hard ceiling (fds); below it we
+ * keep at most METRICS_HTTP_MAX_CONN connections, METRICS_HTTP_MAX_PER_IP per
+ * client address: a new connection over either bound shuts down the oldest
+ * connection of the address holding the most. Idle or trickling connections
+ * (slowloris) can never keep a fresh /healthz probe out: it is the newest,
+ * answered in a millisecond, and evicted last. Idle ones also time out.
+ */
+#define METRICS_HTTP_MAX_CONN 32
+#define METRICS_HTTP_MAX_PER_IP 8
+#define METRICS_HTTP_HARD_LIMIT 128U
+#define METRICS_HTTP_IDLE_SEC 5U
+
+struct tracked_conn {
+	int fd;
+	bool evicted; /* shut down, waiting for MHD to close it */
+	unsigned long long seq; /* arrival order */
+	struct sockaddr_storage addr;
+};
+
 struct metrics_http {
 	struct MHD_Daemon *mhd;
+	/* touched only by MHD's single polling thread (connection notifications) */
+	struct tracked_conn conns[METRICS_HTTP_HARD_LIMIT];
+	size_t n_conns;
+	unsigned long long seq, evicted;
 };
+
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return true;
+}
+
+/* Live (not evicted) connections, in all or from @addr's address. */
+static size_t count_live(const struct metrics_http *h, const struct sockaddr_storage *addr)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n_conns; i++)
+		n += !h->conns[i].evicted && (!addr || same_ip(&h->conns[i].addr, addr));
+	return n;
+}
+
+/* Shut down the oldest live connection from @addr's address. */
+static void evict_oldest_of(struct metrics_http *h, const struct sockaddr_storage *addr)
+{
+	size_t best = h->n_conns;
+
+	for (size_t i = 0; i < h->n_conns; i++)
+		if (!h->conns[i].evicted && same_ip(&h->conns[i].addr, addr) &&
+		    (best == h->n_conns || h->conns[i].seq < h->conns[best].seq))
+			best = i;
+	if (best == h->n_conns)
+		return;
+	shutdown(h->conns[best].fd, SHUT_RDWR); /* MHD reads EOF and closes it */
+	h->conns[best].evicted = true;
+	h->evicted++;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct metrics_http *h = cls;
+	const union MHD_ConnectionInfo *fdi, *ai;
+	struct tracked_conn *c;
+
+	(void)socket_context;
+	fdi = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!fdi)
+		return;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* before MHD closes the socket: the fd still names this connection */
+		for (size_t i = 0; i < h->n_conns; i++)
+			if (h->conns[i].fd == fdi->connect_fd) {
+				h->conns[i] = h->conns[--h->n_conns];
+				break;
+			}
+		return;
+	}
+	if (h->n_conns == METRICS_HTTP_HARD_LIMIT)
+		return; /* cannot happen: MHD's own limit is the same */
+	c = &h->conns[h->n_conns++];
+	memset(c, 0, sizeof(*c));
+	c->fd = fdi->connect_fd;
+	c->seq = h->seq++;
+	ai = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ai && ai->client_addr)
+		memcpy(&c->addr, ai->client_addr,
+		       ai->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+								sizeof(struct sockaddr_in));
+	if (count_live(h, &c->addr) > METRICS_HTTP_MAX_PER_IP) {
+		evict_oldest_of(h, &c->addr);
+	} else if (count_live(h, NULL) > METRICS_HTTP_MAX_CONN) {
+		/* the address holding the most connections gives up its oldest */
+		size_t top = h->n_conns, top_n = 0;
+
+		for (size_t i = 0; i < h->n_conns; i++) {
+			size_t n = h->conns[i].evicted ? 0 : count_live(h, &h->conns[i].addr);
+
+			if (n > top_n) {
+				top_n = n;
+				top = i;
+			}
+		}
+		if (top < h->n_conns)
+			evict_oldest_of(h, &h->conns[top].addr);
+	}
+}
 
 static bool config_loaded, attached;
 static long long last_tick_sec; /* CLOCK_MONOTONIC seconds of the last tick, 0 = never */
+static uint64_t workers_stalled, stalled_sec; /* hash workers on one file too long */
+static uint64_t dropped_total; /* events and verdicts dropped (ring buffer, queues, outputs) */
+static long long dropped_at; /* CLOCK_MONOTONIC seconds when dropped_total last grew */
 
 static long long monotonic_sec(void)
 {
@@ -50,8 +167,24 @@ void health_tick(void)
 	__atomic_store_n(&last_tick_sec, monotonic_sec(), __ATOMIC_RELAXED);
 }
 
+void health_set_workers_stalled(uint64_t stalled, uint64_t longest_sec)
+{
+	__atomic_store_n(&stalled_sec, longest_sec, __ATOMIC_RELAXED);
+	__atomic_store_n(&workers_stalled, stalled, __ATOMIC_RELAXED);
+}
+
+void health_note_dropped(uint64_t total)
+{
+	if (total > __atomic_load_n(&dropped_total, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&dropped_at, monotonic_sec(), __ATOMIC_RELAXED);
+		__atomic_store_n(&dropped_total, total, __ATOMIC_RELAXED);
+	}
+}
+
 bool health_check(char *reason, size_t size)
 {
+	uint64_t stalled = __atomic_load_n(&workers_stalled, __ATOMIC_RELAXED);
+	long long drop_at = __atomic_load_n(&dropped_at, __ATOMIC_RELAXED);
 	long long tick = __atomic_load_n(&last_tick_sec, __ATOMIC_RELAXED);
 
 	if (!__atomic_load_n(&config_loaded, __ATOMIC_RELAXED)) {
@@ -66,6 +199,20 @@ bool health_check(char *reason, size_t size)
 		snprintf(reason, size, "event loop stalled (no ring buffer poll for %lld s)",
 			 tick ? monotonic_sec() - tick : -1LL);
 		return false;
+	}
+	if (stalled) {
+		snprintf(reason, size, "%llu hash workers stalled (one file for %llu s)",
+			 (unsigned long long)stalled,
+			 (unsigned long long)__atomic_load_n(&stalled_sec, __ATOMIC_RELAXED));
+		return false;
+	}
+	/* still serving, but say so: a restart would not bring the work back */
+	if (drop_at && monotonic_sec() - drop_at < METRICS_HTTP_DROP_WINDOW_SEC) {
+		snprintf(reason, size,
+			 "degraded: %llu events or verdicts dropped, the last %lld s ago",
+			 (unsigned long long)__atomic_load_n(&dropped_total, __ATOMIC_RELAXED),
+			 monotonic_sec() - drop_at);
+		return true;
 	}
 	snprintf(reason, size, "ok");
 	return true;
@@ -189,9 +336,11 @@ int metrics_http_start(const char *spec, struct metrics_http **ret, struct sw_er
 	if (!h)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	errno = 0;
+	/* no MHD per-IP limit: it would refuse the probe; on_connection() evicts instead */
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-				  MHD_OPTION_CONNECTION_LIMIT, 32U, MHD_OPTION_CONNECTION_TIMEOUT,
-				  10U, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8U, MHD_OPTION_END);
+				  MHD_OPTION_CONNECTION_LIMIT, METRICS_HTTP_HARD_LIMIT,
+				  MHD_OPTION_CONNECTION_TIMEOUT, METRICS_HTTP_IDLE_SEC,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
 	if (!h->mhd) {
 		r = errno ? -errno : -EADDRNOTAVAIL;
 		free(h);

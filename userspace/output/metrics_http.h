@@ -14,12 +14,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct sw_error;
 struct metrics_http;
 
 #define METRICS_HTTP_STALL_SEC 5
+/* /healthz says "degraded" (200) this long after work was last dropped */
+#define METRICS_HTTP_DROP_WINDOW_SEC 60
 
 /*
  * "127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464" (numeric host, port 1-65535)
@@ -37,6 +40,10 @@ void health_set_config_loaded(bool loaded);
 void health_set_attached(bool attached);
 /* The event loop calls this on every iteration. */
 void health_tick(void);
+/* Hash workers busy on one file too long (verifier): 503 while any is. */
+void health_set_workers_stalled(uint64_t stalled, uint64_t longest_sec);
+/* The running total of dropped work (ring buffer, hash queue, outputs). */
+void health_note_dropped(uint64_t total);
 /* true when healthy; else false and the reason in @reason. */
 bool health_check(char *reason, size_t size);
 

@@ -81,9 +81,31 @@ void sink_set_gauge(struct sink *k, const char *name, double v)
 	metrics_set(name, k->label, v);
 }
 
+/*
+ * The queue-depth gauge counts every line not yet delivered, dropped or
+ * spooled: those waiting in the queue and those the worker holds (a batch
+ * being retried while the output is down).
+ */
+static void settle(struct sink *k, uint64_t n)
+{
+	double depth;
+
+	pthread_mutex_lock(&k->lock);
+	k->held = k->held > n ? k->held - n : 0;
+	depth = (double)(k->count + k->held);
+	pthread_mutex_unlock(&k->lock);
+	metrics_set(M_QUEUE, k->label, depth);
+}
+
+void sink_settled(struct sink *k, size_t n)
+{
+	settle(k, n);
+}
+
 void sink_delivered(struct sink *k, size_t n)
 {
 	metrics_add(M_EVENTS, k->label, n);
+	settle(k, n);
 }
 
 void sink_error(struct sink *k)
@@ -91,7 +113,8 @@ void sink_error(struct sink *k)
 	metrics_add(M_ERRORS, k->label, 1);
 }
 
-void sink_dropped(struct sink *k, uint64_t n)
+/* @n lines lost; @held: lines the worker held (else never queued: the queue was full). */
+static void count_dropped(struct sink *k, uint64_t n, bool held)
 {
 	if (!n)
 		return;
@@ -99,6 +122,13 @@ void sink_dropped(struct sink *k, uint64_t n)
 	pthread_mutex_lock(&k->lock);
 	k->lost += n;
 	pthread_mutex_unlock(&k->lock);
+	if (held)
+		settle(k, n);
+}
+
+void sink_dropped(struct sink *k, uint64_t n)
+{
+	count_dropped(k, n, true);
 }
 
 char *sink_take_lost_report(struct sink *k)
@@ -153,23 +183,27 @@ static size_t pop_locked(struct sink *k, char **lines, size_t max)
 		k->head = (k->head + 1) % k->cap;
 		k->count--;
 	}
+	k->held += n;
 	return n;
 }
 
 size_t sink_take_nowait(struct sink *k, char **lines, size_t max)
 {
+	double depth;
 	size_t n;
 
 	pthread_mutex_lock(&k->lock);
 	n = pop_locked(k, lines, max);
+	depth = (double)(k->count + k->held);
 	pthread_mutex_unlock(&k->lock);
 	if (n)
-		metrics_set(M_QUEUE, k->label, (double)k->count);
+		metrics_set(M_QUEUE, k->label, depth);
 	return n;
 }
 
 size_t sink_take(struct sink *k, char **lines, size_t max, unsigned int wait_ms)
 {
+	double depth;
 	size_t n;
 
 	pthread_mutex_lock(&k->lock);
@@ -184,8 +218,9 @@ size_t sink_take(struct sink *k, char **lines, size_t max, unsigned int wait_ms)
 			;
 	}
 	n = pop_locked(k, lines, max);
+	depth = (double)(k->count + k->held);
 	pthread_mutex_unlock(&k->lock);
-	metrics_set(M_QUEUE, k->label, (double)k->count);
+	metrics_set(M_QUEUE, k->label, depth);
 	return n;
 }
 
@@ -365,8 +400,18 @@ static bool known_option(const struct sink_driver *drv, const char *key)
 	return false;
 }
 
+static int sink_open_mode(const char *text, size_t pos, struct sw_sinks *all, bool check,
+			  struct sink **ret, struct sw_error *err);
+
 static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct sink **ret,
 		     struct sw_error *err)
+{
+	return sink_open_mode(text, pos, all, false, ret, err);
+}
+
+/* @check: validate only (a reload), no metric series for it. */
+static int sink_open_mode(const char *text, size_t pos, struct sw_sinks *all, bool check,
+			  struct sink **ret, struct sw_error *err)
 {
 	struct sink_spec spec;
 	struct sink *k;
@@ -392,8 +437,10 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		pthread_cond_init(&k->cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
-	q = strchr(text, '?');
-	snprintf(k->name, sizeof(k->name), "%.*s", q ? (int)(q - text) : (int)strlen(text), text);
+	/* the name shows in metrics labels, logs and events: never a credential */
+	q = strchr(spec.text, '?');
+	snprintf(k->name, sizeof(k->name), "%.*s",
+		 q ? (int)(q - spec.text) : (int)strlen(spec.text), spec.text);
 	for (size_t i = 0; i < all->n; i++) /* the same target twice: tell their metrics apart */
 		if (!strcmp(all->v[i]->name, k->name)) {
 			size_t len = strlen(k->name);
@@ -415,13 +462,13 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		r = sw_error_set(err, -EBADMSG,
 				 "output '%s': unknown kind '%s' (stdout, file:PATH, "
 				 "syslog+udp|tcp|tls://HOST:PORT, http(s)://…)",
-				 text, spec.scheme);
+				 spec.text, spec.scheme);
 		goto out;
 	}
 	for (size_t i = 0; i < spec.n_opts; i++) /* before open(): no file created for nothing */
 		if (!known_option(k->drv, spec.opts[i].key)) {
-			r = sw_error_set(err, -EBADMSG, "output '%s': unknown option '%s'", text,
-					 spec.opts[i].key);
+			r = sw_error_set(err, -EBADMSG, "output '%s': unknown option '%s'",
+					 spec.text, spec.opts[i].key);
 			goto out;
 		}
 	sink_opt_str(&spec, "format", &fmt);
@@ -429,7 +476,7 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		r = sw_error_set(err, -EBADMSG,
 				 "output '%s': option format=%s: want json, falco, splunk-hec "
 				 "or elastic-bulk",
-				 text, fmt);
+				 spec.text, fmt);
 		goto out;
 	}
 	r = sink_opt_uint(&spec, "queue", 16, 1u << 22, &cap, err);
@@ -448,7 +495,7 @@ static int sink_open(const char *text, size_t pos, struct sw_sinks *all, struct 
 		goto out;
 	}
 	r = k->drv->open(k, &spec, err);
-	if (r)
+	if (r || check)
 		goto out;
 	metrics_add(M_EVENTS, k->label, 0);
 	metrics_add(M_ERRORS, k->label, 0);
@@ -462,6 +509,20 @@ out:
 	}
 	*ret = k;
 	return 0;
+}
+
+int sinks_check(char *const *specs, size_t n, struct sw_error *err)
+{
+	struct sw_sinks s = { 0 };
+	struct sink *k;
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		r = sink_open_mode(specs[i], i, &s, true, &k, err);
+		if (!r)
+			sink_destroy(k);
+	}
+	return r;
 }
 
 int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_error *err)
@@ -551,9 +612,30 @@ void sinks_emit(struct sw_sinks *s, const char *line)
 		pthread_mutex_unlock(&k->lock);
 		if (!queued) {
 			free(copy);
-			sink_dropped(k, 1);
+			count_dropped(k, 1, false);
 		}
 	}
+}
+
+uint64_t sinks_pending(struct sw_sinks *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; s && i < s->n; i++) {
+		pthread_mutex_lock(&s->v[i]->lock);
+		n += s->v[i]->count + s->v[i]->held;
+		pthread_mutex_unlock(&s->v[i]->lock);
+	}
+	return n;
+}
+
+uint64_t sinks_dropped(const struct sw_sinks *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; s && i < s->n; i++)
+		n += (uint64_t)metrics_get(M_DROPPED, s->v[i]->label);
+	return n;
 }
 
 uint64_t sinks_errors(const struct sw_sinks *s)

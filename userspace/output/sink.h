@@ -24,11 +24,21 @@ struct sw_sinks;
  * or directory is its errno.
  */
 int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_error *err);
+/*
+ * Validate @specs exactly as sinks_new() would (parse, options, the drivers'
+ * open: files, keys, spool directory checks), then close them again: no
+ * thread, no delivery. A reload runs it before anything changes.
+ */
+int sinks_check(char *const *specs, size_t n, struct sw_error *err);
 /* Flush every queue (bounded: SINK_FLUSH_TIMEOUT_MS in all), stop the workers. NULL ok. */
 void sinks_free(struct sw_sinks *s);
 /* Queue @line (one JSON object, no newline) for every sink; never blocks on I/O. */
 void sinks_emit(struct sw_sinks *s, const char *line);
 /* Delivery errors of every sink so far (also in sealwatch_sink_errors_total). */
+/* Events dropped by all outputs (queue full, refused, spool full) since start. */
+uint64_t sinks_dropped(const struct sw_sinks *s);
+/* Events queued or held by the outputs' workers, not yet delivered (in all). */
+uint64_t sinks_pending(struct sw_sinks *s);
 uint64_t sinks_errors(const struct sw_sinks *s);
 
 #endif

@@ -89,7 +89,7 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 	struct http_sink *h = calloc(1, sizeof(*h));
 	const char *token_file = NULL, *auth_file = NULL, *spool = NULL, *ca = NULL, *index = NULL;
 	uint64_t spool_max = 256ULL << 20;
-	const char *q = strchr(spec->text, '?');
+	const char *q = strchr(spec->raw, '?');
 	int r;
 
 	if (!h)
@@ -104,7 +104,7 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 	if (strncmp(spec->target, "//", 2) || !spec->target[2])
 		return sw_error_set(err, -EBADMSG, "output '%s': want %s://HOST[:PORT]/PATH",
 				    spec->text, spec->scheme);
-	h->url = strndup(spec->text, q ? (size_t)(q - spec->text) : strlen(spec->text));
+	h->url = strndup(spec->raw, q ? (size_t)(q - spec->raw) : strlen(spec->raw));
 	if (!h->url)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	sink_opt_str(spec, "token_file", &token_file);
@@ -182,6 +182,10 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 		if (r)
 			return sw_error_prefix(err, r, "output '%s'", spec->text);
 		sink_set_gauge(k, "sealwatch_sink_spool_bytes", (double)spool_bytes(h->spool));
+		if (spool_ignored(h->spool))
+			log_warn("output %s: spool %s: %llu files named like segments are not ours "
+				 "(symlinks, other owners, links): never shipped",
+				 k->name, spool, (unsigned long long)spool_ignored(h->spool));
 	}
 	return 0;
 }
@@ -298,6 +302,7 @@ static void to_spool(struct sink *k, char **lines, size_t n)
 		sink_error(k);
 	}
 	sink_dropped(k, lost);
+	sink_settled(k, n - lost);
 	update_gauge(k);
 }
 

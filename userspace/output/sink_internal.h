@@ -34,7 +34,8 @@ struct sink_opt {
 
 /* "SCHEME:TARGET?k=v&…" split once; option values are %-decoded. */
 struct sink_spec {
-	const char *text; /* the spec as given */
+	const char *raw; /* the spec as given (may hold credentials: never print it) */
+	char *text; /* the spec with any user:password@ replaced: for messages and names */
 	char *scheme; /* "stdout", "file", "syslog+tcp", "https", … */
 	char *target; /* after "SCHEME:" up to '?' */
 	struct sink_opt opts[SINK_MAX_OPTS];
@@ -42,6 +43,11 @@ struct sink_spec {
 };
 
 int sink_spec_parse(const char *text, struct sink_spec *spec, struct sw_error *err);
+/*
+ * @text with the userinfo of a URL ("scheme://user:secret@host…") replaced by
+ * "REDACTED": what metrics labels, logs and events may show. Malloc'd, or NULL.
+ */
+char *sink_spec_redact(const char *text);
 void sink_spec_clear(struct sink_spec *spec);
 /* Option getters: 0 and @ret untouched when absent; -EBADMSG naming the option when bad. */
 int sink_opt_str(struct sink_spec *spec, const char *key, const char **ret);
@@ -89,6 +95,7 @@ struct sink {
 	bool stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid once stop is set */
 	uint64_t lost; /* dropped lines not yet reported to the sink */
+	uint64_t held; /* lines the worker took and has not delivered, dropped or spooled */
 	pthread_t thread;
 	bool started;
 };
@@ -106,6 +113,8 @@ unsigned int sink_io_timeout_ms(struct sink *k);
 void sink_free_lines(char **lines, size_t n);
 /* Accounting (metrics and the lost-events report). */
 void sink_delivered(struct sink *k, size_t n);
+/* @n lines the worker held went to the spool (neither delivered nor dropped). */
+void sink_settled(struct sink *k, size_t n);
 void sink_error(struct sink *k);
 void sink_dropped(struct sink *k, uint64_t n);
 /* The `sink_events_lost` line for what was dropped since the last report; NULL if none. */
@@ -143,6 +152,8 @@ void spool_close(struct sink_spool *sp);
 uint64_t spool_append(struct sink_spool *sp, char **lines, size_t n, int *ret_err);
 bool spool_empty(const struct sink_spool *sp);
 uint64_t spool_bytes(const struct sink_spool *sp);
+/* Entries named like segments that were not ours (symlinks, other owners…): never shipped. */
+uint64_t spool_ignored(const struct sink_spool *sp);
 /* The oldest lines (at most @max), still owned by the spool until spool_consume(). */
 int spool_peek(struct sink_spool *sp, char **lines, size_t max, size_t *ret_n);
 void spool_consume(struct sink_spool *sp, size_t n);

@@ -38,8 +38,28 @@ static int percent_decode(char *s)
 	return 0;
 }
 
+char *sink_spec_redact(const char *text)
+{
+	const char *auth = strstr(text, "://"), *end, *at = NULL;
+	char *out;
+
+	if (!auth)
+		return strdup(text);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *c = auth; c < end; c++)
+		if (*c == '@')
+			at = c;
+	if (!at)
+		return strdup(text);
+	if (asprintf(&out, "%.*sREDACTED%s", (int)(auth - text), text, at) < 0)
+		return NULL;
+	return out;
+}
+
 void sink_spec_clear(struct sink_spec *spec)
 {
+	free(spec->text);
 	free(spec->scheme);
 	free(spec->target);
 	for (size_t i = 0; i < spec->n_opts; i++)
@@ -91,7 +111,10 @@ int sink_spec_parse(const char *text, struct sink_spec *spec, struct sw_error *e
 	int r;
 
 	memset(spec, 0, sizeof(*spec));
-	spec->text = text;
+	spec->raw = text;
+	spec->text = sink_spec_redact(text);
+	if (!spec->text)
+		return sw_error_set(err, -ENOMEM, "out of memory");
 	q = strchr(text, '?');
 	colon = strchr(text, ':');
 	if (colon && q && colon > q)

@@ -24,6 +24,8 @@
 
 struct sink_spool {
 	char *dir;
+	int dfd; /* the directory, checked: ours, not group/world-writable, no symlink */
+	uint64_t ignored; /* entries named like segments that are not ours (skipped) */
 	uint64_t max, bytes;
 	uint64_t first, next; /* segments [first, next) exist; next-1 may be open */
 	int wfd; /* open segment next-1, or -1 */
@@ -35,9 +37,54 @@ struct sink_spool {
 	bool rloaded;
 };
 
+/* Segments are opened relative to the checked directory fd, never by full path. */
 static void seg_path(const struct sink_spool *sp, uint64_t n, char *out, size_t size)
 {
-	snprintf(out, size, "%s/seg-%016llu.ndjson", sp->dir, (unsigned long long)n);
+	(void)sp;
+	snprintf(out, size, "seg-%016llu.ndjson", (unsigned long long)n);
+}
+
+/* A segment we wrote: a regular file with one link, owned by us. */
+static bool seg_ours(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_nlink == 1 && st->st_uid == geteuid();
+}
+
+/*
+ * The spool directory holds what will be shipped to the SIEM: it must be
+ * ours alone. Opened without following a final symlink; refused when owned
+ * by another user or writable by group or others (anyone could forge
+ * segments or plant symlinks to files we may read).
+ */
+static int open_dir_checked(const char *dir, int *ret_fd, struct sw_error *err)
+{
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return sw_error_set(err, errno == ELOOP ? -EBADMSG : -errno, "spool %s: %s", dir,
+				    errno == ELOOP ? "is a symlink: refused" : strerror(errno));
+	if (fstat(fd, &st)) {
+		int r = -errno;
+
+		close(fd);
+		return sw_error_set(err, r, "spool %s: %s", dir, strerror(-r));
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		return sw_error_set(err, -EBADMSG,
+				    "spool %s: owned by uid %u, not by this daemon (uid %u): "
+				    "refused",
+				    dir, (unsigned)st.st_uid, (unsigned)geteuid());
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		close(fd);
+		return sw_error_set(err, -EBADMSG,
+				    "spool %s: writable by group or others (mode %04o): refused",
+				    dir, (unsigned)(st.st_mode & 07777));
+	}
+	*ret_fd = fd;
+	return 0;
 }
 
 static int mkdirs(const char *dir)
@@ -64,8 +111,8 @@ int spool_open(const char *dir, uint64_t max_bytes, struct sink_spool **ret, str
 {
 	struct sink_spool *sp = calloc(1, sizeof(*sp));
 	struct dirent *de;
-	DIR *d;
-	int r;
+	DIR *d = NULL;
+	int r, fd;
 
 	if (!sp || !(sp->dir = strdup(dir))) {
 		free(sp);
@@ -73,38 +120,57 @@ int spool_open(const char *dir, uint64_t max_bytes, struct sink_spool **ret, str
 	}
 	sp->max = max_bytes;
 	sp->wfd = -1;
+	sp->dfd = -1;
 	sp->seg_max = max_bytes / 8 < SEGMENT_MAX ? max_bytes / 8 : SEGMENT_MAX;
 	if (sp->seg_max < 4096)
 		sp->seg_max = 4096;
 	r = mkdirs(dir);
-	d = r ? NULL : opendir(dir);
+	if (r) {
+		spool_close(sp);
+		return sw_error_set(err, r, "spool %s: %s", dir, strerror(-r));
+	}
+	r = open_dir_checked(dir, &sp->dfd, err);
+	if (r) {
+		spool_close(sp);
+		return r;
+	}
+	fd = dup(sp->dfd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
-		r = r ? r : -errno;
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
 		spool_close(sp);
 		return sw_error_set(err, r, "spool %s: %s", dir, strerror(-r));
 	}
 	sp->first = UINT64_MAX;
 	while ((de = readdir(d))) {
 		unsigned long long n;
-		char path[4096], tail[16];
+		char tail[16];
 		struct stat st;
 
 		if (sscanf(de->d_name, "seg-%16llu.ndjso%1s", &n, tail) != 2 || strcmp(tail, "n"))
 			continue;
-		seg_path(sp, n, path, sizeof(path));
-		if (stat(path, &st) || !S_ISREG(st.st_mode))
+		if (n + 1 > sp->next) /* new segments never take a name that exists */
+			sp->next = n + 1;
+		if (fstatat(sp->dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !seg_ours(&st)) {
+			sp->ignored++; /* a symlink, a FIFO, a hard link, another user's file */
 			continue;
+		}
 		sp->bytes += (uint64_t)st.st_size;
 		if (n < sp->first)
 			sp->first = n;
-		if (n + 1 > sp->next)
-			sp->next = n + 1;
 	}
 	closedir(d);
 	if (sp->first == UINT64_MAX)
-		sp->first = sp->next = 0;
+		sp->first = sp->next;
 	*ret = sp;
 	return 0;
+}
+
+uint64_t spool_ignored(const struct sink_spool *sp)
+{
+	return sp->ignored;
 }
 
 static void seal(struct sink_spool *sp)
@@ -121,6 +187,8 @@ void spool_close(struct sink_spool *sp)
 	if (!sp)
 		return;
 	seal(sp);
+	if (sp->dfd >= 0)
+		close(sp->dfd);
 	free(sp->rbuf);
 	free(sp->dir);
 	free(sp);
@@ -154,7 +222,9 @@ uint64_t spool_append(struct sink_spool *sp, char **lines, size_t n, int *ret_er
 			seal(sp);
 		if (sp->wfd < 0) {
 			seg_path(sp, sp->next, path, sizeof(path));
-			sp->wfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+			sp->wfd =
+				openat(sp->dfd, path,
+				       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (sp->wfd < 0) {
 				*ret_err = -errno;
 				lost += n - i;
@@ -180,18 +250,38 @@ uint64_t spool_append(struct sink_spool *sp, char **lines, size_t n, int *ret_er
 	return lost;
 }
 
+/* Segments are at most seg_max plus one line: anything far larger is not ours. */
+#define SEGMENT_READ_MAX (64u << 20)
+
 static int load_head(struct sink_spool *sp)
 {
 	char path[4096];
-	int r;
+	struct stat st;
+	int r, fd;
 
 	if (sp->rloaded)
 		return 0;
 	if (sp->first + 1 == sp->next)
 		seal(sp); /* reading the segment being written: seal it first */
 	seg_path(sp, sp->first, path, sizeof(path));
-	r = file_read_all(path, 1ULL << 30, &sp->rbuf, &sp->rlen, NULL);
-	if (r == -ENOENT) { /* removed behind our back: skip it */
+	fd = openat(sp->dfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && errno != ELOOP)
+		return -errno;
+	if (fd >= 0 && (fstat(fd, &st) || !seg_ours(&st))) {
+		close(fd);
+		fd = -1;
+		errno = ELOOP;
+	}
+	if (fd < 0) { /* removed behind our back, or not ours (never shipped): skip it */
+		if (errno == ELOOP)
+			sp->ignored++;
+		sp->first++;
+		return spool_empty(sp) ? 0 : load_head(sp);
+	}
+	r = file_read_fd(fd, path, SEGMENT_READ_MAX, &sp->rbuf, &sp->rlen, NULL);
+	close(fd);
+	if (r == -EFBIG) { /* no segment of ours is that large */
+		sp->ignored++;
 		sp->first++;
 		return spool_empty(sp) ? 0 : load_head(sp);
 	}
@@ -208,7 +298,7 @@ static void drop_head(struct sink_spool *sp)
 	char path[4096];
 
 	seg_path(sp, sp->first, path, sizeof(path));
-	unlink(path);
+	unlinkat(sp->dfd, path, 0);
 	sp->bytes = sp->bytes > sp->rsize_on_disk ? sp->bytes - sp->rsize_on_disk : 0;
 	free(sp->rbuf);
 	sp->rbuf = NULL;

@@ -5,18 +5,85 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "ecs.h"
+#include "events.h"
 #include "report.h"
 #include "sink.h"
+
+/*
+ * Verdict latency (exec in the kernel → event emitted), for every emitted
+ * verdict event: a log-linear histogram of microseconds, 8 buckets per power
+ * of two (at most 12.5 % high), over the whole run.
+ */
+#define LAT_SUB 8
+#define LAT_OCTAVES 40
+#define LAT_BUCKETS (LAT_OCTAVES * LAT_SUB)
 
 struct report {
 	struct sw_sinks *sinks;
 	bool all_events;
 	struct report_stats stats; /* updated with atomics */
+	uint64_t latency[LAT_BUCKETS]; /* updated with atomics */
 };
+
+static unsigned int latency_bucket(uint64_t us)
+{
+	unsigned int octave, sub;
+
+	if (us < LAT_SUB)
+		return (unsigned int)us;
+	octave = 63 - (unsigned int)__builtin_clzll(us); /* >= 3 */
+	sub = (unsigned int)(us >> (octave - 3)) & (LAT_SUB - 1);
+	return octave - 2 >= LAT_OCTAVES ? LAT_BUCKETS - 1 : (octave - 2) * LAT_SUB + sub;
+}
+
+/* The upper bound (microseconds) of bucket @i. */
+static uint64_t latency_bound(unsigned int i)
+{
+	unsigned int octave = i / LAT_SUB + 2, sub = i % LAT_SUB;
+
+	if (i < LAT_SUB)
+		return i + 1;
+	return ((uint64_t)(LAT_SUB + sub + 1)) << (octave - 3);
+}
+
+static void latency_note(struct report *r, const struct sw_exec_event *ev)
+{
+	struct timespec now;
+	uint64_t ns;
+
+	if (!ev || !ev->boot_ns || clock_gettime(CLOCK_BOOTTIME, &now))
+		return;
+	ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	if (ns < ev->boot_ns)
+		return;
+	__atomic_add_fetch(&r->latency[latency_bucket((ns - ev->boot_ns) / 1000)], 1,
+			   __ATOMIC_RELAXED);
+}
+
+void report_latency(struct report *r, double q, uint64_t *ret_count, double *ret_seconds)
+{
+	uint64_t total = 0, seen = 0, want;
+
+	for (unsigned int i = 0; i < LAT_BUCKETS; i++)
+		total += __atomic_load_n(&r->latency[i], __ATOMIC_RELAXED);
+	*ret_count = total;
+	*ret_seconds = 0;
+	if (!total)
+		return;
+	want = (uint64_t)(q * (double)total + 0.999999);
+	for (unsigned int i = 0; i < LAT_BUCKETS; i++) {
+		seen += __atomic_load_n(&r->latency[i], __ATOMIC_RELAXED);
+		if (seen >= want) {
+			*ret_seconds = (double)latency_bound(i) / 1e6;
+			return;
+		}
+	}
+}
 
 static const char *const action_names[REPORT_ACTION__COUNT] = {
 	[REPORT_ACTION_EXEC] = "exec",		 [REPORT_ACTION_EXEC_SCRIPT] = "exec_script",
@@ -87,8 +154,10 @@ void report_verdict(struct report *r, const struct ecs_exec *x)
 
 	if (a >= 0 && x->verdict < SW_VERDICT__COUNT)
 		__atomic_add_fetch(&r->stats.verdicts[a][x->verdict], 1, __ATOMIC_RELAXED);
-	if (x->verdict != SW_VERDICT_OK || __atomic_load_n(&r->all_events, __ATOMIC_RELAXED))
+	if (x->verdict != SW_VERDICT_OK || __atomic_load_n(&r->all_events, __ATOMIC_RELAXED)) {
+		latency_note(r, x->ev);
 		emit_line(r, ecs_exec_json(x));
+	}
 }
 
 void report_daemon(struct report *r, const char *kind, const char *action, int severity,

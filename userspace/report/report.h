@@ -68,6 +68,12 @@ void report_daemon(struct report *r, const char *kind, const char *action, int s
 	__attribute__((format(printf, 6, 7)));
 
 void report_stats(struct report *r, struct report_stats *out);
+/*
+ * The @q quantile (0.99) of the latency from the kernel's event to the
+ * emitted verdict event over the run, in seconds (a bucket's upper bound: at
+ * most 12.5 % high), and how many events it covers.
+ */
+void report_latency(struct report *r, double q, uint64_t *ret_count, double *ret_seconds);
 const char *report_action_name(enum report_action a);
 const char *report_alert_name(enum report_alert a);
 

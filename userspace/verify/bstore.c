@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "baseline.h"
 #include "bstore.h"
@@ -26,13 +29,18 @@ struct sw_bstore {
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err)
 {
+	return baseline_load_verified_max(path, sig_path, MAX_BASELINE, keys, n_keys, ret, err);
+}
+
+int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t max,
+			       struct sw_pubkey *const *keys, size_t n_keys,
+			       struct sw_baseline **ret, struct sw_error *err)
+{
 	char *buf = NULL, *sig = NULL, *def_sig = NULL;
 	size_t len, sig_len;
-	int r;
+	struct stat st;
+	int r, fd = -1;
 
-	r = file_read_all(path, MAX_BASELINE, &buf, &len, err);
-	if (r)
-		goto cleanup;
 	if (!sig_path) {
 		if (asprintf(&def_sig, "%s.sig", path) < 0) {
 			r = sw_error_set(err, -ENOMEM, "out of memory");
@@ -40,15 +48,42 @@ int baseline_load_verified(const char *path, const char *sig_path, struct sw_pub
 		}
 		sig_path = def_sig;
 	}
+	/*
+	 * The body is opened and checked (regular, at most @max bytes) but not
+	 * read before the small signature: an unsigned or oversized file is
+	 * refused unread. O_NONBLOCK: a FIFO never holds the loader.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (fstat(fd, &st)) {
+		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = sw_error_set(err, -EINVAL, "%s: not a regular file", path);
+		goto cleanup;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = sw_error_set(err, -EFBIG, "%s: larger than %llu bytes", path,
+				 (unsigned long long)max);
+		goto cleanup;
+	}
 	r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
 	if (r) {
 		r = sw_error_set(err,
-				 r == -ENOENT ? -ENOKEY :
-				 r == -EFBIG  ? -EBADMSG :
-						r,
-				 "%s: signature missing or unreadable: %s", sig_path, strerror(-r));
+				 r == -ENOENT		     ? -ENOKEY :
+				 r == -EFBIG || r == -EINVAL ? -EBADMSG :
+							       r,
+				 "%s: signature missing or unreadable: %s", sig_path,
+				 r == -EINVAL ? "not a regular file" : strerror(-r));
 		goto cleanup;
 	}
+	r = file_read_fd(fd, path, max, &buf, &len, err);
+	if (r)
+		goto cleanup;
 	r = crypto_verify_any(keys, n_keys, (const unsigned char *)buf, len, sig, sig_len, err);
 	if (r) {
 		sw_error_prefix(err, r, "%s", path);
@@ -59,6 +94,8 @@ int baseline_load_verified(const char *path, const char *sig_path, struct sw_pub
 	if (r)
 		sw_error_prefix(err, r, "%s", path);
 cleanup:
+	if (fd >= 0)
+		close(fd);
 	free(def_sig);
 	free(sig);
 	free(buf);
@@ -78,7 +115,8 @@ static int load_one(const struct bstore_opts *o, const char *path, struct bstore
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = baseline_load_verified(path, NULL, o->keys, o->n_keys, &out->b, &err);
+	r = baseline_load_verified_max(path, NULL, o->max_size ? o->max_size : MAX_BASELINE,
+				       o->keys, o->n_keys, &out->b, &err);
 	if (!r)
 		r = baseline_index_build(out->b, &out->idx);
 	if (!r) {

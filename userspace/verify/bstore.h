@@ -10,6 +10,7 @@
 #define SW_BSTORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct baseline_index;
 struct sw_baseline;
@@ -19,6 +20,14 @@ struct sw_pubkey;
 /* Read @path, verify @sig_path (NULL: @path.sig) over the exact bytes, parse them. */
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err);
+/*
+ * The same with a size cap: the signature is read first (a file without one
+ * is refused unread), then the body if it is a regular file of at most @max
+ * bytes (-EFBIG unread otherwise); FIFOs and devices are never waited on.
+ */
+int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t max,
+			       struct sw_pubkey *const *keys, size_t n_keys,
+			       struct sw_baseline **ret, struct sw_error *err);
 
 struct bstore_baseline {
 	char *path;
@@ -37,6 +46,7 @@ struct bstore_opts {
 	const char *host_baseline; /* may be NULL */
 	struct sw_pubkey *const *keys;
 	size_t n_keys;
+	uint64_t max_size; /* larger baseline files are refused unread; 0 = 4 GiB */
 	bstore_report_fn report;
 	void *ctx;
 };

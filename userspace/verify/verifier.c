@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -18,19 +19,160 @@
 #include "report.h"
 #include "vcache.h"
 #include "decide.h"
+#include "resolver.h"
 #include "verifier.h"
+
+/*
+ * The hash queue is fair per scope (a container, or the host): each scope
+ * has its own FIFO, workers serve the scopes with jobs round robin, and one
+ * scope may hold at most cap / (other scopes + 2) jobs, so a tenant that
+ * floods the queue leaves room, and turns, to every other.
+ */
+struct vq_scope {
+	struct vq_scope *prev, *next; /* ring of the scopes that have jobs */
+	struct verify_job *head, *tail;
+	size_t count;
+	char key[SW_CONTAINER_ID_LEN + 1];
+};
+
+struct verify_queue {
+	size_t cap, count, n_scopes;
+	struct vq_scope *cur; /* the scope served next, NULL when empty */
+};
 
 struct verifier {
 	struct verifier_opts o;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct verify_job **q;
-	size_t head, count;
+	struct verify_queue *q;
 	bool stopping;
 	pthread_t *threads;
+	long long *busy_since; /* per worker: CLOCK_MONOTONIC s its job started, 0 idle */
 	unsigned int n_threads;
 	struct verifier_stats stats;
 };
+
+static long long monotonic_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static const char *scope_key(const struct verify_job *job)
+{
+	return job->in_container && job->c_id ? job->c_id : "";
+}
+
+int verify_queue_new(size_t cap, struct verify_queue **ret)
+{
+	struct verify_queue *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	q->cap = cap;
+	*ret = q;
+	return 0;
+}
+
+void verify_queue_free(struct verify_queue *q)
+{
+	struct verify_job *job;
+
+	if (!q)
+		return;
+	while ((job = verify_queue_pop(q)))
+		verify_job_free(job);
+	free(q);
+}
+
+size_t verify_queue_count(const struct verify_queue *q)
+{
+	return q->count;
+}
+
+int verify_queue_push(struct verify_queue *q, struct verify_job *job)
+{
+	const char *key = scope_key(job);
+	struct vq_scope *s = NULL;
+	size_t others, share;
+
+	if (q->count >= q->cap)
+		return -EAGAIN;
+	if (q->cur) {
+		struct vq_scope *it = q->cur;
+
+		do {
+			if (!strcmp(it->key, key)) {
+				s = it;
+				break;
+			}
+			it = it->next;
+		} while (it != q->cur);
+	}
+	others = q->n_scopes - (s ? 1 : 0);
+	share = q->cap / (others + 2);
+	if (share < 1)
+		share = 1;
+	if (s && s->count >= share)
+		return -EDQUOT;
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		if (q->cur) { /* join the ring just before the scope served next: served last */
+			s->next = q->cur;
+			s->prev = q->cur->prev;
+			s->prev->next = s;
+			q->cur->prev = s;
+		} else {
+			s->next = s->prev = s;
+			q->cur = s;
+		}
+		q->n_scopes++;
+	}
+	job->qnext = NULL;
+	if (s->tail)
+		s->tail->qnext = job;
+	else
+		s->head = job;
+	s->tail = job;
+	s->count++;
+	q->count++;
+	return 0;
+}
+
+struct verify_job *verify_queue_pop(struct verify_queue *q)
+{
+	struct vq_scope *s = q->cur;
+	struct verify_job *job;
+
+	if (!s)
+		return NULL;
+	job = s->head;
+	s->head = job->qnext;
+	if (!s->head)
+		s->tail = NULL;
+	job->qnext = NULL;
+	s->count--;
+	q->count--;
+	if (s->count) {
+		q->cur = s->next;
+	} else if (s->next == s) {
+		q->cur = NULL;
+		free(s);
+		q->n_scopes--;
+	} else {
+		s->prev->next = s->next;
+		s->next->prev = s->prev;
+		q->cur = s->next;
+		free(s);
+		q->n_scopes--;
+	}
+	return job;
+}
 
 void verify_job_container(const struct verify_job *job, struct ecs_container *c)
 {
@@ -113,19 +255,72 @@ static bool identity_matches(const struct sw_file_id *id, const struct stat *st)
 	       st->st_ctim.tv_sec == id->ctime_sec && (__u32)st->st_ctim.tv_nsec == id->ctime_nsec;
 }
 
+/*
+ * Reopen an O_PATH fd for reading once fstat() says it is a regular file:
+ * a FIFO, socket or device never gets a real open (a FIFO would block the
+ * caller forever, a device open may have side effects). -1 with errno
+ * EINVAL for a file that is not regular.
+ */
+static int reopen_regular(int pfd)
+{
+	struct stat st, st2;
+	char link[64];
+	int fd;
+
+	if (fstat(pfd, &st))
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st2) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
+	    !S_ISREG(st2.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+int verifier_open_regular(const char *path)
+{
+	int pfd = open(path, O_PATH | O_CLOEXEC), fd, e;
+
+	if (pfd < 0)
+		return -1;
+	fd = reopen_regular(pfd);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return fd;
+}
+
 int verifier_open_in_root(const char *rootfs, const char *path)
 {
+	/* the final component may be a symlink too: resolved, but never out of the root */
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), pfd, fd, e;
 
 	if (dfd < 0)
 		return -1;
-	how.flags &= ~(__u64)O_NOFOLLOW; /* the final component may be a symlink too */
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	pfd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	e = errno;
 	close(dfd);
+	if (pfd < 0) {
+		errno = e;
+		return -1;
+	}
+	fd = reopen_regular(pfd);
+	e = errno;
+	close(pfd);
+	errno = e;
 	return fd;
 }
 
@@ -148,6 +343,105 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	if (strncmp(buf, rootfs, n_root) || buf[n_root] != '/')
 		return NULL;
 	return buf + n_root;
+}
+
+/* Emit a verdict on @job reached without hashing it. */
+static void emit_unhashed(struct verifier *v, struct verify_job *job, enum sw_verdict verdict,
+			  const char *reason, int severity, const struct sw_entry *expected,
+			  const char *path)
+{
+	struct ecs_container c;
+	struct ecs_exec x;
+
+	verify_job_event(job, &x, &c);
+	x.verdict = verdict;
+	x.reason = reason;
+	x.severity = severity;
+	x.executable = path;
+	x.expected = expected;
+	report_verdict(v->o.report, &x);
+}
+
+/*
+ * The real path of the job's file known without opening anything by name:
+ * the link of the file opened at event time, or the kernel's dentry walk.
+ * NULL for a script found by path (its name may hold symlinks).
+ */
+static const char *known_real_path(const struct verify_job *job)
+{
+	__u32 walked = job->ev.type == SW_EVENT_EXEC ? SW_EF_EXE_DENTRY : SW_EF_PATH_DENTRY;
+
+	if (job->by_path)
+		return NULL;
+	if (job->exe_fd >= 0)
+		return job->exe_path;
+	if (job->fallback_path && (job->ev.flags & walked))
+		return job->fallback_path;
+	return NULL;
+}
+
+/*
+ * What can be said without hashing, when the file may not be hashed
+ * (@too_large: over hash_max_size) or cannot be now (no room in the queue):
+ * a path outside the baseline is unknown, a size other than the baseline's
+ * is modified, and a file too large to hash is unverified at alert severity.
+ * Returns true when a verdict was emitted.
+ */
+static bool decide_unhashed(struct verifier *v, struct verify_job *job, bool too_large)
+{
+	const char *path = known_real_path(job);
+	const struct sw_entry *e = path && job->bl ? baseline_lookup(job->bl->b, path) : NULL;
+	bool in_baseline = e && entry_is_content(e) && e->has_sha256;
+
+	if (path && job->bl && !in_baseline) {
+		emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
+			      e ? (too_large ? "path is not a regular file in the baseline (not "
+					       "hashed: too large)" :
+					       "path is not a regular file in the baseline (not "
+					       "hashed: hash queue full)") :
+			      too_large ?
+				  "path is not in the baseline (not hashed: too large)" :
+				  "path is not in the baseline (not hashed: hash queue full)",
+			      SW_SEVERITY_HIGH, NULL, path);
+		return true;
+	}
+	if (in_baseline && e->size != job->ev.file.size) {
+		emit_unhashed(v, job, SW_VERDICT_MODIFIED,
+			      "content differs from the baseline (size differs, not hashed)",
+			      SW_SEVERITY_CRITICAL, e, path);
+		return true;
+	}
+	if (too_large) {
+		emit_unhashed(v, job, SW_VERDICT_UNVERIFIED,
+			      "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH, NULL,
+			      path ? path : job->exe_path);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The process is gone and its path no longer leads to a regular file
+ * (removed, or a FIFO put there): a path the kernel saw outside the baseline
+ * is still unknown — never reported weaker. True when emitted.
+ */
+static bool unknown_unopened(struct verifier *v, struct verify_job *job)
+{
+	const char *path = known_real_path(job);
+	const struct sw_entry *e = path ? baseline_lookup(job->bl->b, path) : NULL;
+	int saved = errno;
+
+	if (!path || (e && entry_is_content(e) && e->has_sha256)) {
+		errno = saved;
+		return false;
+	}
+	emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
+		      e ? "path is not a regular file in the baseline (not hashed: the process "
+			  "exited and its path no longer holds the file)" :
+			  "path is not in the baseline (not hashed: the process exited and its "
+			  "path no longer holds the file)",
+		      SW_SEVERITY_HIGH, NULL, path);
+	return true;
 }
 
 /*
@@ -178,7 +472,10 @@ static const char *job_file(const struct verify_job *job, int *fd, char *real, s
 	}
 	*fd = verifier_open_in_root(job->rootfs, path);
 	if (*fd < 0) {
-		*reason = "process exited and its file cannot be found";
+		/* errno stays: EINVAL for a FIFO, socket or device put there (never opened) */
+		*reason = errno == EINVAL ? "process exited and its path now holds a file that is "
+					    "not regular (FIFO, socket, device)" :
+					    "process exited and its file cannot be found";
 		return NULL;
 	}
 	/* the name may run through symlinks: verify under the real path */
@@ -190,11 +487,17 @@ static const char *hash_exact(const struct sw_file_id *id, int fd, struct conten
 			      struct sw_entry *actual)
 {
 	struct stat st;
+	int r;
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !identity_matches(id, &st))
 		return "file replaced since the exec (identity differs)";
-	if (lseek(fd, 0, SEEK_SET) < 0 || content_hash_fd(ch, fd, actual, NULL))
+	if (lseek(fd, 0, SEEK_SET) < 0)
 		return "read error while hashing";
+	/* never more than the identity's size: a file growing while read holds no worker */
+	r = content_hash_fd_max(ch, fd, id->size, actual, NULL);
+	if (r)
+		return r == -EFBIG ? "file changed while it was hashed" :
+				     "read error while hashing";
 	/* the file may have been written while we read it: then the hash proves nothing */
 	if (fstat(fd, &st) || !identity_matches(id, &st))
 		return "file changed while it was hashed";
@@ -232,13 +535,26 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	verify_job_event(job, &x, &c);
 	x.executable = NULL;
 	x.verdict = SW_VERDICT_UNVERIFIED;
+	x.severity = 0;
 	path = job_file(job, &fd, real, sizeof(real), &x.reason);
-	if (!path)
+	if (!path) {
+		/* not opened by name: the kernel's path may still say unknown */
+		if (fd < 0 && job->exe_fd < 0 && unknown_unopened(v, job))
+			goto done;
+		if (fd < 0 && errno == EINVAL) { /* a FIFO, socket or device: never opened */
+			x.executable = job->fallback_path;
+			x.severity = SW_SEVERITY_HIGH;
+		}
 		goto emit;
+	}
 	x.executable = path;
 	x.reason = hash_exact(&job->ev.file, fd, ch, &actual);
-	if (x.reason)
+	if (x.reason) {
+		/* another file took the name: the kernel's path still says unknown */
+		if (fd != job->exe_fd && unknown_unopened(v, job))
+			goto done;
 		goto emit;
+	}
 	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
 	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, &res);
@@ -250,32 +566,41 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	x.executable = res.resolved_path;
 	remember(v, job, &res, actual.sha256);
 emit:
-	x.severity = verdict_severity(x.verdict);
+	if (!x.severity)
+		x.severity = verdict_severity(x.verdict);
 	report_verdict(v->o.report, &x);
+done:
 	if (fd >= 0 && fd != job->exe_fd)
 		close(fd);
 	entry_clear(&actual);
 }
 
+struct worker_arg {
+	struct verifier *v;
+	unsigned int slot;
+};
+
 static void *worker(void *arg)
 {
-	struct verifier *v = arg;
+	struct worker_arg *wa = arg;
+	struct verifier *v = wa->v;
+	long long *busy = &v->busy_since[wa->slot];
 	struct content_hash ch;
 	bool have_ch = content_hash_init(&ch) == 0;
 
+	free(wa);
 	for (;;) {
 		struct verify_job *job;
 
 		pthread_mutex_lock(&v->lock);
-		while (!v->count && !v->stopping)
+		while (!verify_queue_count(v->q) && !v->stopping)
 			pthread_cond_wait(&v->cond, &v->lock);
-		if (!v->count) {
+		job = verify_queue_pop(v->q);
+		if (!job) {
 			pthread_mutex_unlock(&v->lock);
 			break;
 		}
-		job = v->q[v->head];
-		v->head = (v->head + 1) % v->o.queue_size;
-		v->count--;
+		__atomic_store_n(busy, monotonic_sec(), __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&v->lock);
 		if (have_ch)
 			verify(v, job, &ch);
@@ -283,6 +608,7 @@ static void *worker(void *arg)
 			verify_job_report(v->o.report, job, SW_VERDICT_UNVERIFIED, "out of memory",
 					  verdict_severity(SW_VERDICT_UNVERIFIED));
 		verify_job_free(job);
+		__atomic_store_n(busy, 0, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&v->stats.done, 1, __ATOMIC_RELAXED);
 	}
 	if (have_ch)
@@ -297,19 +623,28 @@ int verifier_new(const struct verifier_opts *o, struct verifier **ret)
 	if (!v)
 		return -ENOMEM;
 	v->o = *o;
-	v->q = calloc(o->queue_size, sizeof(*v->q));
 	v->threads = calloc(o->workers, sizeof(*v->threads));
-	if (!v->q || !v->threads) {
-		free(v->q);
+	v->busy_since = calloc(o->workers, sizeof(*v->busy_since));
+	if (!v->threads || !v->busy_since || verify_queue_new(o->queue_size, &v->q)) {
 		free(v->threads);
+		free(v->busy_since);
 		free(v);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
-	for (unsigned int i = 0; i < o->workers; i++)
-		if (!pthread_create(&v->threads[v->n_threads], NULL, worker, v))
+	for (unsigned int i = 0; i < o->workers; i++) {
+		struct worker_arg *wa = malloc(sizeof(*wa));
+
+		if (!wa)
+			break;
+		wa->v = v;
+		wa->slot = v->n_threads;
+		if (!pthread_create(&v->threads[v->n_threads], NULL, worker, wa))
 			v->n_threads++;
+		else
+			free(wa);
+	}
 	if (!v->n_threads) {
 		verifier_free(v);
 		return -EAGAIN;
@@ -328,41 +663,67 @@ void verifier_free(struct verifier *v)
 	pthread_mutex_unlock(&v->lock);
 	for (unsigned int i = 0; i < v->n_threads; i++)
 		pthread_join(v->threads[i], NULL);
-	while (v->count) { /* only when no worker could start */
-		verify_job_free(v->q[v->head]);
-		v->head = (v->head + 1) % v->o.queue_size;
-		v->count--;
-	}
+	verify_queue_free(v->q); /* jobs left only when no worker could start */
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
 	free(v->threads);
-	free(v->q);
+	free(v->busy_since);
 	free(v);
 }
 
 int verifier_submit(struct verifier *v, struct verify_job *job)
 {
-	int ret = 0;
+	int ret;
+	/* bounded work: a file over the cap is never read, its verdict is definite now */
+	uint64_t max = __atomic_load_n(&v->o.hash_max_size, __ATOMIC_RELAXED);
 
+	if (max && job->ev.file.size > max) {
+		__atomic_add_fetch(&v->stats.too_large, 1, __ATOMIC_RELAXED);
+		decide_unhashed(v, job, true);
+		verify_job_free(job);
+		return 0;
+	}
 	pthread_mutex_lock(&v->lock);
-	if (v->stopping || v->count == v->o.queue_size) {
-		ret = -EAGAIN;
-		v->stats.queue_full++;
-	} else {
-		v->q[(v->head + v->count) % v->o.queue_size] = job;
-		v->count++;
+	ret = v->stopping ? -EAGAIN : verify_queue_push(v->q, job);
+	if (!ret) {
 		v->stats.queued++;
 		pthread_cond_signal(&v->cond);
 	}
 	pthread_mutex_unlock(&v->lock);
-	return ret;
+	if (!ret)
+		return 0;
+	/* no room for this scope: what needs no hash is still decided */
+	if (decide_unhashed(v, job, false)) {
+		__atomic_add_fetch(&v->stats.unhashed, 1, __ATOMIC_RELAXED);
+		verify_job_free(job);
+		return 0;
+	}
+	__atomic_add_fetch(&v->stats.queue_full, 1, __ATOMIC_RELAXED);
+	return -EAGAIN;
+}
+
+void verifier_set_hash_max_size(struct verifier *v, uint64_t max)
+{
+	__atomic_store_n(&v->o.hash_max_size, max, __ATOMIC_RELAXED);
 }
 
 void verifier_stats(struct verifier *v, struct verifier_stats *out)
 {
+	long long now = monotonic_sec();
+
 	pthread_mutex_lock(&v->lock);
 	*out = v->stats;
-	out->depth = v->count;
+	out->depth = verify_queue_count(v->q);
 	out->capacity = v->o.queue_size;
+	out->stalled = 0;
+	out->oldest_busy_sec = 0;
+	for (unsigned int i = 0; i < v->n_threads; i++) {
+		long long since = __atomic_load_n(&v->busy_since[i], __ATOMIC_RELAXED);
+
+		if (since && now - since > (long long)out->oldest_busy_sec)
+			out->oldest_busy_sec = (uint64_t)(now - since);
+		if (since && now - since >= VERIFIER_STALL_SEC)
+			out->stalled++;
+	}
 	pthread_mutex_unlock(&v->lock);
 }

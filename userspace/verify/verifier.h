@@ -37,12 +37,14 @@ struct verify_job {
 	char *c_id, *c_runtime, *c_name, *c_image_id, *c_image_name, *c_pod, *c_ns, *c_cname;
 	char **args;
 	size_t n_args;
+	struct verify_job *qnext; /* hash queue link (verifier.c) */
 };
 
 struct verifier_opts {
 	unsigned int workers;
 	unsigned int queue_size;
 	struct report *report; /* where verdicts go (report.h) */
+	uint64_t hash_max_size; /* larger files are decided without hashing; 0 = no cap */
 	struct vcache *cache;
 	/* called from a worker after an "ok" verdict on a hashed file (may be NULL) */
 	void (*on_ok)(void *ctx, const struct verify_job *job);
@@ -54,12 +56,39 @@ struct verifier;
 int verifier_new(const struct verifier_opts *o, struct verifier **ret);
 /* Stop accepting jobs, finish the queued ones, join the workers. */
 void verifier_free(struct verifier *v);
-/* Queue @job (ownership passes on success); -EAGAIN when the queue is full. */
+/*
+ * Queue @job, or decide it at once where no hash is needed (ownership passes
+ * on success): a file over hash_max_size gets its verdict without hashing;
+ * when the job's scope has no room in the queue, a path outside the baseline
+ * is still unknown and a size other than the baseline's still modified.
+ * -EAGAIN when nothing could be decided: the caller reports it unverified.
+ */
 int verifier_submit(struct verifier *v, struct verify_job *job);
 void verify_job_free(struct verify_job *job);
 
-/* Open @path inside @rootfs (NULL: "/") without ever leaving it; fd or -1. */
+/*
+ * Open @path inside @rootfs (NULL: "/") without ever leaving it, for reading,
+ * only if it is a regular file (never blocks on a FIFO, never opens a
+ * device); fd or -1 with errno (EINVAL: not a regular file).
+ */
 int verifier_open_in_root(const char *rootfs, const char *path);
+/* Open @path (e.g. /proc/PID/fd/N) for reading, the same way: regular files only. */
+int verifier_open_regular(const char *path);
+
+/*
+ * The hash queue: per scope (container id, or the host) FIFOs served round
+ * robin; one scope holds at most cap / (other scopes with jobs + 2) jobs.
+ * Not locked (the verifier holds its lock around it).
+ */
+struct verify_queue;
+int verify_queue_new(size_t cap, struct verify_queue **ret);
+/* Frees the jobs still queued. */
+void verify_queue_free(struct verify_queue *q);
+/* 0; -EAGAIN when the queue is full, -EDQUOT when the job's scope has its share. */
+int verify_queue_push(struct verify_queue *q, struct verify_job *job);
+/* The next job (round robin over scopes), or NULL when empty. */
+struct verify_job *verify_queue_pop(struct verify_queue *q);
+size_t verify_queue_count(const struct verify_queue *q);
 
 /* Fill an ecs_container view from a job's strings. */
 void verify_job_container(const struct verify_job *job, struct ecs_container *c);
@@ -73,10 +102,18 @@ void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct e
 void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
 		       const char *reason, int severity);
 
+/* a worker on one job this long is stalled (/healthz says so) */
+#define VERIFIER_STALL_SEC 60
+
 struct verifier_stats {
 	uint64_t queued, done, queue_full, bytes_hashed, files_hashed;
+	uint64_t too_large; /* files over hash_max_size, decided without hashing */
+	uint64_t unhashed; /* decided without hashing because the queue had no room */
+	uint64_t stalled, oldest_busy_sec; /* workers on one job >= VERIFIER_STALL_SEC; longest */
 	uint64_t depth, capacity; /* jobs waiting now; queue_size */
 };
 void verifier_stats(struct verifier *v, struct verifier_stats *out);
+/* The hash size cap (config reload); takes effect for the next job. */
+void verifier_set_hash_max_size(struct verifier *v, uint64_t max);
 
 #endif

@@ -94,7 +94,12 @@ ok = True
 for probe in ("livenessProbe", "readinessProbe"):
     g = c.get(probe, {}).get("httpGet", {})
     pp = ports.get(g.get("port"), g.get("port"))
-    ok = ok and g.get("path") == "/healthz" and pp == port
-check("probes-healthz", ok, "liveness and readiness must GET /healthz on port %d" % port)
-check("listen-all-interfaces", cfg["metrics_listen"].startswith("0.0.0.0:"),
-      "kubelet probes the pod IP")
+    ok = ok and g.get("path") == "/healthz" and pp == port and g.get("host") == "127.0.0.1"
+check("probes-healthz", ok,
+      "liveness and readiness must GET /healthz on 127.0.0.1 port %d" % port)
+# issue 18: metrics and health on loopback only; the pod shares the node's network
+# namespace so that the kubelet reaches that loopback and no tenant pod does
+check("listen-loopback", cfg["metrics_listen"].startswith("127.0.0.1:"),
+      "metrics_listen must be loopback")
+check("host-network-for-loopback-probes", spec.get("hostNetwork") is True,
+      "a loopback listener needs hostNetwork for the kubelet's probes")
