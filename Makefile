@@ -28,7 +28,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers -Wno-format-truncation \
-	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
+	  -D_GNU_SOURCE -D__TARGET_ARCH_$(ARCH) -Iinclude -Iuserspace -I$(BUILD) $(PKG_CFLAGS) $(SAN_FLAGS) -pthread
 LDFLAGS += $(SAN_FLAGS) -pthread
 LDLIBS += $(PKG_LIBS) -lm
 
@@ -40,14 +40,14 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c))
+LIB_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c userspace/*/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS := $(patsubst userspace/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
-FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(BUILD) $(PKG_CFLAGS) -pthread \
+FUZZ_FLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) $(PKG_CFLAGS) -pthread \
 	      -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all
@@ -99,8 +99,9 @@ vmlinux-update:
 # userspace that includes a skeleton
 $(BUILD)/obj/bpf_loader.o $(BUILD)/fuzz/obj/bpf_loader.o: $(BUILD)/exec.skel.h $(BUILD)/lsm.skel.h
 
-$(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h userspace/*/*.h) | $(BUILD)/obj
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libsealwatch.a: $(LIB_OBJS)
@@ -119,8 +120,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libsealwatch.a | $(
 unit: $(UNIT_BINS)
 
 # libFuzzer targets: every parser (tests/fuzz/README.md)
-$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h) | $(BUILD)/fuzz/obj
+$(BUILD)/fuzz/obj/%.o: userspace/%.c $(wildcard include/*.h userspace/*.h userspace/*/*.h) | $(BUILD)/fuzz/obj
 	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
