@@ -46,13 +46,20 @@ int ss_b64_decode_fixed(const char *text, unsigned char *out, size_t size, size_
 	return 0;
 }
 
-/* protobuf JSON: int64 as a decimal string or a JSON integer; never negative. */
+/*
+ * protobuf JSON: int64 as a decimal string or a JSON integer; never negative.
+ * An absent field is proto3's default, 0 (serializers omit zero values).
+ */
 int ss_json_int64(json_t *v, int64_t *ret)
 {
 	const char *s;
 	char *end;
 	long long n;
 
+	if (!v) {
+		*ret = 0;
+		return 0;
+	}
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
 			return -EBADMSG;
