@@ -9,16 +9,41 @@
 #ifndef SW_BSTORE_H
 #define SW_BSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct baseline_index;
 struct sw_baseline;
 struct sw_error;
 struct sw_pubkey;
+struct sigstore_policy;
+struct sigstore_trusted_root;
+
+/*
+ * Keyless baselines: NAME.jsonl.sigstore.json, a Sigstore bundle verified
+ * offline against @root, signed by one of @identities. When keyless is on and
+ * the bundle exists, it decides (a refused bundle refuses the baseline, whatever
+ * NAME.jsonl.sig says); otherwise NAME.jsonl.sig is checked with the keys.
+ */
+struct bstore_keyless {
+	const struct sigstore_trusted_root *root; /* NULL: keyless off */
+	const struct sigstore_policy *identities;
+	size_t n_identities;
+};
 
 /* Read @path, verify @sig_path (NULL: @path.sig) over the exact bytes, parse them. */
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err);
+/* The same, keyless first (@bundle_path NULL: @path.sigstore.json); @keyless may be NULL. */
+int baseline_load_verified_ex(const char *path, const char *sig_path, const char *bundle_path,
+			      struct sw_pubkey *const *keys, size_t n_keys,
+			      const struct bstore_keyless *keyless, struct sw_baseline **ret,
+			      struct sw_error *err);
+/*
+ * The check that refused a keyless baseline, from its error message ("tlog",
+ * "certificate", "identity", …) into @out; false for other refusals.
+ */
+bool bstore_refusal_check(const char *msg, char *out, size_t size);
 
 struct bstore_baseline {
 	char *path;
@@ -37,6 +62,7 @@ struct bstore_opts {
 	const char *host_baseline; /* may be NULL */
 	struct sw_pubkey *const *keys;
 	size_t n_keys;
+	const struct bstore_keyless *keyless; /* may be NULL */
 	bstore_report_fn report;
 	void *ctx;
 };

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/evp.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "baseline.h"
 #include "bstore.h"
@@ -11,6 +14,7 @@
 #include "errors.h"
 #include "fileio.h"
 #include "hexutil.h"
+#include "sigstore/sigstore.h"
 #include "verdict.h"
 
 #define MAX_BASELINE (4ULL << 30)
@@ -23,16 +27,87 @@ struct sw_bstore {
 	struct bstore_baseline *host;
 };
 
+#define BUNDLE_SUFFIX ".sigstore.json"
+
+/* Verify @bundle_path over @buf with the first identity that accepts it. */
+static int verify_keyless(const char *bundle_path, const char *buf, size_t len,
+			  const struct bstore_keyless *kl, struct sw_error *err)
+{
+	struct sigstore_artifact art = { .data = (const unsigned char *)buf, .len = len };
+	struct sigstore_bundle *bundle = NULL;
+	struct sw_error first = { { 0 } }, e = { { 0 } };
+	int r, r_first = -ENOKEY;
+
+	r = sigstore_bundle_load(bundle_path, &bundle, err);
+	if (r == -ENOENT)
+		return sw_error_set(err, -ENOKEY, "%s: bundle missing", bundle_path);
+	if (r)
+		return sw_error_prefix(err, r, "%s", bundle_path);
+	EVP_Digest(buf, len, art.sha256, NULL, EVP_sha256(), NULL);
+	for (size_t i = 0; i < kl->n_identities; i++) {
+		r = sigstore_verify(kl->root, bundle, &art, &kl->identities[i], (int64_t)time(NULL),
+				    NULL, &e);
+		if (!r)
+			break;
+		/* every identity meets the same checks before the identity: keep the first */
+		if (r_first == -ENOKEY || !strncmp(first.msg, "identity:", 9)) {
+			r_first = r;
+			first = e;
+		}
+	}
+	sigstore_bundle_free(bundle);
+	if (!r)
+		return 0;
+	if (!kl->n_identities)
+		return sw_error_set(err, -ENOKEY, "%s: no trusted identity to verify it with",
+				    bundle_path);
+	return sw_error_set(err, r_first, "%s: %s", bundle_path, first.msg);
+}
+
+bool bstore_refusal_check(const char *msg, char *out, size_t size)
+{
+	const char *p = msg ? strstr(msg, BUNDLE_SUFFIX ": ") : NULL;
+
+	if (!p || !size)
+		return false;
+	sigstore_check_name(p + strlen(BUNDLE_SUFFIX ": "), out, size);
+	return true;
+}
+
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err)
 {
-	char *buf = NULL, *sig = NULL, *def_sig = NULL;
+	return baseline_load_verified_ex(path, sig_path, NULL, keys, n_keys, NULL, ret, err);
+}
+
+int baseline_load_verified_ex(const char *path, const char *sig_path, const char *bundle_path,
+			      struct sw_pubkey *const *keys, size_t n_keys,
+			      const struct bstore_keyless *keyless, struct sw_baseline **ret,
+			      struct sw_error *err)
+{
+	char *buf = NULL, *sig = NULL, *def_sig = NULL, *def_bundle = NULL;
 	size_t len, sig_len;
 	int r;
 
 	r = file_read_all(path, MAX_BASELINE, &buf, &len, err);
 	if (r)
 		goto cleanup;
+	if (keyless && keyless->root) {
+		if (!bundle_path) {
+			if (asprintf(&def_bundle, "%s" BUNDLE_SUFFIX, path) < 0) {
+				def_bundle = NULL;
+				r = sw_error_set(err, -ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			bundle_path = def_bundle;
+		}
+		if (!access(bundle_path, F_OK) || !n_keys) {
+			r = verify_keyless(bundle_path, buf, len, keyless, err);
+			if (r)
+				goto cleanup;
+			goto parse;
+		}
+	}
 	if (!sig_path) {
 		if (asprintf(&def_sig, "%s.sig", path) < 0) {
 			r = sw_error_set(err, -ENOMEM, "out of memory");
@@ -54,11 +129,13 @@ int baseline_load_verified(const char *path, const char *sig_path, struct sw_pub
 		sw_error_prefix(err, r, "%s", path);
 		goto cleanup;
 	}
+parse:
 	/* parse exactly the bytes that were verified */
 	r = baseline_parse(buf, len, ret, err);
 	if (r)
 		sw_error_prefix(err, r, "%s", path);
 cleanup:
+	free(def_bundle);
 	free(def_sig);
 	free(sig);
 	free(buf);
@@ -78,7 +155,8 @@ static int load_one(const struct bstore_opts *o, const char *path, struct bstore
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = baseline_load_verified(path, NULL, o->keys, o->n_keys, &out->b, &err);
+	r = baseline_load_verified_ex(path, NULL, NULL, o->keys, o->n_keys, o->keyless, &out->b,
+				      &err);
 	if (!r)
 		r = baseline_index_build(out->b, &out->idx);
 	if (!r) {
