@@ -44,6 +44,7 @@
 #include "procpath.h"
 #include "metrics_http.h"
 #include "resolver.h"
+#include "sigstore/sigstore.h"
 #include "sink.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -101,10 +102,16 @@ static void report_baseline(void *ctx, const char *path, int err, const char *ms
 	struct daemon *d = ctx;
 
 	if (err) {
+		char check[32];
+		json_t *extra = json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg);
+
+		/* a keyless refusal names the Sigstore check that failed */
+		if (extra && bstore_refusal_check(msg, check, sizeof(check)))
+			json_object_set_new(json_object_get(extra, "baseline"), "check",
+					    json_string(check));
 		log_warn("baseline %s refused: %s", path, msg);
 		daemon_metrics_baseline_refused();
-		emit_daemon(d, "alert", "baseline_refused", SW_SEVERITY_HIGH,
-			    json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
+		emit_daemon(d, "alert", "baseline_refused", SW_SEVERITY_HIGH, extra,
 			    "baseline %s refused: %s", path, msg);
 	} else {
 		log_info("baseline %s loaded", path);
@@ -123,16 +130,37 @@ static void emit_loaded(struct daemon *d)
 static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_pubkey *const *keys,
 		       size_t n_keys, struct sw_bstore **ret, struct sw_error *err)
 {
+	struct sigstore_policy ids[SW_CONFIG_MAX_LIST];
+	struct bstore_keyless keyless = { .identities = ids };
+	struct sigstore_trusted_root *root = NULL;
 	struct bstore_opts o = {
 		.dir = cfg->baseline_dir,
 		.host_baseline = cfg->host_baseline,
 		.keys = keys,
 		.n_keys = n_keys,
+		.keyless = &keyless,
 		.report = report_baseline,
 		.ctx = d,
 	};
+	int r;
 
-	return bstore_load(&o, ret, err);
+	if (cfg->trusted_root) {
+		/* read at every (re)load: the user updates it like any package file */
+		r = sigstore_trusted_root_load(cfg->trusted_root, &root, err);
+		if (r)
+			return r;
+		keyless.root = root;
+		for (size_t i = 0; i < cfg->n_trusted_identities; i++)
+			ids[i] = (struct sigstore_policy){
+				.issuer = cfg->trusted_identities[i].issuer,
+				.identity = cfg->trusted_identities[i].identity,
+				.identity_regexp = cfg->trusted_identities[i].identity_regexp,
+			};
+		keyless.n_identities = cfg->n_trusted_identities;
+	}
+	r = bstore_load(&o, ret, err);
+	sigstore_trusted_root_free(root);
+	return r;
 }
 
 static void swap_store(struct daemon *d, struct sw_bstore *s)
@@ -799,6 +827,9 @@ static void daemon_usage(FILE *out)
 		"  -c, --config FILE          JSON config file\n"
 		"  -b, --baseline-dir DIR     signed baselines: NAME.jsonl + NAME.jsonl.sig\n"
 		"  -k, --trusted-key PUB.pem  public key baselines must be signed with (repeatable)\n"
+		"      --trusted-root FILE    Sigstore trusted_root.json: NAME.jsonl.sigstore.json\n"
+		"                             bundles are verified keyless, offline\n"
+		"      --trusted-identity ISSUER=IDENTITY  a keyless signer (repeatable)\n"
 		"      --host-baseline FILE   signed baseline of this host (bare metal)\n"
 		"  -o, --output SINK          stdout (default), file:PATH, syslog+udp|tcp|tls://H:P,\n"
 		"                             http(s)://… with ?options (repeatable, docs/siem.md)\n"
@@ -852,6 +883,8 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		{ "config", required_argument, NULL, 'c' },
 		{ "baseline-dir", required_argument, NULL, 'b' },
 		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "trusted-root", required_argument, NULL, 'G' },
+		{ "trusted-identity", required_argument, NULL, 'Y' },
 		{ "host-baseline", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "all-events", no_argument, NULL, 'a' },
@@ -917,6 +950,22 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 			if (config_list_add(flags.trusted_keys, &flags.n_trusted_keys, optarg))
 				r = sw_error_set(err, -EINVAL, "too many --trusted-key");
 			break;
+		case 'G':
+			free(cfg->trusted_root);
+			cfg->trusted_root = strdup(optarg);
+			break;
+		case 'Y': {
+			int ir = config_identity_add(&flags, optarg);
+
+			if (ir == -E2BIG)
+				r = sw_error_set(err, -EINVAL, "too many --trusted-identity");
+			else if (ir)
+				r = sw_error_set(
+					err, -EINVAL,
+					"--trusted-identity wants ISSUER=IDENTITY, not '%s'",
+					optarg);
+			break;
+		}
 		case 'o':
 			if (config_list_add(flags.outputs, &flags.n_outputs, optarg))
 				r = sw_error_set(err, -EINVAL, "too many --output");
@@ -995,6 +1044,17 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 		cfg->n_trusted_keys = flags.n_trusted_keys;
 		flags.n_trusted_keys = 0;
 	}
+	if (flags.n_trusted_identities) {
+		for (size_t i = 0; i < cfg->n_trusted_identities; i++) {
+			free(cfg->trusted_identities[i].issuer);
+			free(cfg->trusted_identities[i].identity);
+			free(cfg->trusted_identities[i].identity_regexp);
+		}
+		memcpy(cfg->trusted_identities, flags.trusted_identities,
+		       sizeof(flags.trusted_identities));
+		cfg->n_trusted_identities = flags.n_trusted_identities;
+		flags.n_trusted_identities = 0;
+	}
 	if (flags.n_outputs) {
 		for (size_t i = 0; i < cfg->n_outputs; i++)
 			free(cfg->outputs[i]);
@@ -1025,9 +1085,16 @@ static int config_from_args(struct sw_config *cfg, int argc, char **argv,
 	config_clear(&flags);
 	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys)
+	if (!cfg->trusted_root != !cfg->n_trusted_identities)
 		return sw_error_set(err, -EINVAL,
-				    "baselines need at least one --trusted-key to verify them");
+				    cfg->trusted_root ?
+					    "--trusted-root needs at least one --trusted-identity" :
+					    "--trusted-identity needs --trusted-root");
+	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys && !cfg->trusted_root)
+		return sw_error_set(
+			err, -EINVAL,
+			"baselines need at least one --trusted-key (or --trusted-root and "
+			"--trusted-identity) to verify them");
 	return 0;
 }
 

@@ -5,7 +5,8 @@
 // holding @sigstore/{mock,sign,verify,bundle,protobuf-specs}.
 //
 //   node sigstore-js.js sign FILE OUTDIR IDENTITY ISSUER
-//       writes OUTDIR/{message,dsse}.sigstore.json and OUTDIR/trusted_root.json
+//       writes OUTDIR/{message,dsse,other}.sigstore.json and OUTDIR/trusted_root.json
+//       (other: a message signature by IDENTITY/other, same CA and logs)
 //   node sigstore-js.js verify BUNDLE FILE TRUSTED_ROOT IDENTITY ISSUER
 //       prints "verified" (exit 0) or "refused: …" (exit 1)
 'use strict';
@@ -36,23 +37,24 @@ async function signAll(file, outdir, identity, issuer) {
 	const tlog = await mock.initializeTLog(REKOR, tlogKeys);
 	const tsa = await mock.initializeTSA(tsaKeys);
 	// unsigned OIDC token: the mock Fulcio reads its claims, as a real one would after checking it
-	const token = `${b64url({ alg: 'none' })}.${b64url({ iss: issuer, sub: identity, aud: 'sigstore' })}.`;
-	const identityProvider = { getToken: async () => token };
+	const token = (sub) => `${b64url({ alg: 'none' })}.${b64url({ iss: issuer, sub, aud: 'sigstore' })}.`;
 	const witnesses = () => [new sign.RekorWitness({ rekorBaseURL: REKOR }), new sign.TSAWitness({ tsaBaseURL: TSA })];
-	const signer = () => new sign.FulcioSigner({ fulcioBaseURL: FULCIO, identityProvider });
+	const signer = (sub) => new sign.FulcioSigner({ fulcioBaseURL: FULCIO,
+		identityProvider: { getToken: async () => token(sub) } });
 	const data = fs.readFileSync(file);
 	const bundles = {};
-	for (const kind of ['message', 'dsse']) {
+	for (const kind of ['message', 'dsse', 'other']) {
+		const sub = kind === 'other' ? `${identity}/other` : identity;
 		for (let i = 0; i < 3; i++) {
 			// one request per mock interceptor
 			intercept(FULCIO, mock.fulcioHandler(ca, { strict: true }));
 			intercept(REKOR, mock.rekorHandler(tlog));
 			intercept(TSA, mock.tsaHandler(tsa));
 		}
-		const builder = kind === 'message'
-			? new sign.MessageSignatureBundleBuilder({ signer: signer(), witnesses: witnesses() })
-			: new sign.DSSEBundleBuilder({ signer: signer(), witnesses: witnesses() });
-		const artifact = kind === 'message' ? { data } : {
+		const builder = kind !== 'dsse'
+			? new sign.MessageSignatureBundleBuilder({ signer: signer(sub), witnesses: witnesses() })
+			: new sign.DSSEBundleBuilder({ signer: signer(sub), witnesses: witnesses() });
+		const artifact = kind !== 'dsse' ? { data } : {
 			data: Buffer.from(JSON.stringify({
 				_type: 'https://in-toto.io/Statement/v1',
 				subject: [{ name: path.basename(file), digest: { sha256: crypto.createHash('sha256').update(data).digest('hex') } }],

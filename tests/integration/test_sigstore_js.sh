@@ -59,6 +59,9 @@ agree wrong-issuer refused $B app.jsonl $R "$ID" "https://gitlab.com"
 cp app.jsonl tampered.jsonl && echo '{"path":"/bin/evil"}' >>tampered.jsonl
 agree tampered-baseline refused $B tampered.jsonl $R "$ID" "$ISS"
 
+agree other-identity-refused refused signed/other.sigstore.json app.jsonl $R "$ID" "$ISS"
+agree other-identity-verifies verified signed/other.sigstore.json app.jsonl $R "$ID/other" "$ISS"
+
 # the bundle's signature altered (still well-formed base64 DER)
 jq -c '.messageSignature.signature |= (.[0:20] + (if .[20:21] == "A" then "B" else "A" end) + .[21:])' $B >badsig.json
 agree altered-signature refused badsig.json app.jsonl $R "$ID" "$ISS"
@@ -76,3 +79,48 @@ agree dsse-uncanonicalized-entry refused signed/dsse.sigstore.json app.jsonl $R 
 "$SW" verify --bundle badsig.json --trusted-root $R --certificate-identity "$ID" \
 	--certificate-oidc-issuer "$ISS" app.jsonl 2>"$WORK/err" >/dev/null
 check altered-signature-says-signature grep -q 'REFUSED bundle badsig.json: signature: ' "$WORK/err"
+
+# --- scan: the keyless baseline against the tree it describes
+cp $B app.jsonl.sigstore.json
+expect_exit scan-keyless 0 "$SW" scan --baseline app.jsonl --trusted-root $R \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" dir:tree
+check scan-keyless-says-verified grep -q 'signature verified' "$WORK/.err"
+cp $B tampered.jsonl.sigstore.json
+expect_exit scan-keyless-tampered 4 "$SW" scan --baseline tampered.jsonl --trusted-root $R \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" dir:tree
+check scan-keyless-tampered-says-signature grep -q 'tampered.jsonl.sigstore.json: signature: ' "$WORK/.err"
+expect_exit scan-keyless-stranger 4 "$SW" scan --baseline app.jsonl --bundle signed/other.sigstore.json \
+	--trusted-root $R --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" dir:tree
+# with a key too: the .sig counts when there is no bundle, the bundle decides when there is
+cp app.jsonl keyed.jsonl
+"$SW" keygen -o k >/dev/null && "$SW" sign --key k.key keyed.jsonl >/dev/null
+expect_exit scan-sig-without-bundle 0 "$SW" scan --baseline keyed.jsonl --key k.pub --trusted-root $R \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" dir:tree
+cp signed/other.sigstore.json keyed.jsonl.sigstore.json
+expect_exit scan-bundle-decides 4 "$SW" scan --baseline keyed.jsonl --key k.pub --trusted-root $R \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" dir:tree
+expect_exit scan-key-only-ignores-bundle 0 "$SW" scan --baseline keyed.jsonl --key k.pub dir:tree
+
+# --- the daemon: keyless baselines in --baseline-dir (root: it loads BPF after the store)
+if ! need_root; then
+	skip daemon "needs root"
+	exit 0
+fi
+mkdir -p store
+cp app.jsonl store/good.jsonl && cp $B store/good.jsonl.sigstore.json
+cp tampered.jsonl store/tampered.jsonl && cp $B store/tampered.jsonl.sigstore.json
+cp app.jsonl store/stranger.jsonl && cp signed/other.sigstore.json store/stranger.jsonl.sigstore.json
+cp app.jsonl store/unsigned.jsonl
+EVENTS=$WORK/events.jsonl
+"$SW" daemon --baseline-dir store --trusted-root $R --trusted-identity "$ISS=$ID" \
+	--output "file:$EVENTS" >"$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+trap 'kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+wait_for daemon-keyless-loaded '.event.action == "baselines_loaded" and .sealwatch.baselines.count == 1' 20 ||
+	sed 's/^/    /' "$WORK/daemon.log" | tail -n 5
+wait_for daemon-refused-tampered '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("tampered.jsonl")) and .sealwatch.baseline.check == "signature"' 2
+wait_for daemon-refused-stranger '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("stranger.jsonl")) and .sealwatch.baseline.check == "identity"' 2
+wait_for daemon-refused-unsigned '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("unsigned.jsonl")) and (.sealwatch.reason | test("bundle missing"))' 2
+kill "$DAEMON_PID" 2>/dev/null
+wait "$DAEMON_PID" 2>/dev/null
+check_schema daemon-events-schema "$EVENTS"
