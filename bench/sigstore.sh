@@ -51,3 +51,28 @@ printf '  %-44s %s\n' "verify --bundle (happy-path-v0.3)" "$(median_ms "$SW" ver
 	--bundle "$CONF/cases/happy-path-v0.3/bundle.sigstore.json" --trusted-root "$CONF/trusted_root.production.json" \
 	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$TMP/a.txt")"
 printf '  %-44s %s\n' "verify --key (detached signature)" "$(median_ms "$SW" verify --key "$TMP/k.pub" "$TMP/a.txt")"
+
+# The daemon's store at start-up with N keyless baselines (sigstore-js signs them
+# against its mock services; skipped without node and the packages of
+# tests/e2e/package.json in SW_SIGSTORE_JS_DIR).
+N=${N_BASELINES:-100}
+JS_DIR=${SW_SIGSTORE_JS_DIR:-${HOME:-/root}/.cache/sealwatch/sigstore-js}
+if command -v node >/dev/null && [ -d "$JS_DIR/node_modules/@sigstore/mock" ]; then
+	mkdir -p "$TMP/tree/bin" "$TMP/keyless" "$TMP/keyed"
+	for f in /usr/bin/*; do [ -f "$f" ] && cp "$f" "$TMP/tree/bin/"; done 2>/dev/null
+	"$SW" baseline --name bench/app:1 "dir:$TMP/tree" -o "$TMP/one.jsonl" 2>/dev/null
+	for ((i = 0; i < N; i++)); do
+		cp "$TMP/one.jsonl" "$TMP/keyless/b$i.jsonl"
+		cp "$TMP/one.jsonl" "$TMP/keyed/b$i.jsonl"
+		"$SW" sign --key "$TMP/k.key" "$TMP/keyed/b$i.jsonl" >/dev/null
+	done
+	NODE_PATH=$JS_DIR/node_modules node tests/e2e/sigstore-js.js sign-dir "$TMP/keyless" "$ID" "$ISS"
+	# shellcheck disable=SC2046
+	cc -O2 -Iinclude -Iuserspace bench/bstore_load.c "$BUILD/libsealwatch.a" \
+		$(pkg-config --libs libbpf libelf libcrypto libssl jansson libarchive zlib libcurl libmicrohttpd) \
+		-lm -pthread -o "$TMP/bstore_load"
+	echo "daemon store load: $N baselines of $(($(wc -l <"$TMP/one.jsonl") - 1)) entries each:"
+	"$TMP/bstore_load" "$TMP/keyless" "$TMP/keyless.trusted_root.json" "$ID" "$ISS" "$TMP/keyed" "$TMP/k.pub" 11
+else
+	echo "daemon store load: skipped (node or sigstore-js missing, see tests/integration/test_sigstore_js.sh)"
+fi

@@ -7,6 +7,9 @@
 //   node sigstore-js.js sign FILE OUTDIR IDENTITY ISSUER
 //       writes OUTDIR/{message,dsse,other}.sigstore.json and OUTDIR/trusted_root.json
 //       (other: a message signature by IDENTITY/other, same CA and logs)
+//   node sigstore-js.js sign-dir DIR IDENTITY ISSUER
+//       signs every DIR/*.jsonl into DIR/NAME.jsonl.sigstore.json (one CA and log),
+//       writes DIR.trusted_root.json (bench/sigstore.sh)
 //   node sigstore-js.js verify BUNDLE FILE TRUSTED_ROOT IDENTITY ISSUER
 //       prints "verified" (exit 0) or "refused: …" (exit 1)
 'use strict';
@@ -30,7 +33,7 @@ const spki = (keyPair) => keyPair.publicKey.export({ format: 'der', type: 'spki'
 const ecKeyPair = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const window = { start: new Date(Date.now() - 3600e3).toISOString() };
 
-async function signAll(file, outdir, identity, issuer) {
+async function signAll(file, outdir, identity, issuer, dir) {
 	const caKeys = ecKeyPair(), ctKeys = ecKeyPair(), tlogKeys = ecKeyPair(), tsaKeys = ecKeyPair();
 	const ctlog = await mock.initializeCTLog(ctKeys);
 	const ca = await mock.initializeCA(caKeys, ctlog);
@@ -41,9 +44,11 @@ async function signAll(file, outdir, identity, issuer) {
 	const witnesses = () => [new sign.RekorWitness({ rekorBaseURL: REKOR }), new sign.TSAWitness({ tsaBaseURL: TSA })];
 	const signer = (sub) => new sign.FulcioSigner({ fulcioBaseURL: FULCIO,
 		identityProvider: { getToken: async () => token(sub) } });
-	const data = fs.readFileSync(file);
 	const bundles = {};
-	for (const kind of ['message', 'dsse', 'other']) {
+	const jobs = dir ? fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl')).map((n) => [n, path.join(dir, n)])
+		: ['message', 'dsse', 'other'].map((k) => [k, file]);
+	for (const [kind, input] of jobs) {
+		const data = fs.readFileSync(input);
 		const sub = kind === 'other' ? `${identity}/other` : identity;
 		for (let i = 0; i < 3; i++) {
 			// one request per mock interceptor
@@ -79,6 +84,12 @@ async function signAll(file, outdir, identity, issuer) {
 			certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] },
 			validFor: window }],
 	};
+	if (dir) {
+		for (const name of Object.keys(bundles))
+			fs.writeFileSync(path.join(dir, `${name}.sigstore.json`), JSON.stringify(bundles[name]));
+		fs.writeFileSync(`${dir.replace(/\/$/, '')}.trusted_root.json`, JSON.stringify(root, null, 1));
+		return;
+	}
 	fs.mkdirSync(outdir, { recursive: true });
 	for (const kind of Object.keys(bundles))
 		fs.writeFileSync(path.join(outdir, `${kind}.sigstore.json`), JSON.stringify(bundles[kind]));
@@ -112,6 +123,8 @@ async function main() {
 	const [cmd, ...args] = process.argv.slice(2);
 	if (cmd === 'sign' && args.length === 4)
 		return signAll(...args).then(() => 0);
+	if (cmd === 'sign-dir' && args.length === 3)
+		return signAll(null, null, args[1], args[2], args[0]).then(() => 0);
 	if (cmd === 'verify' && args.length === 5)
 		return verifyOne(...args);
 	console.error('usage: sigstore-js.js sign FILE OUTDIR ID ISSUER | verify BUNDLE FILE ROOT ID ISSUER');
