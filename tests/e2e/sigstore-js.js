@@ -102,8 +102,12 @@ function verifyOne(bundlePath, file, rootPath, identity, issuer) {
 		const root = TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(rootPath)));
 		const verifier = new verify.Verifier(verify.toTrustMaterial(root));
 		const data = bundle.content.$case === 'dsseEnvelope' ? undefined : fs.readFileSync(file);
+		// sigstore-js takes the identity as an unanchored JavaScript regex ("ID"
+		// also accepts "ID/other"): anchor and escape it for the exact match
+		// sealwatch's --certificate-identity means
+		const exact = `^${identity.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 		verifier.verify(verify.toSignedEntity(bundle, data),
-			{ subjectAlternativeName: identity, extensions: { issuer } });
+			{ subjectAlternativeName: exact, extensions: { issuer } });
 		if (bundle.content.$case === 'dsseEnvelope') {
 			// sigstore-js checks the envelope; the statement's subject is ours to check
 			const st = JSON.parse(Buffer.from(bundle.content.dsseEnvelope.payload).toString());
