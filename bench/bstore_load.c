@@ -68,10 +68,12 @@ int main(int argc, char **argv)
 	int runs;
 
 	if (argc != 8 || (runs = atoi(argv[7])) < 3) {
-		fprintf(stderr, "usage: %s KEYLESS_DIR ROOT ID ISSUER KEYED_DIR PUB RUNS\n", argv[0]);
+		fprintf(stderr, "usage: %s KEYLESS_DIR ROOT ID ISSUER KEYED_DIR PUB RUNS\n",
+			argv[0]);
 		return 2;
 	}
-	if (sigstore_trusted_root_load(argv[2], &root, &e) || crypto_pubkey_load(argv[6], &key, &e)) {
+	if (sigstore_trusted_root_load(argv[2], &root, &e) ||
+	    crypto_pubkey_load(argv[6], &key, &e)) {
 		fprintf(stderr, "bench: %s\n", e.msg);
 		return 1;
 	}

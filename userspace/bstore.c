@@ -38,6 +38,9 @@ static int verify_keyless(const char *bundle_path, const char *buf, size_t len,
 	struct sw_error first = { { 0 } }, e = { { 0 } };
 	int r, r_first = -ENOKEY;
 
+	if (!kl->n_identities) /* fail closed: no identity is no trust */
+		return sw_error_set(err, -ENOKEY, "%s: no trusted identity to verify it with",
+				    bundle_path);
 	r = sigstore_bundle_load(bundle_path, &bundle, err);
 	if (r == -ENOENT)
 		return sw_error_set(err, -ENOKEY, "%s: bundle missing", bundle_path);
@@ -58,9 +61,6 @@ static int verify_keyless(const char *bundle_path, const char *buf, size_t len,
 	sigstore_bundle_free(bundle);
 	if (!r)
 		return 0;
-	if (!kl->n_identities)
-		return sw_error_set(err, -ENOKEY, "%s: no trusted identity to verify it with",
-				    bundle_path);
 	return sw_error_set(err, r_first, "%s: %s", bundle_path, first.msg);
 }
 

@@ -10,8 +10,10 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
+#include "bstore.h"
 #include "check.h"
 #include "errors.h"
 #include "sigstore/internal.h"
@@ -364,6 +366,61 @@ TEST(check_names)
 	CHECK_STR(name, "bundle");
 }
 
+/*
+ * A baseline store entry verified keyless: the conformance artifact a.txt as
+ * NAME.jsonl with its bundle beside it (it verifies, then fails to parse as a
+ * baseline: proof that verification passed), with a wrong identity, and with
+ * no identity at all (refused before anything is read).
+ */
+TEST(bstore_keyless_decisions)
+{
+	static const char conf[] = "tests/conformance/sigstore";
+	struct sigstore_policy good = {
+		.identity = "https://github.com/sigstore-conformance/extremely-dangerous-public-"
+			    "oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@"
+			    "refs/heads/main",
+		.issuer = "https://token.actions.githubusercontent.com",
+	};
+	struct sigstore_policy bad = { .identity = "https://github.com/evil/x",
+				       .issuer = good.issuer };
+	struct sigstore_trusted_root *root = NULL;
+	struct bstore_keyless kl = { 0 };
+	struct sw_baseline *b = NULL;
+	struct sw_error e = { { 0 } };
+	char dir[] = "/tmp/sw-unit-sigstore.XXXXXX", path[256], cmd[1024], check[32];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/x.jsonl", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cp %s/a.txt %s && cp %s/cases/happy-path-v0.3/bundle.sigstore.json "
+		 "%s.sigstore.json",
+		 conf, path, conf, path);
+	CHECK(system(cmd) == 0);
+	snprintf(cmd, sizeof(cmd), "%s/trusted_root.production.json", conf);
+	CHECK_INT(sigstore_trusted_root_load(cmd, &root, &e), 0);
+	kl.root = root;
+
+	kl.identities = &good;
+	kl.n_identities = 0;
+	CHECK_INT(baseline_load_verified_ex(path, NULL, NULL, NULL, 0, &kl, &b, &e), -ENOKEY);
+	kl.n_identities = 1;
+	CHECK_INT(baseline_load_verified_ex(path, NULL, NULL, NULL, 0, &kl, &b, &e), -EBADMSG);
+	CHECK(!bstore_refusal_check(e.msg, check, sizeof(check)));
+	kl.identities = &bad;
+	CHECK_INT(baseline_load_verified_ex(path, NULL, NULL, NULL, 0, &kl, &b, &e), -EKEYREJECTED);
+	CHECK(bstore_refusal_check(e.msg, check, sizeof(check)));
+	CHECK_STR(check, "identity");
+	/* no bundle and no key: missing */
+	snprintf(cmd, sizeof(cmd), "%s.sigstore.json", path);
+	unlink(cmd);
+	kl.identities = &good;
+	CHECK_INT(baseline_load_verified_ex(path, NULL, NULL, NULL, 0, &kl, &b, &e), -ENOKEY);
+	CHECK(b == NULL);
+	unlink(path);
+	rmdir(dir);
+	sigstore_trusted_root_free(root);
+}
+
 int main(void)
 {
 	RUN(merkle_every_leaf_of_every_tree_up_to_40);
@@ -377,5 +434,6 @@ int main(void)
 	RUN(bundle_refusals);
 	RUN(trusted_root_refusals);
 	RUN(check_names);
+	RUN(bstore_keyless_decisions);
 	return check_exit();
 }
