@@ -5,8 +5,9 @@
  * and the Rekor v2 staging key, and ss_merkle_verify() over a proof taken
  * from the input's tail. Seeds: the conformance cases' checkpoints.
  * Invariants: a parsed text ends at a newline inside the input, its origin is
- * non-empty, a verified note also parses to the same values; a proof never
- * verifies against a root hash nobody computed (all 0x5a).
+ * non-empty, a verified note also parses to the same values; a proof for a
+ * hashed leaf never verifies against a root hash nobody computed (all 0x5a):
+ * that would take a SHA-256 preimage.
  */
 #include <stdint.h>
 #include <string.h>
@@ -63,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(&index, data, 8);
 		memcpy(&tree, data + 8, 8);
-		memcpy(leaf, data + 16, 32);
+		/* a leaf hash, not a leaf: with size 1 the leaf is the root */
+		ss_sha256(data + 16, 32, leaf);
 		memset(root, 0x5a, 32);
 		if (n > SS_MAX_PROOF_HASHES)
 			n = SS_MAX_PROOF_HASHES;
