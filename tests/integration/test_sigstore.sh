@@ -82,3 +82,13 @@ expect_error verify-malformed-root 3 "$SW" verify --bundle "$HAPPY" --trusted-ro
 	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" a.txt
 expect_exit verify-bundle-help 0 "$SW" verify-bundle --help
 expect_error verify-bundle-unknown-option 2 "$SW" verify-bundle --nope
+
+# --- daemon config keys (parsed, not run: --help after the config)
+printf '{"trusted_root":"%s","trusted_identities":[{"issuer":"%s","identity":"%s"},{"issuer":"%s","identity_regexp":"^https://github\\\\.com/org/"}]}' \
+	"$ROOT" "$ISS" "$ID" "$ISS" >keyless.json
+expect_exit daemon-config-keyless 0 "$SW" daemon --config keyless.json --help
+printf '{"trusted_identities":[{"issuer":"%s"}]}' "$ISS" >noid.json
+expect_error daemon-config-identity-without-id 3 "$SW" daemon --config noid.json --help
+check daemon-config-names-key grep -q "key 'trusted_identities'" "$WORK/.err"
+printf '{"trusted_identities":[{"issuer":"%s","identity":"a","identity_regexp":"b"}]}' "$ISS" >twoid.json
+expect_error daemon-config-identity-and-regexp 3 "$SW" daemon --config twoid.json --help
