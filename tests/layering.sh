@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 declare -A rank=(
 	[lib]=0
-	[crypto]=1 [baseline]=1 [container]=1 [kernel]=1
+	[crypto]=1 [sigstore]=1 [baseline]=1 [container]=1 [kernel]=1
 	[image]=2 [output]=2
 	[report]=3
 	[verify]=4

@@ -203,16 +203,26 @@ cleanup:
 
 static void verify_usage(void)
 {
-	printf("Usage: sealwatch verify --key PUB.pem [--key PUB2.pem ...] FILE [--signature SIG]\n\n"
+	printf("Usage: sealwatch verify --key PUB.pem [--key PUB2.pem ...] FILE [--signature SIG]\n"
+	       "       sealwatch verify --bundle FILE.sigstore.json (--certificate-identity ID |\n"
+	       "         --certificate-identity-regexp RE) --certificate-oidc-issuer URL\n"
+	       "         [--trusted-root FILE] FILE\n"
+	       "       sealwatch verify --bundle FILE.sigstore.json --key PUB.pem [--trusted-root FILE] FILE\n\n"
 	       "Check FILE's detached signature (default FILE.sig: base64, as written by\n"
 	       "'sealwatch sign', 'cosign sign-blob --key' or openssl) with each public key\n"
-	       "until one verifies.\n\n"
+	       "until one verifies; or, with --bundle, a Sigstore bundle offline against a\n"
+	       "trusted root and the signer's identity (docs/signing.md).\n\n"
 	       "  -k, --key PUB.pem       PEM public key (SubjectPublicKeyInfo); repeatable\n"
 	       "  -s, --signature SIG     signature file (default: FILE.sig)\n"
+	       "  -b, --bundle BUNDLE     Sigstore bundle (keyless, or one --key)\n"
+	       "  --certificate-identity ID, --certificate-identity-regexp RE,\n"
+	       "  --certificate-oidc-issuer URL   who must have signed the bundle\n"
+	       "  --trusted-root FILE     default " SIGSTORE_DEFAULT_ROOT_DIR "/trusted_root.json\n"
 	       "  -h, --help              show this help\n\n"
 	       "Exit codes: 0 verified, 2 usage, 3 malformed or unsupported key or\n"
-	       "malformed signature text, 4 signature missing or not made by these keys,\n"
-	       "5 I/O error (e.g. a key or FILE that cannot be read), 6 FILE over 1 GiB.\n");
+	       "malformed signature text or bundle, 4 signature missing or not made by these\n"
+	       "keys, or a bundle refused, 5 I/O error (e.g. a key or FILE that cannot be\n"
+	       "read), 6 FILE over 1 GiB.\n");
 }
 
 /*
@@ -254,14 +264,40 @@ static int verify_keys(struct sw_pubkey *const *keys, size_t n, const char *path
 	return SW_EXIT_BAD_SIGNATURE;
 }
 
+enum { OPT_IDENTITY = 256, OPT_IDENTITY_RE, OPT_ISSUER, OPT_ROOT };
+
+/* `verify --bundle`: keyless or one managed key, see cmd_sigstore.c. */
+static int verify_bundle(struct sigstore_cli_args *a, const char *sig_path, size_t n_keys,
+			 const char *const *key_paths, int argc, char **argv)
+{
+	int r;
+
+	if (sig_path)
+		return usage_error("verify", "--signature and --bundle exclude each other");
+	if (n_keys > 1)
+		return usage_error("verify", "one --key with --bundle");
+	a->key = n_keys ? key_paths[0] : NULL;
+	if (argc - optind > 1)
+		return usage_error("verify", "exactly one FILE");
+	a->input = optind < argc ? argv[optind] : NULL;
+	r = sigstore_cli_check_args("verify", a);
+	return r ? r : sigstore_cli_verify(a);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "signature", required_argument, NULL, 's' },
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "certificate-identity", required_argument, NULL, OPT_IDENTITY },
+		{ "certificate-identity-regexp", required_argument, NULL, OPT_IDENTITY_RE },
+		{ "certificate-oidc-issuer", required_argument, NULL, OPT_ISSUER },
+		{ "trusted-root", required_argument, NULL, OPT_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct sigstore_cli_args bundle = { 0 };
 	const char *key_paths[MAX_KEYS], *sig_path = NULL, *path;
 	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
 	char default_sig[PATH_MAX], *data = NULL, *sig = NULL;
@@ -270,7 +306,7 @@ int cmd_verify(int argc, char **argv)
 	int c, r, ret = SW_EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:s:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (n_keys == MAX_KEYS)
@@ -280,6 +316,21 @@ int cmd_verify(int argc, char **argv)
 		case 's':
 			sig_path = optarg;
 			break;
+		case 'b':
+			bundle.bundle = optarg;
+			break;
+		case OPT_IDENTITY:
+			bundle.identity = optarg;
+			break;
+		case OPT_IDENTITY_RE:
+			bundle.identity_regexp = optarg;
+			break;
+		case OPT_ISSUER:
+			bundle.issuer = optarg;
+			break;
+		case OPT_ROOT:
+			bundle.trusted_root = optarg;
+			break;
 		case 'h':
 			verify_usage();
 			return SW_EXIT_OK;
@@ -287,6 +338,10 @@ int cmd_verify(int argc, char **argv)
 			return bad_option("verify", c, argv);
 		}
 	}
+	if (bundle.bundle)
+		return verify_bundle(&bundle, sig_path, n_keys, key_paths, argc, argv);
+	if (bundle.identity || bundle.identity_regexp || bundle.issuer || bundle.trusted_root)
+		return usage_error("verify", "--certificate-* and --trusted-root need --bundle");
 	if (!n_keys)
 		return usage_error("verify", "--key is required");
 	if (argc - optind != 1)

@@ -17,6 +17,7 @@
 #include "image.h"
 #include "log.h"
 #include "scan.h"
+#include "sigstore.h"
 
 #define MAX_KEYS 16
 
@@ -30,6 +31,12 @@ static void scan_usage(FILE *out)
 		"  -b, --baseline FILE        the baseline (JSON Lines)\n"
 		"  -k, --key PUB.pem          trusted public key (repeatable)\n"
 		"  -s, --signature SIG        detached signature (default FILE.sig)\n"
+		"      --bundle B             Sigstore bundle (default FILE.sigstore.json, used\n"
+		"                             when it exists or no --key is given)\n"
+		"      --certificate-identity ID | --certificate-identity-regexp RE\n"
+		"      --certificate-oidc-issuer URL   the keyless signer (docs/signing.md)\n"
+		"      --trusted-root FILE    default " SIGSTORE_DEFAULT_ROOT_DIR
+		"/trusted_root.json\n"
 		"      --insecure-skip-verify do not check the signature (never in production)\n"
 		"      --platform P           os/arch[/variant] to pick from an index\n"
 		"  -j, --jobs N               worker threads\n"
@@ -104,10 +111,20 @@ static int compare_identity(const struct sw_baseline *b, const struct sw_image *
 	return 1;
 }
 
-/* Verify the signature over the exact bytes that will then be parsed. */
+/*
+ * Verify the signature over the exact bytes that will then be parsed: the
+ * Sigstore bundle when keyless is asked for (@kl->issuer) and the bundle exists
+ * or no key is given, else the detached signature.
+ */
 static int load_verified(const char *path, const char *sig_path, char **keys, size_t n_keys,
-			 bool skip_verify, struct sw_baseline **ret, struct sw_error *err)
+			 const struct sigstore_cli_args *kl, bool skip_verify,
+			 struct sw_baseline **ret, struct sw_error *err)
 {
+	struct sigstore_policy policy = { .identity = kl->identity,
+					  .identity_regexp = kl->identity_regexp,
+					  .issuer = kl->issuer };
+	struct bstore_keyless keyless = { .identities = &policy, .n_identities = 1 };
+	struct sigstore_trusted_root *root = NULL;
 	struct sw_pubkey *pub[MAX_KEYS] = { 0 };
 	int r = 0;
 
@@ -115,12 +132,21 @@ static int load_verified(const char *path, const char *sig_path, char **keys, si
 		log_warn("scan: --insecure-skip-verify: the baseline's signature is NOT checked");
 		return baseline_load(path, ret, err);
 	}
+	if (kl->issuer) {
+		r = sigstore_trusted_root_load(kl->trusted_root ? kl->trusted_root :
+								  SIGSTORE_DEFAULT_ROOT_DIR
+						       "/trusted_root.json",
+					       &root, err);
+		keyless.root = root;
+	}
 	for (size_t i = 0; i < n_keys && !r; i++)
 		r = crypto_pubkey_load(keys[i], &pub[i], err);
 	if (!r)
-		r = baseline_load_verified(path, sig_path, pub, n_keys, ret, err);
+		r = baseline_load_verified_ex(path, sig_path, kl->bundle, pub, n_keys, &keyless,
+					      ret, err);
 	for (size_t i = 0; i < n_keys; i++)
 		crypto_pubkey_free(pub[i]);
+	sigstore_trusted_root_free(root);
 	return r;
 }
 
@@ -129,7 +155,31 @@ struct scan_args {
 	size_t n_keys;
 	const char *baseline_path, *sig_path, *image;
 	bool skip_verify;
+	struct sigstore_cli_args kl; /* keyless: bundle, identity, issuer, trusted root */
 };
+
+/* The verification the arguments ask for is complete: 0, or -1 (logged). */
+static int check_scan_args(const struct scan_args *a)
+{
+	const struct sigstore_cli_args *kl = &a->kl;
+
+	if ((kl->identity || kl->identity_regexp || kl->issuer) &&
+	    (!kl->issuer || !!kl->identity == !!kl->identity_regexp)) {
+		log_error("scan: keyless needs --certificate-oidc-issuer and one of "
+			  "--certificate-identity, --certificate-identity-regexp");
+		return -1;
+	}
+	if ((kl->bundle || kl->trusted_root) && !kl->issuer) {
+		log_error("scan: --bundle and --trusted-root need --certificate-oidc-issuer");
+		return -1;
+	}
+	if (!a->n_keys && !kl->issuer && !a->skip_verify) {
+		log_error("scan: need --key PUB.pem or a keyless identity to verify the baseline "
+			  "(or --insecure-skip-verify)");
+		return -1;
+	}
+	return 0;
+}
 
 /* The command line into @a and @o: 0, 1 after --help, or -1 (usage error, logged). */
 static int parse_scan_args(int argc, char **argv, struct scan_args *a, struct sw_image_opts *o)
@@ -143,6 +193,11 @@ static int parse_scan_args(int argc, char **argv, struct scan_args *a, struct sw
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "allow-devices", no_argument, NULL, 'D' },
+		{ "bundle", required_argument, NULL, 'B' },
+		{ "certificate-identity", required_argument, NULL, 'i' },
+		{ "certificate-identity-regexp", required_argument, NULL, 'e' },
+		{ "certificate-oidc-issuer", required_argument, NULL, 'u' },
+		{ "trusted-root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -183,6 +238,21 @@ static int parse_scan_args(int argc, char **argv, struct scan_args *a, struct sw
 		case 'D':
 			o->limits.allow_devices = true;
 			break;
+		case 'B':
+			a->kl.bundle = optarg;
+			break;
+		case 'i':
+			a->kl.identity = optarg;
+			break;
+		case 'e':
+			a->kl.identity_regexp = optarg;
+			break;
+		case 'u':
+			a->kl.issuer = optarg;
+			break;
+		case 'r':
+			a->kl.trusted_root = optarg;
+			break;
 		case 'h':
 			scan_usage(stdout);
 			return 1;
@@ -195,13 +265,8 @@ static int parse_scan_args(int argc, char **argv, struct scan_args *a, struct sw
 		log_error("scan: need --baseline FILE and one IMAGE (see --help)");
 		return -1;
 	}
-	if (!a->n_keys && !a->skip_verify) {
-		log_error("scan: need --key PUB.pem to verify the baseline "
-			  "(or --insecure-skip-verify)");
-		return -1;
-	}
 	a->image = argv[optind];
-	return 0;
+	return check_scan_args(a);
 }
 
 /* The one-line summary on stderr and the exit code: differs or matches. */
@@ -244,7 +309,8 @@ int cmd_scan(int argc, char **argv)
 		code = ret > 0 ? SW_EXIT_OK : SW_EXIT_USAGE;
 		goto out;
 	}
-	ret = load_verified(a.baseline_path, a.sig_path, a.keys, a.n_keys, a.skip_verify, &b, &err);
+	ret = load_verified(a.baseline_path, a.sig_path, a.keys, a.n_keys, &a.kl, a.skip_verify, &b,
+			    &err);
 	if (!ret)
 		ret = image_load(a.image, &o, &img, &err);
 	if (ret) {

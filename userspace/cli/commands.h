@@ -13,5 +13,18 @@ int cmd_scan(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
+int cmd_verify_bundle(int argc, char **argv);
+
+/* Keyless verification shared by `verify --bundle` and `verify-bundle` (cmd_sigstore.c). */
+#include <stdbool.h>
+#define SIGSTORE_DEFAULT_ROOT_DIR "/etc/sealwatch/sigstore"
+struct sigstore_cli_args {
+	const char *bundle, *identity, *identity_regexp, *issuer, *key, *trusted_root, *input;
+	bool staging;
+};
+/* 0 when the arguments are complete, else SW_EXIT_USAGE after one error line. */
+int sigstore_cli_check_args(const char *cmd, const struct sigstore_cli_args *a);
+/* Verify and print one line; returns the exit code. */
+int sigstore_cli_verify(const struct sigstore_cli_args *a);
 
 #endif

@@ -85,6 +85,12 @@ void config_clear(struct sw_config *c)
 	free(c->state_file);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
+	free(c->trusted_root);
+	for (size_t i = 0; i < c->n_trusted_identities; i++) {
+		free(c->trusted_identities[i].issuer);
+		free(c->trusted_identities[i].identity);
+		free(c->trusted_identities[i].identity_regexp);
+	}
 	for (size_t i = 0; i < c->n_outputs; i++)
 		free(c->outputs[i]);
 	for (size_t i = 0; i < c->n_interpreters; i++)
@@ -147,6 +153,72 @@ static int set_string(char **dst, json_t *v)
 		return -ENOMEM;
 	free(*dst);
 	*dst = s;
+	return 0;
+}
+
+static int identity_push(struct sw_config *c, const char *issuer, const char *identity,
+			 const char *identity_regexp)
+{
+	struct sw_config_identity *id;
+
+	if (c->n_trusted_identities >= SW_CONFIG_MAX_LIST)
+		return -E2BIG;
+	id = &c->trusted_identities[c->n_trusted_identities];
+	id->issuer = strdup(issuer);
+	id->identity = identity ? strdup(identity) : NULL;
+	id->identity_regexp = identity_regexp ? strdup(identity_regexp) : NULL;
+	c->n_trusted_identities++;
+	if (!id->issuer || (identity && !id->identity) || (identity_regexp && !id->identity_regexp))
+		return -ENOMEM;
+	return 0;
+}
+
+int config_identity_add(struct sw_config *c, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char *issuer;
+	int r;
+
+	if (!eq || eq == spec || !eq[1])
+		return -EINVAL;
+	issuer = strndup(spec, (size_t)(eq - spec));
+	if (!issuer)
+		return -ENOMEM;
+	r = identity_push(c, issuer, eq + 1, NULL);
+	free(issuer);
+	return r;
+}
+
+/* [{"issuer": URL, "identity": ID | "identity_regexp": RE}, …] */
+static int set_identities(struct sw_config *c, json_t *v, const char **problem)
+{
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(v)) {
+		*problem = "must be an array of objects";
+		return -EBADMSG;
+	}
+	json_array_foreach(v, i, item) {
+		const char *iss = json_string_value(json_object_get(item, "issuer"));
+		const char *id = json_string_value(json_object_get(item, "identity"));
+		const char *re = json_string_value(json_object_get(item, "identity_regexp"));
+		int r;
+
+		if (!json_is_object(item) || !iss || !*iss || !!id == !!re ||
+		    json_object_size(item) != 2 || (id && !*id) || (re && !*re)) {
+			*problem = "must hold objects with \"issuer\" and one of \"identity\", "
+				   "\"identity_regexp\"";
+			return -EBADMSG;
+		}
+		r = identity_push(c, iss, id, re);
+		if (r == -E2BIG) {
+			*problem = "has too many items (limit 16)";
+			return -EBADMSG;
+		}
+		if (r)
+			return r;
+	}
 	return 0;
 }
 
@@ -227,16 +299,19 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 	}
 	json_object_foreach(root, key, v) {
 		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline") ||
-		    !strcmp(key, "state_file")) {
+		    !strcmp(key, "state_file") || !strcmp(key, "trusted_root")) {
 			if (!json_is_string(v) || !*json_string_value(v)) {
 				problem = "must be a non-empty string";
 				r = -EBADMSG;
 			} else {
 				r = set_string(!strcmp(key, "baseline_dir")  ? &c->baseline_dir :
 					       !strcmp(key, "host_baseline") ? &c->host_baseline :
+					       !strcmp(key, "trusted_root")  ? &c->trusted_root :
 									       &c->state_file,
 					       v);
 			}
+		} else if (!strcmp(key, "trusted_identities")) {
+			r = set_identities(c, v, &problem);
 		} else if (!strcmp(key, "metrics_listen")) {
 			struct sockaddr_storage sa;
 			struct sw_error aerr;

@@ -14,10 +14,20 @@ struct sw_error;
 
 #define SW_CONFIG_MAX_LIST 16
 
+/* A keyless signer baselines may come from (docs/signing.md). */
+struct sw_config_identity {
+	char *issuer;
+	char *identity; /* exact, or NULL */
+	char *identity_regexp; /* POSIX extended regex, or NULL */
+};
+
 struct sw_config {
 	char *baseline_dir;
 	char *trusted_keys[SW_CONFIG_MAX_LIST];
 	size_t n_trusted_keys;
+	char *trusted_root; /* Sigstore trusted_root.json: keyless baselines on */
+	struct sw_config_identity trusted_identities[SW_CONFIG_MAX_LIST];
+	size_t n_trusted_identities;
 	char *host_baseline;
 	char *outputs[SW_CONFIG_MAX_LIST];
 	size_t n_outputs;
@@ -62,6 +72,8 @@ bool config_error_key(const char *msg, char *key, size_t size);
 int config_list_add(char **list, size_t *n, const char *value);
 /* The default interpreter list when none was configured. */
 int config_default_interpreters(struct sw_config *c);
+/* Add "ISSUER=IDENTITY" (the --trusted-identity flag); -EINVAL, -E2BIG. */
+int config_identity_add(struct sw_config *c, const char *spec);
 /* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
 int config_severity_from_name(const char *name, int *ret);
 /*

@@ -22,6 +22,9 @@ static void daemon_usage(FILE *out)
 		"  -c, --config FILE          JSON config file\n"
 		"  -b, --baseline-dir DIR     signed baselines: NAME.jsonl + NAME.jsonl.sig\n"
 		"  -k, --trusted-key PUB.pem  public key baselines must be signed with (repeatable)\n"
+		"      --trusted-root FILE    Sigstore trusted_root.json: NAME.jsonl.sigstore.json\n"
+		"                             bundles are verified keyless, offline\n"
+		"      --trusted-identity ISSUER=IDENTITY  a keyless signer (repeatable)\n"
 		"      --host-baseline FILE   signed baseline of this host (bare metal)\n"
 		"  -o, --output SINK          stdout (default), file:PATH, syslog+udp|tcp|tls://H:P,\n"
 		"                             http(s)://… with ?options (repeatable, docs/siem.md)\n"
@@ -69,6 +72,8 @@ static const struct option daemon_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "baseline-dir", required_argument, NULL, 'b' },
 	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "trusted-root", required_argument, NULL, 'G' },
+	{ "trusted-identity", required_argument, NULL, 'Y' },
 	{ "host-baseline", required_argument, NULL, 'H' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "all-events", no_argument, NULL, 'a' },
@@ -111,6 +116,17 @@ static int list_flag(int c, struct flag_state *st, struct sw_error *err)
 		if (config_list_add(l->outputs, &l->n_outputs, optarg))
 			return sw_error_set(err, -EINVAL, "too many --output");
 		return 0;
+	case 'Y': {
+		int r = config_identity_add(l, optarg);
+
+		if (r == -E2BIG)
+			return sw_error_set(err, -EINVAL, "too many --trusted-identity");
+		if (r)
+			return sw_error_set(err, -EINVAL,
+					    "--trusted-identity wants ISSUER=IDENTITY, not '%s'",
+					    optarg);
+		return 0;
+	}
 	case 'R':
 		if (optarg[0] != '/')
 			return sw_error_set(err, -EINVAL,
@@ -171,6 +187,10 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		free(cfg->host_baseline);
 		cfg->host_baseline = strdup(optarg);
 		return 0;
+	case 'G':
+		free(cfg->trusted_root);
+		cfg->trusted_root = strdup(optarg);
+		return 0;
 	case 'F':
 		free(cfg->state_file);
 		cfg->state_file = strdup(optarg);
@@ -187,6 +207,7 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 	case 'o':
 	case 'R':
 	case 'I':
+	case 'Y':
 		return list_flag(c, st, err);
 	case 'W':
 		return parse_count("--hash-workers", optarg, 1, 64, &cfg->hash_workers, err);
@@ -242,6 +263,17 @@ static void apply_flag_state(struct sw_config *cfg, struct flag_state *st)
 
 	replace_list(cfg->trusted_keys, &cfg->n_trusted_keys, l->trusted_keys, &l->n_trusted_keys);
 	replace_list(cfg->outputs, &cfg->n_outputs, l->outputs, &l->n_outputs);
+	if (l->n_trusted_identities) {
+		for (size_t i = 0; i < cfg->n_trusted_identities; i++) {
+			free(cfg->trusted_identities[i].issuer);
+			free(cfg->trusted_identities[i].identity);
+			free(cfg->trusted_identities[i].identity_regexp);
+		}
+		memcpy(cfg->trusted_identities, l->trusted_identities,
+		       sizeof(l->trusted_identities));
+		cfg->n_trusted_identities = l->n_trusted_identities;
+		l->n_trusted_identities = 0;
+	}
 	if (l->n_interpreters)
 		cfg->interpreters_set = true;
 	replace_list(cfg->interpreters, &cfg->n_interpreters, l->interpreters, &l->n_interpreters);
@@ -294,8 +326,15 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 		return r;
 	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys)
+	if (!cfg->trusted_root != !cfg->n_trusted_identities)
 		return sw_error_set(err, -EINVAL,
-				    "baselines need at least one --trusted-key to verify them");
+				    cfg->trusted_root ?
+					    "--trusted-root needs at least one --trusted-identity" :
+					    "--trusted-identity needs --trusted-root");
+	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys && !cfg->trusted_root)
+		return sw_error_set(
+			err, -EINVAL,
+			"baselines need at least one --trusted-key (or --trusted-root and "
+			"--trusted-identity) to verify them");
 	return 0;
 }

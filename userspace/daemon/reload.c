@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "log.h"
 #include "report.h"
+#include "sigstore.h"
 #include "sink.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -26,10 +27,16 @@ static void report_baseline(void *ctx, const char *path, int err, const char *ms
 	struct daemon *d = ctx;
 
 	if (err) {
+		char check[32];
+		json_t *extra = json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg);
+
+		/* a keyless refusal names the Sigstore check that failed */
+		if (extra && bstore_refusal_check(msg, check, sizeof(check)))
+			json_object_set_new(json_object_get(extra, "baseline"), "check",
+					    json_string(check));
 		log_warn("baseline %s refused: %s", path, msg);
 		d->stats.baselines_refused++;
-		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH,
-			      json_pack("{s:{s:s},s:s}", "baseline", "path", path, "reason", msg),
+		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH, extra,
 			      "baseline %s refused: %s", path, msg);
 	} else {
 		log_info("baseline %s loaded", path);
@@ -48,17 +55,38 @@ void emit_loaded(struct daemon *d)
 static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_pubkey *const *keys,
 		       size_t n_keys, struct sw_bstore **ret, struct sw_error *err)
 {
+	struct sigstore_policy ids[SW_CONFIG_MAX_LIST];
+	struct bstore_keyless keyless = { .identities = ids };
+	struct sigstore_trusted_root *root = NULL;
 	struct bstore_opts o = {
 		.dir = cfg->baseline_dir,
 		.host_baseline = cfg->host_baseline,
 		.keys = keys,
 		.n_keys = n_keys,
 		.max_size = cfg->baseline_max_size,
+		.keyless = &keyless,
 		.report = report_baseline,
 		.ctx = d,
 	};
+	int r;
 
-	return bstore_load(&o, ret, err);
+	if (cfg->trusted_root) {
+		/* read at every (re)load: the user updates it like any package file */
+		r = sigstore_trusted_root_load(cfg->trusted_root, &root, err);
+		if (r)
+			return r;
+		keyless.root = root;
+		for (size_t i = 0; i < cfg->n_trusted_identities; i++)
+			ids[i] = (struct sigstore_policy){
+				.issuer = cfg->trusted_identities[i].issuer,
+				.identity = cfg->trusted_identities[i].identity,
+				.identity_regexp = cfg->trusted_identities[i].identity_regexp,
+			};
+		keyless.n_identities = cfg->n_trusted_identities;
+	}
+	r = bstore_load(&o, ret, err);
+	sigstore_trusted_root_free(root);
+	return r;
 }
 
 static void swap_store(struct daemon *d, struct sw_bstore *s)

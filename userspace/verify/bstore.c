@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/evp.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -15,6 +17,7 @@
 #include "fileio.h"
 #include "hexutil.h"
 #include "decide.h"
+#include "sigstore.h"
 
 #define MAX_BASELINE (4ULL << 30)
 #define MAX_SIGNATURE (64 * 1024)
@@ -26,50 +29,149 @@ struct sw_bstore {
 	struct bstore_baseline *host;
 };
 
+#define BUNDLE_SUFFIX ".sigstore.json"
+
+/* Verify @bundle_path over @buf with the first identity that accepts it. */
+static int verify_keyless(const char *bundle_path, const char *buf, size_t len,
+			  const struct bstore_keyless *kl, struct sw_error *err)
+{
+	struct sigstore_artifact art = { .data = (const unsigned char *)buf, .len = len };
+	struct sigstore_bundle *bundle = NULL;
+	struct sw_error first = { { 0 } }, e = { { 0 } };
+	int r, r_first = -ENOKEY;
+
+	if (!kl->n_identities) /* fail closed: no identity is no trust */
+		return sw_error_set(err, -ENOKEY, "%s: no trusted identity to verify it with",
+				    bundle_path);
+	r = sigstore_bundle_load(bundle_path, &bundle, err);
+	if (r == -ENOENT)
+		return sw_error_set(err, -ENOKEY, "%s: bundle missing", bundle_path);
+	if (r)
+		return sw_error_prefix(err, r, "%s", bundle_path);
+	EVP_Digest(buf, len, art.sha256, NULL, EVP_sha256(), NULL);
+	for (size_t i = 0; i < kl->n_identities; i++) {
+		r = sigstore_verify(kl->root, bundle, &art, &kl->identities[i], (int64_t)time(NULL),
+				    NULL, &e);
+		if (!r)
+			break;
+		/* every identity meets the same checks before the identity: keep the first */
+		if (r_first == -ENOKEY || !strncmp(first.msg, "identity:", 9)) {
+			r_first = r;
+			first = e;
+		}
+	}
+	sigstore_bundle_free(bundle);
+	if (!r)
+		return 0;
+	return sw_error_set(err, r_first, "%s: %s", bundle_path, first.msg);
+}
+
+bool bstore_refusal_check(const char *msg, char *out, size_t size)
+{
+	const char *p = msg ? strstr(msg, BUNDLE_SUFFIX ": ") : NULL;
+
+	if (!p || !size)
+		return false;
+	sigstore_check_name(p + strlen(BUNDLE_SUFFIX ": "), out, size);
+	return true;
+}
+
+static int load_verified(const char *path, const char *sig_path, const char *bundle_path,
+			 uint64_t max, struct sw_pubkey *const *keys, size_t n_keys,
+			 const struct bstore_keyless *keyless, struct sw_baseline **ret,
+			 struct sw_error *err);
+
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err)
 {
-	return baseline_load_verified_max(path, sig_path, MAX_BASELINE, keys, n_keys, ret, err);
+	return load_verified(path, sig_path, NULL, MAX_BASELINE, keys, n_keys, NULL, ret, err);
 }
 
-int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t max,
-			       struct sw_pubkey *const *keys, size_t n_keys,
-			       struct sw_baseline **ret, struct sw_error *err)
+int baseline_load_verified_ex(const char *path, const char *sig_path, const char *bundle_path,
+			      struct sw_pubkey *const *keys, size_t n_keys,
+			      const struct bstore_keyless *keyless, struct sw_baseline **ret,
+			      struct sw_error *err)
 {
-	char *buf = NULL, *sig = NULL, *def_sig = NULL;
-	size_t len, sig_len;
+	return load_verified(path, sig_path, bundle_path, MAX_BASELINE, keys, n_keys, keyless, ret,
+			     err);
+}
+
+/*
+ * Open @path for reading without ever waiting on it (O_NONBLOCK: a FIFO
+ * never holds the loader): a regular file of at most @max bytes, else an
+ * error and nothing read.
+ */
+static int open_body(const char *path, uint64_t max, struct sw_error *err)
+{
 	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), r;
+
+	if (fd < 0)
+		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		r = sw_error_set(err, -EINVAL, "%s: not a regular file", path);
+	else if ((uint64_t)st.st_size > max)
+		r = sw_error_set(err, -EFBIG, "%s: larger than %llu bytes", path,
+				 (unsigned long long)max);
+	else
+		return fd;
+	close(fd);
+	return r;
+}
+
+/*
+ * The body is opened and checked (regular, at most @max bytes) but read only
+ * after its signature or bundle is known to exist (the small signature is
+ * read first): an unsigned or oversized file is refused unread. Keyless
+ * (@keyless with a trusted root) when the bundle exists or no key is given.
+ */
+static int load_verified(const char *path, const char *sig_path, const char *bundle_path,
+			 uint64_t max, struct sw_pubkey *const *keys, size_t n_keys,
+			 const struct bstore_keyless *keyless, struct sw_baseline **ret,
+			 struct sw_error *err)
+{
+	char *buf = NULL, *sig = NULL, *def_sig = NULL, *def_bundle = NULL;
+	size_t len, sig_len;
+	bool use_bundle = false;
 	int r, fd = -1;
 
-	if (!sig_path) {
+	if (keyless && keyless->root) {
+		if (!bundle_path) {
+			if (asprintf(&def_bundle, "%s" BUNDLE_SUFFIX, path) < 0) {
+				def_bundle = NULL;
+				r = sw_error_set(err, -ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			bundle_path = def_bundle;
+		}
+		use_bundle = !access(bundle_path, F_OK) || !n_keys;
+	}
+	if (!use_bundle && !sig_path) {
 		if (asprintf(&def_sig, "%s.sig", path) < 0) {
+			def_sig = NULL;
 			r = sw_error_set(err, -ENOMEM, "out of memory");
 			goto cleanup;
 		}
 		sig_path = def_sig;
 	}
-	/*
-	 * The body is opened and checked (regular, at most @max bytes) but not
-	 * read before the small signature: an unsigned or oversized file is
-	 * refused unread. O_NONBLOCK: a FIFO never holds the loader.
-	 */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = open_body(path, max, err);
 	if (fd < 0) {
-		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		r = fd;
 		goto cleanup;
 	}
-	if (fstat(fd, &st)) {
-		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = sw_error_set(err, -EINVAL, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = sw_error_set(err, -EFBIG, "%s: larger than %llu bytes", path,
-				 (unsigned long long)max);
-		goto cleanup;
+	if (use_bundle) {
+		if (access(bundle_path, F_OK)) {
+			r = sw_error_set(err, -ENOKEY, "%s: bundle missing", bundle_path);
+			goto cleanup;
+		}
+		r = file_read_fd(fd, path, max, &buf, &len, err);
+		if (!r)
+			r = verify_keyless(bundle_path, buf, len, keyless, err);
+		if (r)
+			goto cleanup;
+		goto parse;
 	}
 	r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
 	if (r) {
@@ -89,6 +191,7 @@ int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t 
 		sw_error_prefix(err, r, "%s", path);
 		goto cleanup;
 	}
+parse:
 	/* parse exactly the bytes that were verified */
 	r = baseline_parse(buf, len, ret, err);
 	if (r)
@@ -96,6 +199,7 @@ int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t 
 cleanup:
 	if (fd >= 0)
 		close(fd);
+	free(def_bundle);
 	free(def_sig);
 	free(sig);
 	free(buf);
@@ -115,8 +219,8 @@ static int load_one(const struct bstore_opts *o, const char *path, struct bstore
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = baseline_load_verified_max(path, NULL, o->max_size ? o->max_size : MAX_BASELINE,
-				       o->keys, o->n_keys, &out->b, &err);
+	r = load_verified(path, NULL, NULL, o->max_size ? o->max_size : MAX_BASELINE, o->keys,
+			  o->n_keys, o->keyless, &out->b, &err);
 	if (!r)
 		r = baseline_index_build(out->b, &out->idx);
 	if (!r) {

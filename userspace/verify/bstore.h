@@ -9,6 +9,7 @@
 #ifndef SW_BSTORE_H
 #define SW_BSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,18 +17,34 @@ struct baseline_index;
 struct sw_baseline;
 struct sw_error;
 struct sw_pubkey;
+struct sigstore_policy;
+struct sigstore_trusted_root;
+
+/*
+ * Keyless baselines: NAME.jsonl.sigstore.json, a Sigstore bundle verified
+ * offline against @root, signed by one of @identities. When keyless is on and
+ * the bundle exists, it decides (a refused bundle refuses the baseline, whatever
+ * NAME.jsonl.sig says); otherwise NAME.jsonl.sig is checked with the keys.
+ */
+struct bstore_keyless {
+	const struct sigstore_trusted_root *root; /* NULL: keyless off */
+	const struct sigstore_policy *identities;
+	size_t n_identities;
+};
 
 /* Read @path, verify @sig_path (NULL: @path.sig) over the exact bytes, parse them. */
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err);
+/* The same, keyless first (@bundle_path NULL: @path.sigstore.json); @keyless may be NULL. */
+int baseline_load_verified_ex(const char *path, const char *sig_path, const char *bundle_path,
+			      struct sw_pubkey *const *keys, size_t n_keys,
+			      const struct bstore_keyless *keyless, struct sw_baseline **ret,
+			      struct sw_error *err);
 /*
- * The same with a size cap: the signature is read first (a file without one
- * is refused unread), then the body if it is a regular file of at most @max
- * bytes (-EFBIG unread otherwise); FIFOs and devices are never waited on.
+ * The check that refused a keyless baseline, from its error message ("tlog",
+ * "certificate", "identity", …) into @out; false for other refusals.
  */
-int baseline_load_verified_max(const char *path, const char *sig_path, uint64_t max,
-			       struct sw_pubkey *const *keys, size_t n_keys,
-			       struct sw_baseline **ret, struct sw_error *err);
+bool bstore_refusal_check(const char *msg, char *out, size_t size);
 
 struct bstore_baseline {
 	char *path;
@@ -47,6 +64,7 @@ struct bstore_opts {
 	struct sw_pubkey *const *keys;
 	size_t n_keys;
 	uint64_t max_size; /* larger baseline files are refused unread; 0 = 4 GiB */
+	const struct bstore_keyless *keyless; /* may be NULL */
 	bstore_report_fn report;
 	void *ctx;
 };
