@@ -73,6 +73,7 @@ static __always_inline bool kcache_ok(struct file *file, __u64 scope)
 	struct inode *inode;
 	__s64 ctime_sec = 0;
 	__u32 ctime_nsec = 0;
+	__u64 size = 0;
 
 	if (!use_kcache || !file)
 		return false;
@@ -82,10 +83,10 @@ static __always_inline bool kcache_ok(struct file *file, __u64 scope)
 	key.ino = BPF_CORE_READ(inode, i_ino);
 	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	v = bpf_map_lookup_elem(&kcache, &key);
+	/* overlay: the real inode's ctime, which a write on the node changes too */
 	if (!v || BPF_CORE_READ(inode, i_nlink) != 1 ||
-	    (__u64)BPF_CORE_READ(inode, i_size) != v->size ||
-	    inode_read_ctime(inode, &ctime_sec, &ctime_nsec) || v->ctime_sec != ctime_sec ||
-	    v->ctime_nsec != ctime_nsec)
+	    inode_read_state(inode, &ctime_sec, &ctime_nsec, &size) || size != v->size ||
+	    v->ctime_sec != ctime_sec || v->ctime_nsec != ctime_nsec)
 		return false;
 #pragma unroll
 	for (int i = 0; i < SW_KCACHE_SCOPES; i++) {

@@ -359,7 +359,9 @@ static __always_inline void open_exit(long ret)
 	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
-	e->interp[0] = '\0';
+	/* where the file really is: the name given may run through symlinks, "..", a dirfd */
+	e->flags |= SW_EF_OPEN_DENTRY | walk_dentries(e->interp, BPF_CORE_READ(file, f_path.dentry),
+						      BPF_CORE_READ(file, f_path.mnt), task);
 	e->fd = op->fd;
 	e->fd2 = (__s32)ret;
 	e->open_flags = op->flags;

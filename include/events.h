@@ -69,6 +69,15 @@ enum sw_event_flags {
 	 * relative path, a symlink since removed).
 	 */
 	SW_EF_EXE_DENTRY = 1 << 15,
+	/*
+	 * open_write, script_open, read_open from the tracepoints: interp holds
+	 * the dentry walk of the file opened (as SW_EF_PATH_DENTRY describes;
+	 * SW_EF_PATH_TOP when it reached the task's root): its real path in
+	 * the task's root, symlinked directories, "..", dirfds and volumes
+	 * resolved by the kernel, and known even when the process is gone
+	 * before the daemon reads /proc/PID/fd.
+	 */
+	SW_EF_OPEN_DENTRY = 1 << 16,
 };
 
 /*

@@ -112,13 +112,14 @@ static int setup(void)
 	{
 		char cmd[PATH_MAX];
 
-		snprintf(cmd, sizeof(cmd), "mkdir -p %s/node/var/lib/containers/storage/overlay-containers",
-			 tmp);
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p %s/node/var/lib/containers/storage/overlay-containers", tmp);
 		if (system(cmd) != 0)
 			return -1;
 	}
-	return write_text(tpath("node/var/lib/containers/storage/overlay-containers/containers.json"),
-			  "[{\"id\":\"" CID "\",\"names\":[\"web\"],\"image\":\"" IMG "\"}]");
+	return write_text(
+		tpath("node/var/lib/containers/storage/overlay-containers/containers.json"),
+		"[{\"id\":\"" CID "\",\"names\":[\"web\"],\"image\":\"" IMG "\"}]");
 }
 
 /* Write and sign a baseline of @n entries (sorted) at @path; image baselines name IMG. */
@@ -318,7 +319,7 @@ static json_t *only(struct harness *h, const char *action)
 	json_t *found = NULL, *e;
 	size_t i, n = 0;
 
-	json_array_foreach (h->events, i, e)
+	json_array_foreach(h->events, i, e)
 		if (!strcmp(str_at(e, "event.action") ?: "", action)) {
 			found = e;
 			n++;
@@ -399,7 +400,7 @@ TEST(exec_ok_emitted_with_all_events_then_cached)
 	CHECK_INT(h.d.stats.events, 2);
 	harness_finish(&h);
 	CHECK_INT(json_array_size(h.events), 2);
-	json_array_foreach (h.events, i, e) {
+	json_array_foreach(h.events, i, e) {
 		CHECK_STR(str_at(e, "sealwatch.verdict"), "ok");
 		CHECK_STR(str_at(e, "event.action"), "exec");
 		CHECK_STR(str_at(e, "event.kind"), "event");

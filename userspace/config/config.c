@@ -19,6 +19,8 @@ void config_init(struct sw_config *c)
 	c->queue_size = 4096;
 	c->cache_size = 65536;
 	c->no_baseline_severity = SW_SEVERITY_MEDIUM;
+	c->fold_window = 10;
+	c->image_mismatch = true;
 }
 
 void config_clear(struct sw_config *c)
@@ -204,6 +206,15 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 		} else if (!strcmp(key, "interpreters")) {
 			r = set_list(c->interpreters, &c->n_interpreters, v, &problem);
 			c->interpreters_set = true;
+		} else if (!strcmp(key, "fold_window")) {
+			r = set_uint(&c->fold_window, v, 0, 86400, &problem);
+		} else if (!strcmp(key, "image_mismatch")) {
+			if (!json_is_boolean(v)) {
+				problem = "must be true or false";
+				r = -EBADMSG;
+			} else {
+				c->image_mismatch = json_is_true(v);
+			}
 		} else if (!strcmp(key, "all_events") || !strcmp(key, "verbose") ||
 			   !strcmp(key, "force_tracepoint") || !strcmp(key, "kernel_cache")) {
 			if (!json_is_boolean(v)) {

@@ -36,6 +36,10 @@ struct sw_config {
 	char *verify_read_paths[SW_CONFIG_MAX_LIST];
 	size_t n_verify_read_paths;
 	bool verbose;
+	/* seconds during which repeats of one finding are folded into a summary (0: off) */
+	unsigned int fold_window;
+	/* image_mismatch: verify a container whose image ID is not its name's baseline's by name */
+	bool image_mismatch;
 	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
 };
 

@@ -34,6 +34,10 @@ static void daemon_usage(FILE *out)
 		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
 		"                             tp_btf or tp: only that mode, fail if unavailable\n"
 		"      --no-kernel-cache      send every exec/mapping to userspace (no BPF cache)\n"
+		"      --fold-window SECONDS  fold repeats of one finding into a summary (default 10,\n"
+		"                             0: off)\n"
+		"      --no-image-mismatch    a container whose image ID is not the signed one of its\n"
+		"                             name is no_baseline, not image_mismatch\n"
 		"      --interpreter NAME     verify files this program reads as scripts\n"
 		"                             (repeatable, \"python*\" a prefix; default list\n"
 		"                             in docs/daemon.md)\n"
@@ -88,6 +92,8 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 		{ "interpreter", required_argument, NULL, 'I' },
 		{ "verify-read-path", required_argument, NULL, 'R' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
+		{ "fold-window", required_argument, NULL, 'F' },
+		{ "no-image-mismatch", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -177,6 +183,12 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 		}
 		case 'K':
 			set_no_kcache = true;
+			break;
+		case 'F':
+			r = parse_count("--fold-window", optarg, 0, 86400, &cfg->fold_window, err);
+			break;
+		case 'N':
+			cfg->image_mismatch = false;
 			break;
 		case 'R':
 			if (optarg[0] != '/')

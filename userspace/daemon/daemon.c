@@ -117,6 +117,7 @@ static int run(struct daemon *d)
 			return r;
 		}
 		health_tick();
+		report_fold_flush(d->report, false);
 		if (handle_signals(d))
 			return 0;
 		if (d->inofd >= 0)
@@ -200,6 +201,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = report_new(d->sinks, d->cfg.all_events, &d->report);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
+	report_set_fold_window(d->report, d->cfg.fold_window);
 	r = host_mount_ns(&d->host_mntns, err);
 	if (r)
 		return r;
@@ -280,6 +282,8 @@ static void teardown(struct daemon *d)
 		daemon_metrics_detached(mode);
 		d->bpf = NULL;
 	}
+	if (d->report)
+		report_fold_flush(d->report, true);
 	if (d->report && started)
 		report_daemon(d->report, "event", "stop", SW_SEVERITY_INFO,
 			      json_pack("{s:I}", "events", (json_int_t)d->stats.events),

@@ -192,6 +192,8 @@ void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
 		x.expected = hit->expected;
 		x.same_content_as = hit->same_content_as;
 		x.executable = hit->path;
+		x.fields = hit->fields;
+		x.actual = &hit->meta;
 	}
 	report_verdict(d->report, &x);
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "baseline.h"
 #include "bstore.h"
@@ -69,8 +71,16 @@ int daemon_on_file(struct daemon *d, const struct sw_exec_event *ev)
 		snprintf(what, sizeof(what), "fd/%d", ev->fd2);
 		job_open_proc(job, what);
 	}
-	if (!event_path(ev, ev->filename, path, sizeof(path)))
+	if ((ev->flags & (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
+		    (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP) &&
+	    !procpath_from_dentries(ev->interp, sizeof(ev->interp), path, sizeof(path))) {
 		job->fallback_path = strdup(path);
+		job->fallback_real = job->fallback_path != NULL;
+	} else if (!event_path(ev, ev->filename, path, sizeof(path))) {
+		job->fallback_path = strdup(path);
+		job->fallback_real =
+			job->fallback_path && (ev->flags & (SW_EF_PATH_DENTRY | SW_EF_DPATH));
+	}
 	job->proc_exe = proc_link(ev->tgid, "exe");
 	read_args(ev->tgid, job);
 	if (!job_scope(d, job)) {
@@ -88,12 +98,72 @@ int daemon_on_file(struct daemon *d, const struct sw_exec_event *ev)
 /* "/etc/ld.so.preload" makes every dynamic program load a library: always an alert. */
 #define LD_SO_PRELOAD "/etc/ld.so.preload"
 
-/* What a write event names: the path given, the real path opened, a rename's old path. */
+/*
+ * What a write event names: the path given, the real path opened, a rename's
+ * old path, and the real paths of those in the process's root (symlinked
+ * directories and ".." resolved by the kernel).
+ */
 struct write_paths {
 	char given[PATH_MAX], real[PATH_MAX], old[PATH_MAX];
+	char given_real[PATH_MAX], old_real[PATH_MAX];
 	char *real_link; /* readlink of the opened fd, or NULL */
-	bool have_given, have_old;
+	bool have_given, have_old, have_given_real, have_old_real;
+	struct stat st; /* truncate: the file found at given_real */
+	bool have_st;
 };
+
+/*
+ * The paths of a write event resolved by the kernel inside the process's
+ * root: the kernel's own dentry walk of an opened file (SW_EF_OPEN_DENTRY),
+ * else the directories of the given and old paths opened in that root (the
+ * file itself too for truncate, which follows a final symlink; unlink and
+ * rename act on the name).
+ */
+static void write_paths_real(const struct verify_job *job, struct write_paths *p)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	int pid = (int)ev->tgid;
+
+	if ((ev->flags & (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
+	    (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP))
+		p->have_given_real = !procpath_from_dentries(ev->interp, sizeof(ev->interp),
+							     p->given_real, sizeof(p->given_real));
+	else if (p->have_given && !(ev->flags & (SW_EF_DPATH | SW_EF_PATH_DENTRY)))
+		p->have_given_real = !procpath_real_in_root(
+			pid, job->rootfs, p->given, ev->type == SW_EVENT_TRUNCATE, p->given_real,
+			sizeof(p->given_real), ev->type == SW_EVENT_TRUNCATE ? &p->st : NULL);
+	p->have_st = p->have_given_real && ev->type == SW_EVENT_TRUNCATE;
+	if (p->have_old && !(ev->flags & SW_EF_PATH_DENTRY))
+		p->have_old_real = !procpath_real_in_root(pid, job->rootfs, p->old, false,
+							  p->old_real, sizeof(p->old_real), NULL);
+}
+
+/*
+ * A file with more than one name: is one of them a file of the baseline?
+ * (ln /usr/bin/x /tmp/y, then a write through /tmp/y.) Every regular file of
+ * the baseline is looked up in the process's root and compared by inode.
+ * Only for writes to multiply linked files that missed the baseline by name.
+ */
+#define HARDLINK_SCAN_MAX 200000
+static const struct sw_entry *hardlink_of(const struct verify_job *job, const struct sw_baseline *b,
+					  __u32 dev, __u64 ino)
+{
+	for (size_t i = 0; i < b->n_entries && i < HARDLINK_SCAN_MAX; i++) {
+		const struct sw_entry *e = &b->entries[i];
+		char real[PATH_MAX];
+		struct stat st;
+
+		if (!entry_is_content(e))
+			continue;
+		if (procpath_real_in_root((int)job->ev.tgid, job->rootfs, e->path, true, real,
+					  sizeof(real), &st) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((__u64)st.st_ino == ino && (major(st.st_dev) << 20 | minor(st.st_dev)) == dev)
+			return e;
+	}
+	return NULL;
+}
 
 static void write_paths_read(const struct sw_exec_event *ev, struct write_paths *p)
 {
@@ -132,12 +202,25 @@ static const char *write_target(struct daemon *d, struct verify_job *job,
 
 	if (!b)
 		return NULL; /* nothing to compare with (exec reports no_baseline) */
+	if (p->have_given_real && (*ret_entry = baseline_lookup(b, p->given_real)))
+		return p->given_real;
 	if (p->real_link && p->real[0] && (*ret_entry = baseline_lookup(b, p->real)))
 		return p->real;
 	if (p->have_given && (*ret_entry = baseline_lookup(b, p->given)))
 		return p->given;
+	if (p->have_old_real && (*ret_entry = baseline_lookup(b, p->old_real)))
+		return p->old_real;
 	if (p->have_old && (*ret_entry = baseline_lookup(b, p->old)))
 		return p->old;
+	/* another name of a file of the image */
+	if (job->in_container && ev->type == SW_EVENT_OPEN_WRITE &&
+	    !(ev->flags & SW_EF_NO_FILE_ID) && ev->file.nlink > 1 &&
+	    (*ret_entry = hardlink_of(job, b, ev->file.dev, ev->file.ino)))
+		return (*ret_entry)->path;
+	if (job->in_container && p->have_st && p->st.st_nlink > 1 &&
+	    (*ret_entry = hardlink_of(job, b, major(p->st.st_dev) << 20 | minor(p->st.st_dev),
+				      p->st.st_ino)))
+		return (*ret_entry)->path;
 	if (!p->have_given && (ev->flags & SW_EF_PATH_DENTRY))
 		/* the kernel's walk did not reach the task's root */
 		emit_now(d, job, SW_VERDICT_UNVERIFIED,
@@ -186,10 +269,12 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev)
 		return 0;
 	job->proc_exe = proc_link(ev->tgid, "exe");
 	write_paths_read(ev, &p);
-	preload = (p.have_given && !strcmp(p.given, LD_SO_PRELOAD)) ||
-		  (p.real_link && !strcmp(p.real, LD_SO_PRELOAD));
 	if (!job_scope(d, job))
 		goto done;
+	write_paths_real(job, &p);
+	preload = (p.have_given && !strcmp(p.given, LD_SO_PRELOAD)) ||
+		  (p.have_given_real && !strcmp(p.given_real, LD_SO_PRELOAD)) ||
+		  (p.real_link && !strcmp(p.real, LD_SO_PRELOAD));
 	if (preload) {
 		hit_path = LD_SO_PRELOAD;
 		reason = "/etc/ld.so.preload written: every dynamically linked program will "
@@ -206,7 +291,7 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev)
 	x.severity = verdict_severity(SW_VERDICT_TAMPER);
 	x.executable = hit_path;
 	x.expected = entry;
-	x.old_path = p.have_old ? p.old : NULL;
+	x.old_path = p.have_old_real ? p.old_real : p.have_old ? p.old : NULL;
 	report_verdict(d->report, &x);
 done:
 	free(p.real_link);

@@ -284,6 +284,7 @@ void reload_config(struct daemon *d)
 	config_init(&nc);
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
 	report_set_all_events(d->report, d->cfg.all_events);
+	report_set_fold_window(d->report, d->cfg.fold_window);
 	/* all events must reach userspace: no in-kernel skipping then */
 	d->kcache = !d->cfg.no_kernel_cache && !d->cfg.all_events;
 	if (d->bpf && bpf_loader_kcache_set(d->bpf, d->kcache)) {

@@ -33,6 +33,12 @@ struct ecs_exec {
 	const char *old_path; /* rename: the path the file had before */
 	const unsigned char *sha256; /* actual content, NULL when not hashed */
 	const struct sw_entry *expected; /* baseline entry */
+	/*
+	 * modified: what differs from @expected (SCAN_F_* bits, baseline/scan.h),
+	 * and the file's metadata as found (NULL when not read)
+	 */
+	unsigned int fields;
+	const struct sw_file_meta *actual;
 	const char *same_content_as;
 	const struct ecs_container *container; /* NULL for a host process */
 	const char *baseline_digest; /* "sha256:…" of the baseline file */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -150,6 +151,22 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	return buf + n_root;
 }
 
+/* Mode, owner and security.capability of the open file @fd (fstat'ed into @st). */
+static void file_meta(int fd, const struct stat *st, struct sw_file_meta *meta)
+{
+	ssize_t n;
+
+	memset(meta, 0, sizeof(*meta));
+	meta->mode = st->st_mode & 07777;
+	meta->uid = st->st_uid;
+	meta->gid = st->st_gid;
+	n = fgetxattr(fd, "security.capability", meta->caps, sizeof(meta->caps));
+	/* larger than any vfs_cap_data: still not the baseline's, keep what fits */
+	if (n < 0 && errno == ERANGE)
+		n = sizeof(meta->caps);
+	meta->caps_len = n > 0 ? (uint32_t)n : 0;
+}
+
 static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -157,6 +174,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	struct ecs_exec x;
 	struct sw_verdict_result res;
 	struct sw_entry actual = { 0 };
+	struct sw_file_meta meta;
 	struct vcache_hit hit;
 	const char *path = job->exe_path;
 	char real[PATH_MAX];
@@ -174,6 +192,17 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 		if (path[0] != '/') {
 			x.verdict = SW_VERDICT_UNVERIFIED;
 			x.reason = "process exited before its file was opened (relative path)";
+			goto emit;
+		}
+		/*
+		 * a path the kernel resolved (a dentry walk) that the baseline
+		 * lacks is unknown whatever it holds: no need to read it (a
+		 * volume's file cannot be read through the container's rootfs)
+		 */
+		if (job->fallback_real && !baseline_lookup(job->bl->b, path)) {
+			x.verdict = SW_VERDICT_UNKNOWN;
+			x.reason = "path is not in the baseline (not hashed: the process exited)";
+			x.executable = path;
 			goto emit;
 		}
 		fd = verifier_open_in_root(job->rootfs, path);
@@ -217,8 +246,11 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	}
 	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
-	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, &res);
+	file_meta(fd, &st, &meta);
+	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, actual.size, &meta, &res);
 	x.verdict = res.verdict;
+	x.fields = res.fields;
+	x.actual = &meta;
 	x.reason = res.reason;
 	x.sha256 = actual.sha256;
 	x.expected = res.expected;
@@ -231,6 +263,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	hit.expected = res.expected;
 	hit.same_content_as = res.same_content_as;
 	hit.reason = res.reason;
+	hit.fields = res.fields;
+	hit.meta = meta;
 	snprintf(hit.path, sizeof(hit.path), "%s", res.resolved_path);
 	vcache_put(v->o.cache, &ev->file, job->bl, res.resolved_path, &hit);
 	if (res.verdict == SW_VERDICT_OK && v->o.on_ok)
