@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "bpf_loader.h"
 #include "bstore.h"
 #include "daemon.h"
@@ -136,6 +137,39 @@ static bool container_id_of(const struct sw_exec_event *ev, char *id, const char
 	return found;
 }
 
+/*
+ * The registry swap: the container's image name is the name a signed baseline
+ * records, its image ID is not that baseline's. Told once per container (a
+ * critical alert), then its files are verified against that baseline by path,
+ * so that the swapped files show as modified by name.
+ */
+static void image_mismatch(struct daemon *d, struct verify_job *job, const struct sw_container *c)
+{
+	const struct bstore_baseline *named = bstore_find_name(job->store, c->image_name);
+	const char *id = job->c_id ? job->c_id : "";
+	struct ecs_container ec;
+	struct ecs_exec x;
+
+	if (!named || !named->b->hdr.config_digest)
+		return;
+	job->bl = named;
+	job->baseline_match = "image_mismatch";
+	for (unsigned int i = 0; i < DAEMON_MISMATCH_TOLD; i++)
+		if (!strcmp(d->mismatch_told[i], id))
+			return;
+	snprintf(d->mismatch_told[d->mismatch_next], sizeof(d->mismatch_told[0]), "%s", id);
+	d->mismatch_next = (d->mismatch_next + 1) % DAEMON_MISMATCH_TOLD;
+	verify_job_event(job, &x, &ec);
+	x.action = "image_mismatch";
+	x.verdict = SW_VERDICT_IMAGE_MISMATCH;
+	x.severity = verdict_severity(SW_VERDICT_IMAGE_MISMATCH);
+	x.reason = "the image ID is not the one the signed baseline of its name records "
+		   "(a swapped image; a tag moved on purpose needs a new signed baseline)";
+	x.expected_image_id = named->b->hdr.config_digest;
+	x.baseline_image_name = named->b->hdr.image_name;
+	report_verdict(d->report, &x);
+}
+
 bool job_scope(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -169,6 +203,8 @@ bool job_scope(struct daemon *d, struct verify_job *job)
 		set_container(job, c);
 		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
 		job->baseline_match = by_name ? "image_name" : "image_id";
+		if (!job->bl && c->image_id && d->cfg.image_mismatch)
+			image_mismatch(d, job, c);
 	} else {
 		job->bl = bstore_host(job->store);
 		job->baseline_match = "host";

@@ -122,6 +122,8 @@ static const char *rule_name(enum sw_verdict v)
 		return "sealwatch.unverified_execution";
 	case SW_VERDICT_TAMPER:
 		return "sealwatch.image_file_tamper";
+	case SW_VERDICT_IMAGE_MISMATCH:
+		return "sealwatch.image_mismatch";
 	default:
 		return "sealwatch.verified_execution";
 	}
@@ -131,7 +133,10 @@ static const char *rule_name(enum sw_verdict v)
 static void action_categories(const char *action, const char **category, const char **type)
 {
 	*category = "file";
-	if (!strcmp(action, "exec") || !strcmp(action, "exec_script")) {
+	if (!strcmp(action, "image_mismatch")) {
+		*category = "process";
+		*type = "info";
+	} else if (!strcmp(action, "exec") || !strcmp(action, "exec_script")) {
 		*category = "process";
 		*type = "start";
 	} else if (!strcmp(action, "mmap_exec") || !strcmp(action, "script_open") ||
@@ -304,7 +309,15 @@ char *ecs_exec_json(const struct ecs_exec *x)
 		json_t *b = json_pack("{s:s}", "digest", x->baseline_digest);
 
 		set_opt(b, "match", x->baseline_match);
+		set_opt(b, "image_name", x->baseline_image_name);
 		json_object_set_new(sw, "baseline", b);
+	}
+	if (x->expected_image_id) {
+		json_object_set_new(sw, "expected",
+				    json_pack("{s:s}", "image_id", x->expected_image_id));
+		if (x->container && x->container->image_id)
+			json_object_set_new(sw, "actual",
+					    json_pack("{s:s}", "image_id", x->container->image_id));
 	}
 	if (ev->flags & SW_EF_UPPER_KNOWN) /* written or copied up inside the container */
 		json_object_set_new(sw, "overlay_upper",

@@ -42,7 +42,9 @@ struct ecs_exec {
 	const char *same_content_as;
 	const struct ecs_container *container; /* NULL for a host process */
 	const char *baseline_digest; /* "sha256:…" of the baseline file */
-	const char *baseline_match; /* "image_id", "image_name", "host" */
+	const char *baseline_match; /* "image_id", "image_name", "image_mismatch", "host" */
+	/* image_mismatch: the image ID and name the baseline records */
+	const char *expected_image_id, *baseline_image_name;
 	char *const *args;
 	size_t n_args;
 };

@@ -105,8 +105,8 @@ static char *summary(const struct fold *f, const struct fold_slot *s)
 		json_object_set_new(root, "sealwatch", sw);
 	}
 	json_object_set_new(sw, "repeats",
-			    json_pack("{s:I,s:I}", "count", (json_int_t)s->count,
-				      "window_seconds", (json_int_t)f->window));
+			    json_pack("{s:I,s:I}", "count", (json_int_t)s->count, "window_seconds",
+				      (json_int_t)f->window));
 	line = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return line;

@@ -28,7 +28,7 @@ static const char *const action_names[REPORT_ACTION__COUNT] = {
 	[REPORT_ACTION_MMAP_EXEC] = "mmap_exec", [REPORT_ACTION_SCRIPT_OPEN] = "script_open",
 	[REPORT_ACTION_READ_OPEN] = "read_open", [REPORT_ACTION_OPEN_WRITE] = "open_write",
 	[REPORT_ACTION_UNLINK] = "unlink",	 [REPORT_ACTION_RENAME] = "rename",
-	[REPORT_ACTION_TRUNCATE] = "truncate",
+	[REPORT_ACTION_TRUNCATE] = "truncate",	 [REPORT_ACTION_IMAGE_MISMATCH] = "image_mismatch",
 };
 
 static const char *const alert_names[REPORT_ALERT__COUNT] = {

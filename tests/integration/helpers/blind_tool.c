@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "preload"))
 		return 0;
-	fprintf(stderr, "usage: blind_tool openat|openat2|truncate|ftruncate|renameat|unlinkat|mmapwrite|setcap ...\n");
+	fprintf(stderr,
+		"usage: blind_tool openat|openat2|truncate|ftruncate|renameat|unlinkat|mmapwrite|setcap ...\n");
 	return 2;
 }
