@@ -48,6 +48,7 @@ const volatile bool host_scripts =
 const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */
 const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS] = {};
 const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES] = {};
+const volatile struct sw_kcache_key storage_roots[SW_MAX_STORAGE_ROOTS] = {};
 
 /*
  * kcache: struct sw_kcache_key (inode) → struct sw_kcache_val (identity +
@@ -226,6 +227,43 @@ static __always_inline void read_dentry_path(struct sw_exec_event *e, struct tas
 	e->flags |=
 		SW_EF_PATH_DENTRY | walk_dentries(e->filename, BPF_CORE_READ(file, f_path.dentry),
 						  BPF_CORE_READ(file, f_path.mnt), task);
+}
+
+/*
+ * Is @file below one of storage_roots (a runtime's layer store on the node)?
+ * Its ancestors are compared by inode, up to DENTRY_DEPTH levels, within its
+ * filesystem (a layer store and its files share one). Only host write-opens
+ * get here, and only when storage roots are configured.
+ */
+static __always_inline bool in_layer_store(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+
+	if (!storage_roots[0].ino)
+		return false;
+	for (int i = 0; i < DENTRY_DEPTH; i++) {
+		struct dentry *parent;
+		struct inode *inode;
+		__u64 ino;
+		__u32 dev;
+
+		if (!d)
+			return false;
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d)
+			return false;
+		d = parent;
+		inode = BPF_CORE_READ(d, d_inode);
+		if (!inode)
+			return false;
+		ino = BPF_CORE_READ(inode, i_ino);
+		dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		for (int j = 0; j < SW_MAX_STORAGE_ROOTS; j++)
+			if (storage_roots[j].ino && storage_roots[j].ino == ino &&
+			    storage_roots[j].dev == dev)
+				return true;
+	}
+	return false;
 }
 
 /* Is the current task an interpreter of the configured list (by comm)? */

@@ -333,6 +333,7 @@ static __always_inline void open_exit(long ret)
 	struct sw_exec_event *e;
 	struct path_op *op;
 	struct file *file;
+	__u32 node = 0;
 
 	op = bpf_map_lookup_elem(&path_pending, &id);
 	if (!op)
@@ -345,8 +346,14 @@ static __always_inline void open_exit(long ret)
 	if (op->kind == SW_EVENT_OPEN_WRITE) {
 		/* the fd exists only now: no write through it can have landed yet */
 		kcache_invalidate(file);
-		if (!regular_data_file(file) || (!in_container() && !is_ld_so_preload(file)))
+		if (!regular_data_file(file))
 			goto out;
+		if (!in_container() && !is_ld_so_preload(file)) {
+			/* on the node: only writes into a runtime's image layers */
+			if (!in_layer_store(file))
+				goto out;
+			node = SW_EF_NODE_STORAGE;
+		}
 	} else if (!regular_data_file(file)) {
 		goto out;
 	}
@@ -355,6 +362,7 @@ static __always_inline void open_exit(long ret)
 	e = event_reserve(op->kind);
 	if (!e)
 		goto out;
+	e->flags = node;
 	fill_file(e, file);
 	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))

@@ -78,6 +78,12 @@ enum sw_event_flags {
 	 * before the daemon reads /proc/PID/fd.
 	 */
 	SW_EF_OPEN_DENTRY = 1 << 16,
+	/*
+	 * open_write on the host of a file under one of storage_roots (a
+	 * runtime's image layer store, e.g. /var/lib/containers/storage/overlay):
+	 * a write into an image's layer files behind overlay's back.
+	 */
+	SW_EF_NODE_STORAGE = 1 << 17,
 };
 
 /*
@@ -138,6 +144,14 @@ struct sw_kcache_key {
 	__u32 dev;
 	__u32 pad;
 };
+
+/*
+ * The directories of the runtimes' layer stores (rodata "storage_roots", set
+ * before load): a host write-open of a file below one becomes an event
+ * (SW_EF_NODE_STORAGE). Same key as the cache: inode and kernel dev_t.
+ * ino 0: empty slot.
+ */
+#define SW_MAX_STORAGE_ROOTS 6
 
 struct sw_kcache_val {
 	__s64 ctime_sec;

@@ -36,6 +36,8 @@ void config_clear(struct sw_config *c)
 		free(c->interpreters[i]);
 	for (size_t i = 0; i < c->n_verify_read_paths; i++)
 		free(c->verify_read_paths[i]);
+	for (size_t i = 0; i < c->n_layer_stores; i++)
+		free(c->layer_stores[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -62,6 +64,26 @@ int config_default_interpreters(struct sw_config *c)
 		return 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !r; i++)
 		r = config_list_add(c->interpreters, &c->n_interpreters, names[i]);
+	return r;
+}
+
+int config_default_layer_stores(struct sw_config *c)
+{
+	static const char *const dirs[] = {
+		"/var/lib/containers/storage/overlay",
+		"/var/lib/docker/overlay2",
+		"/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots",
+		"/var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter.v1.overlayfs/"
+		"snapshots",
+		"/var/lib/rancher/rke2/agent/containerd/io.containerd.snapshotter.v1.overlayfs/"
+		"snapshots",
+	};
+	int r = 0;
+
+	if (c->layer_stores_set)
+		return 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !r; i++)
+		r = config_list_add(c->layer_stores, &c->n_layer_stores, dirs[i]);
 	return r;
 }
 
@@ -201,6 +223,14 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			for (size_t i = 0; !r && i < c->n_verify_read_paths; i++)
 				if (c->verify_read_paths[i][0] != '/') {
 					problem = "must hold absolute paths or globs";
+					r = -EBADMSG;
+				}
+		} else if (!strcmp(key, "layer_stores")) {
+			r = set_list(c->layer_stores, &c->n_layer_stores, v, &problem);
+			c->layer_stores_set = true;
+			for (size_t i = 0; !r && i < c->n_layer_stores; i++)
+				if (c->layer_stores[i][0] != '/') {
+					problem = "must hold absolute paths";
 					r = -EBADMSG;
 				}
 		} else if (!strcmp(key, "interpreters")) {

@@ -35,6 +35,14 @@ struct sw_config {
 	/* absolute globs (a path, or a subtree: a trailing double star) verified on read-open */
 	char *verify_read_paths[SW_CONFIG_MAX_LIST];
 	size_t n_verify_read_paths;
+	/*
+	 * the runtimes' image layer stores on the node (containers-storage
+	 * "…/overlay", Docker "…/overlay2", containerd/k3s/RKE2 snapshots): a
+	 * write into them by a process other than a runtime is tamper
+	 */
+	char *layer_stores[SW_CONFIG_MAX_LIST];
+	size_t n_layer_stores;
+	bool layer_stores_set;
 	bool verbose;
 	/* seconds during which repeats of one finding are folded into a summary (0: off) */
 	unsigned int fold_window;
@@ -56,6 +64,8 @@ bool config_error_key(const char *msg, char *key, size_t size);
 int config_list_add(char **list, size_t *n, const char *value);
 /* The default interpreter list when none was configured. */
 int config_default_interpreters(struct sw_config *c);
+/* The default layer stores when none was configured. */
+int config_default_layer_stores(struct sw_config *c);
 /* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
 int config_severity_from_name(const char *name, int *ret);
 

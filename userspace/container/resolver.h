@@ -126,4 +126,14 @@ void resolver_get_stats(const struct resolver *r, struct resolver_stats *ret);
  */
 int resolver_normalize_image_name(const char *name, char **ret);
 
+struct json_t;
+/*
+ * The images (first name, else ID) and containers (first name, else ID)
+ * that use layer @layer_id of the containers-storage graph root @graph
+ * ("/var/lib/containers/storage"), appended to the JSON arrays @images and
+ * @containers. 0, or -ENOENT when the storage's index files cannot be read.
+ */
+int resolver_layer_users(const char *graph, const char *layer_id, struct json_t *images,
+			 struct json_t *containers);
+
 #endif

@@ -13,6 +13,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -192,6 +193,8 @@ static int setup(struct daemon *d, struct sw_error *err)
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size };
 	struct resolver_opts ro = { .root = "" };
+	struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS] = { { 0 } };
+	size_t n_roots = 0;
 	sigset_t mask;
 	int r;
 
@@ -224,11 +227,22 @@ static int setup(struct daemon *d, struct sw_error *err)
 	vo.cache = d->cache;
 	vo.on_ok = daemon_kcache_learn;
 	vo.ctx = d;
-	r = config_default_interpreters(&d->cfg);
+	r = config_default_interpreters(&d->cfg) ?: config_default_layer_stores(&d->cfg);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
 	bo.n_interpreters = d->cfg.n_interpreters;
 	bo.host_mntns = d->host_mntns;
+	for (size_t i = 0; i < d->cfg.n_layer_stores && n_roots < SW_MAX_STORAGE_ROOTS; i++) {
+		struct stat st;
+
+		if (stat(d->cfg.layer_stores[i], &st) || !S_ISDIR(st.st_mode))
+			continue; /* that runtime is not installed: nothing to watch */
+		roots[n_roots].ino = st.st_ino;
+		roots[n_roots].dev = major(st.st_dev) << 20 | minor(st.st_dev);
+		n_roots++;
+	}
+	bo.storage_roots = roots;
+	bo.n_storage_roots = n_roots;
 	r = verifier_new(&vo, &d->verifier);
 	if (r)
 		return sw_error_set(err, r, "cannot start hash workers");

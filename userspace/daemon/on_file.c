@@ -8,12 +8,15 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <jansson.h>
+
 #include "baseline.h"
 #include "bstore.h"
 #include "daemon.h"
 #include "events.h"
 #include "log.h"
 #include "procpath.h"
+#include "resolver.h"
 #include "report.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -243,6 +246,77 @@ static const char *write_reason(__u32 type)
 					     "a file of the image truncated";
 }
 
+/* Runtimes that write layer files on the node when they unpack a new layer (exe base name). */
+static bool is_runtime(const char *exe, const char *comm)
+{
+	static const char *const names[] = {
+		"podman", "buildah", "skopeo", "crio", "containerd", "dockerd",
+		"k3s",	  "rke2",    "conmon", "runc", "crun",	     "containerd-shim-runc-v2",
+	};
+	const char *base = exe ? strrchr(exe, '/') : NULL;
+
+	base = base ? base + 1 : comm;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(base, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A write on the node into a runtime's layer store (SW_EF_NODE_STORAGE):
+ * an image's files changed behind overlay's back, seen by every container
+ * of every image that shares the layer. Tamper, naming the layer and (for
+ * containers-storage) the images and containers that use it; silent when
+ * the writer is a runtime unpacking a layer.
+ */
+static void node_layer_write(struct daemon *d, struct verify_job *job, const struct write_paths *p)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	char comm[SW_COMM_LEN + 1], store_dir[PATH_MAX], layer_id[256];
+	const char *path = p->have_given_real ? p->given_real : p->real_link ? p->real : NULL;
+	const char *store = NULL;
+	size_t n = 0;
+	struct ecs_container c;
+	struct ecs_exec x;
+	json_t *layer;
+
+	memcpy(comm, ev->comm, SW_COMM_LEN);
+	comm[SW_COMM_LEN] = '\0';
+	if (is_runtime(job->proc_exe, comm) || !path)
+		return;
+	for (size_t i = 0; i < d->cfg.n_layer_stores; i++) {
+		size_t len = strlen(d->cfg.layer_stores[i]);
+
+		if (len > n && !strncmp(path, d->cfg.layer_stores[i], len) && path[len] == '/') {
+			store = d->cfg.layer_stores[i];
+			n = len;
+		}
+	}
+	layer_id[0] = '\0';
+	if (store)
+		snprintf(layer_id, sizeof(layer_id), "%.*s", (int)strcspn(path + n + 1, "/"),
+			 path + n + 1);
+	layer = json_pack("{s:s,s:s,s:[],s:[]}", "store", store ? store : "", "id", layer_id,
+			  "images", "containers");
+	if (!layer)
+		return;
+	/* containers-storage: <graph>/overlay holds the layers, <graph>/overlay-* the indexes */
+	if (store && n > 8 && !strcmp(store + n - 8, "/overlay")) {
+		snprintf(store_dir, sizeof(store_dir), "%.*s", (int)(n - 8), store);
+		resolver_layer_users(store_dir, layer_id, json_object_get(layer, "images"),
+				     json_object_get(layer, "containers"));
+	}
+	verify_job_event(job, &x, &c);
+	x.verdict = SW_VERDICT_TAMPER;
+	x.reason = "a layer file of a runtime's image store written on the node: every container "
+		   "of the images using the layer sees it";
+	x.severity = verdict_severity(SW_VERDICT_TAMPER);
+	x.executable = path;
+	x.layer = layer;
+	report_verdict(d->report, &x);
+	json_decref(layer);
+}
+
 /*
  * open_write, unlink, rename, truncate: a path of the baseline written,
  * removed or replaced — reported at once (tamper), nothing to hash.
@@ -272,6 +346,10 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev)
 	if (!job_scope(d, job))
 		goto done;
 	write_paths_real(job, &p);
+	if (ev->flags & SW_EF_NODE_STORAGE) {
+		node_layer_write(d, job, &p);
+		goto done;
+	}
 	preload = (p.have_given && !strcmp(p.given, LD_SO_PRELOAD)) ||
 		  (p.have_given_real && !strcmp(p.given_real, LD_SO_PRELOAD)) ||
 		  (p.real_link && !strcmp(p.real, LD_SO_PRELOAD));

@@ -237,7 +237,8 @@ void reload_config(struct daemon *d)
 		config_failed(d, key, err.msg);
 		goto out;
 	}
-	if (config_default_interpreters(&nc)) { /* as at start: compared with the running list */
+	if (config_default_interpreters(&nc) ||
+	    config_default_layer_stores(&nc)) { /* as at start: compared with the running list */
 		config_failed(d, "interpreters", "out of memory");
 		goto out;
 	}

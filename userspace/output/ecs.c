@@ -328,6 +328,8 @@ char *ecs_exec_json(const struct ecs_exec *x)
 					      "nsec", (json_int_t)ev->file.ctime_nsec));
 	if (x->old_path)
 		json_object_set_new(sw, "old_path", jstr_raw(x->old_path));
+	if (x->layer)
+		json_object_set(sw, "layer", x->layer);
 	json_object_set_new(root, "sealwatch", sw);
 
 	snprintf(msg, sizeof(msg), "%s %s %s%s%s", verdict_name(x->verdict),

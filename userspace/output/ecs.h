@@ -43,6 +43,8 @@ struct ecs_exec {
 	const struct ecs_container *container; /* NULL for a host process */
 	const char *baseline_digest; /* "sha256:…" of the baseline file */
 	const char *baseline_match; /* "image_id", "image_name", "image_mismatch", "host" */
+	/* a node-side write into a layer store: sealwatch.layer (borrowed), else NULL */
+	struct json_t *layer;
 	/* image_mismatch: the image ID and name the baseline records */
 	const char *expected_image_id, *baseline_image_name;
 	char *const *args;
