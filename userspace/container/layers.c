@@ -49,8 +49,7 @@ static bool chain_has(json_t *layers, const char *top, const char *layer_id)
 
 		if (!strcmp(id, layer_id))
 			return true;
-		json_array_foreach(layers, i, l)
-		{
+		json_array_foreach(layers, i, l) {
 			const char *lid = rs_json_str(l, "id");
 
 			if (lid && !strcmp(lid, id)) {
@@ -89,8 +88,7 @@ int resolver_layer_users(const char *graph, const char *layer_id, json_t *images
 		json_decref(ctrs);
 		return -ENOENT;
 	}
-	json_array_foreach(imgs, i, img)
-	{
+	json_array_foreach(imgs, i, img) {
 		const char *top = rs_json_str(img, "layer");
 		const char *iid = rs_json_str(img, "id");
 
@@ -99,8 +97,7 @@ int resolver_layer_users(const char *graph, const char *layer_id, json_t *images
 		add_name(images, img);
 		if (!ctrs)
 			continue;
-		json_array_foreach(ctrs, j, ctr)
-		{
+		json_array_foreach(ctrs, j, ctr) {
 			const char *cimg = rs_json_str(ctr, "image");
 
 			if (iid && cimg && !strcmp(cimg, iid))
@@ -109,8 +106,7 @@ int resolver_layer_users(const char *graph, const char *layer_id, json_t *images
 	}
 	/* a container's own (upper) layer */
 	if (ctrs)
-		json_array_foreach(ctrs, j, ctr)
-		{
+		json_array_foreach(ctrs, j, ctr) {
 			const char *cl = rs_json_str(ctr, "layer");
 
 			if (cl && !strcmp(cl, layer_id))
