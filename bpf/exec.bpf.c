@@ -475,6 +475,7 @@ static __always_inline void path_enter(__u32 kind, long dfd, const char *upath, 
 
 static __always_inline void path_exit(long ret)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sw_exec_event *e;
 	struct path_op *op;
@@ -489,11 +490,29 @@ static __always_inline void path_exit(long ret)
 		goto out;
 	e->flags = SW_EF_NO_FILE_ID;
 	__builtin_memset(&e->file, 0, sizeof(e->file));
-	fill_task(e, (struct task_struct *)bpf_get_current_task());
+	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
-	if (bpf_probe_read_kernel(e->interp, sizeof(e->interp), op->path2))
+	if (op->kind != SW_EVENT_RENAME && e->filename[0] != '/') {
+		/* relative: where it is relative to, walked now (the cwd may be gone later) */
+		struct dentry *d = NULL;
+		struct vfsmount *mnt = NULL;
+
+		if (op->fd == -100 /* AT_FDCWD */) {
+			d = BPF_CORE_READ(task, fs, pwd.dentry);
+			mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		} else {
+			struct file *dir = fd_file(task, op->fd);
+
+			if (dir) {
+				d = BPF_CORE_READ(dir, f_path.dentry);
+				mnt = BPF_CORE_READ(dir, f_path.mnt);
+			}
+		}
+		e->flags |= SW_EF_DIR_DENTRY | walk_dentries(e->interp, d, mnt, task);
+	} else if (bpf_probe_read_kernel(e->interp, sizeof(e->interp), op->path2)) {
 		e->interp[0] = '\0';
+	}
 	e->fd = op->fd;
 	e->fd2 = op->fd2;
 	event_submit(e);

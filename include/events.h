@@ -84,6 +84,14 @@ enum sw_event_flags {
 	 * a write into an image's layer files behind overlay's back.
 	 */
 	SW_EF_NODE_STORAGE = 1 << 17,
+	/*
+	 * unlink/truncate from the tracepoints with a relative path: interp
+	 * holds the dentry walk of the directory it is relative to (the cwd, or
+	 * the dirfd's directory), as SW_EF_PATH_DENTRY describes (SW_EF_PATH_TOP
+	 * when it reached the task's root): known even when the process is
+	 * gone before the daemon reads /proc/PID/cwd.
+	 */
+	SW_EF_DIR_DENTRY = 1 << 18,
 };
 
 /*

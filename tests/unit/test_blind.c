@@ -26,7 +26,8 @@ TEST(imageref_one_name_for_many_spellings)
 		{ "nginx", "docker.io/library/nginx:latest" },
 		{ "localhost/app:1", "localhost/app:1" },
 		{ "localhost:5000/a/b", "localhost:5000/a/b:latest" },
-		{ "Registry.Example.com/team/app:v1.2-rc_3", "Registry.Example.com/team/app:v1.2-rc_3" },
+		{ "Registry.Example.com/team/app:v1.2-rc_3",
+		  "Registry.Example.com/team/app:v1.2-rc_3" },
 		{ "quay.io/a__b/c-d.e:1", "quay.io/a__b/c-d.e:1" },
 	};
 	char out[256];

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -109,6 +110,8 @@ int daemon_on_file(struct daemon *d, const struct sw_exec_event *ev)
 struct write_paths {
 	char given[PATH_MAX], real[PATH_MAX], old[PATH_MAX];
 	char given_real[PATH_MAX], old_real[PATH_MAX];
+	/* given and old made absolute, ".." kept: for the kernel to resolve in the root */
+	char raw[PATH_MAX], raw_old[PATH_MAX];
 	char *real_link; /* readlink of the opened fd, or NULL */
 	bool have_given, have_old, have_given_real, have_old_real;
 	struct stat st; /* truncate: the file found at given_real */
@@ -133,11 +136,11 @@ static void write_paths_real(const struct verify_job *job, struct write_paths *p
 							     p->given_real, sizeof(p->given_real));
 	else if (p->have_given && !(ev->flags & (SW_EF_DPATH | SW_EF_PATH_DENTRY)))
 		p->have_given_real = !procpath_real_in_root(
-			pid, job->rootfs, p->given, ev->type == SW_EVENT_TRUNCATE, p->given_real,
+			pid, job->rootfs, p->raw, ev->type == SW_EVENT_TRUNCATE, p->given_real,
 			sizeof(p->given_real), ev->type == SW_EVENT_TRUNCATE ? &p->st : NULL);
 	p->have_st = p->have_given_real && ev->type == SW_EVENT_TRUNCATE;
 	if (p->have_old && !(ev->flags & SW_EF_PATH_DENTRY))
-		p->have_old_real = !procpath_real_in_root(pid, job->rootfs, p->old, false,
+		p->have_old_real = !procpath_real_in_root(pid, job->rootfs, p->raw_old, false,
 							  p->old_real, sizeof(p->old_real), NULL);
 }
 
@@ -168,16 +171,53 @@ static const struct sw_entry *hardlink_of(const struct verify_job *job, const st
 	return NULL;
 }
 
+/*
+ * @path as the process passed it with @dirfd, made absolute but not
+ * normalized ("a/../b" can only be told by the kernel, in the process's
+ * root): joined to the directory the kernel walked at the syscall
+ * (SW_EF_DIR_DENTRY), else to readlink(/proc/PID/cwd or fd/DIRFD).
+ */
+static bool raw_path(const struct sw_exec_event *ev, int dirfd, const char *path, bool walked,
+		     char *out, size_t size)
+{
+	char dir[PATH_MAX], what[64];
+	ssize_t n;
+
+	if (path[0] == '/')
+		return (size_t)snprintf(out, size, "%s", path) < size;
+	if (!path[0])
+		return false;
+	if (walked) {
+		if (procpath_from_dentries(ev->interp, sizeof(ev->interp), dir, sizeof(dir)))
+			return false;
+	} else {
+		if (dirfd == -100)
+			snprintf(what, sizeof(what), "/proc/%u/cwd", ev->tgid);
+		else
+			snprintf(what, sizeof(what), "/proc/%u/fd/%d", ev->tgid, dirfd);
+		n = readlink(what, dir, sizeof(dir) - 1);
+		if (n <= 0)
+			return false;
+		dir[n] = '\0';
+		if (dir[0] != '/')
+			return false; /* "pipe:[…]": not a directory */
+	}
+	return (size_t)snprintf(out, size, "%s/%s", strcmp(dir, "/") ? dir : "", path) < size;
+}
+
 static void write_paths_read(const struct sw_exec_event *ev, struct write_paths *p)
 {
+	bool walked = (ev->flags & (SW_EF_DIR_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
+		      (SW_EF_DIR_DENTRY | SW_EF_PATH_TOP);
 	char what[64];
 
 	/* the path hooks (lsm mode) walk the dentries: never relative to a cwd */
 	if (ev->flags & SW_EF_PATH_DENTRY)
 		p->have_given = !event_path(ev, ev->filename, p->given, sizeof(p->given));
 	else
-		p->have_given = !procpath_resolve((int)ev->tgid, ev->fd, ev->filename, p->given,
-						  sizeof(p->given));
+		p->have_given =
+			raw_path(ev, ev->fd, ev->filename, walked, p->raw, sizeof(p->raw)) &&
+			!procpath_normalize(p->raw, p->given, sizeof(p->given));
 	if (ev->type == SW_EVENT_OPEN_WRITE && ev->fd2 >= 0) {
 		/* the real path of what was opened (symlinks resolved), while it is open */
 		snprintf(what, sizeof(what), "fd/%d", ev->fd2);
@@ -185,11 +225,12 @@ static void write_paths_read(const struct sw_exec_event *ev, struct write_paths 
 		if (p->real_link && procpath_normalize(p->real_link, p->real, sizeof(p->real)))
 			p->real[0] = '\0';
 	}
-	if (ev->type == SW_EVENT_RENAME)
-		p->have_old = ev->flags & SW_EF_PATH_DENTRY ?
-				      !event_path(ev, ev->interp, p->old, sizeof(p->old)) :
-				      !procpath_resolve((int)ev->tgid, ev->fd2, ev->interp, p->old,
-							sizeof(p->old));
+	if (ev->type == SW_EVENT_RENAME && (ev->flags & SW_EF_PATH_DENTRY))
+		p->have_old = !event_path(ev, ev->interp, p->old, sizeof(p->old));
+	else if (ev->type == SW_EVENT_RENAME)
+		p->have_old =
+			raw_path(ev, ev->fd2, ev->interp, false, p->raw_old, sizeof(p->raw_old)) &&
+			!procpath_normalize(p->raw_old, p->old, sizeof(p->old));
 }
 
 /*
