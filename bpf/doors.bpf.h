@@ -158,7 +158,8 @@ static __always_inline bool regular_data_file(struct file *file)
 	       magic != BPF_FS_MAGIC;
 }
 
-#define DENTRY_NAME_MAX 64
+/* a name of up to 79 bytes: a layer store's 64-hex layer directories fit */
+#define DENTRY_NAME_MAX 80
 #define DENTRY_DEPTH 32
 
 /*

@@ -192,7 +192,7 @@ sum=$(jq -s "[.[] | select($IN and .file.path == \"/usr/bin/loop\" and .sealwatc
 [ "$sum" = 30 ] && pass fold-counts-every-run || fail fold-counts-every-run "$sum of 30 runs counted"
 
 # ---- §5 short-lived processes: a preload from a volume in a process that exits at once
-for _ in $(seq 10); do x sh -c 'LD_PRELOAD=/hb/evil.so exec /usr/bin/blind_tool preload'; done
+for _ in $(seq 10); do x sh -c 'LD_PRELOAD=/hb/evil.so exec /usr/bin/dyn'; done
 sleep 2
 n=$(count "$IN and .file.path == \"/hb/evil.so\" and .sealwatch.verdict == \"unverified\"")
 [ "$n" = 0 ] && pass short-lived-never-unverified || fail short-lived-never-unverified "$n unverified"

@@ -314,7 +314,10 @@ static void node_layer_write(struct daemon *d, struct verify_job *job, const str
 {
 	const struct sw_exec_event *ev = &job->ev;
 	char comm[SW_COMM_LEN + 1], store_dir[PATH_MAX], layer_id[256];
-	const char *path = p->have_given_real ? p->given_real : p->real_link ? p->real : NULL;
+	const char *path = p->have_given_real ? p->given_real :
+			   p->real_link	      ? p->real :
+			   p->have_given      ? p->given :
+						NULL;
 	const char *store = NULL;
 	size_t n = 0;
 	struct ecs_container c;
