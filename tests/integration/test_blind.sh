@@ -50,7 +50,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
 cp "$WORK/dyn" "$WORK/blind_tool" "$R/usr/bin/"
-VICTIMS="v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
+VICTIMS="v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -127,6 +127,10 @@ x blind_tool mmapwrite /bin/v14
 tamper mmap-shared-write open_write /usr/bin/v14
 x sh -c 'cd /lib && /usr/bin/blind_tool ftruncate ../bin/v15'
 tamper ftruncate-relative open_write /usr/bin/v15
+x blind_tool reopen /bin/v17
+tamper magic-link-reopen-write open_write /usr/bin/v17
+x sh -c 'echo "#x" >>/proc/self/root/bin/v18'
+tamper proc-root-write open_write /usr/bin/v18
 # volumes: the file's full path in the container, not its name inside the mount
 x sh -c 'LD_PRELOAD=/hb/evil.so /usr/bin/dyn'
 wait_for preload-from-volume-full-path "$IN and .event.action == \"mmap_exec\" and .file.path == \"/hb/evil.so\" and .sealwatch.verdict == \"unknown\""

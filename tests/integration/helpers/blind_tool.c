@@ -10,7 +10,7 @@
  *   unlinkat DIR NAME    unlinkat(dfd, NAME, 0)
  *   mmapwrite PATH       open O_RDWR, mmap MAP_SHARED, flip one byte
  *   setcap PATH          security.capability: cap_net_raw permitted, effective
- *   preload              nothing (the library named by LD_PRELOAD does the work)
+ *   reopen PATH          open(PATH, O_PATH), then open("/proc/self/fd/N", O_WRONLY|O_APPEND)
  * Exits 0 when the call worked.
  */
 #define _GNU_SOURCE
@@ -87,9 +87,17 @@ int main(int argc, char **argv)
 
 		return setxattr(argv[2], "security.capability", cap, sizeof(cap), 0) != 0;
 	}
-	if (!strcmp(op, "preload"))
-		return 0;
+	if (!strcmp(op, "reopen") && argc == 3) {
+		char magic[64];
+
+		dfd = open(argv[2], O_PATH);
+		if (dfd < 0)
+			return 1;
+		snprintf(magic, sizeof(magic), "/proc/self/fd/%d", dfd);
+		fd = open(magic, O_WRONLY | O_APPEND);
+		return fd < 0 || write(fd, "#x", 2) != 2;
+	}
 	fprintf(stderr,
-		"usage: blind_tool openat|openat2|truncate|ftruncate|renameat|unlinkat|mmapwrite|setcap ...\n");
+		"usage: blind_tool openat|openat2|truncate|ftruncate|renameat|unlinkat|mmapwrite|setcap|reopen ...\n");
 	return 2;
 }
