@@ -28,6 +28,10 @@ void config_clear(struct sw_config *c)
 	free(c->baseline_dir);
 	free(c->host_baseline);
 	free(c->metrics_listen);
+	free(c->storage_root);
+	free(c->docker_root);
+	free(c->containerd_root);
+	free(c->containerd_state);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	for (size_t i = 0; i < c->n_outputs; i++)
@@ -236,6 +240,19 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 		} else if (!strcmp(key, "interpreters")) {
 			r = set_list(c->interpreters, &c->n_interpreters, v, &problem);
 			c->interpreters_set = true;
+		} else if (!strcmp(key, "storage_root") || !strcmp(key, "docker_root") ||
+			   !strcmp(key, "containerd_root") || !strcmp(key, "containerd_state")) {
+			char **dst = !strcmp(key, "storage_root")    ? &c->storage_root :
+				     !strcmp(key, "docker_root")     ? &c->docker_root :
+				     !strcmp(key, "containerd_root") ? &c->containerd_root :
+								       &c->containerd_state;
+
+			if (!json_is_string(v) || json_string_value(v)[0] != '/') {
+				problem = "must be an absolute path";
+				r = -EBADMSG;
+			} else {
+				r = set_string(dst, v);
+			}
 		} else if (!strcmp(key, "fold_window")) {
 			r = set_uint(&c->fold_window, v, 0, 86400, &problem);
 		} else if (!strcmp(key, "image_mismatch")) {

@@ -48,7 +48,16 @@ struct sw_config {
 	unsigned int fold_window;
 	/* image_mismatch: verify a container whose image ID is not its name's baseline's by name */
 	bool image_mismatch;
-	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
+	char *metrics_listen;
+	/*
+	 * the runtimes' state roots (NULL: their defaults): containers-storage's
+	 * graph root, Docker's root, containerd's root (metadata DB and content
+	 * store) and state dir (task bundles); k3s/RKE2 run their own containerd
+	 * (root /var/lib/rancher/{k3s,rke2}/agent/containerd, state
+	 * /run/k3s/containerd)
+	 */
+	char *storage_root, *docker_root, *containerd_root,
+		*containerd_state; /* ADDR:PORT of /metrics and /healthz, NULL = off */
 };
 
 void config_init(struct sw_config *c);

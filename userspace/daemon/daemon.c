@@ -192,7 +192,11 @@ static int setup(struct daemon *d, struct sw_error *err)
 				      .n_read_paths = d->cfg.n_verify_read_paths };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size };
-	struct resolver_opts ro = { .root = "" };
+	struct resolver_opts ro = { .root = "",
+				    .storage_root = d->cfg.storage_root,
+				    .docker_root = d->cfg.docker_root,
+				    .containerd_root = d->cfg.containerd_root };
+	char tasks[4096];
 	struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS] = { { 0 } };
 	size_t n_roots = 0;
 	sigset_t mask;
@@ -217,6 +221,11 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = vcache_new(d->cfg.cache_size, &d->cache);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
+	if (d->cfg.containerd_state) {
+		snprintf(tasks, sizeof(tasks), "%s/io.containerd.runtime.v2.task",
+			 d->cfg.containerd_state);
+		ro.containerd_tasks = tasks;
+	}
 	r = resolver_new(&ro, &d->resolver, err);
 	if (r)
 		return r;
