@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "bolt.h"
 #include "check.h"
 #include "decide.h"
 #include "fold.h"
@@ -164,11 +165,145 @@ TEST(fold_first_at_once_repeats_counted_others_never)
 	free(f);
 }
 
+/* ---- a small bbolt file built by hand (the layout bolt.c documents) ---- */
+
+struct kv {
+	uint32_t flags; /* 1: bucket (value = bucket header + inline page) */
+	const char *key;
+	const unsigned char *val;
+	size_t vlen;
+};
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A leaf page (header + elements + data) of @n sorted @kv into @out; its length. */
+static size_t leaf(unsigned char *out, uint64_t id, const struct kv *kv, size_t n)
+{
+	size_t data = 16 + n * 16;
+
+	put_le(out, id, 8);
+	put_le(out + 8, 0x02, 2);
+	put_le(out + 10, n, 2);
+	put_le(out + 12, 0, 4);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *e = out + 16 + i * 16;
+		size_t kl = strlen(kv[i].key);
+
+		put_le(e, kv[i].flags, 4);
+		put_le(e + 4, data - (16 + i * 16), 4);
+		put_le(e + 8, kl, 4);
+		put_le(e + 12, kv[i].vlen, 4);
+		memcpy(out + data, kv[i].key, kl);
+		memcpy(out + data + kl, kv[i].val, kv[i].vlen);
+		data += kl + kv[i].vlen;
+	}
+	return data;
+}
+
+/* An inline bucket value holding @kv: root 0, sequence 0, then the leaf page. */
+static size_t inline_bucket(unsigned char *out, const struct kv *kv, size_t n)
+{
+	memset(out, 0, 16);
+	return 16 + leaf(out + 16, 0, kv, n);
+}
+
+static uint64_t fnv(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void meta(unsigned char *page, uint64_t id, uint64_t txid)
+{
+	unsigned char *m = page + 16;
+
+	put_le(page, id, 8);
+	put_le(page + 8, 0x04, 2);
+	put_le(m, 0xED0CDAED, 4);
+	put_le(m + 4, 2, 4);
+	put_le(m + 8, 4096, 4);
+	put_le(m + 16, 3, 8); /* root bucket's page */
+	put_le(m + 32, 2, 8); /* freelist */
+	put_le(m + 40, 4, 8); /* high water */
+	put_le(m + 48, txid, 8);
+	put_le(m + 56, fnv(m, 56), 8);
+}
+
+TEST(bolt_reads_nested_buckets)
+{
+	static unsigned char db[4 * 4096], target[512], image[1024], images[2048], ctr[512],
+		ctrs[1024], ns[4096], v1[4096];
+	const char *dig = "sha256:abc";
+	struct kv t[] = { { 0, "digest", (const unsigned char *)dig, strlen(dig) },
+			  { 0, "mediatype", (const unsigned char *)"x", 1 } };
+	struct kv im[2] = { { 0, "createdat", (const unsigned char *)"t", 1 },
+			    { 1, "target", target, inline_bucket(target, t, 2) } };
+	struct kv ims[] = { { 1, "docker.io/library/a:1", image, inline_bucket(image, im, 2) } };
+	struct kv c[] = { { 0, "image", (const unsigned char *)"docker.io/library/a:1", 21 } };
+	struct kv cs[] = { { 1, "cid", ctr, inline_bucket(ctr, c, 1) } };
+	struct kv n[] = { { 1, "containers", ctrs, inline_bucket(ctrs, cs, 1) },
+			  { 1, "images", images, inline_bucket(images, ims, 1) } };
+	struct kv v[] = { { 1, "default", ns, inline_bucket(ns, n, 2) } };
+	struct kv root[] = { { 1, "v1", v1, inline_bucket(v1, v, 1) } };
+	const char *cpath[] = { "v1", "default", "containers", "cid" };
+	const char *ipath[] = { "v1", "default", "images", "docker.io/library/a:1", "target" };
+	const char *bad[] = { "v1", "nope" };
+	struct bolt *b = NULL;
+	const char *val;
+	size_t len = 0;
+
+	meta(db, 0, 7);
+	meta(db + 4096, 1, 8);
+	leaf(db + 3 * 4096, 3, root, 1);
+	CHECK_INT(bolt_open_mem(db, sizeof(db), &b), 0);
+	if (!b)
+		return;
+	CHECK(bolt_txid(b) == 8);
+	val = bolt_get(b, cpath, 4, "image", &len);
+	CHECK(val && len == 21 && !memcmp(val, "docker.io/library/a:1", 21));
+	val = bolt_get(b, ipath, 5, "digest", &len);
+	CHECK(val && len == strlen(dig) && !memcmp(val, dig, len));
+	CHECK(bolt_get(b, ipath, 5, "nothing", &len) == NULL);
+	CHECK(bolt_get(b, bad, 2, "x", &len) == NULL);
+	CHECK(bolt_get(b, ipath, 4, "target", &len) == NULL); /* a bucket, not a value */
+	bolt_close(b);
+
+	/* a broken checksum on both metas; then every truncation: refused or read safely */
+	db[16 + 48] ^= 1;
+	db[4096 + 16 + 48] ^= 1;
+	CHECK_INT(bolt_open_mem(db, sizeof(db), &b), -EBADMSG);
+	db[16 + 48] ^= 1;
+	db[4096 + 16 + 48] ^= 1;
+	for (size_t cut = 0; cut < sizeof(db); cut += 509) {
+		b = NULL;
+		if (!bolt_open_mem(db, cut, &b)) {
+			bolt_get(b, cpath, 4, "image", &len);
+			bolt_close(b);
+		}
+	}
+	/* garbage in the root page: lookups fail, never crash */
+	for (size_t i = 0; i < 4096; i += 7)
+		db[3 * 4096 + i] ^= (unsigned char)(i * 31);
+	if (!bolt_open_mem(db, sizeof(db), &b)) {
+		bolt_get(b, cpath, 4, "image", &len);
+		bolt_get(b, ipath, 5, "digest", &len);
+		bolt_close(b);
+	}
+}
+
 int main(void)
 {
 	RUN(imageref_one_name_for_many_spellings);
 	RUN(imageref_refuses_what_is_no_reference);
 	RUN(metadata_is_content);
 	RUN(fold_first_at_once_repeats_counted_others_never);
+	RUN(bolt_reads_nested_buckets);
 	return check_exit();
 }

@@ -101,15 +101,16 @@ static char *config_digest(const struct resolver *r, const char *digest)
 		return NULL;
 	list = json_object_get(m, "manifests");
 	if (json_is_array(list)) {
-		json_array_foreach(list, i, e)
-		{
+		json_array_foreach(list, i, e) {
 			json_t *p = json_object_get(e, "platform");
-			const char *os = rs_json_str(p, "os"), *arch = rs_json_str(p, "architecture");
+			const char *os = rs_json_str(p, "os"),
+				   *arch = rs_json_str(p, "architecture");
 			const char *d = rs_json_str(e, "digest");
 
 			if (d && os && arch && !strcmp(os, "linux") && !strcmp(arch, go_arch())) {
 				json_t *sub = load_blob(r, d);
-				const char *cd = rs_json_str(json_object_get(sub, "config"), "digest");
+				const char *cd =
+					rs_json_str(json_object_get(sub, "config"), "digest");
 
 				id = cd ? strdup(cd) : NULL;
 				json_decref(sub);
