@@ -221,7 +221,7 @@ n=$(count "$IN and .event.action == \"image_mismatch\"")
 # names are normalized alike at baseline --name and in the resolver
 expect_exit baseline-name-unnormalizable 2 "$SW" baseline --name 'UPPER/Case::bad' "oci:$WORK/oci:1" -o "$WORK/bad.jsonl"
 "$SW" baseline --name swbs-blind-norm:1 "oci:$WORK/oci:1" -o "$WORK/norm.jsonl" 2>/dev/null
-jq -e -s '.[0].image_name == "docker.io/library/swbs-blind-norm:1"' "$WORK/norm.jsonl" >/dev/null &&
+jq -e -s '.[0].image.name == "docker.io/library/swbs-blind-norm:1"' "$WORK/norm.jsonl" >/dev/null &&
 	pass baseline-name-normalized || fail baseline-name-normalized "$(head -c 300 "$WORK/norm.jsonl")"
 
 check_schema events-match-schema "$EVENTS"

@@ -51,7 +51,7 @@ skopeo copy -q "containers-storage:$IMG:1" "docker-archive:$WORK/img1.tar:$IMG:1
 mkdir -p "$WORK/store"
 "$SW" baseline --name "$IMG:1" "docker-archive:$WORK/img1.tar" -o "$WORK/store/cd.jsonl" 2>/dev/null &&
 	"$SW" sign --key "$WORK/k.key" "$WORK/store/cd.jsonl" >/dev/null 2>&1 || { fail baseline; exit 0; }
-ID1=$(jq -r -s '.[0].config_digest' "$WORK/store/cd.jsonl")
+ID1=$(jq -r -s '.[0].image.config_digest' "$WORK/store/cd.jsonl")
 pass build-image
 
 mkdir -p "$CD/root" "$CD/state"
