@@ -50,7 +50,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
 cp "$WORK/dyn" "$WORK/blind_tool" "$R/usr/bin/"
-VICTIMS="v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
+VICTIMS="v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -195,11 +195,22 @@ n=$(count "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/loop\"
 sum=$(jq -s "[.[] | select($IN and .file.path == \"/usr/bin/loop\" and .sealwatch.verdict == \"modified\") | (.sealwatch.repeats.count // 1)] | add" "$EVENTS")
 [ "$sum" = 30 ] && pass fold-counts-every-run || fail fold-counts-every-run "$sum of 30 runs counted"
 
-# ---- §5 short-lived processes: a preload from a volume in a process that exits at once
-for _ in $(seq 10); do x sh -c 'LD_PRELOAD=/hb/evil.so exec /usr/bin/dyn'; done
-sleep 2
-n=$(count "$IN and .file.path == \"/hb/evil.so\" and .sealwatch.verdict == \"unverified\"")
-[ "$n" = 0 ] && pass short-lived-never-unverified || fail short-lived-never-unverified "$n unverified"
+# ---- §5 short-lived processes: every one is gone before the daemon sees its event
+# (the daemon is stopped meanwhile; the kernel queues the events)
+kill -STOP "$DAEMON_PID"
+for _ in $(seq 5); do x sh -c 'LD_PRELOAD=/hb/evil.so exec /usr/bin/dyn'; done
+x sh -c 'cd /tmp && echo "#x" >>../lib/../bin/v19'
+x rm /bin/v20
+x sh -c 'ln /usr/bin/v21 /tmp/h21 && echo "#x" >>/tmp/h21'
+x sh -c 'cd /bin && /usr/bin/blind_tool truncate v22'
+kill -CONT "$DAEMON_PID"
+wait_for short-lived-preload-unknown "$IN and .event.action == \"mmap_exec\" and .file.path == \"/hb/evil.so\" and .sealwatch.verdict == \"unknown\" and .sealwatch.reason == \"path is not in the baseline (not hashed: the process exited)\""
+tamper gone-dotdot-write open_write /usr/bin/v19
+tamper gone-unlink-through-symlinked-dir unlink /usr/bin/v20
+tamper gone-hardlink-then-write open_write /usr/bin/v21
+tamper gone-relative-truncate-in-symlinked-dir truncate /usr/bin/v22
+n=$(count "$IN and .sealwatch.verdict == \"unverified\"")
+[ "$n" = 0 ] && pass short-lived-never-unverified || fail short-lived-never-unverified "$n unverified: $(jq -c -s "[.[] | select($IN and .sealwatch.verdict == \"unverified\") | [.event.action, .file.path, .sealwatch.reason]]" "$EVENTS" | head -c 300)"
 
 # ---- §4 the registry swap
 podman rm -f -t 0 swbs-blind-b swbs-blind-c >/dev/null 2>&1

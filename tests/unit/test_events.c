@@ -657,7 +657,7 @@ TEST(rename_names_the_old_path)
 
 	ev.fd = ev.fd2 = AT_FDCWD;
 	ev.flags |= SW_EF_NO_FILE_ID;
-	snprintf(ev.interp, sizeof(ev.interp), "%s", self_path); /* moved away */
+	snprintf(ev.old_path, sizeof(ev.old_path), "%s", self_path); /* moved away */
 	snprintf(ev.filename, sizeof(ev.filename), "%s", tpath("elsewhere"));
 	if (harness_start(&h, HOST_OK, false, false)) {
 		CHECK(0);

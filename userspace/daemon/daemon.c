@@ -20,7 +20,6 @@
 
 #include "bpf_loader.h"
 #include "bstore.h"
-#include "commands.h"
 #include "config.h"
 #include "crypto.h"
 #include "daemon.h"
@@ -176,20 +175,9 @@ static void daemon_signal_mask(sigset_t *mask)
 	sigaddset(mask, SIGHUP);
 }
 
-static int setup(struct daemon *d, struct sw_error *err)
+/* Outputs, keys, caches, the resolver, the baselines and the hash workers. */
+static int setup_verification(struct daemon *d, struct sw_error *err)
 {
-	struct bpf_loader_opts bo = { .on_event = daemon_on_event,
-				      .ctx = d,
-				      .force_tp = d->cfg.force_tracepoint,
-				      .attach = (enum bpf_loader_attach)d->cfg.attach,
-				      .verbose = d->cfg.verbose,
-				      .no_kernel_cache =
-					      d->cfg.no_kernel_cache || d->cfg.all_events,
-				      .host_scripts = d->cfg.host_baseline != NULL,
-				      .interpreters = d->cfg.interpreters,
-				      .n_interpreters = d->cfg.n_interpreters,
-				      .read_paths = d->cfg.verify_read_paths,
-				      .n_read_paths = d->cfg.n_verify_read_paths };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size };
 	struct resolver_opts ro = { .root = "",
@@ -197,9 +185,6 @@ static int setup(struct daemon *d, struct sw_error *err)
 				    .docker_root = d->cfg.docker_root,
 				    .containerd_root = d->cfg.containerd_root };
 	char tasks[4096];
-	struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS] = { { 0 } };
-	size_t n_roots = 0;
-	sigset_t mask;
 	int r;
 
 	r = sinks_new(d->cfg.outputs, d->cfg.n_outputs, &d->sinks, err);
@@ -239,22 +224,17 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = config_default_interpreters(&d->cfg) ?: config_default_layer_stores(&d->cfg);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
-	bo.n_interpreters = d->cfg.n_interpreters;
-	bo.host_mntns = d->host_mntns;
-	for (size_t i = 0; i < d->cfg.n_layer_stores && n_roots < SW_MAX_STORAGE_ROOTS; i++) {
-		struct stat st;
-
-		if (stat(d->cfg.layer_stores[i], &st) || !S_ISDIR(st.st_mode))
-			continue; /* that runtime is not installed: nothing to watch */
-		roots[n_roots].ino = st.st_ino;
-		roots[n_roots].dev = major(st.st_dev) << 20 | minor(st.st_dev);
-		n_roots++;
-	}
-	bo.storage_roots = roots;
-	bo.n_storage_roots = n_roots;
 	r = verifier_new(&vo, &d->verifier);
 	if (r)
 		return sw_error_set(err, r, "cannot start hash workers");
+	return 0;
+}
+
+/* What the event loop waits on besides the ring buffer; the metrics endpoint. */
+static int setup_loop(struct daemon *d, struct sw_error *err)
+{
+	sigset_t mask;
+	int r;
 
 	daemon_signal_mask(&mask);
 	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -270,10 +250,68 @@ static int setup(struct daemon *d, struct sw_error *err)
 			return r == -EINVAL ? -EBADMSG : r;
 		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
 	}
-	r = bpf_loader_open(&bo, &d->bpf, err);
+	return 0;
+}
+
+/* Load and attach the BPF programs: events flow from here on. */
+/*
+ * The runtimes' layer stores that exist here, as (inode, kernel dev_t) for
+ * the kernel: a host write below one is an event (SW_EF_NODE_STORAGE).
+ */
+static size_t layer_store_roots(const struct sw_config *cfg,
+				struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_layer_stores && n < SW_MAX_STORAGE_ROOTS; i++) {
+		struct stat st;
+
+		if (stat(cfg->layer_stores[i], &st) || !S_ISDIR(st.st_mode))
+			continue; /* that runtime is not installed: nothing to watch */
+		roots[n].ino = st.st_ino;
+		roots[n].dev = major(st.st_dev) << 20 | minor(st.st_dev);
+		n++;
+	}
+	return n;
+}
+
+static int setup_kernel(struct daemon *d, struct sw_error *err)
+{
+	struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS] = { { 0 } };
+	struct bpf_loader_opts bo = {
+		.on_event = daemon_on_event,
+		.ctx = d,
+		.force_tp = d->cfg.force_tracepoint,
+		.attach = (enum bpf_loader_attach)d->cfg.attach,
+		.verbose = d->cfg.verbose,
+		.no_kernel_cache = d->cfg.no_kernel_cache || d->cfg.all_events,
+		.host_scripts = d->cfg.host_baseline != NULL,
+		.host_mntns = d->host_mntns,
+		.interpreters = d->cfg.interpreters,
+		.n_interpreters = d->cfg.n_interpreters,
+		.read_paths = d->cfg.verify_read_paths,
+		.n_read_paths = d->cfg.n_verify_read_paths,
+		.storage_roots = roots,
+		.n_storage_roots = layer_store_roots(&d->cfg, roots),
+	};
+	int r = bpf_loader_open(&bo, &d->bpf, err);
+
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
 	d->kcache = bpf_loader_kcache_enabled(d->bpf);
+	return 0;
+}
+
+static int setup(struct daemon *d, struct sw_error *err)
+{
+	int r = setup_verification(d, err);
+
+	if (!r)
+		r = setup_loop(d, err);
+	if (!r)
+		r = setup_kernel(d, err);
+	if (r)
+		return r;
 	sample_metrics(d);
 	health_tick();
 	health_set_attached(true);

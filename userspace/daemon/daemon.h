@@ -77,6 +77,9 @@ struct daemon {
 	unsigned int mismatch_next;
 };
 
+/* `sealwatch daemon` (listed in the command table, cli/commands.h). */
+int cmd_daemon(int argc, char **argv);
+
 /* ---- event handlers (on_event.c, on_exec.c, on_file.c) ---- */
 
 /* The ring buffer callback: one kernel event, dispatched by type. Returns 0. */
@@ -110,7 +113,7 @@ void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
 	      const struct vcache_hit *hit);
 /*
  * An absolute path in the task's root from what the kernel sent in @field
- * (ev->filename or ev->interp), when it says where the file is. 0, or -1.
+ * (ev->filename or ev->old_path), when it says where the file is. 0, or -1.
  */
 int event_path(const struct sw_exec_event *ev, const char *field, char *out, size_t size);
 

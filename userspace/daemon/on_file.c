@@ -77,7 +77,8 @@ int daemon_on_file(struct daemon *d, const struct sw_exec_event *ev)
 	}
 	if ((ev->flags & (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
 		    (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP) &&
-	    !procpath_from_dentries(ev->interp, sizeof(ev->interp), path, sizeof(path))) {
+	    !procpath_from_dentries(ev->open_dentries, sizeof(ev->open_dentries), path,
+				    sizeof(path))) {
 		job->fallback_path = strdup(path);
 		job->fallback_real = job->fallback_path != NULL;
 	} else if (!event_path(ev, ev->filename, path, sizeof(path))) {
@@ -132,8 +133,9 @@ static void write_paths_real(const struct verify_job *job, struct write_paths *p
 
 	if ((ev->flags & (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
 	    (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP))
-		p->have_given_real = !procpath_from_dentries(ev->interp, sizeof(ev->interp),
-							     p->given_real, sizeof(p->given_real));
+		p->have_given_real =
+			!procpath_from_dentries(ev->open_dentries, sizeof(ev->open_dentries),
+						p->given_real, sizeof(p->given_real));
 	else if (p->have_given && !(ev->flags & (SW_EF_DPATH | SW_EF_PATH_DENTRY)))
 		p->have_given_real = !procpath_real_in_root(
 			pid, job->rootfs, p->raw, ev->type == SW_EVENT_TRUNCATE, p->given_real,
@@ -188,7 +190,8 @@ static bool raw_path(const struct sw_exec_event *ev, int dirfd, const char *path
 	if (!path[0])
 		return false;
 	if (walked) {
-		if (procpath_from_dentries(ev->interp, sizeof(ev->interp), dir, sizeof(dir)))
+		if (procpath_from_dentries(ev->dir_dentries, sizeof(ev->dir_dentries), dir,
+					   sizeof(dir)))
 			return false;
 	} else {
 		if (dirfd == -100)
@@ -226,11 +229,11 @@ static void write_paths_read(const struct sw_exec_event *ev, struct write_paths 
 			p->real[0] = '\0';
 	}
 	if (ev->type == SW_EVENT_RENAME && (ev->flags & SW_EF_PATH_DENTRY))
-		p->have_old = !event_path(ev, ev->interp, p->old, sizeof(p->old));
+		p->have_old = !event_path(ev, ev->old_path, p->old, sizeof(p->old));
 	else if (ev->type == SW_EVENT_RENAME)
-		p->have_old =
-			raw_path(ev, ev->fd2, ev->interp, false, p->raw_old, sizeof(p->raw_old)) &&
-			!procpath_normalize(p->raw_old, p->old, sizeof(p->old));
+		p->have_old = raw_path(ev, ev->fd2, ev->old_path, false, p->raw_old,
+				       sizeof(p->raw_old)) &&
+			      !procpath_normalize(p->raw_old, p->old, sizeof(p->old));
 }
 
 /*

@@ -150,7 +150,8 @@ int bstore_load(const struct bstore_opts *o, struct sw_bstore **ret, struct sw_e
 			names = nn;
 			n_names++;
 		}
-		qsort(names, n_names, sizeof(*names), cmp_names);
+		if (n_names) /* qsort(NULL, 0, …) is undefined */
+			qsort(names, n_names, sizeof(*names), cmp_names);
 		s->v = calloc(n_names ? n_names : 1, sizeof(*s->v));
 		if (!s->v) {
 			r = sw_error_set(err, -ENOMEM, "out of memory");

@@ -167,85 +167,120 @@ static void file_meta(int fd, const struct stat *st, struct sw_file_meta *meta)
 	meta->caps_len = n > 0 ? (uint32_t)n : 0;
 }
 
-static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
+/*
+ * The file of @job and the path to verify it under: job->exe_fd, else (the
+ * process is gone) the same file found by name in its root, opened into
+ * *@fd. NULL with *@reason when there is none to verify.
+ */
+static const char *job_file(const struct verify_job *job, int *fd, char *real, size_t size,
+			    const char **reason)
 {
 	const struct sw_exec_event *ev = &job->ev;
+	const char *path = job->exe_path;
+
+	*fd = job->exe_fd;
+	if (*fd >= 0 && path)
+		return path;
+	*reason = "process exited and its file's path cannot be told";
+	if (*fd >= 0) /* the process exited between the open and the readlink: ask our fd */
+		return real_path_in_root(*fd, NULL, real, size);
+	/* the process is gone: find the same file by name in its root */
+	path = job->fallback_path	 ? job->fallback_path :
+	       ev->type != SW_EVENT_EXEC ? "" :
+	       ev->flags & SW_EF_SCRIPT	 ? ev->interp :
+					   ev->filename;
+	if (path[0] != '/') {
+		*reason = "process exited before its file was opened (relative path)";
+		return NULL;
+	}
+	*fd = verifier_open_in_root(job->rootfs, path);
+	if (*fd < 0) {
+		*reason = "process exited and its file cannot be found";
+		return NULL;
+	}
+	/* the name may run through symlinks: verify under the real path */
+	return real_path_in_root(*fd, job->rootfs, real, size);
+}
+
+/* Hash the open @fd when it is still the file the kernel ran: NULL, or why not. */
+static const char *hash_exact(const struct sw_file_id *id, int fd, struct content_hash *ch,
+			      struct sw_entry *actual)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !identity_matches(id, &st))
+		return "file replaced since the exec (identity differs)";
+	if (lseek(fd, 0, SEEK_SET) < 0 || content_hash_fd(ch, fd, actual, NULL))
+		return "read error while hashing";
+	/* the file may have been written while we read it: then the hash proves nothing */
+	if (fstat(fd, &st) || !identity_matches(id, &st))
+		return "file changed while it was hashed";
+	return NULL;
+}
+
+/* The verdict on a hashed file, for the next exec of the same identity. */
+static void remember(struct verifier *v, const struct verify_job *job,
+		     const struct sw_verdict_result *res, const unsigned char *sha256,
+		     const struct sw_file_meta *meta)
+{
+	struct vcache_hit hit;
+
+	memset(&hit, 0, sizeof(hit));
+	hit.verdict = res->verdict;
+	memcpy(hit.sha256, sha256, SW_SHA256_LEN);
+	hit.expected = res->expected;
+	hit.same_content_as = res->same_content_as;
+	hit.reason = res->reason;
+	hit.fields = res->fields;
+	hit.meta = *meta;
+	snprintf(hit.path, sizeof(hit.path), "%s", res->resolved_path);
+	vcache_put(v->o.cache, &job->ev.file, job->bl, res->resolved_path, &hit);
+	if (res->verdict == SW_VERDICT_OK && v->o.on_ok)
+		v->o.on_ok(v->o.ctx, job);
+}
+
+static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
+{
 	struct ecs_container c;
 	struct ecs_exec x;
 	struct sw_verdict_result res;
 	struct sw_entry actual = { 0 };
 	struct sw_file_meta meta;
-	struct vcache_hit hit;
-	const char *path = job->exe_path;
 	char real[PATH_MAX];
 	struct stat st;
-	int fd = job->exe_fd;
+	const char *path;
+	int fd;
 
 	verify_job_event(job, &x, &c);
 	x.executable = NULL;
-	if (fd < 0) {
-		/* the process is gone: find the same file by name in its root */
-		path = job->fallback_path	 ? job->fallback_path :
-		       ev->type != SW_EVENT_EXEC ? "" :
-		       ev->flags & SW_EF_SCRIPT	 ? ev->interp :
-						   ev->filename;
-		if (path[0] != '/') {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited before its file was opened (relative path)";
-			goto emit;
-		}
-		/*
-		 * a path the kernel resolved (a dentry walk) that the baseline
-		 * lacks is unknown whatever it holds: no need to read it (a
-		 * volume's file cannot be read through the container's rootfs)
-		 */
-		if (job->fallback_real && !baseline_lookup(job->bl->b, path)) {
-			x.verdict = SW_VERDICT_UNKNOWN;
-			x.reason = "path is not in the baseline (not hashed: the process exited)";
-			x.executable = path;
-			goto emit;
-		}
-		fd = verifier_open_in_root(job->rootfs, path);
-		if (fd < 0) {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited and its file cannot be found";
-			goto emit;
-		}
-		/* the name may run through symlinks: verify under the real path */
-		path = real_path_in_root(fd, job->rootfs, real, sizeof(real));
-		if (!path) {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited and its file's path cannot be told";
-			goto emit;
-		}
-	} else if (!path) {
-		/* the process exited between the open and the readlink: ask our own fd */
-		path = real_path_in_root(fd, NULL, real, sizeof(real));
-		if (!path) {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited and its file's path cannot be told";
-			goto emit;
-		}
-	}
-	x.executable = path;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !identity_matches(&ev->file, &st)) {
-		x.verdict = SW_VERDICT_UNVERIFIED;
-		x.reason = "file replaced since the exec (identity differs)";
+	x.verdict = SW_VERDICT_UNVERIFIED;
+	/*
+	 * the process is gone and the path the kernel resolved for its file (a
+	 * dentry walk) is not in the baseline: unknown whatever it holds, no
+	 * need to read it (a volume's file cannot be read through the
+	 * container's rootfs)
+	 */
+	if (job->exe_fd < 0 && job->fallback_real && job->fallback_path &&
+	    !baseline_lookup(job->bl->b, job->fallback_path)) {
+		x.verdict = SW_VERDICT_UNKNOWN;
+		x.reason = "path is not in the baseline (not hashed: the process exited)";
+		x.executable = job->fallback_path;
+		fd = -1;
 		goto emit;
 	}
-	if (lseek(fd, 0, SEEK_SET) < 0 || content_hash_fd(ch, fd, &actual, NULL)) {
-		x.verdict = SW_VERDICT_UNVERIFIED;
+	path = job_file(job, &fd, real, sizeof(real), &x.reason);
+	if (!path)
+		goto emit;
+	x.executable = path;
+	x.reason = hash_exact(&job->ev.file, fd, ch, &actual);
+	if (x.reason)
+		goto emit;
+	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
+	if (fstat(fd, &st)) {
 		x.reason = "read error while hashing";
 		goto emit;
 	}
-	/* the file may have been written while we read it: then the hash proves nothing */
-	if (fstat(fd, &st) || !identity_matches(&ev->file, &st)) {
-		x.verdict = SW_VERDICT_UNVERIFIED;
-		x.reason = "file changed while it was hashed";
-		goto emit;
-	}
-	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
 	file_meta(fd, &st, &meta);
 	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, actual.size, &meta, &res);
 	x.verdict = res.verdict;
@@ -256,19 +291,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	x.expected = res.expected;
 	x.same_content_as = res.same_content_as;
 	x.executable = res.resolved_path;
-
-	memset(&hit, 0, sizeof(hit));
-	hit.verdict = res.verdict;
-	memcpy(hit.sha256, actual.sha256, SW_SHA256_LEN);
-	hit.expected = res.expected;
-	hit.same_content_as = res.same_content_as;
-	hit.reason = res.reason;
-	hit.fields = res.fields;
-	hit.meta = meta;
-	snprintf(hit.path, sizeof(hit.path), "%s", res.resolved_path);
-	vcache_put(v->o.cache, &ev->file, job->bl, res.resolved_path, &hit);
-	if (res.verdict == SW_VERDICT_OK && v->o.on_ok)
-		v->o.on_ok(v->o.ctx, job);
+	remember(v, job, &res, actual.sha256, &meta);
 emit:
 	x.severity = verdict_severity(x.verdict);
 	report_verdict(v->o.report, &x);
