@@ -241,13 +241,15 @@ static __always_inline void read_dentry_path(struct sw_exec_event *e, struct tas
 
 /*
  * Is @file below one of storage_roots (a runtime's layer store on the node)?
- * Its ancestors are compared by inode, up to DENTRY_DEPTH levels, within its
- * filesystem (a layer store and its files share one). Only host write-opens
- * get here, and only when storage roots are configured.
+ * Its ancestors are compared by inode, up to DENTRY_DEPTH levels, crossing
+ * mount points like walk_dentries(): a layer file itself, and a file of a
+ * container's overlay mounted inside the store (…/overlay/<id>/merged). Only
+ * host write-opens get here, and only when storage roots are configured.
  */
 static __always_inline bool in_layer_store(struct file *file)
 {
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
 
 	if (!storage_roots[0].ino)
 		return false;
@@ -257,11 +259,23 @@ static __always_inline bool in_layer_store(struct file *file)
 		__u64 ino;
 		__u32 dev;
 
-		if (!d)
+		if (!d || !mnt)
 			return false;
-		parent = BPF_CORE_READ(d, d_parent);
-		if (!parent || parent == d)
-			return false;
+		if (d == BPF_CORE_READ(mnt, mnt_root)) {
+			/* the root of a mount: on from its mount point */
+			__u32 at = bpf_core_field_offset(struct mount, mnt);
+			struct mount *m = (void *)mnt - at;
+			struct mount *up = BPF_CORE_READ(m, mnt_parent);
+
+			if (!up || up == m)
+				return false;
+			parent = BPF_CORE_READ(m, mnt_mountpoint);
+			mnt = (void *)up + at;
+		} else {
+			parent = BPF_CORE_READ(d, d_parent);
+			if (!parent || parent == d)
+				return false;
+		}
 		d = parent;
 		inode = BPF_CORE_READ(d, d_inode);
 		if (!inode)

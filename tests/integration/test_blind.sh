@@ -50,7 +50,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
 cp "$WORK/dyn" "$WORK/blind_tool" "$R/usr/bin/"
-VICTIMS="v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
+VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -177,6 +177,14 @@ if [ -f "$LAYER/usr/bin/nv1" ]; then
 	wait_for node-side-write-then-exec-modified "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/nv1\" and .sealwatch.verdict == \"modified\""
 else
 	fail node-side-write "no layer file at $LAYER/usr/bin/nv1"
+fi
+# the node writes into a running container's root through its overlay mount
+MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' swbs-blind-b)
+if [ -n "$MERGED" ] && [ -f "$MERGED/usr/bin/nv3" ]; then
+	echo '#node' >>"$MERGED/usr/bin/nv3"
+	wait_for node-side-write-into-container-root ".event.action == \"open_write\" and .sealwatch.verdict == \"tamper\" and .file.path == \"$MERGED/usr/bin/nv3\" and any(.sealwatch.layer.containers[]; . == \"swbs-blind-b\")"
+else
+	fail node-side-write-into-container-root "no merged dir: '$MERGED'"
 fi
 # a bind mount over an image path
 C=swbs-blind-c
