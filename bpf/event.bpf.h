@@ -105,7 +105,7 @@ static __always_inline struct sw_exec_event *event_reserve(enum sw_event_type ty
 	e->fd = -1;
 	e->fd2 = -1;
 	e->open_flags = 0;
-	e->pad2 = 0;
+	e->userns = 0;
 	return e;
 }
 
@@ -210,6 +210,7 @@ static __always_inline void fill_task(struct sw_exec_event *e, struct task_struc
 	e->gid = ugid >> 32;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->userns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
 	e->scope = task_scope(task);
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	if (bpf_get_current_comm(e->comm, sizeof(e->comm)))

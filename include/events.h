@@ -147,7 +147,11 @@ struct sw_exec_event {
 	__s32 fd; /* mmap_exec: the mapped fd; open/unlink/rename/truncate: the dirfd */
 	__s32 fd2; /* open_write/script_open: the returned fd; rename: the old dirfd */
 	__u32 open_flags; /* open_write/script_open: the open flags */
-	__u32 pad2;
+	/*
+	 * the task's user namespace inode: the daemon maps file owners into it
+	 * (a container with its own user namespace sees other IDs than the host)
+	 */
+	__u32 userns;
 };
 
 /*

@@ -71,6 +71,8 @@ struct sw_file_meta {
 	uint32_t uid, gid;
 	uint32_t caps_len; /* 0: no security.capability */
 	unsigned char caps[SW_CAPS_MAX];
+	/* the owner could not be told as the container sees it: not compared */
+	uint8_t owner_unknown;
 };
 
 /* Free the owned members (not @e itself); leaves @e zeroed. Accepts NULL. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -64,9 +65,31 @@ void read_args(__u32 pid, struct verify_job *job)
 	}
 }
 
+/* PID 1's user namespace inode (the host's), read once; 0 when unknown. */
+static __u32 host_userns(void)
+{
+	static __u32 ino;
+	struct stat st;
+
+	if (!ino && !stat("/proc/1/ns/user", &st))
+		ino = (__u32)st.st_ino;
+	return ino;
+}
+
 static void set_container(struct verify_job *job, const struct sw_container *c)
 {
 	job->in_container = true;
+	/*
+	 * file owners in the container's terms: the host's IDs when it shares
+	 * the host's user namespace, else its maps (read while the process lives)
+	 */
+	if (job->ev.userns && job->ev.userns == host_userns()) {
+		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
+		job->gid_map = job->uid_map;
+	} else {
+		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
+		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
+	}
 	strdup_opt(&job->c_id, c->id);
 	strdup_opt(&job->c_runtime, c->runtime);
 	strdup_opt(&job->c_name, c->name);

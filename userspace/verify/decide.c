@@ -87,8 +87,8 @@ static unsigned int file_diff(const struct sw_entry *e, const unsigned char sha2
 	memcpy(actual.sha256, sha256, SW_SHA256_LEN);
 	if (meta) {
 		actual.mode = meta->mode;
-		actual.uid = meta->uid;
-		actual.gid = meta->gid;
+		actual.uid = meta->owner_unknown ? e->uid : meta->uid;
+		actual.gid = meta->owner_unknown ? e->gid : meta->gid;
 		actual.caps = meta->caps_len ? (unsigned char *)meta->caps : NULL;
 		actual.caps_len = meta->caps_len;
 	}

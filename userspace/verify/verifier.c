@@ -151,8 +151,12 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	return buf + n_root;
 }
 
-/* Mode, owner and security.capability of the open file @fd (fstat'ed into @st). */
-static void file_meta(int fd, const struct stat *st, struct sw_file_meta *meta)
+/*
+ * Mode, owner and security.capability of the open file @fd (fstat'ed into
+ * @st); the owner as the job's process sees it (its user namespace's maps).
+ */
+static void file_meta(const struct verify_job *job, int fd, const struct stat *st,
+		      struct sw_file_meta *meta)
 {
 	ssize_t n;
 
@@ -160,6 +164,10 @@ static void file_meta(int fd, const struct stat *st, struct sw_file_meta *meta)
 	meta->mode = st->st_mode & 07777;
 	meta->uid = st->st_uid;
 	meta->gid = st->st_gid;
+	if (job->in_container && (!job->uid_map.n || !job->gid_map.n ||
+				  !idmap_inside(&job->uid_map, (uint32_t)st->st_uid, &meta->uid) ||
+				  !idmap_inside(&job->gid_map, (uint32_t)st->st_gid, &meta->gid)))
+		meta->owner_unknown = 1;
 	n = fgetxattr(fd, "security.capability", meta->caps, sizeof(meta->caps));
 	/* larger than any vfs_cap_data: still not the baseline's, keep what fits */
 	if (n < 0 && errno == ERANGE)
@@ -281,7 +289,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 		x.reason = "read error while hashing";
 		goto emit;
 	}
-	file_meta(fd, &st, &meta);
+	file_meta(job, fd, &st, &meta);
 	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, actual.size, &meta, &res);
 	x.verdict = res.verdict;
 	x.fields = res.fields;

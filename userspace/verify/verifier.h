@@ -15,6 +15,7 @@
 
 #include "ecs.h"
 #include "events.h"
+#include "idmap.h"
 
 struct bstore_baseline;
 struct sw_bstore;
@@ -38,6 +39,8 @@ struct verify_job {
 	char *c_id, *c_runtime, *c_name, *c_image_id, *c_image_name, *c_pod, *c_ns, *c_cname;
 	char **args;
 	size_t n_args;
+	/* the process's ID maps read at event time (n 0: unknown, owners not compared) */
+	struct sw_idmap uid_map, gid_map;
 };
 
 struct verifier_opts {
