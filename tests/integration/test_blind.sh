@@ -16,6 +16,7 @@ if ! need_root || ! command -v podman >/dev/null || ! command -v gcc >/dev/null;
 fi
 
 IMG=localhost/swbs-blind
+IMG1_ID=
 CONTAINERS=()
 DAEMON_PID=
 EVENTS=$WORK/events.jsonl
@@ -24,7 +25,7 @@ cleanup() {
 	[ -n "${SW_KEEP_EVENTS:-}" ] && cp "$EVENTS" "$SW_KEEP_EVENTS" 2>/dev/null
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1; done
-	podman rmi -f "$IMG:1" "$IMG:swapped" "docker.io/library/swbs-blind-norm:1" >/dev/null 2>&1
+	podman rmi -f "$IMG:1" "$IMG:swapped" ${IMG1_ID:+"$IMG1_ID"} >/dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -55,6 +56,7 @@ for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
 	{ fail build-image; exit 0; }
+IMG1_ID=$(podman image inspect -f '{{.Id}}' "$IMG:1")
 "$SW" keygen -o "$WORK/k" >/dev/null 2>&1
 mkdir -p "$WORK/store"
 skopeo copy -q "containers-storage:$IMG:1" "oci:$WORK/oci:1" &&
