@@ -5,6 +5,9 @@
  * repeated findings.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +17,9 @@
 #include "check.h"
 #include "decide.h"
 #include "fold.h"
+#include "idmap.h"
 #include "imageref.h"
+#include "procpath.h"
 #include "scan.h"
 
 TEST(imageref_one_name_for_many_spellings)
@@ -298,6 +303,81 @@ TEST(bolt_reads_nested_buckets)
 	}
 }
 
+/* A usr-merged tree: paths through its symlinks resolve inside it, never outside. */
+TEST(real_path_in_root)
+{
+	char root[] = "/tmp/sw-unit-root.XXXXXX", p[512], out[512];
+	const int gone = 0x7ffffffe; /* no such process: the rootfs is used */
+	struct stat st;
+	int fd;
+
+	if (!mkdtemp(root)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/usr", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/bin", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/lib", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/usr/bin/x", root);
+	fd = open(p, O_CREAT | O_WRONLY, 0755);
+	if (fd >= 0)
+		close(fd);
+	snprintf(p, sizeof(p), "%s/bin", root);
+	CHECK_INT(symlink("usr/bin", p), 0);
+	snprintf(p, sizeof(p), "%s/lib", root);
+	CHECK_INT(symlink("usr/lib", p), 0);
+	snprintf(p, sizeof(p), "%s/abs", root);
+	CHECK_INT(symlink("/usr/bin", p), 0); /* absolute: inside the root, not the host's */
+	snprintf(p, sizeof(p), "%s/usr/bin/link", root);
+	CHECK_INT(symlink("x", p), 0);
+
+	CHECK_INT(procpath_real_in_root(gone, root, "/bin/x", false, out, sizeof(out), NULL), 0);
+	CHECK_STR(out, "/usr/bin/x");
+	CHECK_INT(procpath_real_in_root(gone, root, "/lib/../bin/x", false, out, sizeof(out), NULL),
+		  0);
+	CHECK_STR(out, "/usr/bin/x");
+	CHECK_INT(procpath_real_in_root(gone, root, "/abs/x", false, out, sizeof(out), NULL), 0);
+	CHECK_STR(out, "/usr/bin/x");
+	/* unlink/rename act on the name: a final symlink is not followed ... */
+	CHECK_INT(procpath_real_in_root(gone, root, "/bin/link", false, out, sizeof(out), NULL), 0);
+	CHECK_STR(out, "/usr/bin/link");
+	/* ... truncate follows it, and tells what it found */
+	CHECK_INT(procpath_real_in_root(gone, root, "/bin/link", true, out, sizeof(out), &st), 0);
+	CHECK_STR(out, "/usr/bin/x");
+	CHECK(S_ISREG(st.st_mode));
+	/* ".." never leaves the root */
+	CHECK_INT(
+		procpath_real_in_root(gone, root, "/../../../bin/x", false, out, sizeof(out), NULL),
+		0);
+	CHECK_STR(out, "/usr/bin/x");
+	CHECK_INT(procpath_real_in_root(gone, root, "/nope/x", false, out, sizeof(out), NULL),
+		  -ENOENT);
+	CHECK_INT(procpath_real_in_root(gone, NULL, "/bin/x", false, out, sizeof(out), NULL),
+		  -ESRCH);
+	CHECK_INT(procpath_real_in_root(gone, root, "bin/x", false, out, sizeof(out), NULL),
+		  -EINVAL);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	CHECK_INT(system(p), 0);
+}
+
+TEST(idmap_maps_host_ids_into_the_namespace)
+{
+	struct sw_idmap m = { 2, { { 0, 100000, 65536 }, { 65536, 1000, 1 } } };
+	uint32_t in = 7;
+
+	CHECK(idmap_inside(&m, 100000, &in) && in == 0);
+	CHECK(idmap_inside(&m, 100005, &in) && in == 5);
+	CHECK(idmap_inside(&m, 1000, &in) && in == 65536);
+	CHECK(!idmap_inside(&m, 0, &in)); /* the host's root is nobody inside */
+	CHECK(!idmap_inside(&m, 165536, &in));
+	CHECK_INT(idmap_read(getpid(), "uid_map", &m), 0);
+	CHECK(m.n >= 1);
+	CHECK_INT(idmap_read(0x7ffffffe, "uid_map", &m), -ENOENT);
+}
+
 int main(void)
 {
 	RUN(imageref_one_name_for_many_spellings);
@@ -305,5 +385,7 @@ int main(void)
 	RUN(metadata_is_content);
 	RUN(fold_first_at_once_repeats_counted_others_never);
 	RUN(bolt_reads_nested_buckets);
+	RUN(real_path_in_root);
+	RUN(idmap_maps_host_ids_into_the_namespace);
 	return check_exit();
 }
