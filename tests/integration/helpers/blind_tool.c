@@ -9,7 +9,8 @@
  *   renameat DIR OLD NEW renameat(dfd, OLD, dfd, NEW)
  *   unlinkat DIR NAME    unlinkat(dfd, NAME, 0)
  *   mmapwrite PATH       open O_RDWR, mmap MAP_SHARED, flip one byte
- *   setcap PATH          security.capability: cap_net_raw permitted, effective
+ *   setcap PATH          security.capability: cap_chown permitted, effective (in podman's
+ *                        bounding set: a capability outside it makes the exec fail)
  *   reopen PATH          open(PATH, O_PATH), then open("/proc/self/fd/N", O_WRONLY|O_APPEND)
  * Exits 0 when the call worked.
  */
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "setcap") && argc == 3) {
 		/* struct vfs_cap_data, VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE, little-endian */
-		unsigned char cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20 };
+		unsigned char cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x01 };
 
 		return setxattr(argv[2], "security.capability", cap, sizeof(cap), 0) != 0;
 	}
