@@ -262,21 +262,20 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	verify_job_event(job, &x, &c);
 	x.executable = NULL;
 	x.verdict = SW_VERDICT_UNVERIFIED;
+	path = job_file(job, &fd, real, sizeof(real), &x.reason);
 	/*
-	 * the process is gone and the path the kernel resolved for its file (a
-	 * dentry walk) is not in the baseline: unknown whatever it holds, no
-	 * need to read it (a volume's file cannot be read through the
-	 * container's rootfs)
+	 * the process is gone, its file cannot be read (a volume's file is not
+	 * in the container's rootfs), and the path the kernel resolved for it
+	 * (a dentry walk) is not in the baseline: unknown whatever it holds.
+	 * (A file that can be read is hashed: same_content_as may name it.)
 	 */
-	if (job->exe_fd < 0 && job->fallback_real && job->fallback_path &&
+	if (!path && job->exe_fd < 0 && job->fallback_real && job->fallback_path &&
 	    !baseline_lookup(job->bl->b, job->fallback_path)) {
 		x.verdict = SW_VERDICT_UNKNOWN;
 		x.reason = "path is not in the baseline (not hashed: the process exited)";
 		x.executable = job->fallback_path;
-		fd = -1;
 		goto emit;
 	}
-	path = job_file(job, &fd, real, sizeof(real), &x.reason);
 	if (!path)
 		goto emit;
 	x.executable = path;
