@@ -80,6 +80,23 @@ static __always_inline int inode_read_ctime(const struct inode *inode, __s64 *se
 struct ovl_inode___sw {
 	struct inode vfs_inode;
 	struct dentry *__upperdentry;
+	struct ovl_entry___sw *oe;
+} __attribute__((preserve_access_index));
+
+/*
+ * The lower stack of an overlay inode: linux 6.5 ("ovl: move ovl_entry into
+ * ovl_inode") put it in ovl_inode->oe; before, it hung off the dentry
+ * (d_fsdata) and the lower inode is not looked for (the overlay inode's copy
+ * of the times is used, as before).
+ */
+struct ovl_path___sw {
+	const void *layer;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct ovl_entry___sw {
+	unsigned int __numlower;
+	struct ovl_path___sw __lowerstack[0];
 } __attribute__((preserve_access_index));
 
 #endif

@@ -49,12 +49,14 @@ const volatile bool host_scripts = false; /* script_open on the host too (a host
 const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */
 const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS] = {};
 const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES] = {};
+const volatile struct sw_kcache_key storage_roots[SW_MAX_STORAGE_ROOTS] = {};
 #else
 extern volatile bool use_kcache;
 extern const volatile bool host_scripts;
 extern const volatile __u32 host_mntns;
 extern const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS];
 extern const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES];
+extern const volatile struct sw_kcache_key storage_roots[SW_MAX_STORAGE_ROOTS];
 #endif
 
 /*
@@ -81,6 +83,7 @@ static __always_inline bool kcache_ok(struct file *file, __u64 scope)
 	struct inode *inode;
 	__s64 ctime_sec = 0;
 	__u32 ctime_nsec = 0;
+	__u64 size = 0;
 
 	if (!use_kcache || !file)
 		return false;
@@ -90,10 +93,10 @@ static __always_inline bool kcache_ok(struct file *file, __u64 scope)
 	key.ino = BPF_CORE_READ(inode, i_ino);
 	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	v = bpf_map_lookup_elem(&kcache, &key);
+	/* overlay: the real inode's ctime, which a write on the node changes too */
 	if (!v || BPF_CORE_READ(inode, i_nlink) != 1 ||
-	    (__u64)BPF_CORE_READ(inode, i_size) != v->size ||
-	    inode_read_ctime(inode, &ctime_sec, &ctime_nsec) || v->ctime_sec != ctime_sec ||
-	    v->ctime_nsec != ctime_nsec)
+	    inode_read_state(inode, &ctime_sec, &ctime_nsec, &size) || size != v->size ||
+	    v->ctime_sec != ctime_sec || v->ctime_nsec != ctime_nsec)
 		return false;
 #pragma unroll
 	for (int i = 0; i < SW_KCACHE_SCOPES; i++) {
@@ -164,7 +167,8 @@ static __always_inline bool regular_data_file(struct file *file)
 	       magic != BPF_FS_MAGIC;
 }
 
-#define DENTRY_NAME_MAX 64
+/* a name of up to 79 bytes: a layer store's 64-hex layer directories fit */
+#define DENTRY_NAME_MAX 80
 #define DENTRY_DEPTH 32
 
 /*
@@ -233,6 +237,57 @@ static __always_inline void read_dentry_path(struct sw_exec_event *e, struct tas
 	e->flags |=
 		SW_EF_PATH_DENTRY | walk_dentries(e->filename, BPF_CORE_READ(file, f_path.dentry),
 						  BPF_CORE_READ(file, f_path.mnt), task);
+}
+
+/*
+ * Is @file below one of storage_roots (a runtime's layer store on the node)?
+ * Its ancestors are compared by inode, up to DENTRY_DEPTH levels, crossing
+ * mount points like walk_dentries(): a layer file itself, and a file of a
+ * container's overlay mounted inside the store (…/overlay/<id>/merged). Only
+ * host write-opens get here, and only when storage roots are configured.
+ */
+static __always_inline bool in_layer_store(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
+
+	if (!storage_roots[0].ino)
+		return false;
+	for (int i = 0; i < DENTRY_DEPTH; i++) {
+		struct dentry *parent;
+		struct inode *inode;
+		__u64 ino;
+		__u32 dev;
+
+		if (!d || !mnt)
+			return false;
+		if (d == BPF_CORE_READ(mnt, mnt_root)) {
+			/* the root of a mount: on from its mount point */
+			__u32 at = bpf_core_field_offset(struct mount, mnt);
+			struct mount *m = (void *)mnt - at;
+			struct mount *up = BPF_CORE_READ(m, mnt_parent);
+
+			if (!up || up == m)
+				return false;
+			parent = BPF_CORE_READ(m, mnt_mountpoint);
+			mnt = (void *)up + at;
+		} else {
+			parent = BPF_CORE_READ(d, d_parent);
+			if (!parent || parent == d)
+				return false;
+		}
+		d = parent;
+		inode = BPF_CORE_READ(d, d_inode);
+		if (!inode)
+			return false;
+		ino = BPF_CORE_READ(inode, i_ino);
+		dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		for (int j = 0; j < SW_MAX_STORAGE_ROOTS; j++)
+			if (storage_roots[j].ino && storage_roots[j].ino == ino &&
+			    storage_roots[j].dev == dev)
+				return true;
+	}
+	return false;
 }
 
 /* Is the current task an interpreter of the configured list (by comm)? */
@@ -332,12 +387,21 @@ static __always_inline __u32 open_kind(bool write)
 
 /*
  * A write-open of @file: its cache entry goes at once (before any write can
- * land); reported for regular files in containers, and for ld.so.preload.
+ * land); reported for regular files in containers, for ld.so.preload, and on
+ * the node below a runtime's layer store (then *@flags gets
+ * SW_EF_NODE_STORAGE).
  */
-static __always_inline bool open_write_reported(struct file *file)
+static __always_inline bool open_write_reported(struct file *file, __u32 *flags)
 {
 	kcache_invalidate(file);
-	return regular_data_file(file) && (in_container() || is_ld_so_preload(file));
+	if (!regular_data_file(file))
+		return false;
+	if (in_container() || is_ld_so_preload(file))
+		return true;
+	if (!in_layer_store(file))
+		return false;
+	*flags |= SW_EF_NODE_STORAGE;
+	return true;
 }
 
 /* A read-open of @file is reported unless the file was verified ok in @scope. */

@@ -105,7 +105,7 @@ static __always_inline struct sw_exec_event *event_reserve(enum sw_event_type ty
 	e->fd = -1;
 	e->fd2 = -1;
 	e->open_flags = 0;
-	e->pad2 = 0;
+	e->userns = 0;
 	return e;
 }
 
@@ -210,6 +210,7 @@ static __always_inline void fill_task(struct sw_exec_event *e, struct task_struc
 	e->gid = ugid >> 32;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->userns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
 	e->scope = task_scope(task);
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	if (bpf_get_current_comm(e->comm, sizeof(e->comm)))
@@ -226,6 +227,56 @@ static __always_inline bool is_memfd_name(const char prefix[MEMFD_PREFIX_LEN])
 		if (prefix[i] != want[i])
 			return false;
 	return true;
+}
+
+/*
+ * The real inode behind an overlay inode: the upper one once the file was
+ * written or copied up in the container, else the first lower one (the
+ * image's layer file on the node). NULL when it cannot be told. stat() of an
+ * overlay file reports the real inode's times and size (ovl_getattr), while
+ * the overlay inode keeps a copy that a write into a layer on the node, behind
+ * overlay's back, does not update: verdicts are keyed on the real ones.
+ * (With metacopy=on the data may sit in a lower data layer: not followed.)
+ */
+static __always_inline struct inode *ovl_real_inode(struct inode *inode)
+{
+	struct ovl_inode___sw *oi;
+	struct ovl_entry___sw *oe = NULL;
+	struct dentry *d = NULL;
+	unsigned int n = 0;
+
+	if (!bpf_core_type_exists(struct ovl_inode___sw) ||
+	    !bpf_core_field_exists(struct ovl_inode___sw, __upperdentry))
+		return NULL;
+	oi = (void *)inode - bpf_core_field_offset(struct ovl_inode___sw, vfs_inode);
+	if (bpf_core_read(&d, sizeof(d), &oi->__upperdentry))
+		return NULL;
+	if (d)
+		return BPF_CORE_READ(d, d_inode);
+	if (!bpf_core_field_exists(struct ovl_inode___sw, oe) ||
+	    bpf_core_read(&oe, sizeof(oe), &oi->oe) || !oe ||
+	    bpf_core_read(&n, sizeof(n), &oe->__numlower) || !n)
+		return NULL;
+	if (bpf_core_read(&d, sizeof(d), &oe->__lowerstack[0].dentry) || !d)
+		return NULL;
+	return BPF_CORE_READ(d, d_inode);
+}
+
+/*
+ * ctime and size of @inode as stat() reports them: an overlay inode's from
+ * its real inode (ovl_real_inode). 0 or a negative error.
+ */
+static __always_inline int inode_read_state(struct inode *inode, __s64 *ctime_sec,
+					    __u32 *ctime_nsec, __u64 *size)
+{
+	struct inode *real = NULL;
+
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC)
+		real = ovl_real_inode(inode);
+	if (real)
+		inode = real;
+	*size = BPF_CORE_READ(inode, i_size);
+	return inode_read_ctime(inode, ctime_sec, ctime_nsec);
 }
 
 /* The identity of the executed file as stat() reports it (see the top). */
@@ -276,7 +327,12 @@ static __always_inline void fill_file(struct sw_exec_event *e, struct file *file
 		    is_memfd_name(prefix))
 			e->flags |= SW_EF_MEMFD;
 	} else if (magic == OVERLAYFS_SUPER_MAGIC) {
+		struct inode *real = ovl_real_inode(inode);
+
 		e->flags |= SW_EF_OVERLAY;
+		/* stat() reports the real inode's times and size (ovl_getattr) */
+		if (real && !inode_read_ctime(real, &e->file.ctime_sec, &e->file.ctime_nsec))
+			e->file.size = BPF_CORE_READ(real, i_size);
 		/* upper: created or copied up (data or, with metacopy, metadata) */
 		if (bpf_core_type_exists(struct ovl_inode___sw) &&
 		    bpf_core_field_exists(struct ovl_inode___sw, __upperdentry)) {

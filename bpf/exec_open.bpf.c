@@ -45,6 +45,7 @@ static __always_inline void open_exit(long ret)
 	struct sw_exec_event *e;
 	struct path_op *op;
 	struct file *file;
+	__u32 node = 0;
 
 	op = bpf_map_lookup_elem(&path_pending, &id);
 	if (!op)
@@ -55,17 +56,21 @@ static __always_inline void open_exit(long ret)
 	if (!file)
 		goto out;
 	/* a write-open: the fd exists only now, no write through it can have landed yet */
-	if (op->kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file) :
+	if (op->kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file, &node) :
 					      !open_read_reported(file, task_scope(task)))
 		goto out;
 	e = event_reserve(op->kind);
 	if (!e)
 		goto out;
+	e->flags = node;
 	fill_file(e, file);
 	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
-	e->interp[0] = '\0';
+	/* where the file really is: the name given may run through symlinks, "..", a dirfd */
+	e->flags |= SW_EF_OPEN_DENTRY |
+		    walk_dentries(e->open_dentries, BPF_CORE_READ(file, f_path.dentry),
+				  BPF_CORE_READ(file, f_path.mnt), task);
 	e->fd = op->fd;
 	e->fd2 = (__s32)ret;
 	e->open_flags = op->flags;

@@ -36,8 +36,34 @@ static __always_inline void path_enter(__u32 kind, long dfd, const char *upath, 
 	pending_store(op);
 }
 
+/*
+ * The directory a relative path of @op is relative to (the cwd, or the
+ * dirfd's directory), walked now: the process may be gone before the daemon
+ * could read /proc/PID/cwd (SW_EF_DIR_DENTRY).
+ */
+static __always_inline void dir_walk(struct sw_exec_event *e, struct task_struct *task,
+				     const struct path_op *op)
+{
+	struct dentry *d = NULL;
+	struct vfsmount *mnt = NULL;
+
+	if (op->fd == -100 /* AT_FDCWD */) {
+		d = BPF_CORE_READ(task, fs, pwd.dentry);
+		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *dir = fd_file(task, op->fd);
+
+		if (dir) {
+			d = BPF_CORE_READ(dir, f_path.dentry);
+			mnt = BPF_CORE_READ(dir, f_path.mnt);
+		}
+	}
+	e->flags |= SW_EF_DIR_DENTRY | walk_dentries(e->dir_dentries, d, mnt, task);
+}
+
 static __always_inline void path_exit(long ret)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sw_exec_event *e;
 	struct path_op *op;
@@ -52,10 +78,12 @@ static __always_inline void path_exit(long ret)
 		goto out;
 	e->flags = SW_EF_NO_FILE_ID;
 	__builtin_memset(&e->file, 0, sizeof(e->file));
-	fill_task(e, (struct task_struct *)bpf_get_current_task());
+	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
-	if (bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2))
+	if (op->kind != SW_EVENT_RENAME && e->filename[0] != '/')
+		dir_walk(e, task, op);
+	else if (bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2))
 		e->old_path[0] = '\0';
 	e->fd = op->fd;
 	e->fd2 = op->fd2;

@@ -48,14 +48,14 @@ int BPF_PROG(sw_lsm_open, struct file *file, int ret)
 	unsigned int f_mode = BPF_CORE_READ(file, f_mode);
 	unsigned int f_flags = BPF_CORE_READ(file, f_flags);
 	struct sw_exec_event *e;
-	__u32 kind;
+	__u32 kind, node = 0;
 
 	if (ret)
 		return ret;
 	kind = open_kind((f_mode & FMODE_WRITE) || (f_flags & O_TRUNC));
 	if (!kind)
 		return ret;
-	if (kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file) :
+	if (kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file, &node) :
 					  !open_read_reported(file, task_scope(task)))
 		return ret;
 	/* a read-open outside the verified prefixes costs no ring buffer space */
@@ -64,7 +64,7 @@ int BPF_PROG(sw_lsm_open, struct file *file, int ret)
 	e = event_reserve(kind);
 	if (!e)
 		return ret;
-	e->flags = SW_EF_LSM;
+	e->flags = SW_EF_LSM | node;
 	fill_file(e, file);
 	read_file_path(e, file);
 	fill_task(e, task);

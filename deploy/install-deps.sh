@@ -25,6 +25,8 @@ TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns n
 BENCH_PKGS=(hashdeep aide)
 # rsyslog + rsyslog-openssl: tests/integration/test_sinks.sh runs a real rsyslogd (TLS via lmnsd_ossl)
 TEST_PKGS+=(rsyslog rsyslog-openssl)
+# containerd (+ ctr): tests/integration/test_containerd_id.sh runs its own containerd
+TEST_PKGS+=(containerd)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 
 say() { echo "install-deps: $*" >&2; }

@@ -70,6 +70,29 @@ enum sw_event_flags {
 	 * relative path, a symlink since removed).
 	 */
 	SW_EF_EXE_DENTRY = 1 << 15,
+	/*
+	 * open_write, script_open, read_open from the tracepoints: interp holds
+	 * the dentry walk of the file opened (as SW_EF_PATH_DENTRY describes;
+	 * SW_EF_PATH_TOP when it reached the task's root): its real path in
+	 * the task's root, symlinked directories, "..", dirfds and volumes
+	 * resolved by the kernel, and known even when the process is gone
+	 * before the daemon reads /proc/PID/fd.
+	 */
+	SW_EF_OPEN_DENTRY = 1 << 16,
+	/*
+	 * open_write on the host of a file under one of storage_roots (a
+	 * runtime's image layer store, e.g. /var/lib/containers/storage/overlay):
+	 * a write into an image's layer files behind overlay's back.
+	 */
+	SW_EF_NODE_STORAGE = 1 << 17,
+	/*
+	 * unlink/truncate from the tracepoints with a relative path: interp
+	 * holds the dentry walk of the directory it is relative to (the cwd, or
+	 * the dirfd's directory), as SW_EF_PATH_DENTRY describes (SW_EF_PATH_TOP
+	 * when it reached the task's root): known even when the process is
+	 * gone before the daemon reads /proc/PID/cwd.
+	 */
+	SW_EF_DIR_DENTRY = 1 << 18,
 };
 
 /*
@@ -109,6 +132,10 @@ struct sw_exec_event {
 		char old_path[SW_FILENAME_LEN]; /* rename: the old path (or its dentry walk) */
 		/* exec with SW_EF_EXE_DENTRY: the dentry walk of the executed file */
 		char exe_dentries[SW_FILENAME_LEN];
+		/* open_write, script_open, read_open (SW_EF_OPEN_DENTRY): the opened file's walk */
+		char open_dentries[SW_FILENAME_LEN];
+		/* unlink, truncate (SW_EF_DIR_DENTRY): the walk of the directory a relative path is in */
+		char dir_dentries[SW_FILENAME_LEN];
 	};
 	/*
 	 * Scope of the in-kernel verdict cache: the mount namespace's 64-bit id
@@ -120,7 +147,11 @@ struct sw_exec_event {
 	__s32 fd; /* mmap_exec: the mapped fd; open/unlink/rename/truncate: the dirfd */
 	__s32 fd2; /* open_write/script_open: the returned fd; rename: the old dirfd */
 	__u32 open_flags; /* open_write/script_open: the open flags */
-	__u32 pad2;
+	/*
+	 * the task's user namespace inode: the daemon maps file owners into it
+	 * (a container with its own user namespace sees other IDs than the host)
+	 */
+	__u32 userns;
 };
 
 /*
@@ -136,6 +167,14 @@ struct sw_kcache_key {
 	__u32 dev;
 	__u32 pad;
 };
+
+/*
+ * The directories of the runtimes' layer stores (rodata "storage_roots", set
+ * before load): a host write-open of a file below one becomes an event
+ * (SW_EF_NODE_STORAGE). Same key as the cache: inode and kernel dev_t.
+ * ino 0: empty slot.
+ */
+#define SW_MAX_STORAGE_ROOTS 6
 
 struct sw_kcache_val {
 	__s64 ctime_sec;

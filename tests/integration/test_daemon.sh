@@ -85,8 +85,9 @@ cp /bin/true "$HOSTDIR/bin/victim"
 	fail host-baseline "could not baseline $HOSTDIR"
 trap 'cleanup; rm -rf "$HOSTDIR"' EXIT
 
+# --fold-window 0: (h) counts every exec of a burst, repeats included
 "$SW" daemon --baseline-dir "$WORK/store" --trusted-key "$WORK/k.pub" \
-	--host-baseline "$WORK/host.jsonl" --all-events --output "file:$EVENTS" \
+	--host-baseline "$WORK/host.jsonl" --all-events --fold-window 0 --output "file:$EVENTS" \
 	2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 

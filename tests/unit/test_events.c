@@ -101,6 +101,10 @@ static int setup(void)
 	close(fd);
 	if (r)
 		return -1;
+	/* metadata is compared too: the entry records the file's own */
+	self_entry.mode = st.st_mode & 07777;
+	self_entry.uid = st.st_uid;
+	self_entry.gid = st.st_gid;
 	free(self_entry.path);
 	self_entry.path = strdup(self_path);
 	if (stat("/proc/self/ns/mnt", &st))

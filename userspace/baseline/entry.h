@@ -60,6 +60,21 @@ struct sw_entry {
 	unsigned char sha256[SW_SHA256_LEN];
 };
 
+/*
+ * The metadata of a file as found at run time (fstat, security.capability),
+ * in the units of struct sw_entry, with the xattr held inline so that it can
+ * be cached and reported after the file is closed.
+ */
+#define SW_CAPS_MAX 64
+struct sw_file_meta {
+	uint32_t mode; /* 07777 */
+	uint32_t uid, gid;
+	uint32_t caps_len; /* 0: no security.capability */
+	unsigned char caps[SW_CAPS_MAX];
+	/* the owner could not be told as the container sees it: not compared */
+	uint8_t owner_unknown;
+};
+
 /* Free the owned members (not @e itself); leaves @e zeroed. Accepts NULL. */
 void entry_clear(struct sw_entry *e);
 /* Deep copy of @src's inode content (interp, caps, size, sha256, class) into @dst; not link. */

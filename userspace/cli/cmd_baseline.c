@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imageref.h"
 #include "baseline.h"
 #include "commands.h"
 #include "errors.h"
@@ -29,7 +30,8 @@ static void baseline_usage(FILE *out)
 		"  dir:ROOTFS                a directory tree (host baseline)\n\n"
 		"Options:\n"
 		"  -o, --output FILE     where to write the baseline ('-' for stdout)\n"
-		"      --name NAME       image name recorded in the header\n"
+		"      --name NAME       image name recorded in the header, normalized\n"
+		"                        (nginx:1.25 -> docker.io/library/nginx:1.25)\n"
 		"      --platform P      os/arch[/variant] to pick from an index (default linux/amd64)\n"
 		"  -j, --jobs N          worker threads (default: online CPUs)\n"
 		"      --exclude GLOB    dir: skip paths matching GLOB (repeatable)\n"
@@ -192,6 +194,7 @@ int cmd_baseline(int argc, char **argv)
 	struct sw_image *img = NULL;
 	struct sw_error err = { { 0 } };
 	const char *output = NULL;
+	char name[1100];
 	int ret, code = SW_EXIT_USAGE;
 
 	image_opts_init(&o);
@@ -206,6 +209,16 @@ int cmd_baseline(int argc, char **argv)
 	if (ret) {
 		code = ret > 0 ? SW_EXIT_OK : SW_EXIT_USAGE;
 		goto out;
+	}
+	/* the resolver compares names in this form: nginx:1.25 is docker.io/library/nginx:1.25 */
+	if (o.name) {
+		if (imageref_normalize(o.name, name, sizeof(name))) {
+			log_error("baseline: --name '%s' is not an image reference "
+				  "([DOMAIN/]PATH[:TAG][@DIGEST], lowercase path)",
+				  o.name);
+			goto out;
+		}
+		o.name = name;
 	}
 	ret = image_load(argv[optind], &o, &img, &err);
 	if (!ret)

@@ -19,6 +19,8 @@ void config_init(struct sw_config *c)
 	c->queue_size = 4096;
 	c->cache_size = 65536;
 	c->no_baseline_severity = SW_SEVERITY_MEDIUM;
+	c->fold_window = 10;
+	c->image_mismatch = true;
 	c->hash_max_size = SW_CONFIG_HASH_MAX_DEFAULT;
 	c->baseline_max_size = SW_CONFIG_BASELINE_MAX_DEFAULT;
 }
@@ -83,6 +85,10 @@ void config_clear(struct sw_config *c)
 	free(c->host_baseline);
 	free(c->metrics_listen);
 	free(c->state_file);
+	free(c->storage_root);
+	free(c->docker_root);
+	free(c->containerd_root);
+	free(c->containerd_state);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	free(c->trusted_root);
@@ -97,6 +103,8 @@ void config_clear(struct sw_config *c)
 		free(c->interpreters[i]);
 	for (size_t i = 0; i < c->n_verify_read_paths; i++)
 		free(c->verify_read_paths[i]);
+	for (size_t i = 0; i < c->n_layer_stores; i++)
+		free(c->layer_stores[i]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -123,6 +131,26 @@ int config_default_interpreters(struct sw_config *c)
 		return 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !r; i++)
 		r = config_list_add(c->interpreters, &c->n_interpreters, names[i]);
+	return r;
+}
+
+int config_default_layer_stores(struct sw_config *c)
+{
+	static const char *const dirs[] = {
+		"/var/lib/containers/storage/overlay",
+		"/var/lib/docker/overlay2",
+		"/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots",
+		"/var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter.v1.overlayfs/"
+		"snapshots",
+		"/var/lib/rancher/rke2/agent/containerd/io.containerd.snapshotter.v1.overlayfs/"
+		"snapshots",
+	};
+	int r = 0;
+
+	if (c->layer_stores_set)
+		return 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !r; i++)
+		r = config_list_add(c->layer_stores, &c->n_layer_stores, dirs[i]);
 	return r;
 }
 
@@ -335,9 +363,39 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 					problem = "must hold absolute paths or globs";
 					r = -EBADMSG;
 				}
+		} else if (!strcmp(key, "layer_stores")) {
+			r = set_list(c->layer_stores, &c->n_layer_stores, v, &problem);
+			c->layer_stores_set = true;
+			for (size_t i = 0; !r && i < c->n_layer_stores; i++)
+				if (c->layer_stores[i][0] != '/') {
+					problem = "must hold absolute paths";
+					r = -EBADMSG;
+				}
 		} else if (!strcmp(key, "interpreters")) {
 			r = set_list(c->interpreters, &c->n_interpreters, v, &problem);
 			c->interpreters_set = true;
+		} else if (!strcmp(key, "storage_root") || !strcmp(key, "docker_root") ||
+			   !strcmp(key, "containerd_root") || !strcmp(key, "containerd_state")) {
+			char **dst = !strcmp(key, "storage_root")    ? &c->storage_root :
+				     !strcmp(key, "docker_root")     ? &c->docker_root :
+				     !strcmp(key, "containerd_root") ? &c->containerd_root :
+								       &c->containerd_state;
+
+			if (!json_is_string(v) || json_string_value(v)[0] != '/') {
+				problem = "must be an absolute path";
+				r = -EBADMSG;
+			} else {
+				r = set_string(dst, v);
+			}
+		} else if (!strcmp(key, "fold_window")) {
+			r = set_uint(&c->fold_window, v, 0, 86400, &problem);
+		} else if (!strcmp(key, "image_mismatch")) {
+			if (!json_is_boolean(v)) {
+				problem = "must be true or false";
+				r = -EBADMSG;
+			} else {
+				c->image_mismatch = json_is_true(v);
+			}
 		} else if (!strcmp(key, "all_events") || !strcmp(key, "verbose") ||
 			   !strcmp(key, "force_tracepoint") || !strcmp(key, "kernel_cache")) {
 			if (!json_is_boolean(v)) {

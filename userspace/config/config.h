@@ -46,8 +46,28 @@ struct sw_config {
 	/* absolute globs (a path, or a subtree: a trailing double star) verified on read-open */
 	char *verify_read_paths[SW_CONFIG_MAX_LIST];
 	size_t n_verify_read_paths;
+	/*
+	 * the runtimes' image layer stores on the node (containers-storage
+	 * "…/overlay", Docker "…/overlay2", containerd/k3s/RKE2 snapshots): a
+	 * write into them by a process other than a runtime is tamper
+	 */
+	char *layer_stores[SW_CONFIG_MAX_LIST];
+	size_t n_layer_stores;
+	bool layer_stores_set;
 	bool verbose;
+	/* seconds during which repeats of one finding are folded into a summary (0: off) */
+	unsigned int fold_window;
+	/* image_mismatch: verify a container whose image ID is not its name's baseline's by name */
+	bool image_mismatch;
 	char *metrics_listen; /* ADDR:PORT of /metrics and /healthz, NULL = off */
+	/*
+	 * the runtimes' state roots (NULL: their defaults): containers-storage's
+	 * graph root, Docker's root, containerd's root (metadata DB and content
+	 * store) and state dir (task bundles); k3s/RKE2 run their own containerd
+	 * (root /var/lib/rancher/{k3s,rke2}/agent/containerd, state
+	 * /run/k3s/containerd)
+	 */
+	char *storage_root, *docker_root, *containerd_root, *containerd_state;
 	uint64_t hash_max_size; /* larger executed files are decided without hashing */
 	uint64_t baseline_max_size; /* larger baseline files are refused unread */
 	char *state_file; /* the loss record across crashes (daemon_state.h), NULL = none */
@@ -74,6 +94,8 @@ int config_list_add(char **list, size_t *n, const char *value);
 int config_default_interpreters(struct sw_config *c);
 /* Add "ISSUER=IDENTITY" (the --trusted-identity flag); -EINVAL, -E2BIG. */
 int config_identity_add(struct sw_config *c, const char *spec);
+/* The default layer stores when none was configured. */
+int config_default_layer_stores(struct sw_config *c);
 /* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
 int config_severity_from_name(const char *name, int *ret);
 /*

@@ -24,6 +24,7 @@
 #define DEFAULT_STORAGE_DRIVER "overlay"
 #define DEFAULT_DOCKER_ROOT "/var/lib/docker"
 #define DEFAULT_CONTAINERD_TASKS "/run/containerd/io.containerd.runtime.v2.task"
+#define DEFAULT_CONTAINERD_ROOT "/var/lib/containerd"
 #define DEFAULT_MAX_INDEX (64u << 20)
 #define DEFAULT_MAX_CONFIG (4u << 20)
 #define DEFAULT_MAX_CACHE 4096u
@@ -166,7 +167,8 @@ int resolver_new(const struct resolver_opts *o, struct resolver **ret, struct sw
 	    opt_path(&run, r->root, o->storage_run_root, DEFAULT_STORAGE_RUN_ROOT) < 0 ||
 	    opt_path(&r->docker_root, r->root, o->docker_root, DEFAULT_DOCKER_ROOT) < 0 ||
 	    opt_path(&r->containerd_tasks, r->root, o->containerd_tasks, DEFAULT_CONTAINERD_TASKS) <
-		    0)
+		    0 ||
+	    opt_path(&r->containerd_root, r->root, o->containerd_root, DEFAULT_CONTAINERD_ROOT) < 0)
 		goto cleanup;
 	ret_err =
 		rs_storage_init(r, graph, run,
@@ -211,6 +213,7 @@ void resolver_free(struct resolver *r)
 	rs_storage_free(r);
 	free(r->docker_root);
 	free(r->containerd_tasks);
+	free(r->containerd_root);
 	free(r->root);
 	free(r);
 }

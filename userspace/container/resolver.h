@@ -67,6 +67,12 @@ struct resolver_opts {
 	const char *storage_driver; /* "overlay" */
 	const char *docker_root; /* "/var/lib/docker" */
 	const char *containerd_tasks; /* "/run/containerd/io.containerd.runtime.v2.task" */
+	/*
+	 * containerd's root: its metadata DB (io.containerd.metadata.v1.bolt/
+	 * meta.db) and content store, where the image ID is learned:
+	 * "/var/lib/containerd" (k3s: /var/lib/rancher/k3s/agent/containerd)
+	 */
+	const char *containerd_root;
 	size_t max_index_size; /* containers.json, images.json: 64 MiB */
 	size_t max_config_size; /* config.json, config.v2.json: 4 MiB */
 	unsigned max_cache_entries; /* 4096; a miss past it fails with -E2BIG until pruned */
@@ -125,5 +131,15 @@ void resolver_get_stats(const struct resolver *r, struct resolver_stats *ret);
  * a name. 0, -EINVAL when malformed, -ENOMEM.
  */
 int resolver_normalize_image_name(const char *name, char **ret);
+
+struct json_t;
+/*
+ * The images (first name, else ID) and containers (first name, else ID)
+ * that use layer @layer_id of the containers-storage graph root @graph
+ * ("/var/lib/containers/storage"), appended to the JSON arrays @images and
+ * @containers. 0, or -ENOENT when the storage's index files cannot be read.
+ */
+int resolver_layer_users(const char *graph, const char *layer_id, struct json_t *images,
+			 struct json_t *containers);
 
 #endif

@@ -10,10 +10,13 @@
  *   io.kubernetes.cri.image-name          the image as the pod spec names it
  *   io.kubernetes.cri.podsandbox.image-name  (sandboxes: the pause image)
  *   io.kubernetes.cri.sandbox-name, io.kubernetes.cri.sandbox-namespace
- * The image ID (config digest) lives only in containerd's bolt metadata DB
- * (/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db), which we do
- * not parse: image_id stays NULL and the daemon matches baselines by image
- * name. Containers made with ctr/nerdctl carry no such annotations.
+ * The image ID (config digest) is learned from containerd's own records, read
+ * only (containerd_image.c): the container's image name in its bolt metadata
+ * DB, that image's target (manifest or index digest), and the manifest's
+ * config digest in the content store. Also for containers made with
+ * ctr/nerdctl, which carry no CRI annotations. When that fails, image_id
+ * stays NULL and the daemon matches by image name (baseline.match
+ * "image_name": the flagged fallback).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -108,6 +111,8 @@ int rs_containerd_lookup(struct resolver *r, struct sw_container *c, char **ret_
 	type = rs_json_str(ann, CRI "container-type");
 
 	ret = set_image_name(c, ann);
+	if (!ret)
+		ret = rs_containerd_image(r, bundle, c);
 	if (!ret && (!type || strcmp(type, "sandbox")))
 		ret = rs_dup(&c->k8s_container_name, rs_json_str(ann, CRI "container-name"),
 			     "container name", err);

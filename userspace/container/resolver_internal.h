@@ -68,6 +68,7 @@ struct resolver {
 	/* Docker, containerd */
 	char *docker_root;
 	char *containerd_tasks;
+	char *containerd_root;
 
 	size_t max_index_size, max_config_size;
 	unsigned max_cache_entries;
@@ -102,6 +103,13 @@ int rs_storage_exists(struct resolver *r, const char *id);
 
 int rs_docker_lookup(struct resolver *r, struct sw_container *c, char **ret_probe,
 		     struct sw_error *err);
+/*
+ * containerd_image.c: the image ID (and, when the spec has none, the image
+ * name) of the task in @bundle (<tasks>/<namespace>/<id>) from containerd's
+ * metadata DB and content store. 0 (also when it cannot be told: image_id
+ * then stays NULL) or -ENOMEM.
+ */
+int rs_containerd_image(struct resolver *r, const char *bundle, struct sw_container *c);
 int rs_containerd_lookup(struct resolver *r, struct sw_container *c, char **ret_probe,
 			 struct sw_error *err);
 

@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "fileio.h"
 #include "resolver.h"
+#include "imageref.h"
 #include "resolver_internal.h"
 
 int rs_asprintf(char **ret, const char *fmt, ...)
@@ -164,45 +165,16 @@ void rs_container_clear(struct sw_container *c)
 
 int resolver_normalize_image_name(const char *name, char **ret)
 {
-	const char *slash, *last, *domain = NULL, *rest = name, *library = "";
-	size_t dlen = 0;
-	int tagged;
+	char out[1100];
 
 	*ret = NULL;
 	if (!name || !name[0] || strlen(name) > 1024)
 		return -EINVAL;
-	for (const char *p = name; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return -EINVAL;
 	/* an image ID, not a name */
 	if (!strncmp(name, "sha256:", 7) || rs_is_hex_id(name))
 		return 0;
-
-	slash = strchr(name, '/');
-	if (slash) {
-		size_t n = (size_t)(slash - name);
-		int lower = 1;
-
-		for (size_t i = 0; i < n; i++)
-			if (name[i] >= 'A' && name[i] <= 'Z')
-				lower = 0;
-		if (memchr(name, '.', n) || memchr(name, ':', n) ||
-		    (n == 9 && !strncmp(name, "localhost", 9)) || !lower) {
-			domain = name;
-			dlen = n;
-			rest = slash + 1;
-		}
-	}
-	if (domain && dlen == 15 && !strncmp(domain, "index.docker.io", 15))
-		domain = NULL;
-	if (!domain && !strchr(rest, '/'))
-		library = "library/";
-	if (!rest[0])
+	if (imageref_normalize(name, out, sizeof(out)))
 		return -EINVAL;
-
-	last = strrchr(rest, '/');
-	last = last ? last + 1 : rest;
-	tagged = strchr(last, ':') || strchr(rest, '@');
-	return rs_asprintf(ret, "%.*s/%s%s%s", domain ? (int)dlen : 9,
-			   domain ? domain : "docker.io", library, rest, tagged ? "" : ":latest");
+	*ret = strdup(out);
+	return *ret ? 0 : -ENOMEM;
 }

@@ -40,6 +40,10 @@ static void daemon_usage(FILE *out)
 		"      --attach MODE          auto (default: lsm, else tp_btf, else tp), lsm,\n"
 		"                             tp_btf or tp: only that mode, fail if unavailable\n"
 		"      --no-kernel-cache      send every exec/mapping to userspace (no BPF cache)\n"
+		"      --fold-window SECONDS  fold repeats of one finding into a summary (default 10,\n"
+		"                             0: off)\n"
+		"      --no-image-mismatch    a container whose image ID is not the signed one of its\n"
+		"                             name is no_baseline, not image_mismatch\n"
 		"      --interpreter NAME     verify files this program reads as scripts\n"
 		"                             (repeatable, \"python*\" a prefix; default list\n"
 		"                             in docs/daemon.md)\n"
@@ -89,7 +93,9 @@ static const struct option daemon_opts[] = {
 	{ "metrics-listen", required_argument, NULL, 'M' },
 	{ "hash-max-size", required_argument, NULL, 'Z' },
 	{ "baseline-max-size", required_argument, NULL, 'B' },
-	{ "state-file", required_argument, NULL, 'F' },
+	{ "state-file", required_argument, NULL, 'P' },
+	{ "fold-window", required_argument, NULL, 'F' },
+	{ "no-image-mismatch", no_argument, NULL, 'N' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -191,7 +197,7 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		free(cfg->trusted_root);
 		cfg->trusted_root = strdup(optarg);
 		return 0;
-	case 'F':
+	case 'P':
 		free(cfg->state_file);
 		cfg->state_file = strdup(optarg);
 		return 0;
@@ -231,6 +237,11 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		return 0;
 	case 'K':
 		st->no_kernel_cache = true;
+		return 0;
+	case 'F':
+		return parse_count("--fold-window", optarg, 0, 86400, &cfg->fold_window, err);
+	case 'N':
+		cfg->image_mismatch = false;
 		return 0;
 	case 'v':
 		st->verbose = true;

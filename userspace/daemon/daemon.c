@@ -13,6 +13,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -143,6 +144,7 @@ static int run(struct daemon *d)
 			return r;
 		}
 		health_tick();
+		report_fold_flush(d->report, false);
 		if (handle_signals(d))
 			return 0;
 		if (d->inofd >= 0)
@@ -207,7 +209,11 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size,
 				    .hash_max_size = d->cfg.hash_max_size };
-	struct resolver_opts ro = { .root = "" };
+	struct resolver_opts ro = { .root = "",
+				    .storage_root = d->cfg.storage_root,
+				    .docker_root = d->cfg.docker_root,
+				    .containerd_root = d->cfg.containerd_root };
+	char tasks[4096];
 	int r;
 
 	r = sinks_new(d->cfg.outputs, d->cfg.n_outputs, &d->sinks, err);
@@ -216,6 +222,7 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 	r = report_new(d->sinks, d->cfg.all_events, &d->report);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
+	report_set_fold_window(d->report, d->cfg.fold_window);
 	r = host_mount_ns(&d->host_mntns, err);
 	if (r)
 		return r;
@@ -228,6 +235,11 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 	r = vcache_new(d->cfg.cache_size, &d->cache);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
+	if (d->cfg.containerd_state) {
+		snprintf(tasks, sizeof(tasks), "%s/io.containerd.runtime.v2.task",
+			 d->cfg.containerd_state);
+		ro.containerd_tasks = tasks;
+	}
 	r = resolver_new(&ro, &d->resolver, err);
 	if (r)
 		return r;
@@ -238,7 +250,7 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 	vo.cache = d->cache;
 	vo.on_ok = daemon_kcache_learn;
 	vo.ctx = d;
-	r = config_default_interpreters(&d->cfg);
+	r = config_default_interpreters(&d->cfg) ?: config_default_layer_stores(&d->cfg);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
 	r = verifier_new(&vo, &d->verifier);
@@ -271,8 +283,30 @@ static int setup_loop(struct daemon *d, struct sw_error *err)
 }
 
 /* Load and attach the BPF programs: events flow from here on. */
+/*
+ * The runtimes' layer stores that exist here, as (inode, kernel dev_t) for
+ * the kernel: a host write below one is an event (SW_EF_NODE_STORAGE).
+ */
+static size_t layer_store_roots(const struct sw_config *cfg,
+				struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_layer_stores && n < SW_MAX_STORAGE_ROOTS; i++) {
+		struct stat st;
+
+		if (stat(cfg->layer_stores[i], &st) || !S_ISDIR(st.st_mode))
+			continue; /* that runtime is not installed: nothing to watch */
+		roots[n].ino = st.st_ino;
+		roots[n].dev = major(st.st_dev) << 20 | minor(st.st_dev);
+		n++;
+	}
+	return n;
+}
+
 static int setup_kernel(struct daemon *d, struct sw_error *err)
 {
+	struct sw_kcache_key roots[SW_MAX_STORAGE_ROOTS] = { { 0 } };
 	struct bpf_loader_opts bo = {
 		.on_event = daemon_on_event,
 		.ctx = d,
@@ -286,6 +320,8 @@ static int setup_kernel(struct daemon *d, struct sw_error *err)
 		.n_interpreters = d->cfg.n_interpreters,
 		.read_paths = d->cfg.verify_read_paths,
 		.n_read_paths = d->cfg.n_verify_read_paths,
+		.storage_roots = roots,
+		.n_storage_roots = layer_store_roots(&d->cfg, roots),
 	};
 	int r = bpf_loader_open(&bo, &d->bpf, err);
 
@@ -345,6 +381,8 @@ static void teardown(struct daemon *d)
 		daemon_metrics_detached(mode);
 		d->bpf = NULL;
 	}
+	if (d->report)
+		report_fold_flush(d->report, true);
 	if (d->report && started)
 		report_daemon(d->report, "event", "stop", SW_SEVERITY_INFO,
 			      json_pack("{s:I}", "events", (json_int_t)d->stats.events),

@@ -46,6 +46,9 @@ struct daemon_stats {
 	uint64_t baselines_refused;
 };
 
+#define DAEMON_MISMATCH_TOLD 256
+#define SW_CONTAINER_ID_MAX 64
+
 struct daemon {
 	struct sw_config cfg;
 	struct sw_pubkey *keys[SW_CONFIG_MAX_LIST];
@@ -70,6 +73,9 @@ struct daemon {
 	time_t started; /* Unix seconds of the start event (the loss record's) */
 	struct daemon_stats stats;
 	bool kcache; /* insert ok verdicts into the in-kernel cache */
+	/* containers told image_mismatch already (a ring: once per container) */
+	char mismatch_told[DAEMON_MISMATCH_TOLD][SW_CONTAINER_ID_MAX + 1];
+	unsigned int mismatch_next;
 };
 
 /* `sealwatch daemon` (listed in the command table, cli/commands.h). */

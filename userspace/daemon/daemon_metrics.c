@@ -25,6 +25,10 @@ static const struct {
 	  "Configuration reloads (SIGHUP) by result: ok or error (old config kept)." },
 	{ "sealwatch_exec_events_total", METRIC_COUNTER,
 	  "Exec events read from the kernel ring buffer." },
+	{ "sealwatch_folded_repeats_total", METRIC_COUNTER,
+	  "Repeats of a finding folded into a summary event instead of emitted (fold_window)." },
+	{ "sealwatch_fold_summaries_total", METRIC_COUNTER,
+	  "Summary events emitted for folded repeats." },
 	{ "sealwatch_events_total", METRIC_COUNTER,
 	  "Verdicts reached, by action and verdict (ok included, emitted or not)." },
 	{ "sealwatch_alerts_total", METRIC_COUNTER,
@@ -148,6 +152,8 @@ static void sample_report(struct report *r)
 			 report_alert_name((enum report_alert)a));
 		metrics_set("sealwatch_daemon_alerts_total", labels, (double)rs.alerts[a]);
 	}
+	metrics_set("sealwatch_folded_repeats_total", NULL, (double)rs.folded);
+	metrics_set("sealwatch_fold_summaries_total", NULL, (double)rs.summaries);
 }
 
 static void sample_daemon(const struct daemon_stats *st, size_t baselines_loaded)

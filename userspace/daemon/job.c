@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "bpf_loader.h"
 #include "bstore.h"
 #include "daemon.h"
@@ -63,9 +65,31 @@ void read_args(__u32 pid, struct verify_job *job)
 	}
 }
 
+/* PID 1's user namespace inode (the host's), read once; 0 when unknown. */
+static __u32 host_userns(void)
+{
+	static __u32 ino;
+	struct stat st;
+
+	if (!ino && !stat("/proc/1/ns/user", &st))
+		ino = (__u32)st.st_ino;
+	return ino;
+}
+
 static void set_container(struct verify_job *job, const struct sw_container *c)
 {
 	job->in_container = true;
+	/*
+	 * file owners in the container's terms: the host's IDs when it shares
+	 * the host's user namespace, else its maps (read while the process lives)
+	 */
+	if (job->ev.userns && job->ev.userns == host_userns()) {
+		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
+		job->gid_map = job->uid_map;
+	} else {
+		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
+		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
+	}
 	strdup_opt(&job->c_id, c->id);
 	strdup_opt(&job->c_runtime, c->runtime);
 	strdup_opt(&job->c_name, c->name);
@@ -133,6 +157,39 @@ static bool container_id_of(const struct sw_exec_event *ev, char *id, const char
 	return found;
 }
 
+/*
+ * The registry swap: the container's image name is the name a signed baseline
+ * records, its image ID is not that baseline's. Told once per container (a
+ * critical alert), then its files are verified against that baseline by path,
+ * so that the swapped files show as modified by name.
+ */
+static void image_mismatch(struct daemon *d, struct verify_job *job, const struct sw_container *c)
+{
+	const struct bstore_baseline *named = bstore_find_name(job->store, c->image_name);
+	const char *id = job->c_id ? job->c_id : "";
+	struct ecs_container ec;
+	struct ecs_exec x;
+
+	if (!named || !named->b->hdr.config_digest)
+		return;
+	job->bl = named;
+	job->baseline_match = "image_mismatch";
+	for (unsigned int i = 0; i < DAEMON_MISMATCH_TOLD; i++)
+		if (!strcmp(d->mismatch_told[i], id))
+			return;
+	snprintf(d->mismatch_told[d->mismatch_next], sizeof(d->mismatch_told[0]), "%s", id);
+	d->mismatch_next = (d->mismatch_next + 1) % DAEMON_MISMATCH_TOLD;
+	verify_job_event(job, &x, &ec);
+	x.action = "image_mismatch";
+	x.verdict = SW_VERDICT_IMAGE_MISMATCH;
+	x.severity = verdict_severity(SW_VERDICT_IMAGE_MISMATCH);
+	x.reason = "the image ID is not the one the signed baseline of its name records "
+		   "(a swapped image; a tag moved on purpose needs a new signed baseline)";
+	x.expected_image_id = named->b->hdr.config_digest;
+	x.baseline_image_name = named->b->hdr.image_name;
+	report_verdict(d->report, &x);
+}
+
 bool job_scope(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -166,6 +223,8 @@ bool job_scope(struct daemon *d, struct verify_job *job)
 		set_container(job, c);
 		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
 		job->baseline_match = by_name ? "image_name" : "image_id";
+		if (!job->bl && c->image_id && d->cfg.image_mismatch)
+			image_mismatch(d, job, c);
 	} else {
 		job->bl = bstore_host(job->store);
 		job->baseline_match = "host";
@@ -189,6 +248,8 @@ void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
 		x.expected = hit->expected;
 		x.same_content_as = hit->same_content_as;
 		x.executable = hit->path;
+		x.fields = hit->fields;
+		x.actual = &hit->meta;
 	}
 	report_verdict(d->report, &x);
 }

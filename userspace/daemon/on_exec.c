@@ -125,6 +125,7 @@ static void exe_fallback_path(struct verify_job *job)
 		return;
 	free(job->fallback_path);
 	job->fallback_path = strdup(path);
+	job->fallback_real = job->fallback_path != NULL;
 }
 
 int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev)

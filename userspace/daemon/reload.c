@@ -265,8 +265,8 @@ static int reload_prepare(struct daemon *d, struct reload *n)
 		config_failed(d, key, err.msg);
 		return r;
 	}
-	if (config_default_interpreters(
-		    &n->cfg)) { /* as at start: compared with the running list */
+	/* as at start: compared with the running list */
+	if (config_default_interpreters(&n->cfg) || config_default_layer_stores(&n->cfg)) {
 		config_failed(d, "interpreters", "out of memory");
 		return -ENOMEM;
 	}
@@ -329,6 +329,7 @@ static void reload_apply(struct daemon *d, struct reload *n)
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
 	report_set_all_events(d->report, d->cfg.all_events);
 	verifier_set_hash_max_size(d->verifier, d->cfg.hash_max_size);
+	report_set_fold_window(d->report, d->cfg.fold_window);
 	/* all events must reach userspace: no in-kernel skipping then */
 	d->kcache = !d->cfg.no_kernel_cache && !d->cfg.all_events;
 	if (d->bpf && bpf_loader_kcache_set(d->bpf, d->kcache)) {

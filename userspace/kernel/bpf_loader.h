@@ -58,6 +58,9 @@ struct bpf_loader_opts {
 	/* globs whose read-opens are verified (read_open); their literal prefixes go to BPF */
 	char *const *read_paths;
 	size_t n_read_paths;
+	/* runtimes' layer stores: host write-opens below them are events (SW_EF_NODE_STORAGE) */
+	const struct sw_kcache_key *storage_roots;
+	size_t n_storage_roots;
 };
 
 enum bpf_loader_mode {

@@ -29,6 +29,7 @@ struct object_parts {
 	__u32 *host_mntns;
 	struct sw_interp *interpreters;
 	struct sw_read_prefix *read_prefixes;
+	struct sw_kcache_key *storage_roots;
 };
 
 #define OBJECT_PARTS(skel)                                                               \
@@ -41,6 +42,7 @@ struct object_parts {
 		.host_mntns = (__u32 *)&(skel)->rodata->host_mntns,                      \
 		.interpreters = (struct sw_interp *)(skel)->rodata->interpreters,        \
 		.read_prefixes = (struct sw_read_prefix *)(skel)->rodata->read_prefixes, \
+		.storage_roots = (struct sw_kcache_key *)(skel)->rodata->storage_roots,  \
 	})
 
 /*
@@ -84,6 +86,8 @@ static int prepare_object(struct bpf_loader *l, const struct bpf_loader_opts *o,
 		rp->len = (__u32)len;
 		n++;
 	}
+	for (size_t i = 0; i < o->n_storage_roots && i < SW_MAX_STORAGE_ROOTS; i++)
+		p->storage_roots[i] = o->storage_roots[i];
 	ret = bpf_map__set_max_entries(p->events, l->ringbuf_bytes);
 	if (ret)
 		return sw_error_set(err, ret, "ring buffer size %lu: %s", l->ringbuf_bytes,

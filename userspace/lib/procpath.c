@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "procpath.h"
@@ -91,4 +95,86 @@ int procpath_from_dentries(const char *names, size_t n, char *out, size_t size)
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+/* O_PATH open of @path inside @root; fd or a negative errno. */
+static int open_in_root(const char *root, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (dfd < 0)
+		return -ESRCH;
+	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	if (fd < 0)
+		fd = -errno;
+	close(dfd);
+	return fd;
+}
+
+int procpath_real_in_root(int pid, const char *rootfs, const char *path, bool follow, char *out,
+			  size_t size, struct stat *st)
+{
+	char root[64], dir[4096], link[64], real[4096];
+	const char *base = "", *strip = NULL, *target = path;
+	size_t n_strip = 0;
+	ssize_t n;
+	int fd, r;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	if (!follow) {
+		const char *slash = strrchr(path, '/');
+		size_t len = (size_t)(slash - path);
+
+		if (len >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+		if (!len)
+			strcpy(dir, "/");
+		base = slash + 1;
+		target = dir;
+	}
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	fd = open_in_root(root, target);
+	if (fd == -ESRCH && rootfs) {
+		fd = open_in_root(rootfs, target);
+		strip = rootfs;
+		n_strip = strlen(rootfs);
+		while (n_strip > 1 && rootfs[n_strip - 1] == '/')
+			n_strip--;
+	}
+	if (fd < 0)
+		return fd;
+	r = st && fstat(fd, st) ? -errno : 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = r ? -1 : readlink(link, real, sizeof(real) - 1);
+	close(fd);
+	if (r)
+		return r;
+	if (n <= 0)
+		return -ESRCH;
+	real[n] = '\0';
+	/*
+	 * through /proc/PID/root the kernel names it from the root of the
+	 * process's mount namespace; through @rootfs from the host's root
+	 */
+	if (strip && n_strip > 1) {
+		if (strncmp(real, strip, n_strip) || (real[n_strip] != '/' && real[n_strip]))
+			return -ESRCH;
+		memmove(real, real + n_strip, (size_t)n - n_strip + 1);
+		if (!real[0])
+			strcpy(real, "/");
+	}
+	if (real[0] != '/')
+		return -ESRCH;
+	if (follow || !base[0])
+		return procpath_normalize(real, out, size);
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", real, base) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	return procpath_normalize(dir, out, size);
 }

@@ -7,7 +7,10 @@
 #ifndef SW_PROCPATH_H
 #define SW_PROCPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct stat;
 
 /*
  * Lexically normalize absolute @in into @out: "." components and repeated
@@ -28,5 +31,17 @@ int procpath_resolve(int pid, int dirfd, const char *path, char *out, size_t siz
  * 0 or -ENAMETOOLONG / -EINVAL (no names).
  */
 int procpath_from_dentries(const char *names, size_t n, char *out, size_t size);
+
+/*
+ * The real path of absolute @path in the root of process @pid (its
+ * /proc/PID/root; when the process is gone, the host directory @rootfs, NULL:
+ * none): the kernel resolves every symlink and ".." of its directories inside
+ * that root (openat2 RESOLVE_IN_ROOT, O_PATH: never blocks, never opens a
+ * device) and the final component too when @follow. @st (may be NULL) gets
+ * fstat() of what was found (of the directory when !@follow). 0, or a
+ * negative errno (-ENOENT: not there, -ESRCH: no root to look in).
+ */
+int procpath_real_in_root(int pid, const char *rootfs, const char *path, bool follow, char *out,
+			  size_t size, struct stat *st);
 
 #endif

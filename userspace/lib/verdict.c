@@ -12,6 +12,7 @@ static const char *const verdict_names[SW_VERDICT__COUNT] = {
 	[SW_VERDICT_NO_BASELINE] = "no_baseline",
 	[SW_VERDICT_UNVERIFIED] = "unverified",
 	[SW_VERDICT_TAMPER] = "tamper",
+	[SW_VERDICT_IMAGE_MISMATCH] = "image_mismatch",
 };
 
 const char *verdict_name(enum sw_verdict v)
@@ -32,6 +33,7 @@ int verdict_severity(enum sw_verdict v)
 	switch (v) {
 	case SW_VERDICT_MODIFIED:
 	case SW_VERDICT_TAMPER:
+	case SW_VERDICT_IMAGE_MISMATCH:
 		return SW_SEVERITY_CRITICAL;
 	case SW_VERDICT_UNKNOWN:
 	case SW_VERDICT_FILELESS:

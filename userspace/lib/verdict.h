@@ -14,6 +14,8 @@ enum sw_verdict {
 	SW_VERDICT_NO_BASELINE, /* the image has no verified baseline */
 	SW_VERDICT_UNVERIFIED, /* the exact file could not be hashed */
 	SW_VERDICT_TAMPER, /* a file of the baseline opened for writing, renamed, removed */
+	/* the container's image ID is not the one the signed baseline of its name records */
+	SW_VERDICT_IMAGE_MISMATCH,
 	SW_VERDICT__COUNT,
 };
 

@@ -14,6 +14,8 @@
 #include "events.h"
 #include "hexutil.h"
 #include "path.h"
+#include "procpath.h"
+#include "scan.h"
 
 void ecs_timestamp(char out[32])
 {
@@ -68,6 +70,29 @@ static json_t *jstr_bounded(const char *s, size_t max)
 	return jstr_raw(buf);
 }
 
+/*
+ * ev->filename as a path: a leaf-first dentry walk (SW_EF_PATH_DENTRY) is put
+ * in order, never printed as its raw names; one that did not reach the
+ * task's root is marked so ("…" before the part found).
+ */
+#define EVENT_FILENAME_LEN (SW_FILENAME_LEN + 8)
+static const char *event_filename(const struct sw_exec_event *ev, char path[EVENT_FILENAME_LEN])
+{
+	if (!(ev->flags & SW_EF_PATH_DENTRY)) {
+		size_t n = strnlen(ev->filename, SW_FILENAME_LEN);
+
+		memcpy(path, ev->filename, n);
+		path[n] = '\0';
+		return path;
+	}
+	if (procpath_from_dentries(ev->filename, SW_FILENAME_LEN, path + 3, EVENT_FILENAME_LEN - 3))
+		return "";
+	if ((ev->flags & (SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) == SW_EF_PATH_TOP)
+		return path + 3;
+	memcpy(path, "\xe2\x80\xa6", 3);
+	return path;
+}
+
 static json_t *jhex(const unsigned char *d)
 {
 	char hex[2 * SW_SHA256_LEN + 1];
@@ -97,6 +122,8 @@ static const char *rule_name(enum sw_verdict v)
 		return "sealwatch.unverified_execution";
 	case SW_VERDICT_TAMPER:
 		return "sealwatch.image_file_tamper";
+	case SW_VERDICT_IMAGE_MISMATCH:
+		return "sealwatch.image_mismatch";
 	default:
 		return "sealwatch.verified_execution";
 	}
@@ -106,7 +133,10 @@ static const char *rule_name(enum sw_verdict v)
 static void action_categories(const char *action, const char **category, const char **type)
 {
 	*category = "file";
-	if (!strcmp(action, "exec") || !strcmp(action, "exec_script")) {
+	if (!strcmp(action, "image_mismatch")) {
+		*category = "process";
+		*type = "info";
+	} else if (!strcmp(action, "exec") || !strcmp(action, "exec_script")) {
 		*category = "process";
 		*type = "start";
 	} else if (!strcmp(action, "mmap_exec") || !strcmp(action, "script_open") ||
@@ -117,6 +147,61 @@ static void action_categories(const char *action, const char **category, const c
 	} else {
 		*type = "change"; /* open_write, rename, truncate */
 	}
+}
+
+static json_t *caps_json(const unsigned char *caps, uint32_t len)
+{
+	char hex[2 * SW_CAPS_MAX + 1];
+
+	if (!len)
+		return json_null();
+	hex_encode(caps, len > SW_CAPS_MAX ? SW_CAPS_MAX : len, hex);
+	return json_string(hex);
+}
+
+/* Add the metadata fields of @fields to @o: mode as octal text, uid, gid, caps as hex. */
+static void meta_json(json_t *o, unsigned int fields, uint32_t mode, uint32_t uid, uint32_t gid,
+		      const unsigned char *caps, uint32_t caps_len)
+{
+	char m[8];
+
+	snprintf(m, sizeof(m), "%04o", mode & 07777);
+	if (fields & SCAN_F_MODE)
+		json_object_set_new(o, "mode", json_string(m));
+	if (fields & SCAN_F_UID)
+		json_object_set_new(o, "uid", json_integer(uid));
+	if (fields & SCAN_F_GID)
+		json_object_set_new(o, "gid", json_integer(gid));
+	if (fields & SCAN_F_CAPS)
+		json_object_set_new(o, "caps", caps_json(caps, caps_len));
+}
+
+/*
+ * modified: sealwatch.fields (what differs), the differing metadata beside
+ * expected.sha256, and the file's own values under sealwatch.actual.
+ */
+static void fields_json(json_t *sw, const struct ecs_exec *x)
+{
+	const struct sw_entry *e = x->expected;
+	json_t *names = json_array(), *exp = json_object_get(sw, "expected"), *act;
+
+	for (unsigned int bit = 1; bit && bit <= x->fields; bit <<= 1)
+		if (x->fields & bit)
+			json_array_append_new(names, json_string(scan_field_name(bit)));
+	json_object_set_new(sw, "fields", names);
+	if (!exp) {
+		exp = json_object();
+		json_object_set_new(sw, "expected", exp);
+	}
+	meta_json(exp, x->fields, e->mode, e->uid, e->gid, e->caps, e->caps_len);
+	if (!x->actual)
+		return;
+	act = json_object();
+	meta_json(act, x->fields, x->actual->mode, x->actual->uid, x->actual->gid, x->actual->caps,
+		  x->actual->caps_len);
+	if (x->fields & SCAN_F_SIZE)
+		json_object_set_new(act, "size", json_integer((json_int_t)x->ev->file.size));
+	json_object_set_new(sw, "actual", act);
 }
 
 static json_t *container_json(const struct ecs_container *c)
@@ -180,12 +265,12 @@ static json_t *file_json(const struct ecs_exec *x)
 {
 	const struct sw_exec_event *ev = x->ev;
 	json_t *file = json_object();
-	char buf[32];
+	char buf[32], fname[EVENT_FILENAME_LEN];
 
 	if (x->executable)
 		json_object_set_new(file, "path", jstr_raw(x->executable));
 	else
-		json_object_set_new(file, "path", jstr_bounded(ev->filename, SW_FILENAME_LEN));
+		json_object_set_new(file, "path", jstr_raw(event_filename(ev, fname)));
 	if (!(ev->flags & SW_EF_NO_FILE_ID)) {
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ev->file.ino);
 		json_object_set_new(file, "inode", json_string(buf));
@@ -225,13 +310,23 @@ static json_t *sealwatch_json(const struct ecs_exec *x)
 	if (x->expected && x->expected->has_sha256)
 		json_object_set_new(sw, "expected",
 				    json_pack("{s:o}", "sha256", jhex(x->expected->sha256)));
+	if (x->fields && x->expected)
+		fields_json(sw, x);
 	if (x->same_content_as)
 		json_object_set_new(sw, "same_content_as", jstr_raw(x->same_content_as));
 	if (x->baseline_digest) {
 		json_t *b = json_pack("{s:s}", "digest", x->baseline_digest);
 
 		set_opt(b, "match", x->baseline_match);
+		set_opt(b, "image_name", x->baseline_image_name);
 		json_object_set_new(sw, "baseline", b);
+	}
+	if (x->expected_image_id) {
+		json_object_set_new(sw, "expected",
+				    json_pack("{s:s}", "image_id", x->expected_image_id));
+		if (x->container && x->container->image_id)
+			json_object_set_new(sw, "actual",
+					    json_pack("{s:s}", "image_id", x->container->image_id));
 	}
 	if (ev->flags & SW_EF_UPPER_KNOWN) /* written or copied up inside the container */
 		json_object_set_new(sw, "overlay_upper",
@@ -242,6 +337,8 @@ static json_t *sealwatch_json(const struct ecs_exec *x)
 					      "nsec", (json_int_t)ev->file.ctime_nsec));
 	if (x->old_path)
 		json_object_set_new(sw, "old_path", jstr_raw(x->old_path));
+	if (x->layer)
+		json_object_set(sw, "layer", x->layer);
 	return sw;
 }
 
@@ -251,7 +348,7 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	const struct ecs_container *c = x->container;
 	json_t *root = json_object();
 	bool is_exec = !strcmp(x->action, "exec");
-	char ts[32], msg[512];
+	char ts[32], msg[512], fname[EVENT_FILENAME_LEN];
 	char *line;
 
 	ecs_timestamp(ts);
@@ -269,7 +366,8 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	json_object_set_new(root, "host", json_pack("{s:s}", "hostname", hostname()));
 	json_object_set_new(root, "sealwatch", sealwatch_json(x));
 	snprintf(msg, sizeof(msg), "%s %s %s%s%s", verdict_name(x->verdict),
-		 is_exec ? "executable" : x->action, x->executable ? x->executable : ev->filename,
+		 is_exec ? "executable" : x->action,
+		 x->executable ? x->executable : event_filename(ev, fname),
 		 c ? " in container " : " on the host", c ? (c->name ? c->name : c->id) : "");
 	json_object_set_new(root, "message", jstr_raw(msg));
 	line = json_dumps(root, JSON_COMPACT);

@@ -33,10 +33,20 @@ struct ecs_exec {
 	const char *old_path; /* rename: the path the file had before */
 	const unsigned char *sha256; /* actual content, NULL when not hashed */
 	const struct sw_entry *expected; /* baseline entry */
+	/*
+	 * modified: what differs from @expected (SCAN_F_* bits, baseline/scan.h),
+	 * and the file's metadata as found (NULL when not read)
+	 */
+	unsigned int fields;
+	const struct sw_file_meta *actual;
 	const char *same_content_as;
 	const struct ecs_container *container; /* NULL for a host process */
 	const char *baseline_digest; /* "sha256:…" of the baseline file */
-	const char *baseline_match; /* "image_id", "image_name", "host" */
+	const char *baseline_match; /* "image_id", "image_name", "image_mismatch", "host" */
+	/* a node-side write into a layer store: sealwatch.layer (borrowed), else NULL */
+	struct json_t *layer;
+	/* image_mismatch: the image ID and name the baseline records */
+	const char *expected_image_id, *baseline_image_name;
 	char *const *args;
 	size_t n_args;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* report.c: verdict → ECS event → count → sinks (report.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "ecs.h"
 #include "events.h"
+#include "fold.h"
 #include "report.h"
 #include "sink.h"
 
@@ -28,6 +30,8 @@ struct report {
 	bool all_events;
 	struct report_stats stats; /* updated with atomics */
 	uint64_t latency[LAT_BUCKETS]; /* updated with atomics */
+	pthread_mutex_t fold_lock;
+	struct fold *fold; /* NULL: folding off */
 };
 
 static unsigned int latency_bucket(uint64_t us)
@@ -90,7 +94,7 @@ static const char *const action_names[REPORT_ACTION__COUNT] = {
 	[REPORT_ACTION_MMAP_EXEC] = "mmap_exec", [REPORT_ACTION_SCRIPT_OPEN] = "script_open",
 	[REPORT_ACTION_READ_OPEN] = "read_open", [REPORT_ACTION_OPEN_WRITE] = "open_write",
 	[REPORT_ACTION_UNLINK] = "unlink",	 [REPORT_ACTION_RENAME] = "rename",
-	[REPORT_ACTION_TRUNCATE] = "truncate",
+	[REPORT_ACTION_TRUNCATE] = "truncate",	 [REPORT_ACTION_IMAGE_MISMATCH] = "image_mismatch",
 };
 
 static const char *const alert_names[REPORT_ALERT__COUNT] = {
@@ -118,6 +122,14 @@ static int name_index(const char *const *names, int n, const char *name)
 	return -1;
 }
 
+static void emit_line(struct report *r, char *line)
+{
+	if (line) {
+		sinks_emit(r->sinks, line);
+		free(line);
+	}
+}
+
 int report_new(struct sw_sinks *sinks, bool all_events, struct report **ret)
 {
 	struct report *r = calloc(1, sizeof(*r));
@@ -126,26 +138,76 @@ int report_new(struct sw_sinks *sinks, bool all_events, struct report **ret)
 		return -ENOMEM;
 	r->sinks = sinks;
 	r->all_events = all_events;
+	pthread_mutex_init(&r->fold_lock, NULL);
 	*ret = r;
 	return 0;
 }
 
 void report_free(struct report *r)
 {
+	if (!r)
+		return;
+	if (r->fold)
+		fold_reset(r->fold);
+	free(r->fold);
+	pthread_mutex_destroy(&r->fold_lock);
 	free(r);
+}
+
+void report_set_fold_window(struct report *r, unsigned int window_s)
+{
+	pthread_mutex_lock(&r->fold_lock);
+	if (!window_s && r->fold) {
+		fold_reset(r->fold);
+		free(r->fold);
+		r->fold = NULL;
+	} else if (window_s && !r->fold) {
+		r->fold = calloc(1, sizeof(*r->fold));
+	}
+	if (r->fold)
+		r->fold->window = window_s;
+	pthread_mutex_unlock(&r->fold_lock);
+}
+
+void report_fold_flush(struct report *r, bool all)
+{
+	char *lines[64];
+	size_t n;
+
+	do {
+		pthread_mutex_lock(&r->fold_lock);
+		n = r->fold ? fold_flush(r->fold, all, lines, 64) : 0;
+		pthread_mutex_unlock(&r->fold_lock);
+		for (size_t i = 0; i < n; i++) {
+			__atomic_add_fetch(&r->stats.summaries, 1, __ATOMIC_RELAXED);
+			emit_line(r, lines[i]);
+		}
+	} while (n == 64);
+}
+
+/* A repeat of a finding already reported in this window: counted, not emitted. */
+static bool folded(struct report *r, const struct ecs_exec *x, const char *line)
+{
+	const char *path = x->executable ? x->executable : x->ev->filename;
+	bool seen = false;
+	uint64_t key;
+
+	if (x->verdict == SW_VERDICT_OK || !__atomic_load_n(&r->fold, __ATOMIC_RELAXED))
+		return false;
+	key = fold_key(x->container ? x->container->id : NULL, path, x->action, x->verdict,
+		       x->sha256, x->sha256 ? SW_SHA256_LEN : 0, x->reason);
+	pthread_mutex_lock(&r->fold_lock);
+	if (r->fold)
+		seen = fold_seen(r->fold, key, line);
+	pthread_mutex_unlock(&r->fold_lock);
+	if (seen)
+		__atomic_add_fetch(&r->stats.folded, 1, __ATOMIC_RELAXED);
+	return seen;
 }
 
 void report_set_all_events(struct report *r, bool all_events)
 {
 	__atomic_store_n(&r->all_events, all_events, __ATOMIC_RELAXED);
-}
-
-static void emit_line(struct report *r, char *line)
-{
-	if (line) {
-		sinks_emit(r->sinks, line);
-		free(line);
-	}
 }
 
 void report_verdict(struct report *r, const struct ecs_exec *x)
@@ -155,8 +217,14 @@ void report_verdict(struct report *r, const struct ecs_exec *x)
 	if (a >= 0 && x->verdict < SW_VERDICT__COUNT)
 		__atomic_add_fetch(&r->stats.verdicts[a][x->verdict], 1, __ATOMIC_RELAXED);
 	if (x->verdict != SW_VERDICT_OK || __atomic_load_n(&r->all_events, __ATOMIC_RELAXED)) {
+		char *line = ecs_exec_json(x);
+
+		if (line && folded(r, x, line)) {
+			free(line);
+			return;
+		}
 		latency_note(r, x->ev);
-		emit_line(r, ecs_exec_json(x));
+		emit_line(r, line);
 	}
 }
 

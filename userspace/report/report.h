@@ -29,6 +29,7 @@ enum report_action {
 	REPORT_ACTION_UNLINK,
 	REPORT_ACTION_RENAME,
 	REPORT_ACTION_TRUNCATE,
+	REPORT_ACTION_IMAGE_MISMATCH,
 	REPORT_ACTION__COUNT,
 };
 
@@ -43,6 +44,8 @@ enum report_alert {
 struct report_stats {
 	uint64_t verdicts[REPORT_ACTION__COUNT][SW_VERDICT__COUNT];
 	uint64_t alerts[REPORT_ALERT__COUNT];
+	uint64_t folded; /* repeats of a finding folded into a summary, not emitted */
+	uint64_t summaries; /* summary events emitted */
 };
 
 struct report;
@@ -52,6 +55,17 @@ int report_new(struct sw_sinks *sinks, bool all_events, struct report **ret);
 void report_free(struct report *r);
 /* Emit ok verdicts too (config reload); takes effect for the next verdict. */
 void report_set_all_events(struct report *r, bool all_events);
+
+/*
+ * Folding (docs/events.md, "Repeats"): the first occurrence of a finding
+ * (same container, file, action, verdict, content hash, reason) is emitted at
+ * once; its repeats within @window_s seconds are counted, and emitted as one
+ * summary event (the last repeat with sealwatch.repeats.count) when the
+ * window closes. 0: off, every verdict emitted. ok verdicts are never folded.
+ */
+void report_set_fold_window(struct report *r, unsigned int window_s);
+/* Emit the summaries of the windows that closed (@all: every open one, at exit). */
+void report_fold_flush(struct report *r, bool all);
 
 /*
  * Verdict → ECS event → count → sinks. @x->severity is used as given: take

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imageref.h"
 #include "baseline.h"
 #include "bstore.h"
 #include "crypto.h"
@@ -209,6 +210,7 @@ cleanup:
 static void entry_free(struct bstore_baseline *e)
 {
 	free(e->path);
+	free(e->name);
 	baseline_free(e->b);
 	baseline_index_free(e->idx);
 }
@@ -234,6 +236,13 @@ static int load_one(const struct bstore_opts *o, const char *path, struct bstore
 		return r;
 	}
 	digest_format_sha256(out->b->digest, out->digest);
+	if (out->b->hdr.image_name) {
+		char norm[1100];
+
+		out->name = strdup(imageref_normalize(out->b->hdr.image_name, norm, sizeof(norm)) ?
+					   out->b->hdr.image_name :
+					   norm);
+	}
 	if (o->report)
 		o->report(o->ctx, path, 0, NULL);
 	return 0;
@@ -364,14 +373,22 @@ const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const
 	}
 	if (!image_name)
 		return NULL;
-	for (size_t i = 0; i < s->n; i++) {
-		const char *name = s->v[i].b->hdr.image_name;
+	*ret_by_name = 1;
+	return bstore_find_name(s, image_name);
+}
 
-		if (name && !strcmp(name, image_name)) {
-			*ret_by_name = 1;
+const struct bstore_baseline *bstore_find_name(const struct sw_bstore *s, const char *image_name)
+{
+	char norm[1100];
+	const char *want = image_name;
+
+	if (!s || !image_name)
+		return NULL;
+	if (!imageref_normalize(image_name, norm, sizeof(norm)))
+		want = norm;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].name && !strcmp(s->v[i].name, want))
 			return &s->v[i];
-		}
-	}
 	return NULL;
 }
 

@@ -51,6 +51,7 @@ struct bstore_baseline {
 	struct sw_baseline *b;
 	struct baseline_index *idx;
 	char digest[72]; /* "sha256:<hex>" of the baseline file */
+	char *name; /* hdr.image_name normalized (imageref.h), else as written; may be NULL */
 };
 
 struct sw_bstore;
@@ -82,5 +83,11 @@ size_t bstore_count(const struct sw_bstore *s);
 const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const char *image_id,
 						const char *image_name, int *ret_by_name);
 const struct bstore_baseline *bstore_host(const struct sw_bstore *s);
+/*
+ * The baseline whose image name is @image_name (both normalized): for a
+ * container whose image ID matched none, the baseline it should have had
+ * (image_mismatch). NULL when none.
+ */
+const struct bstore_baseline *bstore_find_name(const struct sw_bstore *s, const char *image_name);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "baseline.h"
 #include "path.h"
+#include "scan.h"
 #include "decide.h"
 
 struct baseline_index {
@@ -68,8 +69,36 @@ const struct sw_entry *baseline_index_find(const struct baseline_index *idx,
 	return NULL;
 }
 
+/* What of a file (content, mode, owner, capabilities) differs from its entry: SCAN_F_* bits. */
+static unsigned int file_diff(const struct sw_entry *e, const unsigned char sha256[SW_SHA256_LEN],
+			      uint64_t size, const struct sw_file_meta *meta)
+{
+	struct sw_entry actual = {
+		.type = SW_FT_FILE,
+		.size = size,
+		.has_sha256 = 1,
+		.mode = e->mode,
+		.uid = e->uid,
+		.gid = e->gid,
+		.caps = e->caps,
+		.caps_len = e->caps_len,
+	};
+
+	memcpy(actual.sha256, sha256, SW_SHA256_LEN);
+	if (meta) {
+		actual.mode = meta->mode;
+		actual.uid = meta->owner_unknown ? e->uid : meta->uid;
+		actual.gid = meta->owner_unknown ? e->gid : meta->gid;
+		actual.caps = meta->caps_len ? (unsigned char *)meta->caps : NULL;
+		actual.caps_len = meta->caps_len;
+	}
+	return scan_entry_diff(e, &actual) &
+	       (SCAN_F_SHA256 | SCAN_F_SIZE | SCAN_F_MODE | SCAN_F_UID | SCAN_F_GID | SCAN_F_CAPS);
+}
+
 void verdict_decide(const struct sw_baseline *b, const struct baseline_index *idx, const char *path,
-		    const unsigned char sha256[SW_SHA256_LEN], struct sw_verdict_result *out)
+		    const unsigned char sha256[SW_SHA256_LEN], uint64_t size,
+		    const struct sw_file_meta *meta, struct sw_verdict_result *out)
 {
 	const struct sw_entry *e = baseline_lookup(b, path);
 
@@ -77,14 +106,18 @@ void verdict_decide(const struct sw_baseline *b, const struct baseline_index *id
 	out->expected = NULL;
 	out->same_content_as = NULL;
 	out->reason = NULL;
+	out->fields = 0;
 	if (e && entry_is_content(e) && e->has_sha256) {
 		out->expected = e;
-		if (!memcmp(e->sha256, sha256, SW_SHA256_LEN)) {
+		out->fields = file_diff(e, sha256, size, meta);
+		if (!out->fields) {
 			out->verdict = SW_VERDICT_OK;
 			return;
 		}
 		out->verdict = SW_VERDICT_MODIFIED;
-		out->reason = "content differs from the baseline";
+		out->reason = out->fields & (SCAN_F_SHA256 | SCAN_F_SIZE) ?
+				      "content differs from the baseline" :
+				      "mode, owner or capabilities differ from the baseline";
 		return;
 	}
 	out->verdict = SW_VERDICT_UNKNOWN;

@@ -26,6 +26,8 @@ struct vcache_hit {
 	const struct sw_entry *expected;
 	const char *same_content_as;
 	const char *reason;
+	unsigned int fields; /* modified: SCAN_F_* bits (decide.h) */
+	struct sw_file_meta meta; /* the file's metadata when it was verified */
 	char path[512]; /* the path it was verified under; longer paths are not cached */
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -445,6 +446,30 @@ static bool unknown_unopened(struct verifier *v, struct verify_job *job)
 }
 
 /*
+ * Mode, owner and security.capability of the open file @fd (fstat'ed into
+ * @st); the owner as the job's process sees it (its user namespace's maps).
+ */
+static void file_meta(const struct verify_job *job, int fd, const struct stat *st,
+		      struct sw_file_meta *meta)
+{
+	ssize_t n;
+
+	memset(meta, 0, sizeof(*meta));
+	meta->mode = st->st_mode & 07777;
+	meta->uid = st->st_uid;
+	meta->gid = st->st_gid;
+	if (job->in_container && (!job->uid_map.n || !job->gid_map.n ||
+				  !idmap_inside(&job->uid_map, (uint32_t)st->st_uid, &meta->uid) ||
+				  !idmap_inside(&job->gid_map, (uint32_t)st->st_gid, &meta->gid)))
+		meta->owner_unknown = 1;
+	n = fgetxattr(fd, "security.capability", meta->caps, sizeof(meta->caps));
+	/* larger than any vfs_cap_data: still not the baseline's, keep what fits */
+	if (n < 0 && errno == ERANGE)
+		n = sizeof(meta->caps);
+	meta->caps_len = n > 0 ? (uint32_t)n : 0;
+}
+
+/*
  * The file of @job and the path to verify it under: job->exe_fd, else (the
  * process is gone) the same file found by name in its root, opened into
  * *@fd. NULL with *@reason when there is none to verify.
@@ -506,7 +531,8 @@ static const char *hash_exact(const struct sw_file_id *id, int fd, struct conten
 
 /* The verdict on a hashed file, for the next exec of the same identity. */
 static void remember(struct verifier *v, const struct verify_job *job,
-		     const struct sw_verdict_result *res, const unsigned char *sha256)
+		     const struct sw_verdict_result *res, const unsigned char *sha256,
+		     const struct sw_file_meta *meta)
 {
 	struct vcache_hit hit;
 
@@ -516,6 +542,8 @@ static void remember(struct verifier *v, const struct verify_job *job,
 	hit.expected = res->expected;
 	hit.same_content_as = res->same_content_as;
 	hit.reason = res->reason;
+	hit.fields = res->fields;
+	hit.meta = *meta;
 	snprintf(hit.path, sizeof(hit.path), "%s", res->resolved_path);
 	vcache_put(v->o.cache, &job->ev.file, job->bl, res->resolved_path, &hit);
 	if (res->verdict == SW_VERDICT_OK && v->o.on_ok)
@@ -528,7 +556,9 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	struct ecs_exec x;
 	struct sw_verdict_result res;
 	struct sw_entry actual = { 0 };
+	struct sw_file_meta meta;
 	char real[PATH_MAX];
+	struct stat st;
 	const char *path;
 	int fd;
 
@@ -538,10 +568,26 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	x.severity = 0;
 	path = job_file(job, &fd, real, sizeof(real), &x.reason);
 	if (!path) {
+		bool odd = fd < 0 && errno == EINVAL; /* a FIFO, socket or device: never opened */
+
 		/* not opened by name: the kernel's path may still say unknown */
 		if (fd < 0 && job->exe_fd < 0 && unknown_unopened(v, job))
 			goto done;
-		if (fd < 0 && errno == EINVAL) { /* a FIFO, socket or device: never opened */
+		/*
+		 * the process is gone, its file cannot be read (a volume's file is
+		 * not in the container's rootfs), and the path the kernel resolved
+		 * for it (a dentry walk) is not in the baseline: unknown whatever it
+		 * holds. (A file that can be read is hashed: same_content_as may
+		 * name it.)
+		 */
+		if (job->exe_fd < 0 && job->fallback_real && job->fallback_path &&
+		    !baseline_lookup(job->bl->b, job->fallback_path)) {
+			x.verdict = SW_VERDICT_UNKNOWN;
+			x.reason = "path is not in the baseline (not hashed: the process exited)";
+			x.executable = job->fallback_path;
+			goto emit;
+		}
+		if (odd) {
 			x.executable = job->fallback_path;
 			x.severity = SW_SEVERITY_HIGH;
 		}
@@ -557,14 +603,21 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	}
 	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
-	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, &res);
+	if (fstat(fd, &st)) {
+		x.reason = "read error while hashing";
+		goto emit;
+	}
+	file_meta(job, fd, &st, &meta);
+	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, actual.size, &meta, &res);
 	x.verdict = res.verdict;
+	x.fields = res.fields;
+	x.actual = &meta;
 	x.reason = res.reason;
 	x.sha256 = actual.sha256;
 	x.expected = res.expected;
 	x.same_content_as = res.same_content_as;
 	x.executable = res.resolved_path;
-	remember(v, job, &res, actual.sha256);
+	remember(v, job, &res, actual.sha256, &meta);
 emit:
 	if (!x.severity)
 		x.severity = verdict_severity(x.verdict);

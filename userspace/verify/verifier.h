@@ -15,6 +15,7 @@
 
 #include "ecs.h"
 #include "events.h"
+#include "idmap.h"
 
 struct bstore_baseline;
 struct sw_bstore;
@@ -27,6 +28,7 @@ struct verify_job {
 	int exe_fd; /* the file: /proc/PID/exe (map_files, fd) opened at event time, or -1 */
 	char *exe_path; /* readlink of it (in the process's namespace), or NULL */
 	char *fallback_path; /* absolute path to look for when exe_fd is -1, or NULL */
+	bool fallback_real; /* ... resolved by the kernel (dentry walk, d_path): no symlinks */
 	char *proc_exe; /* non-exec actions: the process's executable, or NULL */
 	bool by_path; /* ev.file is fstat() of exe_fd, not the kernel's: never cached in BPF */
 	char *rootfs; /* host path of the container's root (fallback), NULL = "/" */
@@ -38,6 +40,8 @@ struct verify_job {
 	char **args;
 	size_t n_args;
 	struct verify_job *qnext; /* hash queue link (verifier.c) */
+	/* the process's ID maps read at event time (n 0: unknown, owners not compared) */
+	struct sw_idmap uid_map, gid_map;
 };
 
 struct verifier_opts {
