@@ -58,10 +58,10 @@ static int fail(const char *cmd, int err, const struct sw_error *e)
 	return sw_exit_from_errno(err);
 }
 
-#define REGISTRY_OPTIONS_HELP                                                         \
-	"      --insecure        plain HTTP (labs and tests; never on real networks)\n" \
-	"      --ca-file PEM     CA bundle for the registry's TLS (default: system)\n"  \
-	"      --auth-file JSON  docker config.json with credentials (default:\n"      \
+#define REGISTRY_OPTIONS_HELP                                                            \
+	"      --insecure        plain HTTP (labs and tests; never on real networks)\n"  \
+	"      --ca-file PEM     CA bundle for the registry's TLS (default: system)\n"   \
+	"      --auth-file JSON  docker config.json with credentials (default:\n"        \
 	"                        $DOCKER_CONFIG/config.json or ~/.docker/config.json)\n" \
 	"      --token-file F    a bearer token for the registry\n"
 
@@ -198,8 +198,10 @@ int cmd_push(int argc, char **argv)
 		goto out;
 	}
 	if (!b->hdr.config_digest) {
-		r = sw_error_set(&e, -EBADMSG, "%s: a host baseline (no image ID) has no image to "
-					       "travel with", path);
+		r = sw_error_set(&e, -EBADMSG,
+				 "%s: a host baseline (no image ID) has no image to "
+				 "travel with",
+				 path);
 		goto out;
 	}
 	r = load_keys(key_paths, n_keys, keys, &e);
@@ -386,8 +388,8 @@ int cmd_pull(int argc, char **argv)
 						  got[i].artifact_digest);
 			else
 				br = crypto_verify_any(keys, n_keys,
-						       (unsigned char *)got[i].baseline,
-						       got[i].len, got[i].sig, got[i].sig_len, &be);
+						       (unsigned char *)got[i].baseline, got[i].len,
+						       got[i].sig, got[i].sig_len, &be);
 			if (br)
 				sw_error_prefix(&be, br, "artifact %s", got[i].artifact_digest);
 		}

@@ -98,6 +98,9 @@ int rs_docker_lookup(struct resolver *r, struct sw_container *c, char **ret_prob
 	/* containerd image store: "Image" is not the config digest (see above) */
 	if (!json_is_object(manifest) && rs_set_image_id(c, rs_json_str(j, "Image")) < 0)
 		goto cleanup;
+	/* containerd image store: "Image" is the manifest (or index) digest baselines attach to */
+	if (json_is_object(manifest) && rs_add_image_digest(c, rs_json_str(j, "Image")) < 0)
+		goto cleanup;
 	s = rs_json_str(j, "Name");
 	if (s && s[0] == '/')
 		s++;

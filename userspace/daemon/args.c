@@ -40,11 +40,46 @@ static void daemon_usage(FILE *out)
 		"      --verify-read-path GLOB  verify files read under GLOB (\"/etc/ssl/**\"),\n"
 		"                             repeatable\n"
 		"      --metrics-listen ADDR:PORT  serve /metrics and /healthz (e.g. 127.0.0.1:9464)\n"
+		"      --registry HOST[:PORT] fetch baselines of images without a local one from\n"
+		"                             this OCI registry (repeatable: mirrors, in order;\n"
+		"                             docs/registry.md)\n"
+		"      --registry-insecure    plain HTTP to the registries (labs and tests)\n"
+		"      --registry-ca-file PEM CA bundle for the registries' TLS\n"
+		"      --registry-auth-file JSON  docker config.json with credentials\n"
+		"      --registry-token-file F    bearer token for the registries\n"
+		"      --baseline-cache DIR   fetched baselines (default\n"
+		"                             " SW_DEFAULT_BASELINE_CACHE ")\n"
+		"      --baseline-cache-max N baselines kept in the cache (default 256, LRU)\n"
+		"      --registry-retry-max S backoff cap for unreachable registries (default 300)\n"
+		"      --registry-negative-ttl S  \"none attached\" remembered S seconds (600)\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads the config file and baselines; SIGINT/SIGTERM stop.\n"
 		"Exit codes: 0 stopped cleanly, 2 usage, 3 bad config, 5 system error\n"
 		"(not root, no BTF, BPF load failure).\n");
+}
+
+enum {
+	OPT_REGISTRY = 256,
+	OPT_REGISTRY_INSECURE,
+	OPT_REGISTRY_CA,
+	OPT_REGISTRY_AUTH,
+	OPT_REGISTRY_TOKEN,
+	OPT_BASELINE_CACHE,
+	OPT_BASELINE_CACHE_MAX,
+	OPT_REGISTRY_RETRY,
+	OPT_REGISTRY_NEGATIVE,
+};
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
 }
 
 static int parse_count(const char *flag, const char *arg, long min, long max, unsigned int *ret,
@@ -88,6 +123,15 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 		{ "interpreter", required_argument, NULL, 'I' },
 		{ "verify-read-path", required_argument, NULL, 'R' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
+		{ "registry", required_argument, NULL, OPT_REGISTRY },
+		{ "registry-insecure", no_argument, NULL, OPT_REGISTRY_INSECURE },
+		{ "registry-ca-file", required_argument, NULL, OPT_REGISTRY_CA },
+		{ "registry-auth-file", required_argument, NULL, OPT_REGISTRY_AUTH },
+		{ "registry-token-file", required_argument, NULL, OPT_REGISTRY_TOKEN },
+		{ "baseline-cache", required_argument, NULL, OPT_BASELINE_CACHE },
+		{ "baseline-cache-max", required_argument, NULL, OPT_BASELINE_CACHE_MAX },
+		{ "registry-retry-max", required_argument, NULL, OPT_REGISTRY_RETRY },
+		{ "registry-negative-ttl", required_argument, NULL, OPT_REGISTRY_NEGATIVE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -95,6 +139,7 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 	struct sw_config flags;
 	const char *config_file = NULL;
 	bool set_all = false, set_force = false, set_verbose = false, set_no_kcache = false;
+	bool set_reg_insecure = false;
 	int c, r = 0;
 
 	config_init(&flags);
@@ -191,6 +236,40 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 			if (config_list_add(flags.interpreters, &flags.n_interpreters, optarg))
 				r = sw_error_set(err, -EINVAL, "too many --interpreter");
 			break;
+		case OPT_REGISTRY:
+			if (!config_registry_ok(optarg))
+				r = sw_error_set(err, -EINVAL,
+						 "--registry: '%s' is not HOST[:PORT]", optarg);
+			else if (config_list_add(flags.registries, &flags.n_registries, optarg))
+				r = sw_error_set(err, -EINVAL, "too many --registry");
+			break;
+		case OPT_REGISTRY_INSECURE:
+			set_reg_insecure = true;
+			break;
+		case OPT_REGISTRY_CA:
+			r = set_str(&cfg->registry_ca_file, optarg);
+			break;
+		case OPT_REGISTRY_AUTH:
+			r = set_str(&cfg->registry_auth_file, optarg);
+			break;
+		case OPT_REGISTRY_TOKEN:
+			r = set_str(&cfg->registry_token_file, optarg);
+			break;
+		case OPT_BASELINE_CACHE:
+			r = set_str(&cfg->baseline_cache, optarg);
+			break;
+		case OPT_BASELINE_CACHE_MAX:
+			r = parse_count("--baseline-cache-max", optarg, 1, 1 << 20,
+					&cfg->baseline_cache_max, err);
+			break;
+		case OPT_REGISTRY_RETRY:
+			r = parse_count("--registry-retry-max", optarg, 1, 86400,
+					&cfg->registry_retry_max, err);
+			break;
+		case OPT_REGISTRY_NEGATIVE:
+			r = parse_count("--registry-negative-ttl", optarg, 1, 7 * 86400,
+					&cfg->registry_negative_ttl, err);
+			break;
 		case 'v':
 			set_verbose = true;
 			break;
@@ -241,6 +320,14 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 		cfg->n_verify_read_paths = flags.n_verify_read_paths;
 		flags.n_verify_read_paths = 0;
 	}
+	if (flags.n_registries) {
+		for (size_t i = 0; i < cfg->n_registries; i++)
+			free(cfg->registries[i]);
+		memcpy(cfg->registries, flags.registries, sizeof(flags.registries));
+		cfg->n_registries = flags.n_registries;
+		flags.n_registries = 0;
+	}
+	cfg->registry_insecure |= set_reg_insecure;
 	cfg->no_kernel_cache |= set_no_kcache;
 	cfg->all_events |= set_all;
 	cfg->force_tracepoint |= set_force;
@@ -248,7 +335,10 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 	config_clear(&flags);
 	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys)
+	if (cfg->n_registries && !cfg->baseline_cache &&
+	    set_str(&cfg->baseline_cache, SW_DEFAULT_BASELINE_CACHE))
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	if ((cfg->baseline_dir || cfg->host_baseline || cfg->n_registries) && !cfg->n_trusted_keys)
 		return sw_error_set(err, -EINVAL,
 				    "baselines need at least one --trusted-key to verify them");
 	return 0;

@@ -19,6 +19,7 @@
 
 #include "bpf_loader.h"
 #include "bstore.h"
+#include "fetcher.h"
 #include "commands.h"
 #include "config.h"
 #include "crypto.h"
@@ -121,6 +122,7 @@ static int run(struct daemon *d)
 			return 0;
 		if (d->inofd >= 0)
 			handle_inotify(d);
+		fetch_results(d);
 		if (d->config_reload_pending) {
 			d->config_reload_pending = false;
 			d->reload_pending = false; /* the baselines are reloaded too */
@@ -215,6 +217,9 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = resolver_new(&ro, &d->resolver, err);
 	if (r)
 		return r;
+	r = fetch_start(d, err);
+	if (r)
+		return r;
 	r = load_store(d, err);
 	if (r)
 		return r;
@@ -286,6 +291,7 @@ static void teardown(struct daemon *d)
 			      "sealwatch stopped after %llu exec events",
 			      (unsigned long long)d->stats.events);
 	metrics_http_stop(d->http); /* reads the registry only: no daemon state */
+	fetcher_free(d->fetcher);
 	resolver_free(d->resolver);
 	bstore_unref(d->store);
 	vcache_free(d->cache);

@@ -222,6 +222,9 @@ char *ecs_exec_json(const struct ecs_exec *x)
 
 		set_opt(b, "match", x->baseline_match);
 		json_object_set_new(sw, "baseline", b);
+	} else if (x->baseline_status) {
+		json_object_set_new(sw, "baseline",
+				    json_pack("{s:s}", "status", x->baseline_status));
 	}
 	if (ev->flags & SW_EF_UPPER_KNOWN) /* written or copied up inside the container */
 		json_object_set_new(sw, "overlay_upper",

@@ -37,6 +37,8 @@ struct ecs_exec {
 	const struct ecs_container *container; /* NULL for a host process */
 	const char *baseline_digest; /* "sha256:…" of the baseline file */
 	const char *baseline_match; /* "image_id", "image_name", "host" */
+	/* "pending": the image's baseline is being fetched from a registry (registry/fetcher.h) */
+	const char *baseline_status;
 	char *const *args;
 	size_t n_args;
 };

@@ -90,9 +90,10 @@ static int find_subject(struct reg_client *c, const struct reg_ref *ref, const c
 	if (r)
 		goto out;
 	if (image_id && strcmp(m.config.digest, image_id)) {
-		r = sw_error_set(err, -EBADMSG,
-				 "%s/%s: image config is %s, the baseline is for %s (image_mismatch)",
-				 ref->host, ref->repo, m.config.digest, image_id);
+		r = sw_error_set(
+			err, -EBADMSG,
+			"%s/%s: image config is %s, the baseline is for %s (image_mismatch)",
+			ref->host, ref->repo, m.config.digest, image_id);
 		goto out;
 	}
 	memset(ret, 0, sizeof(*ret));
@@ -118,9 +119,9 @@ static json_t *desc_json(const char *mt, const char *digest, size_t size, const 
 }
 
 /* Add the artifact to the "sha256-<hex>" tag index (referrers tag schema). */
-static int update_tag_index(struct reg_client *c, const struct reg_ref *ref,
-			    const char *subject, const char *art_digest, size_t art_size,
-			    const char *image_id, struct sw_error *err)
+static int update_tag_index(struct reg_client *c, const struct reg_ref *ref, const char *subject,
+			    const char *art_digest, size_t art_size, const char *image_id,
+			    struct sw_error *err)
 {
 	char tag[80], *body = NULL, mt[128], got[72], *out = NULL;
 	json_t *idx = NULL, *list, *v, *d;
@@ -130,8 +131,8 @@ static int update_tag_index(struct reg_client *c, const struct reg_ref *ref,
 	snprintf(tag, sizeof(tag), "sha256-%s", subject + 7);
 	r = reg_manifest_get(c, ref->repo, tag, &body, &len, mt, got, err);
 	if (r == -ENOENT) {
-		idx = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType",
-				REG_MT_OCI_INDEX, "manifests");
+		idx = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", REG_MT_OCI_INDEX,
+				"manifests");
 	} else if (!r) {
 		idx = json_loadb(body, len, 0, NULL);
 		if (!json_is_array(json_object_get(idx, "manifests"))) {
@@ -160,7 +161,8 @@ static int update_tag_index(struct reg_client *c, const struct reg_ref *ref,
 	}
 	json_object_set_new(d, "artifactType", json_string(REG_ARTIFACT_BASELINE));
 	if (image_id)
-		json_object_set_new(d, "annotations", json_pack("{s:s}", REG_ANN_IMAGE_ID, image_id));
+		json_object_set_new(d, "annotations",
+				    json_pack("{s:s}", REG_ANN_IMAGE_ID, image_id));
 	json_array_append_new(list, d);
 	out = json_dumps(idx, JSON_COMPACT);
 	if (!out) {
@@ -177,8 +179,7 @@ out:
 
 int reg_push_baseline(struct reg_client *c, const struct reg_ref *ref, const char *image_id,
 		      const void *baseline, size_t len, const void *sig, size_t sig_len,
-		      const char *sig_media_type, struct reg_push_result *ret,
-		      struct sw_error *err)
+		      const char *sig_media_type, struct reg_push_result *ret, struct sw_error *err)
 {
 	char cfg_digest[72], bl_digest[72], sig_digest[72], art_digest[72];
 	struct reg_descriptor subject;
@@ -209,7 +210,8 @@ int reg_push_baseline(struct reg_client *c, const struct reg_ref *ref, const cha
 		      desc_json(REG_MT_EMPTY, cfg_digest, 2, NULL), "layers", layers, "subject",
 		      desc_json(subject.media_type, subject.digest, (size_t)subject.size, NULL));
 	if (m && image_id)
-		json_object_set_new(m, "annotations", json_pack("{s:s}", REG_ANN_IMAGE_ID, image_id));
+		json_object_set_new(m, "annotations",
+				    json_pack("{s:s}", REG_ANN_IMAGE_ID, image_id));
 	body = m ? json_dumps(m, JSON_COMPACT) : NULL;
 	if (!body) {
 		r = sw_error_set(err, -ENOMEM, "out of memory");

@@ -27,9 +27,9 @@
 #include "registry_internal.h"
 
 #define AUTH_MAX 8192
-#define ACCEPT_MANIFESTS                                                                      \
-	"Accept: " REG_MT_OCI_MANIFEST ", " REG_MT_OCI_INDEX ", " REG_MT_DOCKER_MANIFEST ", " \
-	REG_MT_DOCKER_LIST
+#define ACCEPT_MANIFESTS                                                                 \
+	"Accept: " REG_MT_OCI_MANIFEST ", " REG_MT_OCI_INDEX ", " REG_MT_DOCKER_MANIFEST \
+	", " REG_MT_DOCKER_LIST
 
 struct reg_client {
 	CURL *curl;
@@ -318,8 +318,8 @@ static int authenticate(struct reg_client *c, const char *challenge, const char 
 	esc_s = curl_easy_escape(h, service, 0);
 	esc_sc = curl_easy_escape(h, ch_scope[0] ? ch_scope : scope, 0);
 	if (!esc_s || !esc_sc ||
-	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
-		     esc_s, esc_sc) < 0) {
+	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_s,
+		     esc_sc) < 0) {
 		url = NULL;
 		r = sw_error_set(err, -ENOMEM, "out of memory");
 		goto cleanup;
@@ -460,14 +460,14 @@ void reg_sha256_str(const void *data, size_t len, char *out)
 	digest_format_sha256(d, out);
 }
 
-int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference,
-		     char **ret_body, size_t *ret_len, char *ret_media_type, char *ret_digest,
-		     struct sw_error *err)
+int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference, char **ret_body,
+		     size_t *ret_len, char *ret_media_type, char *ret_digest, struct sw_error *err)
 {
 	char path[1024], scope[512], digest[72];
 	struct reg_resp resp = { .max = REG_MANIFEST_MAX };
-	struct reg_req q = { .method = "GET", .path = path, .accept = ACCEPT_MANIFESTS,
-			     .scope = scope };
+	struct reg_req q = {
+		.method = "GET", .path = path, .accept = ACCEPT_MANIFESTS, .scope = scope
+	};
 	json_t *j;
 	int r;
 
@@ -514,8 +514,9 @@ int reg_manifest_exists(struct reg_client *c, const char *repo, const char *refe
 {
 	char path[1024], scope[512];
 	struct reg_resp resp = { 0 };
-	struct reg_req q = { .method = "HEAD", .path = path, .accept = ACCEPT_MANIFESTS,
-			     .scope = scope };
+	struct reg_req q = {
+		.method = "HEAD", .path = path, .accept = ACCEPT_MANIFESTS, .scope = scope
+	};
 	int r;
 
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
@@ -531,8 +532,12 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *referen
 {
 	char path[1024], scope[512];
 	struct reg_resp resp = { 0 };
-	struct reg_req q = { .method = "PUT", .path = path, .content_type = media_type,
-			     .body = body, .body_len = len, .scope = scope };
+	struct reg_req q = { .method = "PUT",
+			     .path = path,
+			     .content_type = media_type,
+			     .body = body,
+			     .body_len = len,
+			     .scope = scope };
 	int r;
 
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
@@ -617,8 +622,12 @@ int reg_blob_put(struct reg_client *c, const char *repo, const void *body, size_
 	else
 		snprintf(put, sizeof(put), "%s%sdigest=%s", resp.location,
 			 strchr(resp.location, '?') ? "&" : "?", ret_digest);
-	q = (struct reg_req){ .method = "PUT", .path = put, .content_type = "application/octet-stream",
-			      .body = body, .body_len = len, .scope = scope };
+	q = (struct reg_req){ .method = "PUT",
+			      .path = put,
+			      .content_type = "application/octet-stream",
+			      .body = body,
+			      .body_len = len,
+			      .scope = scope };
 	r = reg_request(c, &q, &resp, err);
 cleanup:
 	reg_resp_clear(&resp);
@@ -697,7 +706,8 @@ static ssize_t stream_read(void *ctx, void *buf, size_t len, struct sw_error *er
 			return s->cc != CURLE_OK ?
 				       sw_error_set(err, -EHOSTUNREACH, "%s: %s", s->host,
 						    curl_easy_strerror(s->cc)) :
-				       sw_error_set(err, s->status == 404 ? -EBADMSG : -EHOSTUNREACH,
+				       sw_error_set(err,
+						    s->status == 404 ? -EBADMSG : -EHOSTUNREACH,
 						    "%s: blob: HTTP %ld", s->host, s->status);
 		return 0;
 	}
@@ -727,8 +737,8 @@ int reg_blob_stream(struct reg_client *c, const char *repo, const char *digest,
 	/* authenticate first (and learn that the blob exists) with a HEAD */
 	r = reg_blob_exists(c, repo, digest, err);
 	if (r)
-		return r == -ENOENT ? sw_error_set(err, -EBADMSG, "%s/%s: blob %s missing",
-						   c->host, repo, digest) :
+		return r == -ENOENT ? sw_error_set(err, -EBADMSG, "%s/%s: blob %s missing", c->host,
+						   repo, digest) :
 				      r;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -774,8 +784,9 @@ int reg_referrers(struct reg_client *c, const char *repo, const char *digest,
 {
 	char path[1024], scope[512], tag[80], mt[128], got[72], *body = NULL, *esc = NULL;
 	struct reg_resp resp = { .max = REG_MANIFEST_MAX };
-	struct reg_req q = { .method = "GET", .path = path, .accept = "Accept: " REG_MT_OCI_INDEX,
-			     .scope = scope };
+	struct reg_req q = {
+		.method = "GET", .path = path, .accept = "Accept: " REG_MT_OCI_INDEX, .scope = scope
+	};
 	size_t len;
 	json_t *j;
 	int r;

@@ -84,7 +84,8 @@ int reg_ref_parse(const char *s, struct reg_ref *ret, struct sw_error *err)
 	if (at) {
 		if (digest_parse_sha256(at + 1, d)) {
 			reg_ref_clear(ret);
-			return sw_error_set(err, -EINVAL, "%.200s: digest is not sha256:<64 hex>", s);
+			return sw_error_set(err, -EINVAL, "%.200s: digest is not sha256:<64 hex>",
+					    s);
 		}
 		digest_format_sha256(d, ret->digest);
 		repo = strndup(rest, at - rest);
@@ -134,8 +135,7 @@ static void copy_str(char *out, size_t n, json_t *v)
 	snprintf(out, n, "%s", s ? s : "");
 }
 
-static int parse_desc(json_t *j, const char *what, struct reg_descriptor *d,
-		      struct sw_error *err)
+static int parse_desc(json_t *j, const char *what, struct reg_descriptor *d, struct sw_error *err)
 {
 	json_t *mt = json_object_get(j, "mediaType"), *dg = json_object_get(j, "digest"),
 	       *sz = json_object_get(j, "size"), *p = json_object_get(j, "platform");
@@ -229,8 +229,7 @@ void reg_manifest_clear(struct reg_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int reg_parse_manifest(const char *body, size_t len, struct reg_manifest *ret,
-		       struct sw_error *err)
+int reg_parse_manifest(const char *body, size_t len, struct reg_manifest *ret, struct sw_error *err)
 {
 	json_t *j = load_object(body, len, "manifest", err), *layers, *l, *subject;
 	size_t i;

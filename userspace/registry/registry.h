@@ -80,9 +80,8 @@ const char *reg_client_host(const struct reg_client *c);
  * @ret_digest (>= 72 bytes) the sha256 of the exact bytes. A REFERENCE that is
  * a digest must match them (-EBADMSG otherwise).
  */
-int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference,
-		     char **ret_body, size_t *ret_len, char *ret_media_type, char *ret_digest,
-		     struct sw_error *err);
+int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference, char **ret_body,
+		     size_t *ret_len, char *ret_media_type, char *ret_digest, struct sw_error *err);
 /* HEAD /v2/REPO/manifests/REFERENCE: 0 exists, -ENOENT. */
 int reg_manifest_exists(struct reg_client *c, const char *repo, const char *reference,
 			struct sw_error *err);

@@ -75,8 +75,8 @@ static int dup_buf(const char *s, size_t len, char **ret, size_t *ret_len, struc
 	return 0;
 }
 
-static int regstore_read(void *ctx, const char *member, size_t max, char **ret_buf,
-			 size_t *ret_len, struct sw_error *err)
+static int regstore_read(void *ctx, const char *member, size_t max, char **ret_buf, size_t *ret_len,
+			 struct sw_error *err)
 {
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	struct regstore *rs = ctx;
