@@ -25,6 +25,9 @@ TEST_PKGS=(podman runc buildah skopeo conmon uidmap fuse-overlayfs slirp4netns n
 BENCH_PKGS=(hashdeep aide)
 # rsyslog + rsyslog-openssl: tests/integration/test_sinks.sh runs a real rsyslogd (TLS via lmnsd_ossl)
 TEST_PKGS+=(rsyslog rsyslog-openssl)
+# docker-registry (distribution 2.8): tests/integration/test_registry.sh runs a real OCI
+# registry on 127.0.0.1 (its systemd unit is not needed: the test starts its own)
+TEST_PKGS+=(docker-registry)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 
 say() { echo "install-deps: $*" >&2; }

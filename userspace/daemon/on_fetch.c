@@ -43,16 +43,15 @@ int fetch_start(struct daemon *d, struct sw_error *err)
 	r = fetcher_new(&o, &d->fetcher, err);
 	if (r)
 		return r;
-	log_info("baselines on demand from %zu registr%s, cache %s (at most %u)",
-		 c->n_registries, c->n_registries == 1 ? "y" : "ies", c->baseline_cache,
-		 c->baseline_cache_max);
+	log_info("baselines on demand from %zu registr%s, cache %s (at most %u)", c->n_registries,
+		 c->n_registries == 1 ? "y" : "ies", c->baseline_cache, c->baseline_cache_max);
 	return 0;
 }
 
 bool fetch_want(struct daemon *d, const struct sw_container *c)
 {
-	enum fetch_state st = fetcher_want(d->fetcher, c->image_id, c->image_name,
-					   c->image_digests, c->n_image_digests);
+	enum fetch_state st = fetcher_want(d->fetcher, c->image_id, c->image_name, c->image_digests,
+					   c->n_image_digests);
 
 	/* READY: fetched, the store reload has not happened yet */
 	return st == FETCH_PENDING || st == FETCH_READY;

@@ -456,7 +456,8 @@ enum fetch_state fetcher_want(struct fetcher *f, const char *image_id, const cha
 			/* full: forget a settled image (not in flight); all busy: absent */
 			size_t i;
 
-			for (i = 0; i < f->n_images && (f->images[i].in_flight || f->images[i].queued);
+			for (i = 0;
+			     i < f->n_images && (f->images[i].in_flight || f->images[i].queued);
 			     i++)
 				;
 			if (i == f->n_images) {
