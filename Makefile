@@ -46,6 +46,7 @@ endif
 USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard userspace/*/*.c userspace/*/*.h))))
 USER_INCLUDES := -Iinclude $(addprefix -I,$(USER_DIRS))
 MAIN_SRC := userspace/cli/main.c
+# (file names are unique across the folders: the archive keeps base names only)
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard userspace/*/*.c))
 LIB_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 DEP_FLAGS = -MMD -MP -MF $(@:.o=.d)
@@ -63,16 +64,21 @@ all: $(BUILD)/sealwatch
 $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
-# BPF (bpf/*.bpf.c, CO-RE): vmlinux.h → BPF object (`bpftool gen object` drops
-# the DWARF) → skeleton, all in $(BUILD).
+# BPF (bpf/*.bpf.c, CO-RE): vmlinux.h → one .unit.o per file → linked BPF
+# objects → skeletons, all in $(BUILD).
 # vmlinux.h is dumped from the running kernel's BTF whenever that file is newer
 # (i.e. after a reboot) and replaced only when its content changed; without
 # /sys/kernel/btf/vmlinux the checked-in bpf/vmlinux/vmlinux_$(ARCH).h is used
 # (regenerate it with `make vmlinux-update` on a kernel with BTF).
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_FALLBACK := bpf/vmlinux/vmlinux_$(ARCH).h
+# One skeleton per BPF object: bpf/NAME.bpf.c (it defines the maps and the
+# configuration the object shares) linked with every bpf/NAME_*.bpf.c (one hook
+# family each) by `bpftool gen object`, which also drops the DWARF.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_OBJECTS := $(sort $(foreach f,$(notdir $(BPF_SRCS:.bpf.c=)),$(firstword $(subst _, ,$(f)))))
+BPF_SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJECTS))
+BPF_UNITS = $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.unit.o,$(wildcard bpf/$(1).bpf.c bpf/$(1)_*.bpf.c))
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -Iinclude -Ibpf
 VMLINUX_GEN = { if [ -r $(VMLINUX_BTF) ]; then \
 		$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c; \
@@ -88,10 +94,16 @@ $(BUILD)/vmlinux.stamp: $(wildcard $(VMLINUX_BTF) $(VMLINUX_FALLBACK)) | $(BUILD
 $(BUILD)/vmlinux.h: $(BUILD)/vmlinux.stamp
 	$(Q)[ -f $@ ] || { $(VMLINUX_GEN); }
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/events.h $(BUILD)/vmlinux.h Makefile | $(BUILD)/bpf
+$(BUILD)/bpf/%.unit.o: bpf/%.bpf.c $(BUILD)/vmlinux.h Makefile | $(BUILD)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.tmp.bpf.o)
-	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.tmp.bpf.o)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+define BPF_OBJECT_RULE
+$(BUILD)/bpf/$(1).bpf.o: $(call BPF_UNITS,$(1))
+	$$(call msg,BPF-LINK,$$@)
+	$$(Q)$$(BPFTOOL) gen object $$@ $$^
+endef
+$(foreach o,$(BPF_OBJECTS),$(eval $(call BPF_OBJECT_RULE,$(o))))
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -178,6 +190,11 @@ format:
 	$(Q)$(CLANG_FORMAT) -i $(FORMAT_FILES)
 format-check:
 	$(Q)$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
+
+# includes point down the rooms only (docs/architecture.md)
+.PHONY: layering-check
+layering-check:
+	$(Q)tests/layering.sh
 
 # make install [DESTDIR=…] [PREFIX=/usr/local]: the binary (sbin), sealwatch(8),
 # the systemd unit (ExecStart follows PREFIX) and, only when absent, the

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the file doors share (DESIGN.md §7): the syscall tracepoints of
- * bpf/exec.bpf.c and the LSM hooks of bpf/lsm.bpf.c decide the same things
- * the same way — is this file in the in-kernel verdict cache, is the task in
- * a container, is it an interpreter, is the path under a verified prefix,
- * what is the file's path when bpf_d_path() is not allowed. Include after
- * event.bpf.h; each object gets its own copy of the configuration and of map
- * kcache (the loader loads one object per mode).
+ * What the file doors share (docs/architecture.md, "Kernel side"): the
+ * syscall tracepoints (exec_*.bpf.c) and the LSM hooks (lsm_*.bpf.c) decide
+ * the same things the same way — is this file in the in-kernel verdict cache,
+ * is the task in a container, is it an interpreter, is the path under a
+ * verified prefix, is an open reported, what is the file's path when
+ * bpf_d_path() is not allowed. Include after event.bpf.h; each object gets
+ * its own copy of the configuration and of map kcache (the loader loads one
+ * object per mode).
  */
 #ifndef SW_DOORS_BPF_H
 #define SW_DOORS_BPF_H
@@ -40,14 +41,21 @@
  * .rodata: the daemon switches it at run time (a reload that turns
  * all_events on), through the skeleton's mmap of the section.
  */
+#ifdef SW_OBJECT_OWNER
 volatile bool use_kcache = true;
 
-/* Set by the loader before load (userspace/kernel/bpf_loader.c). */
-const volatile bool host_scripts =
-	false; /* script_open on the host too (a host baseline is loaded) */
+/* Set by the loader before load (userspace/kernel/load.c). */
+const volatile bool host_scripts = false; /* script_open on the host too (a host baseline) */
 const volatile __u32 host_mntns = 0; /* mount namespace inode of the host */
 const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS] = {};
 const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES] = {};
+#else
+extern volatile bool use_kcache;
+extern const volatile bool host_scripts;
+extern const volatile __u32 host_mntns;
+extern const volatile struct sw_interp interpreters[SW_MAX_INTERPRETERS];
+extern const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES];
+#endif
 
 /*
  * kcache: struct sw_kcache_key (inode) → struct sw_kcache_val (identity +
@@ -55,7 +63,7 @@ const volatile struct sw_read_prefix read_prefixes[SW_MAX_READ_PREFIXES] = {};
  * verdict (nlink 1 files only), looked up here, deleted here by write-opens
  * and ftruncate, flushed by the daemon on baseline reload.
  */
-struct {
+SW_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct sw_kcache_key);
@@ -301,6 +309,41 @@ static __always_inline bool is_ld_so_preload(struct file *file)
 		if (name[i] != want[i])
 			return false;
 	return true;
+}
+
+/*
+ * The open door, before the file is known: a write-open always (the cache
+ * must learn of it), a read-open by an interpreter (script_open) or one a
+ * verified read prefix may want (read_open, decided once the path is known)
+ * in a container or, with a host baseline, anywhere. 0: not reported.
+ */
+static __always_inline __u32 open_kind(bool write)
+{
+	if (write)
+		return SW_EVENT_OPEN_WRITE;
+	if (!host_scripts && !in_container())
+		return 0;
+	if (is_interpreter())
+		return SW_EVENT_SCRIPT_OPEN;
+	if (read_prefixes[0].len)
+		return SW_EVENT_READ_OPEN;
+	return 0;
+}
+
+/*
+ * A write-open of @file: its cache entry goes at once (before any write can
+ * land); reported for regular files in containers, and for ld.so.preload.
+ */
+static __always_inline bool open_write_reported(struct file *file)
+{
+	kcache_invalidate(file);
+	return regular_data_file(file) && (in_container() || is_ld_so_preload(file));
+}
+
+/* A read-open of @file is reported unless the file was verified ok in @scope. */
+static __always_inline bool open_read_reported(struct file *file, __u64 scope)
+{
+	return regular_data_file(file) && !kcache_ok(file, scope);
 }
 
 #endif /* SW_DOORS_BPF_H */

@@ -20,6 +20,19 @@
 #include "events.h"
 #include "core_fixes.bpf.h"
 
+/*
+ * One BPF object (one skeleton) is linked from several program files, one
+ * hook family each (bpftool gen object, see the Makefile). The maps and the
+ * configuration they share are defined by the one file that defines
+ * SW_OBJECT_OWNER before its includes (exec.bpf.c, lsm.bpf.c) and declared
+ * extern in the others; the linker resolves them to one.
+ */
+#ifdef SW_OBJECT_OWNER
+#define SW_SHARED
+#else
+#define SW_SHARED extern
+#endif
+
 /* include/uapi/linux/magic.h */
 #define TMPFS_MAGIC 0x01021994
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -39,10 +52,10 @@
 
 /*
  * events: struct sw_exec_event records. Written by the programs of the
- * including object, read by bpf_loader_poll(). The loader may change max_entries before load (a power of
- * two, a multiple of the page size); 8 MiB holds ~11000 events.
+ * object, read by bpf_loader_poll(). The loader may change max_entries before
+ * load (a power of two, a multiple of the page size); 8 MiB holds ~11000 events.
  */
-struct {
+SW_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
@@ -52,7 +65,7 @@ struct {
  * (events sent, reserve failures, read failures), summed over CPUs by
  * bpf_loader_counters(). Never reset.
  */
-struct {
+SW_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SW_CNT__MAX);
 	__type(key, __u32);

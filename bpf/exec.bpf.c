@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Exec events (DESIGN.md §4, §7): one struct sw_exec_event (include/events.h)
- * per successful execve/execveat, built in place in the ring buffer.
+ * Exec events (docs/architecture.md, "Kernel side"): one struct sw_exec_event
+ * (include/events.h) per successful execve/execveat, built in place in the
+ * ring buffer.
  *
  * Two programs; the loader (userspace/kernel/bpf_loader.c) loads exactly one:
  *   sw_exec_btf  tp_btf/sched_process_exec   needs BTF-typed tracepoints (5.5+);
@@ -28,20 +29,17 @@
  * Not checked here: btrfs reports per-subvolume anonymous st_dev values that
  * differ from i_sb->s_dev.
  *
- * Beyond exec (issue 4), same struct, other event types, all tracepoints:
- *   sw_mmap_enter/exit     syscalls/sys_{enter,exit}_mmap: PROT_EXEC mapping of a
- *                          file (the file is taken from the fd at enter, the event
- *                          sent at exit with the address, so /proc/PID/map_files works)
- *   sw_mprotect_enter      syscalls/sys_enter_mprotect: PROT_EXEC onto a file-backed
- *                          mapping that was not executable (bpf_find_vma, 5.17+)
- *   sw_open*_enter/exit    open, openat, openat2, creat: write-opens (invalidate the
- *                          in-kernel cache; event in containers and for ld.so.preload)
- *                          and read-opens by interpreters (script_open)
- *   sw_{unlink,rename,truncate}*  path operations in containers (no file identity)
- *   sw_ftruncate_enter     invalidates the in-kernel cache
+ * The tracepoint object (skeleton exec_bpf) is linked from this file, which
+ * defines the maps and configuration all its files share (SW_OBJECT_OWNER),
+ * and one file per hook family beyond exec, same struct, other event types:
+ *   exec_mmap.bpf.c   sw_mmap_enter/exit, sw_mprotect_enter: PROT_EXEC mappings
+ *   exec_open.bpf.c   sw_open*_enter/exit, sw_ftruncate_enter: write-opens,
+ *                     script and read opens
+ *   exec_path.bpf.c   sw_{unlink,rename,truncate}*: path operations in containers
  * The in-kernel verdict cache (map kcache) lets exec, mmap_exec and script_open
  * skip the ring buffer for files the daemon verified ok in the same scope.
  */
+#define SW_OBJECT_OWNER
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -49,62 +47,21 @@
 
 #include "event.bpf.h"
 #include "doors.bpf.h"
+#include "pending.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* mmap_pending: thread (pid_tgid) → the file and length seen at sys_enter_mmap. */
-struct mmap_pending {
-	struct file *file;
-	__u64 len;
-	__s32 fd;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct mmap_pending);
-} mmap_pending SEC(".maps");
-
-/*
- * path_pending: thread → what sys_enter_{open*,unlink*,rename*,truncate} saw,
- * for the matching sys_exit (which knows whether it worked, and the new fd).
- * Built in path_scratch (per CPU: too big for the stack).
- */
-struct path_op {
-	__u32 kind; /* enum sw_event_type */
-	__u32 flags; /* open flags */
-	__s32 fd; /* dirfd (new dirfd for rename) */
-	__s32 fd2; /* old dirfd for rename */
-	char path[SW_FILENAME_LEN]; /* the path (new path for rename) as passed */
-	char path2[SW_FILENAME_LEN]; /* the old path for rename */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct path_op);
-} path_pending SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct path_op);
-} path_scratch SEC(".maps");
 
 /* Where the executed @file is, for the daemon when the process is gone: SW_EF_EXE_DENTRY. */
 static __always_inline void exe_dentry_path(struct sw_exec_event *e, struct task_struct *task,
 					    struct file *file)
 {
 	if (!file) {
-		e->interp[0] = '\0';
+		e->exe_dentries[0] = '\0';
 		return;
 	}
-	e->flags |= SW_EF_EXE_DENTRY | walk_dentries(e->interp, BPF_CORE_READ(file, f_path.dentry),
-						     BPF_CORE_READ(file, f_path.mnt), task);
+	e->flags |= SW_EF_EXE_DENTRY |
+		    walk_dentries(e->exe_dentries, BPF_CORE_READ(file, f_path.dentry),
+				  BPF_CORE_READ(file, f_path.mnt), task);
 }
 
 /*
@@ -168,412 +125,5 @@ int sw_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	exe_dentry_path(e, task, BPF_CORE_READ(task, mm, exe_file));
 	sw_debug("exec(tp) tgid=%u file=%s flags=%x", e->tgid, e->filename, e->flags);
 	event_submit(e);
-	return 0;
-}
-
-/* ---- executable mappings ------------------------------------------------ */
-
-SEC("tp/syscalls/sys_enter_mmap")
-int sw_mmap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	unsigned long prot = ctx->args[2], flags = ctx->args[3];
-	long fd = (int)ctx->args[4];
-	__u64 id = bpf_get_current_pid_tgid();
-	struct mmap_pending p = {};
-
-	if (!(prot & PROT_EXEC) || (flags & MAP_ANONYMOUS) || fd < 0)
-		return 0;
-	p.file = fd_file(task, fd);
-	if (!p.file)
-		return 0;
-	p.len = (ctx->args[1] + 4095) & ~4095UL;
-	p.fd = (__s32)fd;
-	if (bpf_map_update_elem(&mmap_pending, &id, &p, BPF_ANY))
-		count(SW_CNT_PENDING_FULL);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_mmap")
-int sw_mmap_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct sw_exec_event *e;
-	struct mmap_pending *pp, p;
-
-	pp = bpf_map_lookup_elem(&mmap_pending, &id);
-	if (!pp)
-		return 0;
-	p = *pp;
-	bpf_map_delete_elem(&mmap_pending, &id);
-	if ((unsigned long)ctx->ret >= (unsigned long)-MAX_ERRNO)
-		return 0;
-	/* the new vma holds a reference on p.file now */
-	if (kcache_ok(p.file, task_scope(task)))
-		return 0;
-	e = event_reserve(SW_EVENT_MMAP_EXEC);
-	if (!e)
-		return 0;
-	fill_file(e, p.file);
-	fill_task(e, task);
-	read_dentry_path(e, task, p.file);
-	e->interp[0] = '\0';
-	e->addr = (unsigned long)ctx->ret;
-	e->len = p.len;
-	e->fd = p.fd;
-	event_submit(e);
-	return 0;
-}
-
-struct vma_probe {
-	struct file *file;
-	__u64 start, end;
-};
-
-/* bpf_find_vma callback: a file mapping that is not executable yet */
-static long vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	struct vma_probe *v = data;
-	unsigned long vm_flags = BPF_CORE_READ(vma, vm_flags);
-
-	if (vm_flags & VM_EXEC)
-		return 0;
-	v->file = BPF_CORE_READ(vma, vm_file);
-	v->start = BPF_CORE_READ(vma, vm_start);
-	v->end = BPF_CORE_READ(vma, vm_end);
-	return 0;
-}
-
-/*
- * mprotect(PROT_EXEC) of a file mapping: reported at enter, before the pages
- * become executable; the vma (found with bpf_find_vma) gives the file and the
- * map_files range. Only the vma holding @start is looked at.
- */
-SEC("tp/syscalls/sys_enter_mprotect")
-int sw_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	/* bpf_find_vma wants a trusted task pointer */
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct vma_probe v = {};
-	struct sw_exec_event *e;
-
-	if (!(ctx->args[2] & PROT_EXEC))
-		return 0;
-	if (bpf_find_vma(task, ctx->args[0], vma_cb, &v, 0) || !v.file)
-		return 0;
-	if (kcache_ok(v.file, task_scope(task)))
-		return 0;
-	e = event_reserve(SW_EVENT_MMAP_EXEC);
-	if (!e)
-		return 0;
-	e->flags = SW_EF_MPROTECT;
-	fill_file(e, v.file);
-	fill_task(e, task);
-	read_dentry_path(e, task, v.file);
-	e->interp[0] = '\0';
-	e->addr = v.start;
-	e->len = v.end - v.start;
-	event_submit(e);
-	return 0;
-}
-
-/* ---- opens: writes to image files, scripts read by interpreters ---------- */
-
-static __always_inline struct path_op *scratch(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&path_scratch, &zero);
-}
-
-static __always_inline void pending_store(struct path_op *op)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (bpf_map_update_elem(&path_pending, &id, op, BPF_ANY))
-		count(SW_CNT_PENDING_FULL);
-}
-
-static __always_inline void open_enter(long dfd, const char *upath, __u64 flags)
-{
-	bool write = (flags & O_ACCMODE) || (flags & (O_TRUNC | O_CREAT));
-	struct path_op *op;
-	__u32 kind;
-
-	if (write)
-		kind = SW_EVENT_OPEN_WRITE; /* everywhere: the cache must learn of it */
-	else if (!host_scripts && !in_container())
-		return;
-	else if (is_interpreter())
-		kind = SW_EVENT_SCRIPT_OPEN;
-	else if (read_prefixes[0].len)
-		kind = SW_EVENT_READ_OPEN; /* decided below, once the path is read */
-	else
-		return;
-	op = scratch();
-	if (!op)
-		return;
-	op->kind = kind;
-	op->flags = (__u32)flags;
-	op->fd = (__s32)dfd;
-	op->fd2 = -1;
-	if (bpf_probe_read_user_str(op->path, sizeof(op->path), upath) < 0)
-		op->path[0] = '\0';
-	if (kind == SW_EVENT_READ_OPEN && !read_verified(op->path))
-		return;
-	op->path2[0] = '\0';
-	pending_store(op);
-}
-
-static __always_inline void open_exit(long ret)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sw_exec_event *e;
-	struct path_op *op;
-	struct file *file;
-
-	op = bpf_map_lookup_elem(&path_pending, &id);
-	if (!op)
-		return;
-	if (ret < 0)
-		goto out;
-	file = fd_file(task, ret);
-	if (!file)
-		goto out;
-	if (op->kind == SW_EVENT_OPEN_WRITE) {
-		/* the fd exists only now: no write through it can have landed yet */
-		kcache_invalidate(file);
-		if (!regular_data_file(file) || (!in_container() && !is_ld_so_preload(file)))
-			goto out;
-	} else if (!regular_data_file(file)) {
-		goto out;
-	}
-	if (op->kind != SW_EVENT_OPEN_WRITE && kcache_ok(file, task_scope(task)))
-		goto out;
-	e = event_reserve(op->kind);
-	if (!e)
-		goto out;
-	fill_file(e, file);
-	fill_task(e, task);
-	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
-		e->filename[0] = '\0';
-	e->interp[0] = '\0';
-	e->fd = op->fd;
-	e->fd2 = (__s32)ret;
-	e->open_flags = op->flags;
-	event_submit(e);
-out:
-	bpf_map_delete_elem(&path_pending, &id);
-}
-
-SEC("tp/syscalls/sys_enter_openat")
-int sw_openat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	open_enter((int)ctx->args[0], (const char *)ctx->args[1], ctx->args[2]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_openat")
-int sw_openat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	open_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_open")
-int sw_open_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	open_enter(-100 /* AT_FDCWD */, (const char *)ctx->args[0], ctx->args[1]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_open")
-int sw_open_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	open_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_creat")
-int sw_creat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	open_enter(-100, (const char *)ctx->args[0], O_CREAT | O_TRUNC | 1 /* O_WRONLY */);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_creat")
-int sw_creat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	open_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_openat2")
-int sw_openat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct open_how how = {};
-
-	if (bpf_probe_read_user(&how, sizeof(how.flags), (void *)ctx->args[2]))
-		return 0;
-	open_enter((int)ctx->args[0], (const char *)ctx->args[1], how.flags);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_openat2")
-int sw_openat2_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	open_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_ftruncate")
-int sw_ftruncate_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct file *file =
-		fd_file((struct task_struct *)bpf_get_current_task(), (int)ctx->args[0]);
-
-	if (file)
-		kcache_invalidate(file);
-	return 0;
-}
-
-/* ---- path operations in containers: unlink, rename, truncate ----------- */
-
-static __always_inline void path_enter(__u32 kind, long dfd, const char *upath, long dfd2,
-				       const char *upath2)
-{
-	struct path_op *op;
-
-	if (!in_container())
-		return;
-	op = scratch();
-	if (!op)
-		return;
-	op->kind = kind;
-	op->flags = 0;
-	op->fd = (__s32)dfd;
-	op->fd2 = (__s32)dfd2;
-	if (bpf_probe_read_user_str(op->path, sizeof(op->path), upath) < 0)
-		op->path[0] = '\0';
-	op->path2[0] = '\0';
-	if (upath2 && bpf_probe_read_user_str(op->path2, sizeof(op->path2), upath2) < 0)
-		op->path2[0] = '\0';
-	pending_store(op);
-}
-
-static __always_inline void path_exit(long ret)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sw_exec_event *e;
-	struct path_op *op;
-
-	op = bpf_map_lookup_elem(&path_pending, &id);
-	if (!op)
-		return;
-	if (ret)
-		goto out;
-	e = event_reserve(op->kind);
-	if (!e)
-		goto out;
-	e->flags = SW_EF_NO_FILE_ID;
-	__builtin_memset(&e->file, 0, sizeof(e->file));
-	fill_task(e, (struct task_struct *)bpf_get_current_task());
-	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
-		e->filename[0] = '\0';
-	if (bpf_probe_read_kernel(e->interp, sizeof(e->interp), op->path2))
-		e->interp[0] = '\0';
-	e->fd = op->fd;
-	e->fd2 = op->fd2;
-	event_submit(e);
-out:
-	bpf_map_delete_elem(&path_pending, &id);
-}
-
-SEC("tp/syscalls/sys_enter_unlink")
-int sw_unlink_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	path_enter(SW_EVENT_UNLINK, -100, (const char *)ctx->args[0], -1, NULL);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_unlinkat")
-int sw_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	path_enter(SW_EVENT_UNLINK, (int)ctx->args[0], (const char *)ctx->args[1], -1, NULL);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_rename")
-int sw_rename_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	path_enter(SW_EVENT_RENAME, -100, (const char *)ctx->args[1], -100,
-		   (const char *)ctx->args[0]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_renameat")
-int sw_renameat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	path_enter(SW_EVENT_RENAME, (int)ctx->args[2], (const char *)ctx->args[3],
-		   (int)ctx->args[0], (const char *)ctx->args[1]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_renameat2")
-int sw_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	path_enter(SW_EVENT_RENAME, (int)ctx->args[2], (const char *)ctx->args[3],
-		   (int)ctx->args[0], (const char *)ctx->args[1]);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_truncate")
-int sw_truncate_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	path_enter(SW_EVENT_TRUNCATE, -100, (const char *)ctx->args[0], -1, NULL);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_unlink")
-int sw_unlink_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	path_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_unlinkat")
-int sw_unlinkat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	path_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_rename")
-int sw_rename_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	path_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_renameat")
-int sw_renameat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	path_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_renameat2")
-int sw_renameat2_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	path_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_truncate")
-int sw_truncate_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	path_exit(ctx->ret);
 	return 0;
 }

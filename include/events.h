@@ -3,8 +3,9 @@
  * The one definition of what the BPF programs send to userspace over the
  * ring buffer, and of the per-CPU counters. Included by the bpf/ programs (after
  * vmlinux.h) and by userspace (it includes <linux/types.h> then). Every field is
- * naturally aligned, padding is explicit, and userspace asserts the sizes
- * (bpf_loader.c) so that both sides always agree.
+ * naturally aligned, padding is explicit, and the sizes and offsets are
+ * asserted at the end of this file, on both sides, so that they always agree
+ * (docs/architecture.md, "The kernel/user ABI").
  */
 #ifndef SW_EVENTS_H
 #define SW_EVENTS_H
@@ -102,7 +103,13 @@ struct sw_exec_event {
 	char comm[SW_COMM_LEN];
 	char cgroup_name[SW_CGROUP_NAME_LEN]; /* leaf name: libpod-<id>, docker-<id>.scope, … */
 	char filename[SW_FILENAME_LEN]; /* bprm->filename as given to execve */
-	char interp[SW_FILENAME_LEN]; /* with SW_EF_SCRIPT: bprm->interp; rename: old path */
+	/* one field, three meanings: which one the type and flags say */
+	union {
+		char interp[SW_FILENAME_LEN]; /* exec with SW_EF_SCRIPT: bprm->interp */
+		char old_path[SW_FILENAME_LEN]; /* rename: the old path (or its dentry walk) */
+		/* exec with SW_EF_EXE_DENTRY: the dentry walk of the executed file */
+		char exe_dentries[SW_FILENAME_LEN];
+	};
 	/*
 	 * Scope of the in-kernel verdict cache: the mount namespace's 64-bit id
 	 * (never reused; its inode number when the kernel has no ns_id).
@@ -166,15 +173,61 @@ struct sw_interp {
 };
 
 /* Per-CPU counters (array map "counters", one __u64 slot each). */
+/*
+ * The BPF programs' per-CPU counters (map "counters", indexed by enum
+ * sw_counter), each defined here once: X(ID, name in `sealwatch trace`,
+ * metric family, its help). The enum, the trace names and the metrics are
+ * all generated from this list.
+ */
+#define SW_COUNTERS(X)                                                                          \
+	X(EVENTS, "events", "sealwatch_kernel_events_total",                                    \
+	  "Events the BPF programs submitted to the ring buffer.")                              \
+	X(RINGBUF_FULL, "ringbuf_full", "sealwatch_kernel_dropped_events_total",                \
+	  "Events lost in the kernel because the ring buffer was full.")                        \
+	X(READ_FAIL, "read_fail", "sealwatch_kernel_read_failures_total",                       \
+	  "Kernel memory reads that failed in the BPF programs (fields left empty).")           \
+	X(NO_FILE, "no_file", "sealwatch_kernel_no_file_total",                                 \
+	  "Execs the BPF programs saw without a readable file.")                                \
+	X(KCACHE_HIT, "kcache_hit", "sealwatch_kernel_cache_hits_total",                        \
+	  "Execs, mappings and script opens of files verified ok that the in-kernel cache "     \
+	  "kept from userspace.")                                                               \
+	X(KCACHE_INVALIDATE, "kcache_invalidate", "sealwatch_kernel_cache_invalidations_total", \
+	  "Write-opens and truncations that removed a file from the in-kernel cache.")          \
+	X(PENDING_FULL, "pending_full", "sealwatch_kernel_pending_overflows_total",             \
+	  "Syscall enter states (mmap, open, path operations) that did not fit: such a call "   \
+	  "is not reported.")
+
 enum sw_counter {
-	SW_CNT_EVENTS, /* events submitted */
-	SW_CNT_RINGBUF_FULL, /* bpf_ringbuf_reserve failed: event lost */
-	SW_CNT_READ_FAIL, /* a bpf_probe_read_* / CO-RE read failed */
-	SW_CNT_NO_FILE, /* exec without a readable file (should not happen) */
-	SW_CNT_KCACHE_HIT, /* exec/mmap/script verified ok before: no event sent */
-	SW_CNT_KCACHE_INVALIDATE, /* kcache entry removed by a write-open or ftruncate */
-	SW_CNT_PENDING_FULL, /* enter→exit state could not be stored: event lost */
-	SW_CNT__MAX,
+#define SW_COUNTER_ENUM(id, name, metric, help) SW_CNT_##id,
+	SW_COUNTERS(SW_COUNTER_ENUM)
+#undef SW_COUNTER_ENUM
+		SW_CNT__MAX,
 };
+
+/*
+ * The contract, checked wherever this header is compiled (BPF objects and
+ * userspace): fixed sizes, 8-byte multiples, the offsets the other side reads.
+ */
+_Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
+_Static_assert(__builtin_offsetof(struct sw_file_id, ctime_sec) == 16, "sw_file_id layout");
+_Static_assert(__builtin_offsetof(struct sw_file_id, dev) == 28, "sw_file_id layout");
+_Static_assert(__builtin_offsetof(struct sw_file_id, pad) == 36, "sw_file_id layout");
+_Static_assert(sizeof(struct sw_exec_event) == 784, "sw_exec_event layout");
+_Static_assert(sizeof(struct sw_exec_event) % 8 == 0, "sw_exec_event size");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, boot_ns) == 8, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, mntns) == 36, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, cgroup_id) == 40, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, file) == 48, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, comm) == 88, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, cgroup_name) == 104,
+	       "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, filename) == 232, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, interp) == 488, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, scope) == 744, "sw_exec_event layout");
+_Static_assert(__builtin_offsetof(struct sw_exec_event, fd) == 768, "sw_exec_event layout");
+_Static_assert(sizeof(struct sw_kcache_key) == 16, "sw_kcache_key layout");
+_Static_assert(sizeof(struct sw_kcache_val) == 72, "sw_kcache_val layout");
+_Static_assert(sizeof(struct sw_interp) == 24, "sw_interp layout");
+_Static_assert(sizeof(struct sw_read_prefix) == 72, "sw_read_prefix layout");
 
 #endif

@@ -29,6 +29,15 @@ if selected format; then
 	fi
 fi
 
+if selected layering; then
+	if tests/layering.sh >/tmp/sw-layering.log 2>&1; then
+		echo "PASS: style/layering" | tee -a "$log"
+	else
+		echo "FAIL: style/layering" | tee -a "$log"
+		grep -v '^note:' /tmp/sw-layering.log | head -n 20
+	fi
+fi
+
 for t in "$SW_BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	selected "$t" || continue

@@ -143,7 +143,7 @@ if boot lsm 4; then
 	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
 	verdicts lsm-auto "$O/auto.jsonl"
 	doors lsm "$O/auto.jsonl"
-	# the file doors (exec.bpf.c's syscall programs) on this older verifier
+	# the file doors (exec_*.bpf.c's syscall programs) on this older verifier
 	if grep -q 'file doors .* refused by this kernel' "$O/auto.err" 2>/dev/null; then
 		skip lsm-file-doors "6.1 refuses them, the daemon fell back to exec verification: $(grep -o 'exec verification only: .*' "$O/auto.err" | head -n 1 | cut -c 25-200)"
 		# the verifier's last words (the forced tp_btf run logs libbpf's output)

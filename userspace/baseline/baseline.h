@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The baseline format v1 (DESIGN.md §3, docs/baseline-format.md): write and parse. */
+/* The baseline format v1 (docs/baseline-format.md): write and parse. */
 #ifndef SW_BASELINE_H
 #define SW_BASELINE_H
 

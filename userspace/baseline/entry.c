@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "strutil.h"
 
 static const char *const type_names[SW_FT__COUNT] = {
 	[SW_FT_FILE] = "file",	       [SW_FT_DIR] = "dir",	  [SW_FT_SYMLINK] = "symlink",
@@ -28,21 +29,12 @@ void entry_clear(struct sw_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int dup_opt(char **dst, const char *src)
-{
-	*dst = NULL;
-	if (!src)
-		return 0;
-	*dst = strdup(src);
-	return *dst ? 0 : -ENOMEM;
-}
-
 int entry_copy_content(struct sw_entry *dst, const struct sw_entry *src)
 {
 	char *interp = NULL;
 	unsigned char *caps = NULL;
 
-	if (dup_opt(&interp, src->interp))
+	if (strdup_opt(&interp, src->interp))
 		goto nomem;
 	if (src->caps) {
 		caps = malloc(src->caps_len);

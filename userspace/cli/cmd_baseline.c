@@ -103,6 +103,114 @@ fail:
 	return ret;
 }
 
+/* --max-bytes, --max-entries, --max-ratio (@c: B, E, R) into @o: 0 or -1 (logged). */
+static int limit_flag(int c, struct sw_image_opts *o)
+{
+	uint64_t v;
+
+	if (parse_u64(optarg, &v) || (c == 'R' && v > UINT32_MAX)) {
+		log_error("baseline: invalid number '%s'", optarg);
+		return -1;
+	}
+	if (c == 'B')
+		o->limits.max_bytes = v;
+	else if (c == 'E')
+		o->limits.max_entries = v;
+	else
+		o->limits.max_ratio = (uint32_t)v;
+	return 0;
+}
+
+/* The command line into @o and *@output: 0, 1 after --help, or -1 (usage error, logged). */
+static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, struct reg_opts *ro,
+			       const char **output)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "include", required_argument, NULL, 'i' },
+		{ "allow-devices", no_argument, NULL, 'D' },
+		{ "max-bytes", required_argument, NULL, 'B' },
+		{ "max-entries", required_argument, NULL, 'E' },
+		{ "max-ratio", required_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "auth-file", required_argument, NULL, 'A' },
+		{ "token-file", required_argument, NULL, 'T' },
+		{ 0 },
+	};
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:j:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			*output = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case 'p':
+			o->platform = optarg;
+			break;
+		case 'j':
+			if (parse_u64(optarg, &v) || v == 0 || v > 64) {
+				log_error("baseline: --jobs wants 1..64, not '%s'", optarg);
+				return -1;
+			}
+			o->jobs = (unsigned int)v;
+			break;
+		case 'x':
+			o->excludes[o->n_excludes++] = optarg;
+			break;
+		case 'i':
+			o->includes[o->n_includes++] = optarg;
+			break;
+		case 'D':
+			o->limits.allow_devices = true;
+			break;
+		case 'B':
+		case 'E':
+		case 'R':
+			if (limit_flag(c, o))
+				return -1;
+			break;
+		case 'I':
+			ro->insecure = true;
+			break;
+		case 'C':
+			ro->ca_file = optarg;
+			break;
+		case 'A':
+			ro->auth_file = optarg;
+			break;
+		case 'T':
+			ro->token_file = optarg;
+			break;
+		case 'v':
+			log_set_level(SW_LOG_DEBUG);
+			break;
+		case 'h':
+			baseline_usage(stdout);
+			return 1;
+		default:
+			log_error("baseline: try 'sealwatch baseline --help'");
+			return -1;
+		}
+	}
+	if (optind != argc - 1 || !*output) {
+		log_error("baseline: need one IMAGE and -o FILE (see --help)");
+		return -1;
+	}
+	return 0;
+}
+
 /* registry://REF: the registry as an OCI layout (reg_open_store), read like one. */
 static int load_registry(const char *spec, const struct reg_opts *ro, const struct sw_image_opts *o,
 			 struct sw_image **ret, struct sw_error *err)
@@ -128,32 +236,12 @@ static int load_registry(const char *spec, const struct reg_opts *ro, const stru
 
 int cmd_baseline(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "allow-devices", no_argument, NULL, 'D' },
-		{ "max-bytes", required_argument, NULL, 'B' },
-		{ "max-entries", required_argument, NULL, 'E' },
-		{ "max-ratio", required_argument, NULL, 'R' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "insecure", no_argument, NULL, 'I' },
-		{ "ca-file", required_argument, NULL, 'C' },
-		{ "auth-file", required_argument, NULL, 'A' },
-		{ "token-file", required_argument, NULL, 'T' },
-		{ 0 },
-	};
 	struct reg_opts ro = { .auth_file = cli_default_auth_file() };
 	struct sw_image_opts o;
 	struct sw_image *img = NULL;
 	struct sw_error err = { { 0 } };
 	const char *output = NULL;
-	uint64_t v;
-	int c, ret, code = SW_EXIT_USAGE;
+	int ret, code = SW_EXIT_USAGE;
 
 	image_opts_init(&o);
 	o.excludes = calloc((size_t)argc, sizeof(char *));
@@ -163,74 +251,9 @@ int cmd_baseline(int argc, char **argv)
 		free(o.includes);
 		return SW_EXIT_IO;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'n':
-			o.name = optarg;
-			break;
-		case 'p':
-			o.platform = optarg;
-			break;
-		case 'j':
-			if (parse_u64(optarg, &v) || v == 0 || v > 64) {
-				log_error("baseline: --jobs wants 1..64, not '%s'", optarg);
-				goto out;
-			}
-			o.jobs = (unsigned int)v;
-			break;
-		case 'x':
-			o.excludes[o.n_excludes++] = optarg;
-			break;
-		case 'i':
-			o.includes[o.n_includes++] = optarg;
-			break;
-		case 'D':
-			o.limits.allow_devices = true;
-			break;
-		case 'B':
-		case 'E':
-		case 'R':
-			if (parse_u64(optarg, &v) || (c == 'R' && v > UINT32_MAX)) {
-				log_error("baseline: invalid number '%s'", optarg);
-				goto out;
-			}
-			if (c == 'B')
-				o.limits.max_bytes = v;
-			else if (c == 'E')
-				o.limits.max_entries = v;
-			else
-				o.limits.max_ratio = (uint32_t)v;
-			break;
-		case 'I':
-			ro.insecure = true;
-			break;
-		case 'C':
-			ro.ca_file = optarg;
-			break;
-		case 'A':
-			ro.auth_file = optarg;
-			break;
-		case 'T':
-			ro.token_file = optarg;
-			break;
-		case 'v':
-			log_set_level(SW_LOG_DEBUG);
-			break;
-		case 'h':
-			baseline_usage(stdout);
-			code = SW_EXIT_OK;
-			goto out;
-		default:
-			log_error("baseline: try 'sealwatch baseline --help'");
-			goto out;
-		}
-	}
-	if (optind != argc - 1 || !output) {
-		log_error("baseline: need one IMAGE and -o FILE (see --help)");
+	ret = parse_baseline_args(argc, argv, &o, &ro, &output);
+	if (ret) {
+		code = ret > 0 ? SW_EXIT_OK : SW_EXIT_USAGE;
 		goto out;
 	}
 	if (!strncmp(argv[optind], "registry://", 11))

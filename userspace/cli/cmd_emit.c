@@ -35,6 +35,37 @@ static void usage(FILE *out)
 		     "is not a JSON object, 5 I/O error. Delivery failures are in the metrics.\n");
 }
 
+/* Every line of @in to @sinks, each checked to be one JSON object: an exit code. */
+static int emit_lines(FILE *in, struct sw_sinks *sinks)
+{
+	size_t cap = 0, lineno = 0;
+	char *line = NULL;
+	int code = SW_EXIT_OK;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		json_t *j;
+
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		j = (size_t)len <= EMIT_LINE_MAX ? json_loads(line, JSON_REJECT_DUPLICATES, NULL) :
+						   NULL;
+		if (!json_is_object(j) || strchr(line, '\n')) {
+			json_decref(j);
+			fprintf(stderr, "sealwatch emit: line %zu: not a JSON object\n", lineno);
+			code = SW_EXIT_BAD_INPUT;
+			break;
+		}
+		json_decref(j);
+		sinks_emit(sinks, line);
+	}
+	free(line);
+	return code;
+}
+
 int cmd_emit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -44,13 +75,10 @@ int cmd_emit(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char *outputs[SW_CONFIG_MAX_LIST];
-	size_t n_outputs = 0, lineno = 0;
+	size_t n_outputs = 0;
 	struct sw_error err = { { 0 } };
 	struct sw_sinks *sinks = NULL;
 	bool show_metrics = false;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
 	FILE *in = stdin;
 	int c, code = SW_EXIT_OK, r;
 
@@ -95,25 +123,7 @@ int cmd_emit(int argc, char **argv)
 		code = sw_exit_from_errno(r);
 		goto out;
 	}
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		json_t *j;
-
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (!len)
-			continue;
-		j = (size_t)len <= EMIT_LINE_MAX ? json_loads(line, JSON_REJECT_DUPLICATES, NULL) :
-						   NULL;
-		if (!json_is_object(j) || strchr(line, '\n')) {
-			json_decref(j);
-			fprintf(stderr, "sealwatch emit: line %zu: not a JSON object\n", lineno);
-			code = SW_EXIT_BAD_INPUT;
-			break;
-		}
-		json_decref(j);
-		sinks_emit(sinks, line);
-	}
+	code = emit_lines(in, sinks);
 	sinks_free(sinks);
 	if (show_metrics) {
 		char *m = metrics_render();
@@ -123,7 +133,6 @@ int cmd_emit(int argc, char **argv)
 		free(m);
 	}
 out:
-	free(line);
 	if (in && in != stdin)
 		fclose(in);
 	for (size_t i = 0; i < n_outputs; i++)

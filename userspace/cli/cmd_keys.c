@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `sealwatch keygen`, `sign` and `verify` (DESIGN.md §2, docs/signing.md). */
+/* `sealwatch keygen`, `sign` and `verify` (docs/signing.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

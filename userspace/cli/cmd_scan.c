@@ -124,7 +124,15 @@ static int load_verified(const char *path, const char *sig_path, char **keys, si
 	return r;
 }
 
-int cmd_scan(int argc, char **argv)
+struct scan_args {
+	char *keys[MAX_KEYS];
+	size_t n_keys;
+	const char *baseline_path, *sig_path, *image;
+	bool skip_verify;
+};
+
+/* The command line into @a and @o: 0, 1 after --help, or -1 (usage error, logged). */
+static int parse_scan_args(int argc, char **argv, struct scan_args *a, struct sw_image_opts *o)
 {
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
@@ -138,77 +146,107 @@ int cmd_scan(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char *keys[MAX_KEYS];
-	size_t n_keys = 0, counts[SCAN__COUNT];
-	const char *baseline_path = NULL, *sig_path = NULL;
-	bool skip_verify = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:k:s:j:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			a->baseline_path = optarg;
+			break;
+		case 'k':
+			if (a->n_keys == MAX_KEYS) {
+				log_error("scan: at most %d keys", MAX_KEYS);
+				return -1;
+			}
+			a->keys[a->n_keys++] = optarg;
+			break;
+		case 's':
+			a->sig_path = optarg;
+			break;
+		case 'I':
+			a->skip_verify = true;
+			break;
+		case 'p':
+			o->platform = optarg;
+			break;
+		case 'j':
+			o->jobs = (unsigned int)atoi(optarg);
+			if (o->jobs < 1 || o->jobs > 64) {
+				log_error("scan: --jobs wants 1..64, not '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'x':
+			o->excludes[o->n_excludes++] = optarg;
+			break;
+		case 'D':
+			o->limits.allow_devices = true;
+			break;
+		case 'h':
+			scan_usage(stdout);
+			return 1;
+		default:
+			log_error("scan: try 'sealwatch scan --help'");
+			return -1;
+		}
+	}
+	if (optind != argc - 1 || !a->baseline_path) {
+		log_error("scan: need --baseline FILE and one IMAGE (see --help)");
+		return -1;
+	}
+	if (!a->n_keys && !a->skip_verify) {
+		log_error("scan: need --key PUB.pem to verify the baseline "
+			  "(or --insecure-skip-verify)");
+		return -1;
+	}
+	a->image = argv[optind];
+	return 0;
+}
+
+/* The one-line summary on stderr and the exit code: differs or matches. */
+static int scan_summary(const struct scan_args *a, const struct sw_baseline *b, int identity,
+			const size_t counts[SCAN__COUNT])
+{
+	if (identity || counts[SCAN_MODIFIED] || counts[SCAN_ADDED] || counts[SCAN_REMOVED] ||
+	    counts[SCAN_CHANGED]) {
+		fprintf(stderr,
+			"sealwatch: scan: %s DIFFERS from %s: %zu modified, %zu added, %zu "
+			"removed, %zu changed%s (%zu entries in the baseline)\n",
+			a->image, a->baseline_path, counts[SCAN_MODIFIED], counts[SCAN_ADDED],
+			counts[SCAN_REMOVED], counts[SCAN_CHANGED],
+			identity ? ", image ID differs" : "", b->n_entries);
+		return SW_EXIT_DIFFERS;
+	}
+	fprintf(stderr, "sealwatch: scan: %s matches %s (%zu entries%s)\n", a->image,
+		a->baseline_path, b->n_entries,
+		a->skip_verify ? ", signature NOT verified" : ", signature verified");
+	return SW_EXIT_OK;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args a = { .n_keys = 0 };
+	size_t counts[SCAN__COUNT];
 	struct sw_image_opts o;
 	struct sw_baseline *b = NULL;
 	struct sw_image *img = NULL;
 	struct sw_error err = { { 0 } };
 	struct scan_out so = { 0 };
-	int c, ret, code = SW_EXIT_USAGE, identity;
+	int ret, code = SW_EXIT_USAGE, identity;
 
 	image_opts_init(&o);
 	o.excludes = calloc((size_t)argc, sizeof(char *));
 	if (!o.excludes)
 		return SW_EXIT_IO;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:k:s:j:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			baseline_path = optarg;
-			break;
-		case 'k':
-			if (n_keys == MAX_KEYS) {
-				log_error("scan: at most %d keys", MAX_KEYS);
-				goto out;
-			}
-			keys[n_keys++] = optarg;
-			break;
-		case 's':
-			sig_path = optarg;
-			break;
-		case 'I':
-			skip_verify = true;
-			break;
-		case 'p':
-			o.platform = optarg;
-			break;
-		case 'j':
-			o.jobs = (unsigned int)atoi(optarg);
-			if (o.jobs < 1 || o.jobs > 64) {
-				log_error("scan: --jobs wants 1..64, not '%s'", optarg);
-				goto out;
-			}
-			break;
-		case 'x':
-			o.excludes[o.n_excludes++] = optarg;
-			break;
-		case 'D':
-			o.limits.allow_devices = true;
-			break;
-		case 'h':
-			scan_usage(stdout);
-			code = SW_EXIT_OK;
-			goto out;
-		default:
-			log_error("scan: try 'sealwatch scan --help'");
-			goto out;
-		}
-	}
-	if (optind != argc - 1 || !baseline_path) {
-		log_error("scan: need --baseline FILE and one IMAGE (see --help)");
+	ret = parse_scan_args(argc, argv, &a, &o);
+	if (ret) {
+		code = ret > 0 ? SW_EXIT_OK : SW_EXIT_USAGE;
 		goto out;
 	}
-	if (!n_keys && !skip_verify) {
-		log_error("scan: need --key PUB.pem to verify the baseline "
-			  "(or --insecure-skip-verify)");
-		goto out;
-	}
-	ret = load_verified(baseline_path, sig_path, keys, n_keys, skip_verify, &b, &err);
+	ret = load_verified(a.baseline_path, a.sig_path, a.keys, a.n_keys, a.skip_verify, &b, &err);
 	if (!ret)
-		ret = image_load(argv[optind], &o, &img, &err);
+		ret = image_load(a.image, &o, &img, &err);
 	if (ret) {
 		log_error("scan: %s", err.msg[0] ? err.msg : strerror(-ret));
 		code = sw_exit_from_errno(ret);
@@ -222,21 +260,7 @@ int cmd_scan(int argc, char **argv)
 		code = SW_EXIT_IO;
 		goto out;
 	}
-	if (identity || counts[SCAN_MODIFIED] || counts[SCAN_ADDED] || counts[SCAN_REMOVED] ||
-	    counts[SCAN_CHANGED]) {
-		fprintf(stderr,
-			"sealwatch: scan: %s DIFFERS from %s: %zu modified, %zu added, %zu "
-			"removed, %zu changed%s (%zu entries in the baseline)\n",
-			argv[optind], baseline_path, counts[SCAN_MODIFIED], counts[SCAN_ADDED],
-			counts[SCAN_REMOVED], counts[SCAN_CHANGED],
-			identity ? ", image ID differs" : "", b->n_entries);
-		code = SW_EXIT_DIFFERS;
-	} else {
-		fprintf(stderr, "sealwatch: scan: %s matches %s (%zu entries%s)\n", argv[optind],
-			baseline_path, b->n_entries,
-			skip_verify ? ", signature NOT verified" : ", signature verified");
-		code = SW_EXIT_OK;
-	}
+	code = scan_summary(&a, b, identity, counts);
 out:
 	baseline_free(b);
 	image_free(img);

@@ -285,7 +285,9 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int cmd_trace(int argc, char **argv)
+/* The command line into @opts, @st, *@duration: 0, 1 after --help, or -1 (logged). */
+static int parse_trace_args(int argc, char **argv, struct bpf_loader_opts *opts,
+			    struct trace_state *st, unsigned long *duration)
 {
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
@@ -298,67 +300,95 @@ int cmd_trace(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_ulong(optarg, duration) || *duration > INT_MAX) {
+				log_error("trace: bad --duration '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			if (parse_ulong(optarg, &st->max_events)) {
+				log_error("trace: bad --count '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'r':
+			if (parse_ulong(optarg, &opts->ringbuf_bytes)) {
+				log_error("trace: bad --ringbuf-size '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 't':
+			opts->force_tp = true;
+			break;
+		case 'a':
+			if (bpf_loader_attach_parse(optarg, &opts->attach)) {
+				log_error("trace: bad --attach '%s' (auto, lsm, tp_btf, tp)",
+					  optarg);
+				return -1;
+			}
+			break;
+		case 'f':
+			st->file_events = true;
+			break;
+		case 'v':
+			opts->verbose = true;
+			log_set_level(SW_LOG_DEBUG);
+			break;
+		case 'h':
+			trace_usage(stdout);
+			return 1;
+		default:
+			log_error("trace: bad option '%s' (try 'sealwatch trace --help')",
+				  argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		log_error("trace: unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Print events until a signal, the deadline or the count; 0 or SW_EXIT_IO. */
+static int trace_loop(struct bpf_loader *l, struct trace_state *st, unsigned long duration)
+{
+	double deadline = duration ? now_seconds() + (double)duration : 0;
+	int ret;
+
+	while (!stop_signal) {
+		if (st->max_events && st->printed >= st->max_events)
+			break;
+		if (deadline && now_seconds() >= deadline)
+			break;
+		ret = bpf_loader_poll(l, 100);
+		if (ret < 0 && ret != -EINTR) {
+			log_error("trace: reading events: %s", strerror(-ret));
+			return SW_EXIT_IO;
+		}
+	}
+	return SW_EXIT_OK;
+}
+
+int cmd_trace(int argc, char **argv)
+{
 	struct trace_state st = {};
 	struct bpf_loader_opts opts = { .on_event = print_event, .ctx = &st };
 	unsigned long duration = 0;
 	struct sigaction sa = {};
 	struct bpf_loader *l = NULL;
 	struct sw_error err = { "" };
-	double deadline = 0;
-	int c, ret, rc = SW_EXIT_OK;
+	int ret, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (parse_ulong(optarg, &duration) || duration > INT_MAX) {
-				log_error("trace: bad --duration '%s'", optarg);
-				return SW_EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			if (parse_ulong(optarg, &st.max_events)) {
-				log_error("trace: bad --count '%s'", optarg);
-				return SW_EXIT_USAGE;
-			}
-			break;
-		case 'r':
-			if (parse_ulong(optarg, &opts.ringbuf_bytes)) {
-				log_error("trace: bad --ringbuf-size '%s'", optarg);
-				return SW_EXIT_USAGE;
-			}
-			break;
-		case 't':
-			opts.force_tp = true;
-			break;
-		case 'a':
-			if (bpf_loader_attach_parse(optarg, &opts.attach)) {
-				log_error("trace: bad --attach '%s' (auto, lsm, tp_btf, tp)",
-					  optarg);
-				return SW_EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			st.file_events = true;
-			break;
-		case 'v':
-			opts.verbose = true;
-			log_set_level(SW_LOG_DEBUG);
-			break;
-		case 'h':
-			trace_usage(stdout);
-			return SW_EXIT_OK;
-		default:
-			log_error("trace: bad option '%s' (try 'sealwatch trace --help')",
-				  argv[optind - 1]);
-			return SW_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		log_error("trace: unexpected argument '%s'", argv[optind]);
-		return SW_EXIT_USAGE;
-	}
-
+	ret = parse_trace_args(argc, argv, &opts, &st, &duration);
+	if (ret)
+		return ret > 0 ? SW_EXIT_OK : SW_EXIT_USAGE;
 	/* no SA_RESTART: the poll returns -EINTR and the loop sees the flag */
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -370,20 +400,7 @@ int cmd_trace(int argc, char **argv)
 		log_error("trace: %s", err.msg[0] ? err.msg : strerror(-ret));
 		return sw_exit_from_errno(ret);
 	}
-	if (duration)
-		deadline = now_seconds() + (double)duration;
-	while (!stop_signal) {
-		if (st.max_events && st.printed >= st.max_events)
-			break;
-		if (deadline && now_seconds() >= deadline)
-			break;
-		ret = bpf_loader_poll(l, 100);
-		if (ret < 0 && ret != -EINTR) {
-			log_error("trace: reading events: %s", strerror(-ret));
-			rc = SW_EXIT_IO;
-			break;
-		}
-	}
+	rc = trace_loop(l, &st, duration);
 	/* what is already in the ring buffer still counts (and frees the slots) */
 	if (rc == SW_EXIT_OK)
 		bpf_loader_poll(l, 0);

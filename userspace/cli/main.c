@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* sealwatch: one binary, subcommands (DESIGN.md §2). */
+/* sealwatch: one binary, subcommands (docs/cli.md, docs/architecture.md). */
 #include <stdio.h>
 #include <string.h>
 

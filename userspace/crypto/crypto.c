@@ -25,6 +25,7 @@
 #include "base64.h"
 #include "crypto.h"
 #include "errors.h"
+#include "fileio.h"
 #include "hexutil.h"
 
 #define KEY_FILE_MAX (64 * 1024)
@@ -430,16 +431,10 @@ static int create_new(const char *path, mode_t mode, struct sw_error *err)
 static int write_all_sync(int fd, const char *path, const char *data, size_t len,
 			  struct sw_error *err)
 {
-	while (len) {
-		ssize_t n = write(fd, data, len);
+	int r = fd_write_all(fd, data, len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
-		data += n;
-		len -= (size_t)n;
-	}
+	if (r)
+		return sw_error_set(err, r, "%s: %s", path, strerror(-r));
 	if (fsync(fd) < 0)
 		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	return 0;

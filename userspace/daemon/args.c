@@ -71,12 +71,12 @@ enum {
 	OPT_REGISTRY_NEGATIVE,
 };
 
-static int set_str(char **dst, const char *v)
+static int set_str(char **dst, const char *v, struct sw_error *err)
 {
 	char *s = strdup(v);
 
 	if (!s)
-		return -ENOMEM;
+		return sw_error_set(err, -ENOMEM, "out of memory");
 	free(*dst);
 	*dst = s;
 	return 0;
@@ -97,247 +97,265 @@ static int parse_count(const char *flag, const char *arg, long min, long max, un
 	return 0;
 }
 
-/*
- * The effective configuration: built-in defaults, then the --config file,
- * then the flags (lists given as flags replace the file's). Run at start and
- * again on every SIGHUP. Returns 1 after --help, 0, -EBADMSG for a bad config
- * file or --metrics-listen value, -EINVAL for a bad command line.
- */
-int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **ret_config_file,
-		     struct sw_error *err)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "baseline-dir", required_argument, NULL, 'b' },
-		{ "trusted-key", required_argument, NULL, 'k' },
-		{ "host-baseline", required_argument, NULL, 'H' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "all-events", no_argument, NULL, 'a' },
-		{ "hash-workers", required_argument, NULL, 'W' },
-		{ "queue-size", required_argument, NULL, 'Q' },
-		{ "cache-size", required_argument, NULL, 'C' },
-		{ "no-baseline-severity", required_argument, NULL, 'S' },
-		{ "force-tracepoint", no_argument, NULL, 'T' },
-		{ "attach", required_argument, NULL, 'A' },
-		{ "no-kernel-cache", no_argument, NULL, 'K' },
-		{ "interpreter", required_argument, NULL, 'I' },
-		{ "verify-read-path", required_argument, NULL, 'R' },
-		{ "metrics-listen", required_argument, NULL, 'M' },
-		{ "registry", required_argument, NULL, OPT_REGISTRY },
-		{ "registry-insecure", no_argument, NULL, OPT_REGISTRY_INSECURE },
-		{ "registry-ca-file", required_argument, NULL, OPT_REGISTRY_CA },
-		{ "registry-auth-file", required_argument, NULL, OPT_REGISTRY_AUTH },
-		{ "registry-token-file", required_argument, NULL, OPT_REGISTRY_TOKEN },
-		{ "baseline-cache", required_argument, NULL, OPT_BASELINE_CACHE },
-		{ "baseline-cache-max", required_argument, NULL, OPT_BASELINE_CACHE_MAX },
-		{ "registry-retry-max", required_argument, NULL, OPT_REGISTRY_RETRY },
-		{ "registry-negative-ttl", required_argument, NULL, OPT_REGISTRY_NEGATIVE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct sw_config flags;
-	const char *config_file = NULL;
-	bool set_all = false, set_force = false, set_verbose = false, set_no_kcache = false;
-	bool set_reg_insecure = false;
-	int c, r = 0;
+static const struct option daemon_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "baseline-dir", required_argument, NULL, 'b' },
+	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "host-baseline", required_argument, NULL, 'H' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "all-events", no_argument, NULL, 'a' },
+	{ "hash-workers", required_argument, NULL, 'W' },
+	{ "queue-size", required_argument, NULL, 'Q' },
+	{ "cache-size", required_argument, NULL, 'C' },
+	{ "no-baseline-severity", required_argument, NULL, 'S' },
+	{ "force-tracepoint", no_argument, NULL, 'T' },
+	{ "attach", required_argument, NULL, 'A' },
+	{ "no-kernel-cache", no_argument, NULL, 'K' },
+	{ "interpreter", required_argument, NULL, 'I' },
+	{ "verify-read-path", required_argument, NULL, 'R' },
+	{ "metrics-listen", required_argument, NULL, 'M' },
+	{ "registry", required_argument, NULL, OPT_REGISTRY },
+	{ "registry-insecure", no_argument, NULL, OPT_REGISTRY_INSECURE },
+	{ "registry-ca-file", required_argument, NULL, OPT_REGISTRY_CA },
+	{ "registry-auth-file", required_argument, NULL, OPT_REGISTRY_AUTH },
+	{ "registry-token-file", required_argument, NULL, OPT_REGISTRY_TOKEN },
+	{ "baseline-cache", required_argument, NULL, OPT_BASELINE_CACHE },
+	{ "baseline-cache-max", required_argument, NULL, OPT_BASELINE_CACHE_MAX },
+	{ "registry-retry-max", required_argument, NULL, OPT_REGISTRY_RETRY },
+	{ "registry-negative-ttl", required_argument, NULL, OPT_REGISTRY_NEGATIVE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+#define DAEMON_SHORT_OPTS "c:b:k:o:avh"
 
-	config_init(&flags);
-	/* first pass: only --config, so that flags override the file */
+/* What the flags say besides the values they set in the config directly. */
+struct flag_state {
+	struct sw_config lists; /* list flags: they replace the file's lists */
+	bool all_events, force_tracepoint, verbose, no_kernel_cache, registry_insecure;
+};
+
+/* The registry flags (docs/registry.md); --registry is a list like the others. */
+static int registry_flag(int c, struct sw_config *cfg, struct flag_state *st, struct sw_error *err)
+{
+	struct sw_config *l = &st->lists;
+
+	switch (c) {
+	case OPT_REGISTRY:
+		if (!config_registry_ok(optarg))
+			return sw_error_set(err, -EINVAL, "--registry: '%s' is not HOST[:PORT]",
+					    optarg);
+		if (config_list_add(l->registries, &l->n_registries, optarg))
+			return sw_error_set(err, -EINVAL, "too many --registry");
+		return 0;
+	case OPT_REGISTRY_INSECURE:
+		st->registry_insecure = true;
+		return 0;
+	case OPT_REGISTRY_CA:
+		return set_str(&cfg->registry_ca_file, optarg, err);
+	case OPT_REGISTRY_AUTH:
+		return set_str(&cfg->registry_auth_file, optarg, err);
+	case OPT_REGISTRY_TOKEN:
+		return set_str(&cfg->registry_token_file, optarg, err);
+	case OPT_BASELINE_CACHE:
+		return set_str(&cfg->baseline_cache, optarg, err);
+	case OPT_BASELINE_CACHE_MAX:
+		return parse_count("--baseline-cache-max", optarg, 1, 1 << 20,
+				   &cfg->baseline_cache_max, err);
+	case OPT_REGISTRY_RETRY:
+		return parse_count("--registry-retry-max", optarg, 1, 86400,
+				   &cfg->registry_retry_max, err);
+	default: /* OPT_REGISTRY_NEGATIVE */
+		return parse_count("--registry-negative-ttl", optarg, 1, 7 * 86400,
+				   &cfg->registry_negative_ttl, err);
+	}
+}
+
+/* The flags that take a list item (repeatable): into st->lists. */
+static int list_flag(int c, struct flag_state *st, struct sw_error *err)
+{
+	struct sw_config *l = &st->lists;
+
+	switch (c) {
+	case 'k':
+		if (config_list_add(l->trusted_keys, &l->n_trusted_keys, optarg))
+			return sw_error_set(err, -EINVAL, "too many --trusted-key");
+		return 0;
+	case 'o':
+		if (config_list_add(l->outputs, &l->n_outputs, optarg))
+			return sw_error_set(err, -EINVAL, "too many --output");
+		return 0;
+	case 'R':
+		if (optarg[0] != '/')
+			return sw_error_set(err, -EINVAL,
+					    "--verify-read-path: '%s' is not absolute", optarg);
+		if (config_list_add(l->verify_read_paths, &l->n_verify_read_paths, optarg))
+			return sw_error_set(err, -EINVAL, "too many --verify-read-path");
+		return 0;
+	default: /* 'I' */
+		if (config_list_add(l->interpreters, &l->n_interpreters, optarg))
+			return sw_error_set(err, -EINVAL, "too many --interpreter");
+		return 0;
+	}
+}
+
+static int metrics_listen_flag(struct sw_config *cfg, struct sw_error *err)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	if (metrics_http_parse_addr(optarg, &sa, &len, err))
+		return sw_error_prefix(err, -EBADMSG, "--metrics-listen");
+	free(cfg->metrics_listen);
+	cfg->metrics_listen = strdup(optarg);
+	return 0;
+}
+
+static int attach_flag(struct sw_config *cfg, struct sw_error *err)
+{
+	enum bpf_loader_attach a;
+
+	if (bpf_loader_attach_parse(optarg, &a))
+		return sw_error_set(err, -EINVAL, "--attach: use auto, lsm, tp_btf or tp");
+	cfg->attach = (int)a;
+	return 0;
+}
+
+/* One flag of getopt_long() (@c, optarg): 0, 1 after --help, or a negative errno. */
+static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char **argv,
+		      struct sw_error *err)
+{
+	switch (c) {
+	case 'c':
+		return 0;
+	case 'b':
+		free(cfg->baseline_dir);
+		cfg->baseline_dir = strdup(optarg);
+		return 0;
+	case 'H':
+		free(cfg->host_baseline);
+		cfg->host_baseline = strdup(optarg);
+		return 0;
+	case 'M':
+		return metrics_listen_flag(cfg, err);
+	case 'k':
+	case 'o':
+	case 'R':
+	case 'I':
+		return list_flag(c, st, err);
+	case 'W':
+		return parse_count("--hash-workers", optarg, 1, 64, &cfg->hash_workers, err);
+	case 'Q':
+		return parse_count("--queue-size", optarg, 16, 1 << 20, &cfg->queue_size, err);
+	case 'C':
+		return parse_count("--cache-size", optarg, 16, 1 << 24, &cfg->cache_size, err);
+	case 'S':
+		if (config_severity_from_name(optarg, &cfg->no_baseline_severity))
+			return sw_error_set(err, -EINVAL,
+					    "--no-baseline-severity: use info, low, medium, high "
+					    "or critical");
+		return 0;
+	case 'A':
+		return attach_flag(cfg, err);
+	case 'a':
+		st->all_events = true;
+		return 0;
+	case 'T':
+		st->force_tracepoint = true;
+		return 0;
+	case 'K':
+		st->no_kernel_cache = true;
+		return 0;
+	case 'v':
+		st->verbose = true;
+		return 0;
+	case 'h':
+		daemon_usage(stdout);
+		return 1;
+	case OPT_REGISTRY ... OPT_REGISTRY_NEGATIVE:
+		return registry_flag(c, cfg, st, err);
+	default:
+		return sw_error_set(err, -EINVAL,
+				    "unknown option or missing value in '%s' (see --help)",
+				    argv[optind - 1]);
+	}
+}
+
+/* A list given as flags replaces the file's: @src's items move into @dst. */
+static void replace_list(char **dst, size_t *n_dst, char **src, size_t *n_src)
+{
+	if (!*n_src)
+		return;
+	for (size_t i = 0; i < *n_dst; i++)
+		free(dst[i]);
+	memcpy(dst, src, SW_CONFIG_MAX_LIST * sizeof(*dst));
+	*n_dst = *n_src;
+	*n_src = 0;
+}
+
+static void apply_flag_state(struct sw_config *cfg, struct flag_state *st)
+{
+	struct sw_config *l = &st->lists;
+
+	replace_list(cfg->trusted_keys, &cfg->n_trusted_keys, l->trusted_keys, &l->n_trusted_keys);
+	replace_list(cfg->outputs, &cfg->n_outputs, l->outputs, &l->n_outputs);
+	if (l->n_interpreters)
+		cfg->interpreters_set = true;
+	replace_list(cfg->interpreters, &cfg->n_interpreters, l->interpreters, &l->n_interpreters);
+	replace_list(cfg->verify_read_paths, &cfg->n_verify_read_paths, l->verify_read_paths,
+		     &l->n_verify_read_paths);
+	replace_list(cfg->registries, &cfg->n_registries, l->registries, &l->n_registries);
+	cfg->registry_insecure |= st->registry_insecure;
+	cfg->no_kernel_cache |= st->no_kernel_cache;
+	cfg->all_events |= st->all_events;
+	cfg->force_tracepoint |= st->force_tracepoint;
+	cfg->verbose |= st->verbose;
+}
+
+/* First pass: only --config, so that the flags can override the file. */
+static int load_config_file(struct sw_config *cfg, int argc, char **argv,
+			    const char **ret_config_file, struct sw_error *err)
+{
+	const char *config_file = NULL;
+	int c, r;
+
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, DAEMON_SHORT_OPTS, daemon_opts, NULL)) != -1)
 		if (c == 'c')
 			config_file = optarg;
 	*ret_config_file = config_file;
-	if (config_file) {
-		r = config_load_file(cfg, config_file, err);
-		if (r)
-			return r == -EBADMSG || r == -ENOENT || r == -EINVAL ? -EBADMSG : r;
-	}
+	if (!config_file)
+		return 0;
+	r = config_load_file(cfg, config_file, err);
+	if (r)
+		return r == -EBADMSG || r == -ENOENT || r == -EINVAL ? -EBADMSG : r;
+	return 0;
+}
+
+int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **ret_config_file,
+		     struct sw_error *err)
+{
+	struct flag_state st = { .all_events = false };
+	int c, r;
+
+	config_init(&st.lists);
+	r = load_config_file(cfg, argc, argv, ret_config_file, err);
 	optind = 1;
-	while (!r && (c = getopt_long(argc, argv, "c:b:k:o:avh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'b':
-			free(cfg->baseline_dir);
-			cfg->baseline_dir = strdup(optarg);
-			break;
-		case 'H':
-			free(cfg->host_baseline);
-			cfg->host_baseline = strdup(optarg);
-			break;
-		case 'M': {
-			struct sockaddr_storage sa;
-			socklen_t len;
-
-			r = metrics_http_parse_addr(optarg, &sa, &len, err);
-			if (r) {
-				r = sw_error_prefix(err, -EBADMSG, "--metrics-listen");
-				break;
-			}
-			free(cfg->metrics_listen);
-			cfg->metrics_listen = strdup(optarg);
-			break;
-		}
-		case 'k':
-			if (config_list_add(flags.trusted_keys, &flags.n_trusted_keys, optarg))
-				r = sw_error_set(err, -EINVAL, "too many --trusted-key");
-			break;
-		case 'o':
-			if (config_list_add(flags.outputs, &flags.n_outputs, optarg))
-				r = sw_error_set(err, -EINVAL, "too many --output");
-			break;
-		case 'a':
-			set_all = true;
-			break;
-		case 'W':
-			r = parse_count("--hash-workers", optarg, 1, 64, &cfg->hash_workers, err);
-			break;
-		case 'Q':
-			r = parse_count("--queue-size", optarg, 16, 1 << 20, &cfg->queue_size, err);
-			break;
-		case 'C':
-			r = parse_count("--cache-size", optarg, 16, 1 << 24, &cfg->cache_size, err);
-			break;
-		case 'S':
-			if (config_severity_from_name(optarg, &cfg->no_baseline_severity))
-				r = sw_error_set(err, -EINVAL,
-						 "--no-baseline-severity: use info, low, "
-						 "medium, high or critical");
-			break;
-		case 'T':
-			set_force = true;
-			break;
-		case 'A': {
-			enum bpf_loader_attach a;
-
-			if (bpf_loader_attach_parse(optarg, &a))
-				r = sw_error_set(err, -EINVAL,
-						 "--attach: use auto, lsm, tp_btf or tp");
-			else
-				cfg->attach = (int)a;
-			break;
-		}
-		case 'K':
-			set_no_kcache = true;
-			break;
-		case 'R':
-			if (optarg[0] != '/')
-				r = sw_error_set(err, -EINVAL,
-						 "--verify-read-path: '%s' is not absolute",
-						 optarg);
-			else if (config_list_add(flags.verify_read_paths,
-						 &flags.n_verify_read_paths, optarg))
-				r = sw_error_set(err, -EINVAL, "too many --verify-read-path");
-			break;
-		case 'I':
-			if (config_list_add(flags.interpreters, &flags.n_interpreters, optarg))
-				r = sw_error_set(err, -EINVAL, "too many --interpreter");
-			break;
-		case OPT_REGISTRY:
-			if (!config_registry_ok(optarg))
-				r = sw_error_set(err, -EINVAL,
-						 "--registry: '%s' is not HOST[:PORT]", optarg);
-			else if (config_list_add(flags.registries, &flags.n_registries, optarg))
-				r = sw_error_set(err, -EINVAL, "too many --registry");
-			break;
-		case OPT_REGISTRY_INSECURE:
-			set_reg_insecure = true;
-			break;
-		case OPT_REGISTRY_CA:
-			r = set_str(&cfg->registry_ca_file, optarg);
-			break;
-		case OPT_REGISTRY_AUTH:
-			r = set_str(&cfg->registry_auth_file, optarg);
-			break;
-		case OPT_REGISTRY_TOKEN:
-			r = set_str(&cfg->registry_token_file, optarg);
-			break;
-		case OPT_BASELINE_CACHE:
-			r = set_str(&cfg->baseline_cache, optarg);
-			break;
-		case OPT_BASELINE_CACHE_MAX:
-			r = parse_count("--baseline-cache-max", optarg, 1, 1 << 20,
-					&cfg->baseline_cache_max, err);
-			break;
-		case OPT_REGISTRY_RETRY:
-			r = parse_count("--registry-retry-max", optarg, 1, 86400,
-					&cfg->registry_retry_max, err);
-			break;
-		case OPT_REGISTRY_NEGATIVE:
-			r = parse_count("--registry-negative-ttl", optarg, 1, 7 * 86400,
-					&cfg->registry_negative_ttl, err);
-			break;
-		case 'v':
-			set_verbose = true;
-			break;
-		case 'h':
-			daemon_usage(stdout);
-			r = 1;
-			break;
-		default:
-			r = sw_error_set(err, -EINVAL,
-					 "unknown option or missing value in '%s' (see --help)",
-					 argv[optind - 1]);
-		}
-	}
+	while (!r && (c = getopt_long(argc, argv, DAEMON_SHORT_OPTS, daemon_opts, NULL)) != -1)
+		r = apply_flag(c, cfg, &st, argv, err);
 	if (!r && optind != argc)
 		r = sw_error_set(err, -EINVAL, "unexpected argument '%s'", argv[optind]);
-	if (r) {
-		config_clear(&flags);
+	if (!r)
+		apply_flag_state(cfg, &st);
+	config_clear(&st.lists);
+	if (r)
 		return r;
-	}
-	/* list flags replace the file's lists */
-	if (flags.n_trusted_keys) {
-		for (size_t i = 0; i < cfg->n_trusted_keys; i++)
-			free(cfg->trusted_keys[i]);
-		memcpy(cfg->trusted_keys, flags.trusted_keys, sizeof(flags.trusted_keys));
-		cfg->n_trusted_keys = flags.n_trusted_keys;
-		flags.n_trusted_keys = 0;
-	}
-	if (flags.n_outputs) {
-		for (size_t i = 0; i < cfg->n_outputs; i++)
-			free(cfg->outputs[i]);
-		memcpy(cfg->outputs, flags.outputs, sizeof(flags.outputs));
-		cfg->n_outputs = flags.n_outputs;
-		flags.n_outputs = 0;
-	}
-	if (flags.n_interpreters) {
-		for (size_t i = 0; i < cfg->n_interpreters; i++)
-			free(cfg->interpreters[i]);
-		memcpy(cfg->interpreters, flags.interpreters, sizeof(flags.interpreters));
-		cfg->n_interpreters = flags.n_interpreters;
-		cfg->interpreters_set = true;
-		flags.n_interpreters = 0;
-	}
-	if (flags.n_verify_read_paths) {
-		for (size_t i = 0; i < cfg->n_verify_read_paths; i++)
-			free(cfg->verify_read_paths[i]);
-		memcpy(cfg->verify_read_paths, flags.verify_read_paths,
-		       sizeof(flags.verify_read_paths));
-		cfg->n_verify_read_paths = flags.n_verify_read_paths;
-		flags.n_verify_read_paths = 0;
-	}
-	if (flags.n_registries) {
-		for (size_t i = 0; i < cfg->n_registries; i++)
-			free(cfg->registries[i]);
-		memcpy(cfg->registries, flags.registries, sizeof(flags.registries));
-		cfg->n_registries = flags.n_registries;
-		flags.n_registries = 0;
-	}
-	cfg->registry_insecure |= set_reg_insecure;
-	cfg->no_kernel_cache |= set_no_kcache;
-	cfg->all_events |= set_all;
-	cfg->force_tracepoint |= set_force;
-	cfg->verbose |= set_verbose;
-	config_clear(&flags);
 	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	if (cfg->n_registries && !cfg->baseline_cache &&
-	    set_str(&cfg->baseline_cache, SW_DEFAULT_BASELINE_CACHE))
-		return sw_error_set(err, -ENOMEM, "out of memory");
+	    set_str(&cfg->baseline_cache, SW_DEFAULT_BASELINE_CACHE, err))
+		return -ENOMEM;
 	if ((cfg->baseline_dir || cfg->host_baseline || cfg->n_registries) && !cfg->n_trusted_keys)
 		return sw_error_set(err, -EINVAL,
 				    "baselines need at least one --trusted-key to verify them");

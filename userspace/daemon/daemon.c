@@ -20,7 +20,6 @@
 #include "bpf_loader.h"
 #include "bstore.h"
 #include "fetcher.h"
-#include "commands.h"
 #include "config.h"
 #include "crypto.h"
 #include "daemon.h"
@@ -176,24 +175,12 @@ static void daemon_signal_mask(sigset_t *mask)
 	sigaddset(mask, SIGHUP);
 }
 
-static int setup(struct daemon *d, struct sw_error *err)
+/* Outputs, keys, caches, the resolver, the baselines and the hash workers. */
+static int setup_verification(struct daemon *d, struct sw_error *err)
 {
-	struct bpf_loader_opts bo = { .on_event = daemon_on_event,
-				      .ctx = d,
-				      .force_tp = d->cfg.force_tracepoint,
-				      .attach = (enum bpf_loader_attach)d->cfg.attach,
-				      .verbose = d->cfg.verbose,
-				      .no_kernel_cache =
-					      d->cfg.no_kernel_cache || d->cfg.all_events,
-				      .host_scripts = d->cfg.host_baseline != NULL,
-				      .interpreters = d->cfg.interpreters,
-				      .n_interpreters = d->cfg.n_interpreters,
-				      .read_paths = d->cfg.verify_read_paths,
-				      .n_read_paths = d->cfg.n_verify_read_paths };
 	struct verifier_opts vo = { .workers = d->cfg.hash_workers,
 				    .queue_size = d->cfg.queue_size };
 	struct resolver_opts ro = { .root = "" };
-	sigset_t mask;
 	int r;
 
 	r = sinks_new(d->cfg.outputs, d->cfg.n_outputs, &d->sinks, err);
@@ -230,11 +217,17 @@ static int setup(struct daemon *d, struct sw_error *err)
 	r = config_default_interpreters(&d->cfg);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
-	bo.n_interpreters = d->cfg.n_interpreters;
-	bo.host_mntns = d->host_mntns;
 	r = verifier_new(&vo, &d->verifier);
 	if (r)
 		return sw_error_set(err, r, "cannot start hash workers");
+	return 0;
+}
+
+/* What the event loop waits on besides the ring buffer; the metrics endpoint. */
+static int setup_loop(struct daemon *d, struct sw_error *err)
+{
+	sigset_t mask;
+	int r;
 
 	daemon_signal_mask(&mask);
 	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -250,10 +243,44 @@ static int setup(struct daemon *d, struct sw_error *err)
 			return r == -EINVAL ? -EBADMSG : r;
 		log_info("metrics on http://%s/metrics", d->cfg.metrics_listen);
 	}
-	r = bpf_loader_open(&bo, &d->bpf, err);
+	return 0;
+}
+
+/* Load and attach the BPF programs: events flow from here on. */
+static int setup_kernel(struct daemon *d, struct sw_error *err)
+{
+	struct bpf_loader_opts bo = {
+		.on_event = daemon_on_event,
+		.ctx = d,
+		.force_tp = d->cfg.force_tracepoint,
+		.attach = (enum bpf_loader_attach)d->cfg.attach,
+		.verbose = d->cfg.verbose,
+		.no_kernel_cache = d->cfg.no_kernel_cache || d->cfg.all_events,
+		.host_scripts = d->cfg.host_baseline != NULL,
+		.host_mntns = d->host_mntns,
+		.interpreters = d->cfg.interpreters,
+		.n_interpreters = d->cfg.n_interpreters,
+		.read_paths = d->cfg.verify_read_paths,
+		.n_read_paths = d->cfg.n_verify_read_paths,
+	};
+	int r = bpf_loader_open(&bo, &d->bpf, err);
+
 	if (r) /* a kernel without what we need is a system problem, not bad input */
 		return r == -ENOTSUP || r == -EINVAL ? -ENODEV : r;
 	d->kcache = bpf_loader_kcache_enabled(d->bpf);
+	return 0;
+}
+
+static int setup(struct daemon *d, struct sw_error *err)
+{
+	int r = setup_verification(d, err);
+
+	if (!r)
+		r = setup_loop(d, err);
+	if (!r)
+		r = setup_kernel(d, err);
+	if (r)
+		return r;
 	sample_metrics(d);
 	health_tick();
 	health_set_attached(true);

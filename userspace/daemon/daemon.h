@@ -75,6 +75,9 @@ struct daemon {
 	bool kcache; /* insert ok verdicts into the in-kernel cache */
 };
 
+/* `sealwatch daemon` (listed in the command table, cli/commands.h). */
+int cmd_daemon(int argc, char **argv);
+
 /* ---- event handlers (on_event.c, on_exec.c, on_file.c) ---- */
 
 /* The ring buffer callback: one kernel event, dispatched by type. Returns 0. */
@@ -108,7 +111,7 @@ void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
 	      const struct vcache_hit *hit);
 /*
  * An absolute path in the task's root from what the kernel sent in @field
- * (ev->filename or ev->interp), when it says where the file is. 0, or -1.
+ * (ev->filename or ev->old_path), when it says where the file is. 0, or -1.
  */
 int event_path(const struct sw_exec_event *ev, const char *field, char *out, size_t size);
 

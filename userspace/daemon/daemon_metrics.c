@@ -32,24 +32,12 @@ static const struct {
 	  "Alerts about the daemon itself, by action (events_lost, baseline_refused, ...)." },
 	{ "sealwatch_host_unmonitored_total", METRIC_COUNTER,
 	  "Host execs not checked because no host baseline is configured." },
-	{ "sealwatch_kernel_events_total", METRIC_COUNTER,
-	  "Events the BPF programs submitted to the ring buffer." },
-	{ "sealwatch_kernel_dropped_events_total", METRIC_COUNTER,
-	  "Events lost in the kernel because the ring buffer was full." },
-	{ "sealwatch_kernel_read_failures_total", METRIC_COUNTER,
-	  "Kernel memory reads that failed in the BPF programs (fields left empty)." },
-	{ "sealwatch_kernel_no_file_total", METRIC_COUNTER,
-	  "Execs the BPF programs saw without a readable file." },
-	{ "sealwatch_kernel_cache_hits_total", METRIC_COUNTER,
-	  "Execs, mappings and script opens of files verified ok that the in-kernel cache "
-	  "kept from userspace." },
-	{ "sealwatch_kernel_cache_invalidations_total", METRIC_COUNTER,
-	  "Write-opens and truncations that removed a file from the in-kernel cache." },
-	{ "sealwatch_kernel_pending_overflows_total", METRIC_COUNTER,
-	  "Syscall enter states (mmap, open, path operations) that did not fit: such a call "
-	  "is not reported." },
-	{ "sealwatch_ringbuf_bad_records_total", METRIC_COUNTER,
-	  "Ring buffer records of an unexpected size (dropped)." },
+/* the BPF programs' counters, one family each (include/events.h) */
+#define KERNEL_FAMILY(id, name, metric, help) { metric, METRIC_COUNTER, help },
+	SW_COUNTERS(KERNEL_FAMILY)
+#undef KERNEL_FAMILY
+		{ "sealwatch_ringbuf_bad_records_total", METRIC_COUNTER,
+		  "Ring buffer records of an unexpected size (dropped)." },
 	{ "sealwatch_ringbuf_used_bytes", METRIC_GAUGE,
 	  "Bytes written to the ring buffer and not yet consumed." },
 	{ "sealwatch_ringbuf_size_bytes", METRIC_GAUGE, "Size of the ring buffer." },
@@ -114,20 +102,11 @@ void daemon_metrics_describe(void)
 }
 
 /* the BPF programs' counters, each as its own family (described in families[]) */
-static const struct {
-	const char *name;
-	enum sw_counter counter;
-} kernel_counters[] = {
-	{ "sealwatch_kernel_events_total", SW_CNT_EVENTS },
-	{ "sealwatch_kernel_dropped_events_total", SW_CNT_RINGBUF_FULL },
-	{ "sealwatch_kernel_read_failures_total", SW_CNT_READ_FAIL },
-	{ "sealwatch_kernel_no_file_total", SW_CNT_NO_FILE },
-	{ "sealwatch_kernel_cache_hits_total", SW_CNT_KCACHE_HIT },
-	{ "sealwatch_kernel_cache_invalidations_total", SW_CNT_KCACHE_INVALIDATE },
-	{ "sealwatch_kernel_pending_overflows_total", SW_CNT_PENDING_FULL },
+static const char *const kernel_counters[SW_CNT__MAX] = {
+#define KERNEL_METRIC(id, name, metric, help) [SW_CNT_##id] = metric,
+	SW_COUNTERS(KERNEL_METRIC)
+#undef KERNEL_METRIC
 };
-_Static_assert(sizeof(kernel_counters) / sizeof(kernel_counters[0]) == SW_CNT__MAX,
-	       "one family per kernel counter");
 
 /*
  * Verdicts by action (the exec series always, the others once reached) and
@@ -199,10 +178,8 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		attach_set(bpf_loader_mode_name(bpf_loader_mode(s->bpf)), 1);
 		metrics_set("sealwatch_file_doors_active", NULL, bpf_loader_doors_active(s->bpf));
 		if (!bpf_loader_counters(s->bpf, cnt)) {
-			for (size_t i = 0; i < sizeof(kernel_counters) / sizeof(kernel_counters[0]);
-			     i++)
-				metrics_set(kernel_counters[i].name, NULL,
-					    (double)cnt[kernel_counters[i].counter]);
+			for (size_t i = 0; i < SW_CNT__MAX; i++)
+				metrics_set(kernel_counters[i], NULL, (double)cnt[i]);
 		}
 		metrics_set("sealwatch_ringbuf_bad_records_total", NULL,
 			    (double)bpf_loader_bad_records(s->bpf));

@@ -18,6 +18,7 @@
 #include "procpath.h"
 #include "report.h"
 #include "resolver.h"
+#include "strutil.h"
 #include "vcache.h"
 #include "verifier.h"
 
@@ -63,23 +64,18 @@ void read_args(__u32 pid, struct verify_job *job)
 	}
 }
 
-static char *dup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void set_container(struct verify_job *job, const struct sw_container *c)
 {
 	job->in_container = true;
-	job->c_id = dup_opt(c->id);
-	job->c_runtime = dup_opt(c->runtime);
-	job->c_name = dup_opt(c->name);
-	job->c_image_id = dup_opt(c->image_id);
-	job->c_image_name = dup_opt(c->image_name);
-	job->c_pod = dup_opt(c->pod_name);
-	job->c_ns = dup_opt(c->pod_namespace);
-	job->c_cname = dup_opt(c->k8s_container_name);
-	job->rootfs = dup_opt(c->rootfs);
+	strdup_opt(&job->c_id, c->id);
+	strdup_opt(&job->c_runtime, c->runtime);
+	strdup_opt(&job->c_name, c->name);
+	strdup_opt(&job->c_image_id, c->image_id);
+	strdup_opt(&job->c_image_name, c->image_name);
+	strdup_opt(&job->c_pod, c->pod_name);
+	strdup_opt(&job->c_ns, c->pod_namespace);
+	strdup_opt(&job->c_cname, c->k8s_container_name);
+	strdup_opt(&job->rootfs, c->rootfs);
 }
 
 struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
@@ -259,7 +255,7 @@ done:
 
 /*
  * An absolute path in the task's root from what the kernel sent in @field
- * (ev->filename or ev->interp), when it says where the file is: a dentry walk
+ * (ev->filename or ev->old_path), when it says where the file is: a dentry walk
  * that reached the task's root (leaf first: reversed), a bpf_d_path(), or an
  * absolute path given to the syscall. 0, or -1 when it does not.
  */

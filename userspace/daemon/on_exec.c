@@ -114,7 +114,7 @@ static void exe_fallback_path(struct verify_job *job)
 
 	if ((ev->flags & (SW_EF_EXE_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) !=
 		    (SW_EF_EXE_DENTRY | SW_EF_PATH_TOP) ||
-	    procpath_from_dentries(ev->interp, sizeof(ev->interp), path, sizeof(path)))
+	    procpath_from_dentries(ev->exe_dentries, sizeof(ev->exe_dentries), path, sizeof(path)))
 		return;
 	free(job->fallback_path);
 	job->fallback_path = strdup(path);

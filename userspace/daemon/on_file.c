@@ -114,9 +114,9 @@ static void write_paths_read(const struct sw_exec_event *ev, struct write_paths 
 	}
 	if (ev->type == SW_EVENT_RENAME)
 		p->have_old = ev->flags & SW_EF_PATH_DENTRY ?
-				      !event_path(ev, ev->interp, p->old, sizeof(p->old)) :
-				      !procpath_resolve((int)ev->tgid, ev->fd2, ev->interp, p->old,
-							sizeof(p->old));
+				      !event_path(ev, ev->old_path, p->old, sizeof(p->old)) :
+				      !procpath_resolve((int)ev->tgid, ev->fd2, ev->old_path,
+							p->old, sizeof(p->old));
 }
 
 /*

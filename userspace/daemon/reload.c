@@ -246,55 +246,57 @@ static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *
  * Runs on the event loop thread between two ring buffer polls: events wait in
  * the ring buffer meanwhile, none is dropped.
  */
-void reload_config(struct daemon *d)
+/* A reload's new state, checked in full before any of it is applied. */
+struct reload {
+	struct sw_config cfg;
+	struct sw_pubkey *keys[SW_CONFIG_MAX_LIST];
+	size_t n_keys;
+	struct sw_bstore *store;
+};
+
+/* Read and check everything; on an error a config_error alert names the key. */
+static int reload_prepare(struct daemon *d, struct reload *n)
 {
-	struct sw_pubkey *keys[SW_CONFIG_MAX_LIST] = { 0 };
 	struct sw_error err = { { 0 } };
-	struct sw_bstore *store = NULL;
 	const char *config_file;
-	struct sw_config nc;
-	size_t n_keys = 0;
 	char key[64];
-	json_t *restart;
 	int r;
 
-	if (!d->config_file) { /* nothing to re-read: the baselines only */
-		if (load_store(d, &err))
-			log_error("reload failed, keeping the previous baselines: %s", err.msg);
-		return;
-	}
-	config_init(&nc);
-	r = config_from_args(&nc, d->argc, d->argv, &config_file, &err);
+	r = config_from_args(&n->cfg, d->argc, d->argv, &config_file, &err);
 	if (r) {
 		config_error_key(err.msg, key, sizeof(key));
 		config_failed(d, key, err.msg);
-		goto out;
+		return r;
 	}
-	if (config_default_interpreters(&nc)) { /* as at start: compared with the running list */
+	if (config_default_interpreters(
+		    &n->cfg)) { /* as at start: compared with the running list */
 		config_failed(d, "interpreters", "out of memory");
-		goto out;
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < nc.n_trusted_keys; i++, n_keys++) {
-		r = crypto_pubkey_load(nc.trusted_keys[i], &keys[i], &err);
+	for (size_t i = 0; i < n->cfg.n_trusted_keys; i++, n->n_keys++) {
+		r = crypto_pubkey_load(n->cfg.trusted_keys[i], &n->keys[i], &err);
 		if (r) {
 			config_failed(d, "trusted_keys", err.msg);
-			goto out;
+			return r;
 		}
 	}
-	r = build_store(d, &nc, keys, n_keys, &store, &err);
+	r = build_store(d, &n->cfg, n->keys, n->n_keys, &n->store, &err);
 	if (r) { /* only system errors: an unreadable baseline_dir */
-		config_failed(d,
-			      nc.baseline_dir && !strncmp(err.msg, nc.baseline_dir,
-							  strlen(nc.baseline_dir)) ?
-				      "baseline_dir" :
-				      NULL,
-			      err.msg);
-		goto out;
-	}
+		const char *dir = n->cfg.baseline_dir;
 
-	/* all checked: apply */
-	restart = json_array();
-	if (keep_restart_keys(d, &nc, restart)) {
+		config_failed(d, dir && !strncmp(err.msg, dir, strlen(dir)) ? "baseline_dir" : NULL,
+			      err.msg);
+		return r;
+	}
+	return 0;
+}
+
+/* Keys that need a restart keep their running values: say which changed. */
+static void report_restart_keys(struct daemon *d, struct sw_config *nc)
+{
+	json_t *restart = json_array();
+
+	if (keep_restart_keys(d, nc, restart)) {
 		char *names = json_dumps(restart, JSON_COMPACT);
 
 		log_warn("reload: %s changed; they take effect at the next restart",
@@ -307,14 +309,20 @@ void reload_config(struct daemon *d)
 		free(names);
 	}
 	json_decref(restart);
+}
+
+/* All checked: the new config, keys and store replace the running ones. */
+static void reload_apply(struct daemon *d, struct reload *n)
+{
+	report_restart_keys(d, &n->cfg);
 	for (size_t i = 0; i < d->n_keys; i++)
 		crypto_pubkey_free(d->keys[i]);
-	memcpy(d->keys, keys, sizeof(keys));
-	d->n_keys = n_keys;
-	n_keys = 0;
+	memcpy(d->keys, n->keys, sizeof(n->keys));
+	d->n_keys = n->n_keys;
+	n->n_keys = 0;
 	config_clear(&d->cfg);
-	d->cfg = nc;
-	config_init(&nc);
+	d->cfg = n->cfg;
+	config_init(&n->cfg);
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
 	report_set_all_events(d->report, d->cfg.all_events);
 	/* all events must reach userspace: no in-kernel skipping then */
@@ -329,10 +337,26 @@ void reload_config(struct daemon *d)
 	report_daemon(d->report, "event", "config_reloaded", SW_SEVERITY_INFO,
 		      json_pack("{s:{s:s}}", "config", "path", d->config_file),
 		      "config %s reloaded", d->config_file);
-	swap_store(d, store);
+	swap_store(d, n->store);
+	n->store = NULL;
 	log_info("config %s reloaded, %zu baselines", d->config_file, bstore_count(d->store));
-out:
-	for (size_t i = 0; i < n_keys; i++)
-		crypto_pubkey_free(keys[i]);
-	config_clear(&nc);
+}
+
+void reload_config(struct daemon *d)
+{
+	struct reload n = { .n_keys = 0 };
+
+	if (!d->config_file) { /* nothing to re-read: the baselines only */
+		struct sw_error err = { { 0 } };
+
+		if (load_store(d, &err))
+			log_error("reload failed, keeping the previous baselines: %s", err.msg);
+		return;
+	}
+	config_init(&n.cfg);
+	if (!reload_prepare(d, &n))
+		reload_apply(d, &n);
+	for (size_t i = 0; i < n.n_keys; i++)
+		crypto_pubkey_free(n.keys[i]);
+	config_clear(&n.cfg);
 }

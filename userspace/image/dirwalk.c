@@ -371,12 +371,28 @@ static int walk_includes(struct walk *w, const char *root)
 	return 0;
 }
 
+/*
+ * The walk's items as a plain entry array, in place: entry i moves to offset
+ * i * sizeof(entry), never past item i's own start, so no item is
+ * overwritten before it is moved. w->items is consumed.
+ */
+static struct sw_entry *compact(struct walk *w)
+{
+	struct sw_entry *flat = (struct sw_entry *)w->items, *shrunk;
+
+	_Static_assert(sizeof(struct sw_entry) <= sizeof(struct walk_item), "compaction");
+	for (size_t i = 0; i < w->n; i++)
+		memmove(&flat[i], &w->items[i].e, sizeof(*flat));
+	w->items = NULL;
+	shrunk = realloc(flat, (w->n ? w->n : 1) * sizeof(*flat));
+	return shrunk ? shrunk : flat;
+}
+
 int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_entry **ret,
 		 size_t *ret_n, struct sw_error *err)
 {
 	struct walk w = { .root = root, .opts = opts, .err = err };
 	struct sw_error local;
-	struct sw_entry *flat = NULL;
 	char *trimmed = NULL;
 	struct stat st;
 	int r;
@@ -430,22 +446,7 @@ int dirwalk_load(const char *root, const struct sw_image_opts *opts, struct sw_e
 	r = hash_all(&w);
 	if (r)
 		goto cleanup;
-	/*
-	 * Compact in place: entry i moves to offset i * sizeof(entry), never past
-	 * item i's own start, so no item is overwritten before it is moved.
-	 */
-	_Static_assert(sizeof(struct sw_entry) <= sizeof(struct walk_item), "compaction");
-	flat = (struct sw_entry *)w.items;
-	for (size_t i = 0; i < w.n; i++)
-		memmove(&flat[i], &w.items[i].e, sizeof(*flat));
-	w.items = NULL;
-	{
-		struct sw_entry *shrunk = realloc(flat, (w.n ? w.n : 1) * sizeof(*flat));
-
-		if (shrunk)
-			flat = shrunk;
-	}
-	*ret = flat;
+	*ret = compact(&w);
 	*ret_n = w.n;
 	free(trimmed);
 	pthread_mutex_destroy(&w.lock);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Load an image or a host tree as a sorted list of entries plus the header
- * that binds a baseline to it. IMAGE references (DESIGN.md §2):
+ * that binds a baseline to it. IMAGE references (docs/cli.md):
  *   oci:DIR[:REF]         OCI image layout (index.json → manifest)
  *   docker-archive:TAR[:REF]  `docker save` / skopeo archive, legacy or OCI
  *   dir:ROOTFS            a directory tree (bare-metal host baseline)

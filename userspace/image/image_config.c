@@ -39,8 +39,8 @@ bool image_platform_match(const char *want, const char *have)
 	return have[n] == '/' && strchr(want, '/') == strrchr(want, '/');
 }
 
-int image_plan_parse_config(json_t *cfg, size_t n_layers, struct image_plan *plan,
-			    struct sw_error *err)
+int image_plan_parse_config(json_t *cfg, size_t n_layers, const char *want_platform,
+			    struct image_plan *plan, struct sw_error *err)
 {
 	json_t *rootfs = json_object_get(cfg, "rootfs"), *ids, *id;
 	char platform[64];
@@ -81,6 +81,10 @@ int image_plan_parse_config(json_t *cfg, size_t n_layers, struct image_plan *pla
 		if (!plan->hdr.platform)
 			return sw_error_set(err, -ENOMEM, "out of memory");
 	}
+	if (want_platform && plan->hdr.platform &&
+	    !image_platform_match(want_platform, plan->hdr.platform))
+		return sw_error_set(err, -EBADMSG, "image is %s, not %s", plan->hdr.platform,
+				    want_platform);
 	return 0;
 }
 

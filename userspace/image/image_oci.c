@@ -19,6 +19,7 @@
 #include "image.h"
 #include "image_plan.h"
 #include "store.h"
+#include "strutil.h"
 
 #define MAX_INDEX_DEPTH 4
 
@@ -300,6 +301,79 @@ static int check_layout_version(struct store *st, struct sw_error *err)
 	return ret;
 }
 
+/* index.json, parsed. */
+static int read_index(struct store *st, json_t **ret_index, struct sw_error *err)
+{
+	json_error_t jerr;
+	char *buf = NULL;
+	size_t len;
+	int ret;
+
+	ret = store_read(st, "index.json", IMAGE_JSON_MAX, &buf, &len, err);
+	if (ret)
+		return ret == -ENOENT ?
+			       sw_error_set(err, -EBADMSG, "not an OCI layout: no index.json") :
+			       ret;
+	*ret_index = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (!*ret_index)
+		return sw_error_set(err, -EBADMSG, "index.json: invalid JSON: %s (line %d)",
+				    jerr.text, jerr.line);
+	if (!json_is_object(*ret_index))
+		return sw_error_set(err, -EBADMSG, "index.json: not a JSON object");
+	return 0;
+}
+
+/* The chosen image manifest: schema 2, its mediaType its descriptor's; its config descriptor. */
+static int read_manifest(struct store *st, const struct candidate *chosen, json_t **ret_manifest,
+			 struct descriptor *cfg_desc, struct sw_error *err)
+{
+	json_t *manifest;
+	int ret;
+
+	ret = read_json_blob(st, &chosen->d, IMAGE_JSON_MAX, "manifest", ret_manifest, err);
+	if (ret)
+		return ret;
+	manifest = *ret_manifest;
+	if (!json_is_object(manifest) ||
+	    !json_is_integer(json_object_get(manifest, "schemaVersion")) ||
+	    json_integer_value(json_object_get(manifest, "schemaVersion")) != 2)
+		return sw_error_set(err, -EBADMSG, "manifest %s: schemaVersion must be 2",
+				    chosen->d.digest_str);
+	if (json_is_string(json_object_get(manifest, "mediaType")) &&
+	    strcmp(json_string_value(json_object_get(manifest, "mediaType")), chosen->d.media_type))
+		return sw_error_set(err, -EBADMSG,
+				    "manifest %s: mediaType differs from its descriptor",
+				    chosen->d.digest_str);
+	return parse_descriptor(json_object_get(manifest, "config"), "manifest config", cfg_desc,
+				err);
+}
+
+/* Layer @i of the manifest: its blob, compression, size and digest. */
+static int plan_layer(struct store *st, size_t i, json_t *l, struct image_plan_layer *pl,
+		      struct sw_error *err)
+{
+	struct descriptor ld;
+	int ret;
+
+	ret = parse_descriptor(l, "manifest layer", &ld, err);
+	if (ret)
+		return ret;
+	if (layer_compression(ld.media_type, &pl->desc.compression))
+		return sw_error_set(err, -EBADMSG, "layer %zu: unsupported media type %.100s",
+				    i + 1, ld.media_type);
+	blob_member(&ld, pl->member, sizeof(pl->member));
+	snprintf(pl->name, sizeof(pl->name), "layer %zu (%.19s)", i + 1, ld.digest_str);
+	pl->desc.name = pl->name;
+	pl->desc.check_digest = true;
+	memcpy(pl->desc.digest, ld.digest, 32);
+	pl->desc.size = ld.size;
+	if (!store_has(st, pl->member))
+		return sw_error_set(err, -EBADMSG, "layer %zu: blob %s missing", i + 1,
+				    ld.digest_str);
+	return 0;
+}
+
 int image_plan_oci(struct store *st, const char *ref, const char *platform, struct image_plan *plan,
 		   struct sw_error *err)
 {
@@ -307,9 +381,8 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	struct candidate *chosen = NULL;
 	json_t *index = NULL, *manifest = NULL, *config = NULL, *layers, *l;
 	struct descriptor cfg_desc;
-	char def_platform[64], *buf = NULL;
-	json_error_t jerr;
-	size_t len, i;
+	char def_platform[64];
+	size_t i;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -318,48 +391,14 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 	ret = check_layout_version(st, err);
 	if (ret)
 		return ret;
-	ret = store_read(st, "index.json", IMAGE_JSON_MAX, &buf, &len, err);
-	if (ret)
-		return ret == -ENOENT ?
-			       sw_error_set(err, -EBADMSG, "not an OCI layout: no index.json") :
-			       ret;
-	index = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
-	if (!index) {
-		ret = sw_error_set(err, -EBADMSG, "index.json: invalid JSON: %s (line %d)",
-				   jerr.text, jerr.line);
-		goto cleanup;
-	}
-	if (!json_is_object(index)) {
-		ret = sw_error_set(err, -EBADMSG, "index.json: not a JSON object");
-		goto cleanup;
-	}
-	ret = collect(st, index, ref, 0, &c, err);
-	if (ret)
-		goto cleanup;
-	ret = choose(&c, ref, platform ? platform : def_platform, platform != NULL, &chosen, err);
-	if (ret)
-		goto cleanup;
-	ret = read_json_blob(st, &chosen->d, IMAGE_JSON_MAX, "manifest", &manifest, err);
-	if (ret)
-		goto cleanup;
-	if (!json_is_object(manifest) ||
-	    !json_is_integer(json_object_get(manifest, "schemaVersion")) ||
-	    json_integer_value(json_object_get(manifest, "schemaVersion")) != 2) {
-		ret = sw_error_set(err, -EBADMSG, "manifest %s: schemaVersion must be 2",
-				   chosen->d.digest_str);
-		goto cleanup;
-	}
-	if (json_is_string(json_object_get(manifest, "mediaType")) &&
-	    strcmp(json_string_value(json_object_get(manifest, "mediaType")),
-		   chosen->d.media_type)) {
-		ret = sw_error_set(err, -EBADMSG,
-				   "manifest %s: mediaType differs from its descriptor",
-				   chosen->d.digest_str);
-		goto cleanup;
-	}
-	ret = parse_descriptor(json_object_get(manifest, "config"), "manifest config", &cfg_desc,
-			       err);
+	ret = read_index(st, &index, err);
+	if (!ret)
+		ret = collect(st, index, ref, 0, &c, err);
+	if (!ret)
+		ret = choose(&c, ref, platform ? platform : def_platform, platform != NULL, &chosen,
+			     err);
+	if (!ret)
+		ret = read_manifest(st, chosen, &manifest, &cfg_desc, err);
 	if (ret)
 		goto cleanup;
 	layers = json_object_get(manifest, "layers");
@@ -369,47 +408,20 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 		goto cleanup;
 	}
 	ret = image_plan_alloc_layers(plan, json_array_size(layers), err);
-	if (ret)
-		goto cleanup;
 	json_array_foreach(layers, i, l) {
-		struct image_plan_layer *pl = &plan->layers[i];
-		struct descriptor ld;
-
-		ret = parse_descriptor(l, "manifest layer", &ld, err);
 		if (ret)
-			goto cleanup;
-		if (layer_compression(ld.media_type, &pl->desc.compression)) {
-			ret = sw_error_set(err, -EBADMSG,
-					   "layer %zu: unsupported media type %.100s", i + 1,
-					   ld.media_type);
-			goto cleanup;
-		}
-		blob_member(&ld, pl->member, sizeof(pl->member));
-		snprintf(pl->name, sizeof(pl->name), "layer %zu (%.19s)", i + 1, ld.digest_str);
-		pl->desc.name = pl->name;
-		pl->desc.check_digest = true;
-		memcpy(pl->desc.digest, ld.digest, 32);
-		pl->desc.size = ld.size;
-		if (!store_has(st, pl->member)) {
-			ret = sw_error_set(err, -EBADMSG, "layer %zu: blob %s missing", i + 1,
-					   ld.digest_str);
-			goto cleanup;
-		}
+			break;
+		ret = plan_layer(st, i, l, &plan->layers[i], err);
 	}
-	ret = read_json_blob(st, &cfg_desc, IMAGE_CONFIG_MAX, "config", &config, err);
+	if (!ret)
+		ret = read_json_blob(st, &cfg_desc, IMAGE_CONFIG_MAX, "config", &config, err);
+	if (!ret)
+		ret = image_plan_parse_config(config, plan->n_layers, platform, plan, err);
 	if (ret)
 		goto cleanup;
-	ret = image_plan_parse_config(config, plan->n_layers, plan, err);
-	if (ret)
-		goto cleanup;
-	if (platform && plan->hdr.platform && !image_platform_match(platform, plan->hdr.platform)) {
-		ret = sw_error_set(err, -EBADMSG, "image is %s, not %s", plan->hdr.platform,
-				   platform);
-		goto cleanup;
-	}
 	plan->hdr.config_digest = strdup(cfg_desc.digest_str);
 	plan->hdr.manifest_digest = strdup(chosen->d.digest_str);
-	plan->hdr.image_name = xstrdup_opt(chosen->name ? chosen->name : ref);
+	strdup_opt(&plan->hdr.image_name, chosen->name ? chosen->name : ref);
 	if (!plan->hdr.config_digest || !plan->hdr.manifest_digest)
 		ret = sw_error_set(err, -ENOMEM, "out of memory");
 cleanup:

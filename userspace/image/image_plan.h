@@ -32,12 +32,7 @@ int image_plan_alloc_layers(struct image_plan *plan, size_t n, struct sw_error *
  * Config: rootfs.diff_ids (one per layer, bottom first) into plan->hdr and
  * each layer's expected diff_id; the config's platform into plan->hdr.
  */
-int image_plan_parse_config(struct json_t *cfg, size_t n_layers, struct image_plan *plan,
-			    struct sw_error *err);
-
-static inline char *xstrdup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
+int image_plan_parse_config(struct json_t *cfg, size_t n_layers, const char *want_platform,
+			    struct image_plan *plan, struct sw_error *err);
 
 #endif

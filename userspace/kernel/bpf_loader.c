@@ -19,28 +19,6 @@
 #include "exec.skel.h"
 #include "lsm.skel.h"
 
-/* The contract with bpf/exec.bpf.c: fixed sizes, 8-byte multiples. */
-_Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
-_Static_assert(offsetof(struct sw_file_id, ctime_sec) == 16, "sw_file_id layout");
-_Static_assert(offsetof(struct sw_file_id, dev) == 28, "sw_file_id layout");
-_Static_assert(offsetof(struct sw_file_id, pad) == 36, "sw_file_id layout");
-_Static_assert(sizeof(struct sw_exec_event) == 784, "sw_exec_event layout");
-_Static_assert(sizeof(struct sw_exec_event) % 8 == 0, "sw_exec_event size");
-_Static_assert(offsetof(struct sw_exec_event, boot_ns) == 8, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, mntns) == 36, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, cgroup_id) == 40, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, file) == 48, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, comm) == 88, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, cgroup_name) == 104, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, filename) == 232, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, interp) == 488, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, scope) == 744, "sw_exec_event layout");
-_Static_assert(offsetof(struct sw_exec_event, fd) == 768, "sw_exec_event layout");
-_Static_assert(sizeof(struct sw_kcache_key) == 16, "sw_kcache_key layout");
-_Static_assert(sizeof(struct sw_kcache_val) == 72, "sw_kcache_val layout");
-_Static_assert(sizeof(struct sw_interp) == 24, "sw_interp layout");
-_Static_assert(sizeof(struct sw_read_prefix) == 72, "sw_read_prefix layout");
-
 const char *const loader_mode_names[] = {
 	[BPF_LOADER_TP_BTF] = "tp_btf/sched_process_exec",
 	[BPF_LOADER_TP] = "tp/sched/sched_process_exec",
@@ -71,14 +49,111 @@ int bpf_loader_attach_parse(const char *s, enum bpf_loader_attach *ret)
 	return -EINVAL;
 }
 
+/* What every mode needs: privileges, BTF, ring buffers. */
+static int check_prerequisites(const struct bpf_loader_opts *opts, struct sw_error *err)
+{
+	if (!loader_privileged())
+		return sw_error_set(err, -EPERM,
+				    "loading BPF programs needs root (CAP_BPF and CAP_PERFMON, "
+				    "or CAP_SYS_ADMIN)");
+	if (opts->btf_path ? access(opts->btf_path, R_OK) : access(KERNEL_BTF, R_OK)) {
+		if (opts->btf_path)
+			return sw_error_set(err, -errno, "BTF file %s: %s", opts->btf_path,
+					    strerror(errno));
+		return sw_error_set(err, -ENOTSUP,
+				    "kernel has no BTF (%s missing: needs "
+				    "CONFIG_DEBUG_INFO_BTF=y, or pass a BTF file)",
+				    KERNEL_BTF);
+	}
+	loader_log_setup(opts->verbose);
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
+		return sw_error_set(err, -ENOTSUP, "kernel lacks BPF ring buffers (linux 5.8+)");
+	return 0;
+}
+
+/*
+ * LSM mode: 0 when loaded; 1 when unavailable (AUTO goes on with the
+ * tracepoints, the reason is logged), or an error when LSM was the only mode
+ * asked for.
+ */
+static int try_lsm(struct bpf_loader *l, const struct bpf_loader_opts *opts,
+		   enum bpf_loader_attach want, struct sw_error *err)
+{
+	struct sw_error trial = { "" };
+	const char *why = NULL;
+	int r;
+
+	if (opts->btf_path) {
+		why = "external BTF file";
+	} else if (loader_lsm_bpf_active(&why)) {
+		/* a trial in AUTO mode: its failure is expected on many kernels */
+		loader_log_quiet(want == BPF_LOADER_ATTACH_AUTO);
+		r = loader_load_lsm_doors(l, opts, &trial);
+		loader_log_quiet(false);
+		if (!r) {
+			log_info("exec events from %s%s", loader_mode_names[BPF_LOADER_LSM],
+				 l->doors_failed ? "" :
+						   " (+ file doors: mmap_file, file_mprotect, "
+						   "file_open, path hooks)");
+			return 0;
+		}
+		why = trial.msg;
+	}
+	if (want == BPF_LOADER_ATTACH_LSM)
+		return sw_error_set(err, -ENOTSUP, "lsm attach mode unavailable: %s", why);
+	log_info("BPF LSM unavailable: %s", why);
+	return 1;
+}
+
+/* tp_btf, else the plain tracepoint (unless @want names one). */
+static int load_tracepoints(struct bpf_loader *l, const struct bpf_loader_opts *opts,
+			    enum bpf_loader_attach want, struct sw_error *err)
+{
+	enum bpf_loader_mode mode = BPF_LOADER_TP_BTF;
+	struct sw_error trial = { "" };
+	const char *why = NULL;
+	int r;
+
+	if (want == BPF_LOADER_ATTACH_TP) {
+		mode = BPF_LOADER_TP;
+		why = "forced";
+	} else if (opts->btf_path) {
+		mode = BPF_LOADER_TP;
+		why = "external BTF file";
+	} else if (!loader_tp_btf_possible(&why)) {
+		mode = BPF_LOADER_TP;
+	}
+	if (mode == BPF_LOADER_TP_BTF) {
+		/* the trial load: the probe cannot see every reason for EPERM/EINVAL */
+		loader_log_quiet(want == BPF_LOADER_ATTACH_AUTO);
+		r = loader_load_mode_doors(l, BPF_LOADER_TP_BTF, opts, NULL, &trial);
+		loader_log_quiet(false);
+		if (!r) {
+			log_info("exec events from %s", loader_mode_names[mode]);
+			return 0;
+		}
+		why = trial.msg;
+		mode = BPF_LOADER_TP;
+	}
+	if (want == BPF_LOADER_ATTACH_TP_BTF)
+		return sw_error_set(err, -ENOTSUP, "tp_btf attach mode unavailable: %s",
+				    why ? why : "?");
+	r = loader_load_mode_doors(l, BPF_LOADER_TP, opts, opts->btf_path, err);
+	if (r) {
+		if (why)
+			sw_error_prefix(err, r, "no usable exec tracepoint (tp_btf: %s)", why);
+		return r;
+	}
+	log_info("exec events from %s (%s unavailable: %s)", loader_mode_names[mode],
+		 loader_mode_names[BPF_LOADER_TP_BTF], why ? why : "?");
+	return 0;
+}
+
 int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 		    struct sw_error *err)
 {
-	enum bpf_loader_mode mode = BPF_LOADER_TP_BTF;
 	enum bpf_loader_attach want;
-	const char *why = NULL, *lsm_why = NULL;
 	struct bpf_loader *l;
-	struct sw_error trial = { "" };
 	int r;
 
 	*ret = NULL;
@@ -99,100 +174,21 @@ int bpf_loader_open(const struct bpf_loader_opts *opts, struct bpf_loader **ret,
 				 l->ringbuf_bytes, l->page_size, MAX_RINGBUF_BYTES);
 		goto cleanup;
 	}
-	if (!loader_privileged()) {
-		r = sw_error_set(err, -EPERM,
-				 "loading BPF programs needs root (CAP_BPF and CAP_PERFMON, "
-				 "or CAP_SYS_ADMIN)");
+	r = check_prerequisites(opts, err);
+	if (r)
 		goto cleanup;
-	}
-	if (opts->btf_path ? access(opts->btf_path, R_OK) : access(KERNEL_BTF, R_OK)) {
-		if (opts->btf_path)
-			r = sw_error_set(err, -errno, "BTF file %s: %s", opts->btf_path,
-					 strerror(errno));
-		else
-			r = sw_error_set(err, -ENOTSUP,
-					 "kernel has no BTF (%s missing: needs "
-					 "CONFIG_DEBUG_INFO_BTF=y, or pass a BTF file)",
-					 KERNEL_BTF);
-		goto cleanup;
-	}
-	loader_log_setup(opts->verbose);
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0) {
-		r = sw_error_set(err, -ENOTSUP, "kernel lacks BPF ring buffers (linux 5.8+)");
-		goto cleanup;
-	}
-
 	want = opts->force_tp ? BPF_LOADER_ATTACH_TP : opts->attach;
 	if (want == BPF_LOADER_ATTACH_LSM && opts->btf_path) {
 		r = sw_error_set(err, -EINVAL, "lsm attach mode needs the kernel's own BTF");
 		goto cleanup;
 	}
-	if (want == BPF_LOADER_ATTACH_AUTO || want == BPF_LOADER_ATTACH_LSM) {
-		if (opts->btf_path) {
-			lsm_why = "external BTF file";
-		} else if (loader_lsm_bpf_active(&lsm_why)) {
-			/* a trial in AUTO mode: its failure is expected on many kernels */
-			loader_log_quiet(want == BPF_LOADER_ATTACH_AUTO);
-			r = loader_load_lsm_doors(l, opts, &trial);
-			loader_log_quiet(false);
-			if (!r) {
-				log_info("exec events from %s%s", loader_mode_names[BPF_LOADER_LSM],
-					 l->doors_failed ?
-						 "" :
-						 " (+ file doors: mmap_file, file_mprotect, "
-						 "file_open, path hooks)");
-				goto attached;
-			}
-			lsm_why = trial.msg;
-		}
-		if (want == BPF_LOADER_ATTACH_LSM) {
-			r = sw_error_set(err, -ENOTSUP, "lsm attach mode unavailable: %s", lsm_why);
-			goto cleanup;
-		}
-		log_info("BPF LSM unavailable: %s", lsm_why);
-	}
-
-	if (want == BPF_LOADER_ATTACH_TP) {
-		mode = BPF_LOADER_TP;
-		why = "forced";
-	} else if (opts->btf_path) {
-		mode = BPF_LOADER_TP;
-		why = "external BTF file";
-	} else if (!loader_tp_btf_possible(&why)) {
-		mode = BPF_LOADER_TP;
-	}
-
-	if (mode == BPF_LOADER_TP_BTF) {
-		/* the trial load: the probe cannot see every reason for EPERM/EINVAL */
-		loader_log_quiet(want == BPF_LOADER_ATTACH_AUTO);
-		r = loader_load_mode_doors(l, BPF_LOADER_TP_BTF, opts, NULL, &trial);
-		loader_log_quiet(false);
-		if (r) {
-			why = trial.msg;
-			mode = BPF_LOADER_TP;
-		}
-	}
-	if (mode == BPF_LOADER_TP && want == BPF_LOADER_ATTACH_TP_BTF) {
-		r = sw_error_set(err, -ENOTSUP, "tp_btf attach mode unavailable: %s",
-				 why ? why : "?");
-		goto cleanup;
-	}
-	if (mode == BPF_LOADER_TP) {
-		r = loader_load_mode_doors(l, BPF_LOADER_TP, opts, opts->btf_path, err);
-		if (r) {
-			if (why)
-				sw_error_prefix(err, r, "no usable exec tracepoint (tp_btf: %s)",
-						why);
-			goto cleanup;
-		}
-		log_info("exec events from %s (%s unavailable: %s)", loader_mode_names[mode],
-			 loader_mode_names[BPF_LOADER_TP_BTF], why ? why : "?");
-	} else {
-		log_info("exec events from %s", loader_mode_names[mode]);
-	}
-
-attached:
-	r = loader_ringbuf_open(l, err);
+	r = 1;
+	if (want == BPF_LOADER_ATTACH_AUTO || want == BPF_LOADER_ATTACH_LSM)
+		r = try_lsm(l, opts, want, err);
+	if (r == 1)
+		r = load_tracepoints(l, opts, want, err);
+	if (!r)
+		r = loader_ringbuf_open(l, err);
 	if (r)
 		goto cleanup;
 	*ret = l;

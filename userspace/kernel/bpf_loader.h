@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The exec BPF programs (bpf/exec.bpf.c, bpf/lsm.bpf.c) as the daemon sees
+ * The BPF objects (bpf/exec*.bpf.c, bpf/lsm*.bpf.c) as the daemon sees
  * them: probe the kernel, load and attach the best programs, deliver events,
  * read counters.
  *

@@ -9,13 +9,9 @@
 #include "loader_internal.h"
 
 static const char *const counter_names[SW_CNT__MAX] = {
-	[SW_CNT_EVENTS] = "events",
-	[SW_CNT_RINGBUF_FULL] = "ringbuf_full",
-	[SW_CNT_READ_FAIL] = "read_fail",
-	[SW_CNT_NO_FILE] = "no_file",
-	[SW_CNT_KCACHE_HIT] = "kcache_hit",
-	[SW_CNT_KCACHE_INVALIDATE] = "kcache_invalidate",
-	[SW_CNT_PENDING_FULL] = "pending_full",
+#define COUNTER_NAME(id, name, metric, help) [SW_CNT_##id] = name,
+	SW_COUNTERS(COUNTER_NAME)
+#undef COUNTER_NAME
 };
 
 int bpf_loader_counters(const struct bpf_loader *l, __u64 out[SW_CNT__MAX])

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * load.c: open, configure, load and attach one BPF object (bpf/exec.bpf.c in
- * tp_btf or tp mode, bpf/lsm.bpf.c in lsm mode), with the file doors or,
+ * load.c: open, configure, load and attach one BPF object (bpf/exec*.bpf.c in
+ * tp_btf or tp mode, bpf/lsm*.bpf.c in lsm mode), with the file doors or,
  * when this kernel refuses them, the exec program alone (loader_internal.h).
  */
 #include <errno.h>
@@ -19,7 +19,7 @@
 
 /*
  * What the loader sets before load and reads after it, the same in either
- * object (exec.bpf.c and lsm.bpf.c share event.bpf.h and doors.bpf.h, so the
+ * object (both share event.bpf.h and doors.bpf.h, so the
  * skeletons have the same member names): OBJECT_PARTS(skel) takes them.
  */
 struct object_parts {
@@ -103,8 +103,8 @@ static void adopt_object(struct bpf_loader *l, enum bpf_loader_mode mode,
 }
 
 /*
- * Open, load and attach bpf/exec.bpf.c's exec program of @mode (tp_btf or
- * tp) and, with @doors, its syscall-tracepoint doors (mmap, opens, path
+ * Open, load and attach the tracepoint object's exec program of @mode (tp_btf
+ * or tp, bpf/exec.bpf.c) and, with @doors, its syscall-tracepoint doors (mmap, opens, path
  * events, the in-kernel cache); on failure nothing is left.
  */
 static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
@@ -212,7 +212,7 @@ int loader_load_mode_doors(struct bpf_loader *l, enum bpf_loader_mode mode,
 }
 
 /*
- * Open, load and attach bpf/lsm.bpf.c: the exec hook and, with @doors, the
+ * Open, load and attach the LSM object (bpf/lsm*.bpf.c): the exec hook and, with @doors, the
  * file doors (mmap_file, file_mprotect, file_open, the path hooks, the
  * in-kernel cache). Hooks the kernel lacks (file_truncate before 6.2, the
  * path hooks without CONFIG_SECURITY_PATH) stay out. On failure nothing is left.

@@ -88,11 +88,28 @@ out:
 	return ret;
 }
 
+int fd_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
 		      struct sw_error *err)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
 	int fd, ret;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
@@ -102,16 +119,10 @@ int file_write_atomic(const char *path, const void *data, size_t len, unsigned m
 		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (fchmod(fd, mode) < 0)
 		goto fail;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += n;
-		len -= (size_t)n;
+	ret = fd_write_all(fd, data, len);
+	if (ret) {
+		errno = -ret;
+		goto fail;
 	}
 	if (fsync(fd) < 0)
 		goto fail;

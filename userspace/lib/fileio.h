@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Small file helpers shared by the CLI commands. */
+/* Small file helpers: whole files in and out, every byte of a buffer to an fd. */
 #ifndef SW_FILEIO_H
 #define SW_FILEIO_H
 
@@ -20,5 +20,8 @@ int file_read_all(const char *path, size_t max, char **ret_buf, size_t *ret_len,
  */
 int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
 		      struct sw_error *err);
+
+/* Write all @len bytes to @fd (retrying short writes and EINTR): 0 or -errno. */
+int fd_write_all(int fd, const void *data, size_t len);
 
 #endif

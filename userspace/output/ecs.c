@@ -132,19 +132,12 @@ static json_t *container_json(const struct ecs_container *c)
 	return o;
 }
 
-char *ecs_exec_json(const struct ecs_exec *x)
+static json_t *event_json(const struct ecs_exec *x)
 {
-	const struct sw_exec_event *ev = x->ev;
-	json_t *root = json_object(), *event = json_object(), *proc = json_object(),
-	       *file = json_object(), *sw = json_object(), *args;
-	char ts[32], msg[512], dev[32];
-	const char *exe = x->executable, *category, *type;
-	bool is_exec = !strcmp(x->action, "exec");
-	char *line;
+	json_t *event = json_object();
+	const char *category, *type;
 
 	action_categories(x->action, &category, &type);
-	ecs_timestamp(ts);
-	json_object_set_new(root, "@timestamp", json_string(ts));
 	json_object_set_new(event, "kind",
 			    json_string(x->verdict == SW_VERDICT_OK ? "event" : "alert"));
 	json_object_set_new(event, "category", json_pack("[s]", category));
@@ -152,8 +145,14 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	json_object_set_new(event, "action", json_string(x->action));
 	json_object_set_new(event, "severity", json_integer(x->severity));
 	json_object_set_new(event, "module", json_string("sealwatch"));
-	json_object_set_new(root, "event", event);
-	json_object_set_new(root, "rule", json_pack("{s:s}", "name", rule_name(x->verdict)));
+	return event;
+}
+
+/* process.*: for "exec" the executable is the file; else the process's own. */
+static json_t *process_json(const struct ecs_exec *x, bool is_exec)
+{
+	const struct sw_exec_event *ev = x->ev;
+	json_t *proc = json_object(), *args;
 
 	json_object_set_new(proc, "pid", json_integer(ev->tgid));
 	json_object_set_new(proc, "thread", json_pack("{s:I}", "id", (json_int_t)ev->pid));
@@ -161,8 +160,8 @@ char *ecs_exec_json(const struct ecs_exec *x)
 	if (!is_exec) {
 		if (x->process_exe)
 			json_object_set_new(proc, "executable", jstr_raw(x->process_exe));
-	} else if (exe) {
-		json_object_set_new(proc, "executable", jstr_raw(exe));
+	} else if (x->executable) {
+		json_object_set_new(proc, "executable", jstr_raw(x->executable));
 	} else {
 		json_object_set_new(proc, "executable",
 				    jstr_bounded(ev->filename, SW_FILENAME_LEN));
@@ -174,41 +173,52 @@ char *ecs_exec_json(const struct ecs_exec *x)
 		json_object_set_new(proc, "args", args);
 	}
 	json_object_set_new(proc, "parent", json_pack("{s:I}", "pid", (json_int_t)ev->ppid));
-	json_object_set_new(root, "process", proc);
-	snprintf(msg, sizeof(msg), "%u", ev->uid);
-	json_object_set_new(root, "user", json_pack("{s:s}", "id", msg));
-	snprintf(msg, sizeof(msg), "%u", ev->gid);
-	json_object_set_new(root, "group", json_pack("{s:s}", "id", msg));
+	return proc;
+}
 
-	if (exe)
-		json_object_set_new(file, "path", jstr_raw(exe));
+static json_t *file_json(const struct ecs_exec *x)
+{
+	const struct sw_exec_event *ev = x->ev;
+	json_t *file = json_object();
+	char buf[32];
+
+	if (x->executable)
+		json_object_set_new(file, "path", jstr_raw(x->executable));
 	else
 		json_object_set_new(file, "path", jstr_bounded(ev->filename, SW_FILENAME_LEN));
 	if (!(ev->flags & SW_EF_NO_FILE_ID)) {
-		snprintf(msg, sizeof(msg), "%llu", (unsigned long long)ev->file.ino);
-		json_object_set_new(file, "inode", json_string(msg));
-		snprintf(dev, sizeof(dev), "%u:%u", ev->file.dev >> 20, ev->file.dev & 0xfffff);
-		json_object_set_new(file, "device", json_string(dev));
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ev->file.ino);
+		json_object_set_new(file, "inode", json_string(buf));
+		snprintf(buf, sizeof(buf), "%u:%u", ev->file.dev >> 20, ev->file.dev & 0xfffff);
+		json_object_set_new(file, "device", json_string(buf));
 		json_object_set_new(file, "size", json_integer((json_int_t)ev->file.size));
 	}
 	if (x->sha256)
 		json_object_set_new(file, "hash", json_pack("{s:o}", "sha256", jhex(x->sha256)));
-	json_object_set_new(root, "file", file);
+	return file;
+}
 
-	if (x->container) {
-		json_object_set_new(root, "container", container_json(x->container));
-		if (x->container->pod_name || x->container->pod_namespace) {
-			json_t *orc = json_object(), *res = json_object();
+/* container.* and, for a Kubernetes pod, orchestrator.* into @root. */
+static void container_add(json_t *root, const struct ecs_container *c)
+{
+	json_object_set_new(root, "container", container_json(c));
+	if (c->pod_name || c->pod_namespace) {
+		json_t *orc = json_object(), *res = json_object();
 
-			json_object_set_new(orc, "type", json_string("kubernetes"));
-			set_opt(orc, "namespace", x->container->pod_namespace);
-			json_object_set_new(res, "type", json_string("pod"));
-			set_opt(res, "name", x->container->pod_name);
-			json_object_set_new(orc, "resource", res);
-			json_object_set_new(root, "orchestrator", orc);
-		}
+		json_object_set_new(orc, "type", json_string("kubernetes"));
+		set_opt(orc, "namespace", c->pod_namespace);
+		json_object_set_new(res, "type", json_string("pod"));
+		set_opt(res, "name", c->pod_name);
+		json_object_set_new(orc, "resource", res);
+		json_object_set_new(root, "orchestrator", orc);
 	}
-	json_object_set_new(root, "host", json_pack("{s:s}", "hostname", hostname()));
+}
+
+/* sealwatch.*: the verdict, why, what the baseline expected. */
+static json_t *sealwatch_json(const struct ecs_exec *x)
+{
+	const struct sw_exec_event *ev = x->ev;
+	json_t *sw = json_object();
 
 	json_object_set_new(sw, "verdict", json_string(verdict_name(x->verdict)));
 	set_opt(sw, "reason", x->reason);
@@ -235,14 +245,36 @@ char *ecs_exec_json(const struct ecs_exec *x)
 					      "nsec", (json_int_t)ev->file.ctime_nsec));
 	if (x->old_path)
 		json_object_set_new(sw, "old_path", jstr_raw(x->old_path));
-	json_object_set_new(root, "sealwatch", sw);
+	return sw;
+}
 
+char *ecs_exec_json(const struct ecs_exec *x)
+{
+	const struct sw_exec_event *ev = x->ev;
+	const struct ecs_container *c = x->container;
+	json_t *root = json_object();
+	bool is_exec = !strcmp(x->action, "exec");
+	char ts[32], msg[512];
+	char *line;
+
+	ecs_timestamp(ts);
+	json_object_set_new(root, "@timestamp", json_string(ts));
+	json_object_set_new(root, "event", event_json(x));
+	json_object_set_new(root, "rule", json_pack("{s:s}", "name", rule_name(x->verdict)));
+	json_object_set_new(root, "process", process_json(x, is_exec));
+	snprintf(msg, sizeof(msg), "%u", ev->uid);
+	json_object_set_new(root, "user", json_pack("{s:s}", "id", msg));
+	snprintf(msg, sizeof(msg), "%u", ev->gid);
+	json_object_set_new(root, "group", json_pack("{s:s}", "id", msg));
+	json_object_set_new(root, "file", file_json(x));
+	if (c)
+		container_add(root, c);
+	json_object_set_new(root, "host", json_pack("{s:s}", "hostname", hostname()));
+	json_object_set_new(root, "sealwatch", sealwatch_json(x));
 	snprintf(msg, sizeof(msg), "%s %s %s%s%s", verdict_name(x->verdict),
-		 is_exec ? "executable" : x->action, exe ? exe : ev->filename,
-		 x->container ? " in container " : " on the host",
-		 x->container ? (x->container->name ? x->container->name : x->container->id) : "");
+		 is_exec ? "executable" : x->action, x->executable ? x->executable : ev->filename,
+		 c ? " in container " : " on the host", c ? (c->name ? c->name : c->id) : "");
 	json_object_set_new(root, "message", jstr_raw(msg));
-
 	line = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return line;

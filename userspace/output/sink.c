@@ -245,6 +245,24 @@ unsigned int sink_io_timeout_ms(struct sink *k)
 	return ms;
 }
 
+void sink_send_lost_report(struct sink *k)
+{
+	char *report = sink_take_lost_report(k);
+	int r;
+
+	if (!report)
+		return;
+	r = k->drv->deliver(k, &report, 1);
+	if (!r || r == -ECANCELED) {
+		if (!r)
+			sink_delivered(k, 1);
+		free(report);
+	} else {
+		sink_error(k);
+		sink_restore_lost(k, report);
+	}
+}
+
 /*
  * Deliver @lines, retrying with exponential backoff until it works or the
  * shutdown deadline passes (then they are counted as dropped). After a
@@ -256,25 +274,13 @@ static void deliver_retrying(struct sink *k, char **lines, size_t n)
 
 	for (;;) {
 		struct timespec until;
-		char *report;
 		int r = k->drv->deliver(k, lines, n);
 
 		if (r == -ECANCELED) /* refused for good; the driver counted the drop */
 			return;
 		if (!r) {
 			sink_delivered(k, n);
-			report = sink_take_lost_report(k);
-			if (!report)
-				return;
-			r = k->drv->deliver(k, &report, 1);
-			if (!r || r == -ECANCELED) {
-				if (!r)
-					sink_delivered(k, 1);
-				free(report);
-			} else {
-				sink_error(k);
-				sink_restore_lost(k, report);
-			}
+			sink_send_lost_report(k);
 			return;
 		}
 		sink_error(k);

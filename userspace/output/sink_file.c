@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fileio.h"
 #include "sink_internal.h"
 
 struct file_sink {
@@ -20,22 +21,6 @@ struct file_sink {
 	uint64_t size;
 	struct sink_buf buf;
 };
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int check_format(struct sink *k, struct sink_spec *spec, struct sw_error *err)
 {
@@ -176,7 +161,7 @@ static int file_deliver(struct sink *k, char **lines, size_t n)
 			}
 		}
 		if (f->buf.len) {
-			r = write_all(f->fd, f->buf.data, f->buf.len);
+			r = fd_write_all(f->fd, f->buf.data, f->buf.len);
 			if (!r)
 				f->size += f->buf.len;
 		}

@@ -309,24 +309,6 @@ static struct timespec mono_now(void)
 	return t;
 }
 
-static void send_lost_report(struct sink *k)
-{
-	char *report = sink_take_lost_report(k);
-	int r;
-
-	if (!report)
-		return;
-	r = http_deliver(k, &report, 1);
-	if (!r || r == -ECANCELED) {
-		if (!r)
-			sink_delivered(k, 1);
-		free(report);
-	} else {
-		sink_error(k);
-		sink_restore_lost(k, report);
-	}
-}
-
 /*
  * With a spool: memory → (receiver up, spool empty) → POST; otherwise memory →
  * spool, and the spool's oldest lines → POST whenever the backoff allows.
@@ -358,7 +340,7 @@ static void spool_run(struct sink *k)
 			if (!r || r == -ECANCELED) {
 				if (!r)
 					sink_delivered(k, n);
-				send_lost_report(k);
+				sink_send_lost_report(k);
 				backoff = k->retry_min_ms;
 			} else {
 				sink_error(k);
@@ -388,7 +370,7 @@ static void spool_run(struct sink *k)
 				update_gauge(k);
 				backoff = k->retry_min_ms;
 				if (spool_empty(h->spool))
-					send_lost_report(k);
+					sink_send_lost_report(k);
 				continue;
 			} else {
 				sink_error(k);

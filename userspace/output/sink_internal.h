@@ -111,6 +111,8 @@ void sink_dropped(struct sink *k, uint64_t n);
 /* The `sink_events_lost` line for what was dropped since the last report; NULL if none. */
 char *sink_take_lost_report(struct sink *k);
 void sink_restore_lost(struct sink *k, char *report);
+/* Deliver the pending `sink_events_lost` line, if any (kept for later when that fails). */
+void sink_send_lost_report(struct sink *k);
 void sink_set_gauge(struct sink *k, const char *name, double v);
 void sink_timespec_add_ms(struct timespec *t, unsigned int ms);
 int sink_timespec_cmp(const struct timespec *a, const struct timespec *b);

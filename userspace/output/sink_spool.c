@@ -136,22 +136,6 @@ uint64_t spool_bytes(const struct sink_spool *sp)
 	return sp->bytes;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 uint64_t spool_append(struct sink_spool *sp, char **lines, size_t n, int *ret_err)
 {
 	uint64_t lost = 0;
@@ -179,9 +163,9 @@ uint64_t spool_append(struct sink_spool *sp, char **lines, size_t n, int *ret_er
 			sp->next++;
 			sp->wsize = 0;
 		}
-		r = write_all(sp->wfd, lines[i], len);
+		r = fd_write_all(sp->wfd, lines[i], len);
 		if (!r)
-			r = write_all(sp->wfd, "\n", 1);
+			r = fd_write_all(sp->wfd, "\n", 1);
 		if (r) {
 			/* a torn line would replay as garbage: drop this segment's tail */
 			if (ftruncate(sp->wfd, (off_t)sp->wsize) == 0)

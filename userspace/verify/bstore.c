@@ -137,7 +137,8 @@ static int load_dir(const struct bstore_opts *o, const char *dir, struct sw_bsto
 		names = nn;
 		n_names++;
 	}
-	qsort(names, n_names, sizeof(*names), cmp_names);
+	if (n_names) /* qsort(NULL, 0, …) is undefined */
+		qsort(names, n_names, sizeof(*names), cmp_names);
 	nv = realloc(s->v, (s->n + n_names + 1) * sizeof(*s->v));
 	if (!nv) {
 		r = sw_error_set(err, -ENOMEM, "out of memory");

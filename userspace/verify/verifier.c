@@ -151,71 +151,95 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	return buf + n_root;
 }
 
-static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
+/*
+ * The file of @job and the path to verify it under: job->exe_fd, else (the
+ * process is gone) the same file found by name in its root, opened into
+ * *@fd. NULL with *@reason when there is none to verify.
+ */
+static const char *job_file(const struct verify_job *job, int *fd, char *real, size_t size,
+			    const char **reason)
 {
 	const struct sw_exec_event *ev = &job->ev;
+	const char *path = job->exe_path;
+
+	*fd = job->exe_fd;
+	if (*fd >= 0 && path)
+		return path;
+	*reason = "process exited and its file's path cannot be told";
+	if (*fd >= 0) /* the process exited between the open and the readlink: ask our fd */
+		return real_path_in_root(*fd, NULL, real, size);
+	/* the process is gone: find the same file by name in its root */
+	path = job->fallback_path	 ? job->fallback_path :
+	       ev->type != SW_EVENT_EXEC ? "" :
+	       ev->flags & SW_EF_SCRIPT	 ? ev->interp :
+					   ev->filename;
+	if (path[0] != '/') {
+		*reason = "process exited before its file was opened (relative path)";
+		return NULL;
+	}
+	*fd = verifier_open_in_root(job->rootfs, path);
+	if (*fd < 0) {
+		*reason = "process exited and its file cannot be found";
+		return NULL;
+	}
+	/* the name may run through symlinks: verify under the real path */
+	return real_path_in_root(*fd, job->rootfs, real, size);
+}
+
+/* Hash the open @fd when it is still the file the kernel ran: NULL, or why not. */
+static const char *hash_exact(const struct sw_file_id *id, int fd, struct content_hash *ch,
+			      struct sw_entry *actual)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !identity_matches(id, &st))
+		return "file replaced since the exec (identity differs)";
+	if (lseek(fd, 0, SEEK_SET) < 0 || content_hash_fd(ch, fd, actual, NULL))
+		return "read error while hashing";
+	/* the file may have been written while we read it: then the hash proves nothing */
+	if (fstat(fd, &st) || !identity_matches(id, &st))
+		return "file changed while it was hashed";
+	return NULL;
+}
+
+/* The verdict on a hashed file, for the next exec of the same identity. */
+static void remember(struct verifier *v, const struct verify_job *job,
+		     const struct sw_verdict_result *res, const unsigned char *sha256)
+{
+	struct vcache_hit hit;
+
+	memset(&hit, 0, sizeof(hit));
+	hit.verdict = res->verdict;
+	memcpy(hit.sha256, sha256, SW_SHA256_LEN);
+	hit.expected = res->expected;
+	hit.same_content_as = res->same_content_as;
+	hit.reason = res->reason;
+	snprintf(hit.path, sizeof(hit.path), "%s", res->resolved_path);
+	vcache_put(v->o.cache, &job->ev.file, job->bl, res->resolved_path, &hit);
+	if (res->verdict == SW_VERDICT_OK && v->o.on_ok)
+		v->o.on_ok(v->o.ctx, job);
+}
+
+static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)
+{
 	struct ecs_container c;
 	struct ecs_exec x;
 	struct sw_verdict_result res;
 	struct sw_entry actual = { 0 };
-	struct vcache_hit hit;
-	const char *path = job->exe_path;
 	char real[PATH_MAX];
-	struct stat st;
-	int fd = job->exe_fd;
+	const char *path;
+	int fd;
 
 	verify_job_event(job, &x, &c);
 	x.executable = NULL;
-	if (fd < 0) {
-		/* the process is gone: find the same file by name in its root */
-		path = job->fallback_path	 ? job->fallback_path :
-		       ev->type != SW_EVENT_EXEC ? "" :
-		       ev->flags & SW_EF_SCRIPT	 ? ev->interp :
-						   ev->filename;
-		if (path[0] != '/') {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited before its file was opened (relative path)";
-			goto emit;
-		}
-		fd = verifier_open_in_root(job->rootfs, path);
-		if (fd < 0) {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited and its file cannot be found";
-			goto emit;
-		}
-		/* the name may run through symlinks: verify under the real path */
-		path = real_path_in_root(fd, job->rootfs, real, sizeof(real));
-		if (!path) {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited and its file's path cannot be told";
-			goto emit;
-		}
-	} else if (!path) {
-		/* the process exited between the open and the readlink: ask our own fd */
-		path = real_path_in_root(fd, NULL, real, sizeof(real));
-		if (!path) {
-			x.verdict = SW_VERDICT_UNVERIFIED;
-			x.reason = "process exited and its file's path cannot be told";
-			goto emit;
-		}
-	}
+	x.verdict = SW_VERDICT_UNVERIFIED;
+	path = job_file(job, &fd, real, sizeof(real), &x.reason);
+	if (!path)
+		goto emit;
 	x.executable = path;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !identity_matches(&ev->file, &st)) {
-		x.verdict = SW_VERDICT_UNVERIFIED;
-		x.reason = "file replaced since the exec (identity differs)";
+	x.reason = hash_exact(&job->ev.file, fd, ch, &actual);
+	if (x.reason)
 		goto emit;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0 || content_hash_fd(ch, fd, &actual, NULL)) {
-		x.verdict = SW_VERDICT_UNVERIFIED;
-		x.reason = "read error while hashing";
-		goto emit;
-	}
-	/* the file may have been written while we read it: then the hash proves nothing */
-	if (fstat(fd, &st) || !identity_matches(&ev->file, &st)) {
-		x.verdict = SW_VERDICT_UNVERIFIED;
-		x.reason = "file changed while it was hashed";
-		goto emit;
-	}
 	__atomic_add_fetch(&v->stats.bytes_hashed, actual.size, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->stats.files_hashed, 1, __ATOMIC_RELAXED);
 	verdict_decide(job->bl->b, job->bl->idx, path, actual.sha256, &res);
@@ -225,17 +249,7 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 	x.expected = res.expected;
 	x.same_content_as = res.same_content_as;
 	x.executable = res.resolved_path;
-
-	memset(&hit, 0, sizeof(hit));
-	hit.verdict = res.verdict;
-	memcpy(hit.sha256, actual.sha256, SW_SHA256_LEN);
-	hit.expected = res.expected;
-	hit.same_content_as = res.same_content_as;
-	hit.reason = res.reason;
-	snprintf(hit.path, sizeof(hit.path), "%s", res.resolved_path);
-	vcache_put(v->o.cache, &ev->file, job->bl, res.resolved_path, &hit);
-	if (res.verdict == SW_VERDICT_OK && v->o.on_ok)
-		v->o.on_ok(v->o.ctx, job);
+	remember(v, job, &res, actual.sha256);
 emit:
 	x.severity = verdict_severity(x.verdict);
 	report_verdict(v->o.report, &x);

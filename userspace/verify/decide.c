@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* decide.c: a verdict for one hashed file, and the baseline's content index (decide.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
