@@ -223,6 +223,7 @@ exec_until() {
 
 run_c "$N-ca" "$IMG_A:1" /bin/sleep 300
 CA=$(cid "$N-ca")
+podman exec "$N-ca" /usr/local/bin/tool true >/dev/null 2>&1
 wait_for a-pending ".container.id == \"$CA\" and .sealwatch.baseline.status == \"pending\" and .sealwatch.verdict == \"unverified\"" 20
 if exec_until "$N-ca" ".container.id == \"$CA\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\""; then
 	pass a-fetched-then-ok
