@@ -100,6 +100,7 @@ static void sample_metrics(struct daemon *d)
 		.report = d->report,
 		.stats = &d->stats,
 		.baselines_loaded = bstore_count(d->store),
+		.fetcher = d->fetcher,
 	};
 
 	daemon_metrics_sample(&src);
