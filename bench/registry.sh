@@ -24,7 +24,8 @@ SW=$(realpath "${SW:-.output/sealwatch}")
 PY=$(command -v /usr/bin/python3 || command -v python3)
 T=$(mktemp -d /tmp/sw-bench-reg.XXXXXX)
 P=swrg-bench-$$
-DPID= RPID=
+DPID=''
+RPID=''
 CONTAINERS=()
 IMAGES=()
 cleanup() {

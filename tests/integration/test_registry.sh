@@ -24,7 +24,7 @@ if ! need_root || ! command -v podman >/dev/null || ! command -v skopeo >/dev/nu
 fi
 PY=$(command -v /usr/bin/python3 || command -v python3)
 EVENTS=$WORK/events.jsonl
-REG_PID= REG_TLS_PID= STUB_PID= DAEMON_PID=
+REG_PID='' REG_TLS_PID='' STUB_PID='' DAEMON_PID=''
 CONTAINERS=()
 IMAGES=()
 N=swrg-$$
