@@ -152,7 +152,7 @@ for ((i = 0; i < NIMG; i++)); do
 	CONTAINERS+=("$P-m$i")
 done
 for ((i = 0; i < 600; i++)); do
-	n=$(ls "$T/cache"/*.jsonl 2>/dev/null | wc -l)
+	n=$(find "$T/cache" -name "*.jsonl" 2>/dev/null | wc -l)
 	[ "$n" -ge "$NIMG" ] && break
 	sleep 0.1
 done
