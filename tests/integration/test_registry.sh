@@ -230,10 +230,10 @@ podman exec "$N-ca" /usr/local/bin/tool true >/dev/null 2>&1
 # verified already. Either way A's first exec event is pending or verified.
 # (c-down-pending below holds the registry back and requires pending.)
 for ((i = 0; i < 200; i++)); do
-	[ "$(count ".container.id == \"$CA\" and .event.action == \"exec\"")" -gt 0 ] && break
+	[ "$(count ".container.id == \"$CA\" and .event.action == \"exec\" and .container.image.id != null")" -gt 0 ] && break
 	sleep 0.1
 done
-first=$(jq -c -s "[.[] | select(.container.id == \"$CA\" and .event.action == \"exec\")][0] |
+first=$(jq -c -s "[.[] | select(.container.id == \"$CA\" and .event.action == \"exec\" and .container.image.id != null)][0] |
 	{v: .sealwatch.verdict, s: .sealwatch.baseline.status, d: (.sealwatch.baseline.digest != null), r: .sealwatch.reason}" "$EVENTS")
 case $first in
 *'"v":"unverified","s":"pending"'*) pass a-first-exec-pending ;;
