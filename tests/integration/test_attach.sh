@@ -25,7 +25,7 @@ start_mode() {
 	shift
 	"$SW" daemon --output "file:$out" "$@" 2>"$WORK/daemon.err" &
 	pid=$!
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		grep -q '"action":"start"' "$out" 2>/dev/null && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1

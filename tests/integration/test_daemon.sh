@@ -162,7 +162,10 @@ wait_for g-host-modified ".container == null and .file.path == \"$HOSTDIR/bin/vi
 # (h) a burst of short-lived processes: each one verified or reported, none missed
 N=400
 podman exec c-a-$$ /bin/sh -c "i=0; while [ \$i -lt $N ]; do /bin/true burst-\$i; i=\$((i+1)); done"
-sleep 2
+burst_seen() { # every burst exec has an event (the hash workers may lag)
+	[ "$(jq -s "[.[] | select(.container.id == \"$A\" and .event.action == \"exec\")] | length" "$EVENTS")" -ge "$((N + 8))" ]
+}
+wait_until 60 burst_seen
 got=$(jq -s "[.[] | select(.container.id == \"$A\" and (.process.args // [] | .[1] // \"\" | startswith(\"burst-\")))] | length" "$EVENTS")
 bad=$(jq -s "[.[] | select(.container.id == \"$A\" and (.process.args // [] | .[1] // \"\" | startswith(\"burst-\")) and .sealwatch.verdict != \"ok\" and .sealwatch.verdict != \"unverified\")] | length" "$EVENTS")
 execs=$(jq -s "[.[] | select(.container.id == \"$A\" and .event.action == \"exec\")] | length" "$EVENTS")
@@ -181,9 +184,11 @@ fi
 skopeo copy -q "containers-storage:$IMG_NOBASE:1" "oci:$WORK/nobase:1"
 "$SW" baseline --name "$IMG_NOBASE:1" "oci:$WORK/nobase:1" -o "$WORK/nb.jsonl" 2>/dev/null
 "$SW" sign --key "$WORK/k.key" "$WORK/nb.jsonl" >/dev/null 2>&1
+loaded_more() { [ "$(count ".event.action == \"baselines_loaded\" and .sealwatch.baselines.count > $1")" -gt 0 ]; }
+n0=$(jq -s '[.[] | select(.event.action == "baselines_loaded") | .sealwatch.baselines.count] | max' "$EVENTS")
 cp "$WORK/nb.jsonl.sig" "$WORK/store/nobase.jsonl.sig"
 cp "$WORK/nb.jsonl" "$WORK/store/nobase.jsonl"
-sleep 1.5
+wait_until 30 loaded_more "$n0" || fail reload-loaded "no baselines_loaded with more than $n0 baselines"
 run_c c-r-$$ "$IMG_NOBASE" /bin/true
 R=$(cid c-r-$$)
 wait_for reload-inotify ".container.id == \"$R\" and .sealwatch.verdict == \"ok\""

@@ -48,7 +48,7 @@ printf '\0' >>"$WORK/bin/victim" # modified after the baseline was signed
 	--trusted-key "$WORK/k.pub" --host-baseline "$WORK/host.jsonl" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
-for ((i = 0; i < 200; i++)); do
+for ((i = 0; i < 600; i++)); do
 	grep -q '"action":"start"' "$EVENTS" 2>/dev/null && break
 	kill -0 "$DAEMON_PID" 2>/dev/null || break
 	sleep 0.1
@@ -79,8 +79,9 @@ if command -v podman >/dev/null && busybox_image "$IMAGE" 2>/dev/null; then
 else
 	skip container "podman or $IMAGE not available: host execs only"
 fi
+n_loaded=$(count '.event.action == "baselines_loaded"')
 kill -HUP "$DAEMON_PID" # a reload: baseline_refused and baselines_loaded again
-sleep 1.5
+wait_until 30 baselines_reloaded "$n_loaded" || fail reload-seen "no baselines_loaded after SIGHUP"
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID"
 rc=$?

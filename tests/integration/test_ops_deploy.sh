@@ -85,11 +85,11 @@ if need_root && command -v strace >/dev/null && command -v systemd-analyze >/dev
 		strace -f -qq -c -e inject=mount,umount2:error=EPERM -o "$WORK/strace.txt" \
 		"$SW" daemon --config "$WORK/st/c.json" 2>/dev/null &
 	spid=$!
-	for i in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+	for i in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 	dpid=$(pgrep -P "$spid" -f 'sealwatch daemon' | head -n 1)
 	curl -s "http://127.0.0.1:$port/metrics" >/dev/null
 	kill -HUP "$dpid" && sleep 0.5 && "$WORK/st/bin/t"
-	for i in $(seq 100); do # the verdict, not a fixed sleep: the machine may be busy
+	for i in $(seq 600); do # the verdict, not a fixed sleep: the machine may be busy
 		jq -e -s 'any(.sealwatch.verdict == "ok")' "$WORK/st/ev.jsonl" >/dev/null 2>&1 && break
 		sleep 0.1
 	done

@@ -46,7 +46,7 @@ metric() {
 	[ -n "${2:-}" ] && k="$1{$2}"
 	awk -v k="$k" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' "$WORK/m.txt"
 }
-for i in $(seq 100); do
+for i in $(seq 600); do
 	[ "$(curl -s "$URL/healthz")" = ok ] && break
 	sleep 0.1
 done
@@ -85,12 +85,20 @@ podman exec "$CTR" /bin/sh -c 'echo "#implant" >> /usr/local/bin/tool'
 podman exec "$CTR" /usr/local/bin/tool true 2>/dev/null
 
 # the metrics are sampled once a second: wait until the modified exec shows
-for i in $(seq 50); do
-	scrape
-	[ "$(metric sealwatch_events_total 'action="exec",verdict="modified"')" -gt "$before_mod" ] && break
-	sleep 0.2
-done
-sleep 1.2 && scrape # one more sampling round for the gauges copied once a second
+# (a hang guard of 60 s; then the counters sampled once a second must catch
+# up: wait until every figure checked below has moved, and check them all)
+modified_shown() {
+	scrape && [ "$(metric sealwatch_events_total 'action="exec",verdict="modified"')" -gt "$before_mod" ]
+}
+settled() {
+	scrape &&
+		[ "$(metric sealwatch_hashed_bytes_total)" -ge $((before_bytes + 2 * $(stat -c %s /bin/busybox))) ] &&
+		[ "$(metric sealwatch_hashed_files_total)" -ge $((before_files + 2)) ] &&
+		[ "$(metric sealwatch_exec_events_total)" -ge $((before_execs + 3)) ] &&
+		[ "$(($(metric sealwatch_verdict_cache_hits_total) + $(metric sealwatch_kernel_cache_hits_total)))" -ge 1 ]
+}
+wait_until 60 modified_shown
+wait_until 30 settled
 after_mod=$(metric sealwatch_events_total 'action="exec",verdict="modified"')
 n_mod_events=$(jq -s '[.[] | select(.sealwatch.verdict == "modified")] | length' "$EVENTS")
 [ "$after_mod" -eq $((before_mod + 1)) ] && [ "$n_mod_events" = 1 ] && pass modified-counted ||

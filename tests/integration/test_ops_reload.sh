@@ -50,10 +50,10 @@ cfg() {
 	mv "$CFG.tmp" "$CFG"
 }
 count() { [ -s "$EV" ] && jq -s "[.[] | select($1)] | length" "$EV" || echo 0; }
-# wait_n FILTER N: until N events match (5 s)
+# wait_n FILTER N: until N events match (30 s hang guard)
 wait_n() {
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		[ "$(count "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done

@@ -124,7 +124,7 @@ mkfifo "$WORK/go"
 "$LIVE" --prune "$V2" <"$WORK/go" >"$WORK/prune.json" 2>&1 &
 LIVE_PID=$!
 exec 3>"$WORK/go"
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	[ -s "$WORK/prune.json" ] && break
 	sleep 0.1
 done

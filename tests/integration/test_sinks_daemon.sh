@@ -11,8 +11,8 @@ if ! need_root || ! command -v podman >/dev/null; then
 	exit 0
 fi
 
-IMG=localhost/sw-sinks-test
-CT=sw-sinks-c1
+IMG=localhost/sw-sinks-test-$$
+CT=sw-sinks-c1-$$
 RECV=$TOP/tests/lib/http_receiver.py
 # under SANITIZE=1, sanitizer reports go to files checked at the end (stderr is often discarded)
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/san"
@@ -47,7 +47,7 @@ start_receiver() { # PORT OUT [ARGS…]
 	rm -f "$WORK/$1.pid"
 	python3 "$RECV" "$1" "$2" --pidfile "$WORK/$1.pid" "${@:3}" >/dev/null 2>&1 &
 	LAST_PID=$!
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		[ -s "$WORK/$1.pid" ] && return 0
 		sleep 0.1
 	done
@@ -59,7 +59,7 @@ start_receiver "$P_DEAD" "$WORK/dead.jsonl" --hang && DEAD_PID=$LAST_PID
 "$SW" daemon --baseline-dir "$WORK/store" --trusted-key "$WORK/k.pub" \
 	--output "file:$EVENTS" \
 	--output "http://127.0.0.1:$P_UP/siem?spool=$WORK/spool&retry_max=1s&batch_wait=200ms" \
-	--output "http://127.0.0.1:$P_DEAD/dead?timeout=60s&batch_wait=0ms" \
+	--output "http://127.0.0.1:$P_DEAD/dead?timeout=600s&batch_wait=0ms" \
 	2>"$WORK/daemon.log" &
 DAEMON_PID=$!
 
@@ -68,29 +68,39 @@ wait_for daemon-started '.event.action == "start"' 20 || { sed 's/^/    /' "$WOR
 podman run -d --name "$CT" --network none "$IMG:1" /bin/sleep 300 >/dev/null || { fail container; exit 0; }
 # other tests may run containers at the same time: look at ours only
 CID=$(podman inspect -f '{{.Id}}' "$CT")
-# five alerts in a known order, each checked within 2 s in the file sink although
-# one HTTP receiver is down and the other never answers
+# five alerts in a known order, each in the file sink although one HTTP receiver
+# is down and the other never answers (it would hold a blocked pipeline 600 s:
+# the default 30 s of wait_for is a hang guard far below that, not a timing test)
 N=5
 for ((i = 1; i <= N; i++)); do
 	podman exec "$CT" /bin/sh -c "cp /bin/busybox /tmp/drop-$i && echo '#$i' >> /tmp/drop-$i && chmod 755 /tmp/drop-$i && /tmp/drop-$i true" >/dev/null 2>&1
-	wait_for "alert-$i-prompt-in-file" ".container.id == \"$CID\" and .file.path == \"/tmp/drop-$i\" and .sealwatch.verdict == \"unknown\"" 2
+	wait_for "alert-$i-prompt-in-file" ".container.id == \"$CID\" and .file.path == \"/tmp/drop-$i\" and .sealwatch.verdict == \"unknown\""
 done
-spooled=$(cat "$WORK"/spool/seg-* 2>/dev/null | jq -s --arg c "$CID" '[.[] | select(.container.id == $c and .event.kind == "alert" and .event.action == "exec")] | length')
+spooled_alerts() { cat "$WORK"/spool/seg-* 2>/dev/null | jq -s --arg c "$CID" '[.[] | select(.container.id == $c and .event.kind == "alert" and .event.action == "exec")] | length'; }
+all_spooled() { [ "$(spooled_alerts)" -ge "$N" ]; }
+wait_until 30 all_spooled
+spooled=$(spooled_alerts)
 [ "$spooled" = "$N" ] && pass alerts-spooled-while-receiver-down || fail alerts-spooled-while-receiver-down "$spooled of $N alerts on disk"
 
 start_receiver "$P_UP" "$WORK/siem.jsonl" && RECV_PID=$LAST_PID
-for ((i = 0; i < 100; i++)); do
-	[ -s "$WORK/siem.jsonl" ] && [ "$(jq -r .body "$WORK/siem.jsonl" | grep -c '"/tmp/drop-')" -ge "$N" ] && break
-	sleep 0.1
-done
+replayed() { [ -s "$WORK/siem.jsonl" ] && [ "$(jq -r .body "$WORK/siem.jsonl" | grep -c '"/tmp/drop-')" -ge "$N" ]; }
+wait_until 60 replayed
+# SIGTERM with the dead sink mid-transfer (its timeout 600 s): the documented
+# 5 s flush deadline ends it; 60 s is the hang guard
 kill "$DAEMON_PID"
-t0=$(date +%s%N)
-wait "$DAEMON_PID"
-rc=$?
-stop_ms=$((($(date +%s%N) - t0) / 1000000))
+daemon_gone() { ! kill -0 "$DAEMON_PID" 2>/dev/null; }
+if wait_until 60 daemon_gone; then
+	pass shutdown-bounded-with-dead-sink
+	wait "$DAEMON_PID"
+	rc=$?
+else
+	fail shutdown-bounded-with-dead-sink "still running 60 s after SIGTERM"
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	rc=killed
+fi
 DAEMON_PID=
 [ "$rc" = 0 ] && pass daemon-clean-exit || fail daemon-clean-exit "exit $rc"
-[ "$stop_ms" -lt 8000 ] && pass shutdown-bounded-with-dead-sink || fail shutdown-bounded-with-dead-sink "$stop_ms ms"
 
 # the receiver got exactly what the file got: same lines, once each, same order
 jq -r .body "$WORK/siem.jsonl" | grep . >"$WORK/siem-lines.jsonl"

@@ -28,6 +28,29 @@ fi
 	exit 0
 }
 
+# The accelerator is probed, never assumed (tests/vm/vm.sh vm_accel). A qemu
+# whose KVM start aborts, as a nested KVM does ("failed to set MSR 0x10a",
+# SIGABRT), must leave the harness on TCG: forced KVM attempt, faked abort.
+mkdir -p "$WORK/accel"
+cat >"$WORK/accel/qemu" <<EOF
+#!/bin/sh
+case "\$*" in *accel=kvm*)
+	echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0" >&2
+	kill -ABRT \$\$ ;;
+esac
+exec $SW_VM_QEMU "\$@"
+EOF
+chmod +x "$WORK/accel/qemu"
+accel=$(SW_VM_ACCEL=try-kvm SW_VM_QEMU=$WORK/accel/qemu bash -c \
+	'source "$1"; VM_KERNEL=$2; vm_accel "$3"; echo "$VM_ACCEL|$VM_ACCEL_WHY"' _ \
+	"$TOP/tests/vm/vm.sh" "$VM_KERNEL" "$WORK/accel")
+case "$accel" in
+tcg\|*"qemu exit 134"*"MSR 0x10a"*) pass vm-accel-kvm-abort-falls-back-to-tcg ;;
+*) fail vm-accel-kvm-abort-falls-back-to-tcg "got: $accel" ;;
+esac
+vm_accel "$WORK/accel"
+echo "  vm accelerator: $VM_ACCEL ($VM_ACCEL_WHY)"
+
 # --- the guest's root: everything it runs, nothing else
 R=$WORK/root
 mkdir -p "$R"/{bin,etc,usr/sbin,proc,sys,dev,tmp,out,cfg}
@@ -99,7 +122,7 @@ boot() {
 		tr -d '\r' <"$out/console.log" | tail -n 30 | sed 's/^/    /'
 		return 1
 	fi
-	echo "  vm $1: boot + test ${VM_SECONDS}s"
+	echo "  vm $1: boot + test ${VM_SECONDS}s, accel $VM_ACCEL ($VM_ACCEL_WHY)"
 	tr -d '\r' <"$out/console.log" | grep -o 'SWVM:.*' | sed 's/^/    /'
 	# every daemon/trace run in the guest stopped cleanly (sanitizer reports exit non-zero)
 	if tr -d '\r' <"$out/console.log" | grep -q 'SWVM: .* exit [^0]'; then

@@ -56,9 +56,9 @@ need_root() {
 }
 
 # wait_for NAME JQ-FILTER [SECONDS]: pass when some line of $EVENTS (the
-# daemon's JSON output) matches within SECONDS (default $WAIT_SECS, else 15)
+# daemon's JSON output) matches within SECONDS (default $WAIT_SECS, else 30: a hang guard)
 wait_for() {
-	local name=$1 filter=$2 secs=${3:-${WAIT_SECS:-15}} i
+	local name=$1 filter=$2 secs=${3:-${WAIT_SECS:-30}} i
 	for ((i = 0; i < secs * 10; i++)); do
 		if [ -s "$EVENTS" ] && jq -e -s "[.[] | select($filter)] | length > 0" "$EVENTS" >/dev/null 2>&1; then
 			pass "$name"
@@ -69,6 +69,30 @@ wait_for() {
 	fail "$name" "no event matching: $filter within $secs s"
 	return 1
 }
+
+# wait_until SECONDS CMD...: 0 as soon as CMD succeeds, 1 when it still fails
+# after SECONDS. A hang guard for "wait for the condition", never a timing
+# assertion: give it tens of seconds, the condition is what the test checks.
+wait_until() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# pipe_drained FIFO: nothing waits unread in FIFO (its reader took it all)
+pipe_drained() {
+	[ "$(python3 -c 'import fcntl, os, struct, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])' "$1" 2>/dev/null)" = 0 ]
+}
+
+# baselines_reloaded N: the daemon has emitted more than N baselines_loaded
+# events (N: their count before the change that triggers a reload)
+baselines_reloaded() { [ "$(count '.event.action == "baselines_loaded"')" -gt "$1" ]; }
 
 # count JQ-FILTER: how many lines of $EVENTS match
 count() { jq -s "[.[] | select($1)] | length" "$EVENTS"; }

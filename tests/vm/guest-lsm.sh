@@ -92,7 +92,7 @@ else
 fi
 
 # trace: the LSM file events (mmap_exec, open_write) with their d_path paths
-$SW trace --attach lsm --file-events --duration 20 >/out/trace.jsonl 2>/out/trace.err &
+$SW trace --attach lsm --file-events --duration 120 >/out/trace.jsonl 2>/out/trace.err &
 pid=$!
 wait_file /out/trace.err 'exec events from' 60 || echo "SWVM: trace did not start"
 /bin/good >/dev/null 2>&1
@@ -107,7 +107,8 @@ rm /tmp/d/sub/gone
 mv /tmp/d/old /tmp/d/new
 truncate -s 0 /tmp/d/new
 cd /tmp/d && rm new && cd /
-sleep 1
+# no sleep: each hook wrote its record during the syscall, and trace drains the
+# ring buffer after SIGINT before it exits
 kill -INT "$pid"
 wait "$pid"
 echo "SWVM: trace exit $?"

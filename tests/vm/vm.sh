@@ -20,6 +20,15 @@
 #   SW_VM_KERNEL_PKG   package to use (default: newest linux-image-6.1.0-*-amd64)
 #   SW_VM_LSM          lsm= of the guest (default lockdown,capability,integrity,bpf)
 #   SW_VM_QEMU         qemu binary (default qemu-system-x86_64)
+#   SW_VM_ACCEL        auto (default): KVM only when /dev/kvm is writable AND a
+#                      short probe boot under KVM succeeds, else TCG;
+#                      try-kvm: probe KVM even without a writable /dev/kvm
+#                      (shows the fallback path on any machine); tcg: no probe
+#
+# The accelerator is probed, never assumed: some machines of this kind have a
+# writable /dev/kvm that qemu cannot use (nested KVM refuses the guest with
+# "failed to set MSR 0x10a", then an abort). vm_accel decides once per shell;
+# VM_ACCEL and VM_ACCEL_WHY say what was chosen and why (tests print them).
 
 SW_VM_CACHE=${SW_VM_CACHE:-/var/cache/sealwatch-vm}
 SW_VM_LSM=${SW_VM_LSM:-lockdown,capability,integrity,bpf}
@@ -32,6 +41,9 @@ VM_INITRD=
 VM_RC=
 VM_ERROR=
 VM_SECONDS=
+VM_ACCEL=
+VM_ACCEL_WHY=
+VM_CPU=
 
 # the 9p chain, in load order (tests/vm/init)
 VM_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
@@ -131,17 +143,65 @@ vm_prepare() {
 	vm_kernel && vm_initrd
 }
 
+# vm_probe_kvm OUTDIR: 0 when qemu boots VM_KERNEL under KVM: no initramfs, so
+# the kernel starts, finds no root, panics, and panic=-1 + -no-reboot end qemu
+# with status 0. A guest that cannot start under KVM aborts or hangs instead
+# (seen: a nested KVM that spins with no console output): 20 s is a hang guard
+# for a boot that takes about 1 s under KVM; missing it only means TCG.
+vm_probe_kvm() {
+	local out=$1 rc why
+	# a subshell: the shell's own "Aborted" line stays out of the test output
+	(timeout -k 5 20 "$SW_VM_QEMU" -machine q35,accel=kvm -cpu host -m 256M -smp 1 \
+		-display none -monitor none -serial "file:$out/kvm-probe.log" -no-reboot \
+		-kernel "$VM_KERNEL" -append "console=ttyS0 panic=-1" \
+		</dev/null >"$out/kvm-probe.qemu.log" 2>&1) 2>/dev/null
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q 'Linux version' "$out/kvm-probe.log" 2>/dev/null; then
+		return 0
+	fi
+	case $rc in
+	124 | 137) why="no boot within 20 s" ;;
+	*) why="qemu exit $rc: $(grep -m1 -iE 'error|fail|abort' "$out/kvm-probe.qemu.log" 2>/dev/null | cut -c1-120)" ;;
+	esac
+	VM_ACCEL_WHY="kvm probe boot failed ($why)"
+	return 1
+}
+
+# vm_accel OUTDIR: set VM_ACCEL (kvm|tcg), VM_CPU and VM_ACCEL_WHY, once per shell
+vm_accel() {
+	[ -n "$VM_ACCEL" ] && return 0
+	case "${SW_VM_ACCEL:-auto}" in
+	tcg)
+		VM_ACCEL_WHY="SW_VM_ACCEL=tcg"
+		;;
+	try-kvm)
+		vm_probe_kvm "$1" && VM_ACCEL=kvm VM_ACCEL_WHY="kvm probe boot succeeded (SW_VM_ACCEL=try-kvm)"
+		;;
+	auto)
+		if [ ! -w /dev/kvm ]; then
+			VM_ACCEL_WHY="no writable /dev/kvm"
+		elif vm_probe_kvm "$1"; then
+			VM_ACCEL=kvm VM_ACCEL_WHY="kvm probe boot succeeded"
+		fi
+		;;
+	*)
+		VM_ACCEL_WHY="unknown SW_VM_ACCEL=${SW_VM_ACCEL} (auto, try-kvm or tcg): using tcg"
+		;;
+	esac
+	if [ "$VM_ACCEL" = kvm ]; then
+		VM_CPU=host
+	else
+		VM_ACCEL=tcg VM_CPU=max
+	fi
+	return 0
+}
+
 # vm_run ROOT OUTDIR SCRIPT [TIMEOUT]
 vm_run() {
 	local root=$1 out=$2 script=$3 limit=${4:-300} start rc
-	local accel=tcg cpu=max
-	# KVM when the host has it (not on the machines ENVIRONMENT.md describes)
-	if [ -w /dev/kvm ]; then
-		accel=kvm
-		cpu=host
-	fi
+	vm_accel "$out"
 	start=$(date +%s.%N)
-	timeout -k 5 "$limit" "$SW_VM_QEMU" -machine "q35,accel=$accel" -cpu "$cpu" -m 1G -smp 2 \
+	timeout -k 5 "$limit" "$SW_VM_QEMU" -machine "q35,accel=$VM_ACCEL" -cpu "$VM_CPU" -m 1G -smp 2 \
 		-display none -monitor none -serial "file:$out/console.log" -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,id=host" \
@@ -152,11 +212,11 @@ vm_run() {
 	VM_SECONDS=$(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }')
 	VM_RC=$(tr -d '\r' <"$out/console.log" 2>/dev/null | sed -n 's/.*SWVM-EXIT \([0-9]*\).*/\1/p' | tail -n 1)
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		VM_ERROR="guest timed out after ${limit}s"
+		VM_ERROR="guest timed out after ${limit}s (accel $VM_ACCEL)"
 		return 1
 	fi
 	[ -n "$VM_RC" ] || {
-		VM_ERROR="guest ended without SWVM-EXIT (qemu exit $rc)"
+		VM_ERROR="guest ended without SWVM-EXIT (qemu exit $rc, accel $VM_ACCEL)"
 		return 1
 	}
 	return 0
