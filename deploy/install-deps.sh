@@ -27,6 +27,9 @@ BENCH_PKGS=(hashdeep aide)
 TEST_PKGS+=(rsyslog rsyslog-openssl)
 # containerd (+ ctr): tests/integration/test_containerd_id.sh runs its own containerd
 TEST_PKGS+=(containerd)
+# docker-registry (distribution 2.8): tests/integration/test_registry.sh runs a real OCI
+# registry on 127.0.0.1 (its systemd unit is not needed: the test starts its own)
+TEST_PKGS+=(docker-registry)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 
 say() { echo "install-deps: $*" >&2; }

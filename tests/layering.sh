@@ -12,7 +12,7 @@ declare -A rank=(
 	[lib]=0
 	[crypto]=1 [sigstore]=1 [baseline]=1 [container]=1 [kernel]=1
 	[image]=2 [output]=2
-	[report]=3
+	[report]=3 [registry]=3
 	[verify]=4
 	[config]=5
 	[daemon]=6

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "daemon.h"
 #include "errors.h"
 #include "events.h"
+#include "fetcher.h"
 #include "report.h"
 #include "resolver.h"
 #include "sink.h"
@@ -539,6 +541,55 @@ TEST(container_without_baseline_no_baseline)
 	harness_free(&h);
 }
 
+/*
+ * With a registry configured (here one that refuses connections: loopback
+ * port 1), a container without a baseline is pending until the fetcher
+ * answers: unverified with sealwatch.baseline.status "pending", never ok; once
+ * the answer is "none to be had" (this fixture records no manifest digest),
+ * no_baseline.
+ */
+TEST(container_baseline_pending_then_no_baseline)
+{
+	char cache[PATH_MAX], key[PATH_MAX], *regs[] = { "127.0.0.1:1" }, *keys[] = { key };
+	struct fetcher_opts fo = {
+		.registries = regs,
+		.n_registries = 1,
+		.reg = { .insecure = true, .connect_timeout_s = 2 },
+		.cache_dir = cache,
+		.key_paths = keys,
+		.n_keys = 1,
+	};
+	struct sw_exec_event ev = container_exec();
+	struct pollfd pfd;
+	struct harness h;
+	json_t *e;
+
+	snprintf(cache, sizeof(cache), "%s", tpath("fetch-cache"));
+	snprintf(key, sizeof(key), "%s", tpath("pub.pem")); /* tpath's buffers rotate */
+	if (harness_start(&h, HOST_OK, false, false) || fetcher_new(&fo, &h.d.fetcher, NULL)) {
+		CHECK(0);
+		return;
+	}
+	daemon_on_event(&h.d, &ev);
+	pfd = (struct pollfd){ .fd = fetcher_fd(h.d.fetcher), .events = POLLIN };
+	CHECK_INT(poll(&pfd, 1, 30000), 1); /* hang guard */
+	fetch_results(&h.d);
+	daemon_on_event(&h.d, &ev);
+	fetcher_free(h.d.fetcher);
+	harness_finish(&h);
+	CHECK_INT(json_array_size(h.events), 2);
+	e = json_array_get(h.events, 0);
+	CHECK_STR(str_at(e, "sealwatch.verdict"), "unverified");
+	CHECK_STR(str_at(e, "sealwatch.baseline.status"), "pending");
+	CHECK_STR(str_at(e, "sealwatch.reason"),
+		  "baseline.pending: the image's baseline is being fetched from a registry");
+	CHECK_STR(str_at(e, "container.image.id"), "sha256:" IMG);
+	e = json_array_get(h.events, 1);
+	CHECK_STR(str_at(e, "sealwatch.verdict"), "no_baseline");
+	CHECK(at(e, "sealwatch.baseline") == NULL);
+	harness_free(&h);
+}
+
 TEST(container_image_baseline_modified)
 {
 	struct harness h;
@@ -770,6 +821,7 @@ int main(void)
 	RUN(exec_host_without_baseline_is_unmonitored);
 	RUN(exec_identity_differs_unverified);
 	RUN(container_without_baseline_no_baseline);
+	RUN(container_baseline_pending_then_no_baseline);
 	RUN(container_image_baseline_modified);
 	RUN(container_unknown_to_runtimes_unverified);
 	RUN(script_exec_verifies_script_and_interpreter);

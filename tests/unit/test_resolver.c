@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "check.h"
 #include "errors.h"
 #include "resolver.h"
@@ -115,6 +117,21 @@ static char *sha(const char *hex)
 	n = (n + 1) % 8;
 	snprintf(buf[n], sizeof(buf[n]), "sha256:%s", hex);
 	return buf[n];
+}
+
+/* "sha256:" + hexid("manifest-<image id>"): the fixture's manifest digest of an image */
+static char *manifest_of(const char *image_key)
+{
+	static char buf[80];
+	unsigned char d[32];
+	char in[128], hex[65];
+
+	snprintf(in, sizeof(in), "manifest-%s", idof(image_key));
+	EVP_Digest(in, strlen(in), d, NULL, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	snprintf(buf, sizeof(buf), "sha256:%s", hex);
+	return buf;
 }
 
 /* ---- cgroup names ---- */
@@ -253,6 +270,10 @@ TEST(podman_fields)
 		CHECK_STR(c->name, "web");
 		CHECK_STR(c->image_id, sha(idof("image.nginx")));
 		CHECK_STR(c->image_name, "docker.io/library/nginx:1.25");
+		/* images.json "digest": what a registry attaches baselines to */
+		CHECK_INT(c->n_image_digests, 1);
+		if (c->n_image_digests)
+			CHECK_STR(c->image_digests[0], manifest_of("image.nginx"));
 		CHECK(!c->pod_name && !c->pod_namespace && !c->k8s_container_name);
 		check_path(c->rootfs, "%s/var/lib/containers/storage/overlay/%s/merged", node,
 			   idof("podman.web.layer"));
@@ -328,6 +349,10 @@ TEST(docker_fields)
 		CHECK_STR(c->name, "web");
 		CHECK_STR(c->image_id, sha(idof("docker-image.nginx")));
 		CHECK_STR(c->image_name, "docker.io/library/nginx:1.25");
+		/* repositories.json: the repo digest of the image */
+		CHECK_INT(c->n_image_digests, 1);
+		if (c->n_image_digests)
+			CHECK_STR(c->image_digests[0], manifest_of("docker-image.nginx"));
 		CHECK(!c->pod_name && !c->pod_namespace && !c->k8s_container_name);
 		check_path(c->rootfs, "%s/var/lib/docker/overlay2/%s/merged", node,
 			   idof("docker.web.mount"));

@@ -159,7 +159,8 @@ int baseline_entry_to_json(const struct sw_entry *e, json_t **ret)
 
 bool baseline_source_known(const char *s)
 {
-	return !strcmp(s, "oci") || !strcmp(s, "docker-archive") || !strcmp(s, "dir");
+	return !strcmp(s, "oci") || !strcmp(s, "docker-archive") || !strcmp(s, "dir") ||
+	       !strcmp(s, "registry");
 }
 
 bool baseline_digest_ok(const char *s)
@@ -178,7 +179,7 @@ int baseline_json_header(const struct sw_baseline_header *hdr, uint64_t n, json_
 
 	*why = "out of memory";
 	if (!hdr->source || !baseline_source_known(hdr->source))
-		return *why = "source is not oci, docker-archive or dir", -EINVAL;
+		return *why = "source is not oci, docker-archive, registry or dir", -EINVAL;
 	if ((hdr->config_digest && !baseline_digest_ok(hdr->config_digest)) ||
 	    (hdr->manifest_digest && !baseline_digest_ok(hdr->manifest_digest)))
 		return *why = "image digest is not sha256:<64 lowercase hex>", -EINVAL;

@@ -14,7 +14,7 @@ struct sw_error;
 #define SW_BASELINE_SCHEMA "sealwatch.baseline/v1"
 
 struct sw_baseline_header {
-	char *source; /* "oci", "docker-archive" or "dir" */
+	char *source; /* "oci", "docker-archive", "registry" or "dir" */
 	char *image_name; /* image reference or directory; may be NULL */
 	char *config_digest; /* "sha256:…", the image ID; NULL for dir */
 	char *manifest_digest; /* "sha256:…"; NULL for dir */

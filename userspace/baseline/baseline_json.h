@@ -33,7 +33,7 @@ bool baseline_path_is_canonical(const char *p);
 /* The exec classes that may carry "interp". */
 bool baseline_interp_allowed(unsigned int class);
 
-/* "oci", "docker-archive" or "dir". */
+/* "oci", "docker-archive", "registry" or "dir". */
 bool baseline_source_known(const char *s);
 
 /* "sha256:<64 lowercase hex>". */

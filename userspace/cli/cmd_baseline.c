@@ -18,6 +18,8 @@
 #include "exitcode.h"
 #include "image.h"
 #include "log.h"
+#include "registry.h"
+#include "store.h"
 
 static void baseline_usage(FILE *out)
 {
@@ -27,7 +29,9 @@ static void baseline_usage(FILE *out)
 		"IMAGE:\n"
 		"  oci:DIR[:REF]             OCI image layout; REF picks a tagged image\n"
 		"  docker-archive:TAR[:NAME] `docker save` / skopeo archive\n"
-		"  dir:ROOTFS                a directory tree (host baseline)\n\n"
+		"  dir:ROOTFS                a directory tree (host baseline)\n"
+		"  registry://HOST[:PORT]/REPO[:TAG|@DIGEST]  an image in a registry: layers\n"
+		"                            streamed, digests checked, nothing extracted\n\n"
 		"Options:\n"
 		"  -o, --output FILE     where to write the baseline ('-' for stdout)\n"
 		"      --name NAME       image name recorded in the header, normalized\n"
@@ -40,6 +44,10 @@ static void baseline_usage(FILE *out)
 		"      --max-bytes N     limit on uncompressed layer bytes (default 64 GiB)\n"
 		"      --max-entries N   limit on entries (default 4000000)\n"
 		"      --max-ratio N     limit on the decompression ratio (default 1000)\n"
+		"      --insecure        registry://: plain HTTP (labs and tests)\n"
+		"      --ca-file PEM     registry://: CA bundle for TLS (default: system)\n"
+		"      --auth-file JSON  registry://: docker config.json with credentials\n"
+		"      --token-file F    registry://: bearer token for the registry\n"
 		"  -v, --verbose         debug output\n"
 		"  -h, --help            this help\n\n"
 		"Exit codes: 0 ok, 2 usage, 3 bad input, 5 I/O error, 6 limit exceeded.\n");
@@ -116,7 +124,8 @@ static int limit_flag(int c, struct sw_image_opts *o)
 }
 
 /* The command line into @o and *@output: 0, 1 after --help, or -1 (usage error, logged). */
-static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, const char **output)
+static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, struct reg_opts *ro,
+			       const char **output)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -131,6 +140,10 @@ static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, c
 		{ "max-ratio", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "auth-file", required_argument, NULL, 'A' },
+		{ "token-file", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	uint64_t v;
@@ -170,6 +183,18 @@ static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, c
 			if (limit_flag(c, o))
 				return -1;
 			break;
+		case 'I':
+			ro->insecure = true;
+			break;
+		case 'C':
+			ro->ca_file = optarg;
+			break;
+		case 'A':
+			ro->auth_file = optarg;
+			break;
+		case 'T':
+			ro->token_file = optarg;
+			break;
 		case 'v':
 			log_set_level(SW_LOG_DEBUG);
 			break;
@@ -188,8 +213,32 @@ static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, c
 	return 0;
 }
 
+/* registry://REF: the registry as an OCI layout (reg_open_store), read like one. */
+static int load_registry(const char *spec, const struct reg_opts *ro, const struct sw_image_opts *o,
+			 struct sw_image **ret, struct sw_error *err)
+{
+	struct store *st = NULL;
+	struct reg_ref ref;
+	char *name = NULL;
+	int r;
+
+	r = reg_ref_parse(spec, &ref, err);
+	if (r)
+		return r;
+	r = reg_open_store(ro, &ref, &st, &name, err);
+	if (!r)
+		r = image_load_store(st, "registry", o, ret, err);
+	if (r && name)
+		sw_error_prefix(err, r, "%s", name);
+	store_free(st);
+	free(name);
+	reg_ref_clear(&ref);
+	return r;
+}
+
 int cmd_baseline(int argc, char **argv)
 {
+	struct reg_opts ro = { .auth_file = cli_default_auth_file() };
 	struct sw_image_opts o;
 	struct sw_image *img = NULL;
 	struct sw_error err = { { 0 } };
@@ -205,7 +254,7 @@ int cmd_baseline(int argc, char **argv)
 		free(o.includes);
 		return SW_EXIT_IO;
 	}
-	ret = parse_baseline_args(argc, argv, &o, &output);
+	ret = parse_baseline_args(argc, argv, &o, &ro, &output);
 	if (ret) {
 		code = ret > 0 ? SW_EXIT_OK : SW_EXIT_USAGE;
 		goto out;
@@ -220,7 +269,10 @@ int cmd_baseline(int argc, char **argv)
 		}
 		o.name = name;
 	}
-	ret = image_load(argv[optind], &o, &img, &err);
+	if (!strncmp(argv[optind], "registry://", 11))
+		ret = load_registry(argv[optind], &ro, &o, &img, &err);
+	else
+		ret = image_load(argv[optind], &o, &img, &err);
 	if (!ret)
 		ret = write_baseline(output, img, &err);
 	if (ret) {

@@ -13,6 +13,12 @@ int cmd_scan(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+
+/* $DOCKER_CONFIG/config.json or ~/.docker/config.json when it exists, else NULL (static). */
+const char *cli_default_auth_file(void);
+
 int cmd_verify_bundle(int argc, char **argv);
 
 /* Keyless verification shared by `verify --bundle` and `verify-bundle` (cmd_sigstore.c). */

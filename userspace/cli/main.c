@@ -17,6 +17,8 @@ static const struct command {
 	{ "verify", cmd_verify, "verify a baseline's detached signature" },
 	{ "verify-bundle", cmd_verify_bundle,
 	  "verify a Sigstore bundle (conformance CLI protocol)" },
+	{ "push", cmd_push, "attach a signed baseline to its image in an OCI registry" },
+	{ "pull", cmd_pull, "fetch and verify the baselines attached to an image in a registry" },
 	{ "scan", cmd_scan, "compare an image or tree with its signed baseline" },
 	{ "daemon", cmd_daemon, "monitor every exec against signed baselines (needs root)" },
 	{ "emit", cmd_emit, "send JSON event lines through the sinks (checks a SIEM setup)" },

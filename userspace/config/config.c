@@ -23,6 +23,9 @@ void config_init(struct sw_config *c)
 	c->image_mismatch = true;
 	c->hash_max_size = SW_CONFIG_HASH_MAX_DEFAULT;
 	c->baseline_max_size = SW_CONFIG_BASELINE_MAX_DEFAULT;
+	c->baseline_cache_max = 256;
+	c->registry_retry_max = 300;
+	c->registry_negative_ttl = 600;
 }
 
 int config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *ret)
@@ -89,6 +92,12 @@ void config_clear(struct sw_config *c)
 	free(c->docker_root);
 	free(c->containerd_root);
 	free(c->containerd_state);
+	free(c->registry_ca_file);
+	free(c->registry_auth_file);
+	free(c->registry_token_file);
+	free(c->baseline_cache);
+	for (size_t i = 0; i < c->n_registries; i++)
+		free(c->registries[i]);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	free(c->trusted_root);
@@ -171,6 +180,17 @@ int config_severity_from_name(const char *name, int *ret)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+bool config_registry_ok(const char *s)
+{
+	if (!*s || strlen(s) > 253)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(".-:[]", *s)))
+			return false;
+	return true;
 }
 
 static int set_string(char **dst, json_t *v)
@@ -326,20 +346,46 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 		return sw_error_set(err, -EBADMSG, "%s: must be a JSON object", path);
 	}
 	json_object_foreach(root, key, v) {
-		if (!strcmp(key, "baseline_dir") || !strcmp(key, "host_baseline") ||
-		    !strcmp(key, "state_file") || !strcmp(key, "trusted_root")) {
+		char **str_key = !strcmp(key, "baseline_dir")	     ? &c->baseline_dir :
+				 !strcmp(key, "host_baseline")	     ? &c->host_baseline :
+				 !strcmp(key, "baseline_cache")	     ? &c->baseline_cache :
+				 !strcmp(key, "registry_ca_file")    ? &c->registry_ca_file :
+				 !strcmp(key, "registry_auth_file")  ? &c->registry_auth_file :
+				 !strcmp(key, "registry_token_file") ? &c->registry_token_file :
+				 !strcmp(key, "state_file")	     ? &c->state_file :
+				 !strcmp(key, "trusted_root")	     ? &c->trusted_root :
+								       NULL;
+
+		if (str_key) {
 			if (!json_is_string(v) || !*json_string_value(v)) {
 				problem = "must be a non-empty string";
 				r = -EBADMSG;
 			} else {
-				r = set_string(!strcmp(key, "baseline_dir")  ? &c->baseline_dir :
-					       !strcmp(key, "host_baseline") ? &c->host_baseline :
-					       !strcmp(key, "trusted_root")  ? &c->trusted_root :
-									       &c->state_file,
-					       v);
+				r = set_string(str_key, v);
 			}
 		} else if (!strcmp(key, "trusted_identities")) {
 			r = set_identities(c, v, &problem);
+		} else if (!strcmp(key, "registries")) {
+			r = set_list(c->registries, &c->n_registries, v, &problem);
+			for (size_t i = 0; !r && i < c->n_registries; i++)
+				if (!config_registry_ok(c->registries[i])) {
+					problem =
+						"must hold HOST[:PORT] names (no scheme, no path)";
+					r = -EBADMSG;
+				}
+		} else if (!strcmp(key, "registry_insecure")) {
+			if (!json_is_boolean(v)) {
+				problem = "must be true or false";
+				r = -EBADMSG;
+			} else {
+				c->registry_insecure = json_is_true(v);
+			}
+		} else if (!strcmp(key, "baseline_cache_max")) {
+			r = set_uint(&c->baseline_cache_max, v, 1, 1 << 20, &problem);
+		} else if (!strcmp(key, "registry_retry_max")) {
+			r = set_uint(&c->registry_retry_max, v, 1, 86400, &problem);
+		} else if (!strcmp(key, "registry_negative_ttl")) {
+			r = set_uint(&c->registry_negative_ttl, v, 1, 7 * 86400, &problem);
 		} else if (!strcmp(key, "metrics_listen")) {
 			struct sockaddr_storage sa;
 			struct sw_error aerr;

@@ -71,8 +71,18 @@ struct sw_config {
 	uint64_t hash_max_size; /* larger executed files are decided without hashing */
 	uint64_t baseline_max_size; /* larger baseline files are refused unread */
 	char *state_file; /* the loss record across crashes (daemon_state.h), NULL = none */
+	/* registries baselines are fetched from on demand (docs/registry.md) */
+	char *registries[SW_CONFIG_MAX_LIST]; /* "HOST[:PORT]", mirrors in order */
+	size_t n_registries;
+	bool registry_insecure; /* plain HTTP */
+	char *registry_ca_file, *registry_auth_file, *registry_token_file;
+	char *baseline_cache; /* fetched baselines; default SW_DEFAULT_BASELINE_CACHE */
+	unsigned int baseline_cache_max; /* baselines kept on disk */
+	unsigned int registry_retry_max; /* seconds: cap of the unreachable-registry backoff */
+	unsigned int registry_negative_ttl; /* seconds: "none attached"/refused kept that long */
 };
 
+#define SW_DEFAULT_BASELINE_CACHE "/var/cache/sealwatch/baselines"
 #define SW_CONFIG_HASH_MAX_DEFAULT (1ULL << 30)
 #define SW_CONFIG_BASELINE_MAX_DEFAULT (256ULL << 20)
 #define SW_CONFIG_SIZE_MIN 4096ULL
@@ -90,6 +100,8 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 bool config_error_key(const char *msg, char *key, size_t size);
 /* Append to a list (trusted_keys, outputs); -E2BIG when full. */
 int config_list_add(char **list, size_t *n, const char *value);
+/* "HOST[:PORT]" (a registry for the registries key): no scheme, no path. */
+bool config_registry_ok(const char *s);
 /* The default interpreter list when none was configured. */
 int config_default_interpreters(struct sw_config *c);
 /* Add "ISSUER=IDENTITY" (the --trusted-identity flag); -EINVAL, -E2BIG. */

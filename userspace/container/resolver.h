@@ -30,6 +30,7 @@ struct sw_error;
 struct resolver;
 
 #define SW_CONTAINER_ID_LEN 64
+#define SW_CONTAINER_MAX_DIGESTS 4
 
 struct sw_container {
 	char id[SW_CONTAINER_ID_LEN + 1]; /* full 64-hex container id */
@@ -45,6 +46,14 @@ struct sw_container {
 	 */
 	char *image_id;
 	char *image_name; /* e.g. "docker.io/library/nginx:1.25", may be NULL */
+	/*
+	 * Manifest digests ("sha256:…") the image was pulled by, as the runtime
+	 * records them (containers-storage images.json "digest"/"digests";
+	 * Docker's containerd image store "Image"): what a registry attaches
+	 * baselines to. Up to SW_CONTAINER_MAX_DIGESTS, may be none.
+	 */
+	char *image_digests[SW_CONTAINER_MAX_DIGESTS];
+	size_t n_image_digests;
 	char *pod_name; /* Kubernetes pod, from annotations/labels, may be NULL */
 	char *pod_namespace; /* may be NULL */
 	char *k8s_container_name; /* container name in the pod spec, may be NULL */

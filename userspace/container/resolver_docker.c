@@ -11,6 +11,10 @@
  * "Image" is the digest of the image's index or manifest, not of its config:
  * we report no image ID then, and the rootfs is
  *   <docker-root>/rootfs/<snapshotter>/<id>.
+ * The repo digests of a graph-driver image (the manifests it was pulled by, what
+ * registries attach baselines to) are in
+ *   <docker-root>/image/<driver>/repositories.json
+ *   {"Repositories": {"name": {"name@sha256:<manifest>": "sha256:<image id>", …}}}
  * Containers the kubelet made through cri-dockerd carry the kubelet's labels
  * (io.kubernetes.pod.name, …) in Config.Labels.
  */
@@ -63,6 +67,36 @@ cleanup:
 	return ret;
 }
 
+/* Manifest digests image c->image_id was pulled by (repositories.json); best effort. */
+static int graphdriver_repo_digests(struct resolver *r, struct sw_container *c, const char *driver)
+{
+	json_t *j = NULL, *repos, *tags, *v;
+	const char *name, *ref;
+	char *path = NULL;
+	int ret = 0;
+
+	if (!c->image_id ||
+	    rs_asprintf(&path, "%s/image/%s/repositories.json", r->docker_root, driver) < 0)
+		return c->image_id ? -ENOMEM : 0;
+	if (rs_load_json(path, r->max_index_size, &j, NULL) < 0)
+		goto cleanup; /* no digests: the registry is not asked, nothing else changes */
+	repos = json_object_get(j, "Repositories");
+	json_object_foreach(repos, name, tags) {
+		json_object_foreach(tags, ref, v) {
+			const char *at = strchr(ref, '@');
+
+			if (at && json_is_string(v) && !strcmp(json_string_value(v), c->image_id))
+				ret = rs_add_image_digest(c, at + 1);
+			if (ret < 0)
+				goto cleanup;
+		}
+	}
+cleanup:
+	json_decref(j);
+	free(path);
+	return ret;
+}
+
 int rs_docker_lookup(struct resolver *r, struct sw_container *c, char **ret_probe,
 		     struct sw_error *err)
 {
@@ -98,6 +132,9 @@ int rs_docker_lookup(struct resolver *r, struct sw_container *c, char **ret_prob
 	/* containerd image store: "Image" is not the config digest (see above) */
 	if (!json_is_object(manifest) && rs_set_image_id(c, rs_json_str(j, "Image")) < 0)
 		goto cleanup;
+	/* containerd image store: "Image" is the manifest (or index) digest baselines attach to */
+	if (json_is_object(manifest) && rs_add_image_digest(c, rs_json_str(j, "Image")) < 0)
+		goto cleanup;
 	s = rs_json_str(j, "Name");
 	if (s && s[0] == '/')
 		s++;
@@ -119,6 +156,8 @@ int rs_docker_lookup(struct resolver *r, struct sw_container *c, char **ret_prob
 		ret = rs_asprintf(&c->rootfs, "%s/rootfs/%s/%s", r->docker_root, driver, c->id);
 	else if (driver)
 		ret = graphdriver_rootfs(r, c, driver, err);
+	if (ret >= 0 && !json_is_object(manifest) && driver)
+		ret = graphdriver_repo_digests(r, c, driver);
 	if (ret < 0)
 		goto cleanup;
 	*ret_probe = path;

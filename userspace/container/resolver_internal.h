@@ -86,6 +86,8 @@ int rs_load_json(const char *path, size_t max, json_t **ret, struct sw_error *er
 const char *rs_json_str(const json_t *obj, const char *key);
 int rs_dup(char **dst, const char *src, const char *what, struct sw_error *err);
 int rs_set_image_id(struct sw_container *c, const char *ref);
+/* Add a manifest digest ("sha256:<hex>", others ignored) to c->image_digests; -ENOMEM. */
+int rs_add_image_digest(struct sw_container *c, const char *digest);
 int rs_host_path(const struct resolver *r, const char *bundle, const char *path, char **ret);
 int rs_set_k8s(struct sw_container *c, const json_t *kv, struct sw_error *err);
 void rs_container_clear(struct sw_container *c);

@@ -209,6 +209,26 @@ static const char *image_name_from_images(struct resolver *r, const char *image_
 	return json_string_value(json_array_get(json_object_get(img, "names"), 0));
 }
 
+/* images.json "digest" and "digests" of image @image_hex: the manifests it was pulled by. */
+static int digests_from_images(struct resolver *r, const char *image_hex, struct sw_container *c)
+{
+	json_t *img, *list, *v;
+	size_t i;
+	int ret;
+
+	if (!image_hex || index_refresh(r, &r->images, NULL) < 0 || !r->images.by_id)
+		return 0;
+	img = json_object_get(r->images.by_id, image_hex);
+	ret = rs_add_image_digest(c, json_string_value(json_object_get(img, "digest")));
+	list = json_object_get(img, "digests");
+	json_array_foreach(list, i, v) {
+		if (ret)
+			break;
+		ret = rs_add_image_digest(c, json_string_value(v));
+	}
+	return ret;
+}
+
 static int is_image_id(const char *s)
 {
 	return !strncmp(s, "sha256:", 7) || rs_is_hex_id(s);
@@ -330,6 +350,8 @@ int rs_storage_lookup(struct resolver *r, struct sw_container *c, struct sw_erro
 			name = md;
 	}
 	ret = rs_dup(&c->image_name, name, "image name", err);
+	if (!ret && digests_from_images(r, image_hex, c))
+		ret = sw_error_set(err, -ENOMEM, "out of memory");
 	if (!ret)
 		ret = rs_dup(&c->name,
 			     json_string_value(json_array_get(json_object_get(obj, "names"), 0)),

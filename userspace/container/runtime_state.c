@@ -99,6 +99,21 @@ int rs_dup(char **dst, const char *src, const char *what, struct sw_error *err)
 	return *dst ? 0 : sw_error_set(err, -ENOMEM, "out of memory");
 }
 
+int rs_add_image_digest(struct sw_container *c, const char *digest)
+{
+	if (!digest || strncmp(digest, "sha256:", 7) || strlen(digest) != 71 ||
+	    !rs_is_hex_id(digest + 7) || c->n_image_digests == SW_CONTAINER_MAX_DIGESTS)
+		return 0;
+	for (size_t i = 0; i < c->n_image_digests; i++)
+		if (!strcmp(c->image_digests[i], digest))
+			return 0;
+	c->image_digests[c->n_image_digests] = strdup(digest);
+	if (!c->image_digests[c->n_image_digests])
+		return -ENOMEM;
+	c->n_image_digests++;
+	return 0;
+}
+
 /* Set c->image_id from "sha256:<hex>" or a bare 64-hex id; anything else is ignored. */
 int rs_set_image_id(struct sw_container *c, const char *ref)
 {
@@ -154,6 +169,8 @@ void rs_container_clear(struct sw_container *c)
 	free(c->name);
 	free(c->image_id);
 	free(c->image_name);
+	for (size_t i = 0; i < c->n_image_digests; i++)
+		free(c->image_digests[i]);
 	free(c->pod_name);
 	free(c->pod_namespace);
 	free(c->k8s_container_name);

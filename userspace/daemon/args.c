@@ -50,11 +50,46 @@ static void daemon_usage(FILE *out)
 		"      --verify-read-path GLOB  verify files read under GLOB (\"/etc/ssl/**\"),\n"
 		"                             repeatable\n"
 		"      --metrics-listen ADDR:PORT  serve /metrics and /healthz (e.g. 127.0.0.1:9464)\n"
+		"      --registry HOST[:PORT] fetch baselines of images without a local one from\n"
+		"                             this OCI registry (repeatable: mirrors, in order;\n"
+		"                             docs/registry.md)\n"
+		"      --registry-insecure    plain HTTP to the registries (labs and tests)\n"
+		"      --registry-ca-file PEM CA bundle for the registries' TLS\n"
+		"      --registry-auth-file JSON  docker config.json with credentials\n"
+		"      --registry-token-file F    bearer token for the registries\n"
+		"      --baseline-cache DIR   fetched baselines (default\n"
+		"                             " SW_DEFAULT_BASELINE_CACHE ")\n"
+		"      --baseline-cache-max N baselines kept in the cache (default 256, LRU)\n"
+		"      --registry-retry-max S backoff cap for unreachable registries (default 300)\n"
+		"      --registry-negative-ttl S  \"none attached\" remembered S seconds (600)\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads the config file and baselines; SIGINT/SIGTERM stop.\n"
 		"Exit codes: 0 stopped cleanly, 2 usage, 3 bad config, 5 system error\n"
 		"(not root, no BTF, BPF load failure).\n");
+}
+
+enum {
+	OPT_REGISTRY = 256,
+	OPT_REGISTRY_INSECURE,
+	OPT_REGISTRY_CA,
+	OPT_REGISTRY_AUTH,
+	OPT_REGISTRY_TOKEN,
+	OPT_BASELINE_CACHE,
+	OPT_BASELINE_CACHE_MAX,
+	OPT_REGISTRY_RETRY,
+	OPT_REGISTRY_NEGATIVE,
+};
+
+static int set_str(char **dst, const char *v, struct sw_error *err)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	free(*dst);
+	*dst = s;
+	return 0;
 }
 
 static int parse_count(const char *flag, const char *arg, long min, long max, unsigned int *ret,
@@ -96,6 +131,15 @@ static const struct option daemon_opts[] = {
 	{ "state-file", required_argument, NULL, 'P' },
 	{ "fold-window", required_argument, NULL, 'F' },
 	{ "no-image-mismatch", no_argument, NULL, 'N' },
+	{ "registry", required_argument, NULL, OPT_REGISTRY },
+	{ "registry-insecure", no_argument, NULL, OPT_REGISTRY_INSECURE },
+	{ "registry-ca-file", required_argument, NULL, OPT_REGISTRY_CA },
+	{ "registry-auth-file", required_argument, NULL, OPT_REGISTRY_AUTH },
+	{ "registry-token-file", required_argument, NULL, OPT_REGISTRY_TOKEN },
+	{ "baseline-cache", required_argument, NULL, OPT_BASELINE_CACHE },
+	{ "baseline-cache-max", required_argument, NULL, OPT_BASELINE_CACHE_MAX },
+	{ "registry-retry-max", required_argument, NULL, OPT_REGISTRY_RETRY },
+	{ "registry-negative-ttl", required_argument, NULL, OPT_REGISTRY_NEGATIVE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -105,8 +149,44 @@ static const struct option daemon_opts[] = {
 /* What the flags say besides the values they set in the config directly. */
 struct flag_state {
 	struct sw_config lists; /* list flags: they replace the file's lists */
-	bool all_events, force_tracepoint, verbose, no_kernel_cache;
+	bool all_events, force_tracepoint, verbose, no_kernel_cache, registry_insecure;
 };
+
+/* The registry flags (docs/registry.md); --registry is a list like the others. */
+static int registry_flag(int c, struct sw_config *cfg, struct flag_state *st, struct sw_error *err)
+{
+	struct sw_config *l = &st->lists;
+
+	switch (c) {
+	case OPT_REGISTRY:
+		if (!config_registry_ok(optarg))
+			return sw_error_set(err, -EINVAL, "--registry: '%s' is not HOST[:PORT]",
+					    optarg);
+		if (config_list_add(l->registries, &l->n_registries, optarg))
+			return sw_error_set(err, -EINVAL, "too many --registry");
+		return 0;
+	case OPT_REGISTRY_INSECURE:
+		st->registry_insecure = true;
+		return 0;
+	case OPT_REGISTRY_CA:
+		return set_str(&cfg->registry_ca_file, optarg, err);
+	case OPT_REGISTRY_AUTH:
+		return set_str(&cfg->registry_auth_file, optarg, err);
+	case OPT_REGISTRY_TOKEN:
+		return set_str(&cfg->registry_token_file, optarg, err);
+	case OPT_BASELINE_CACHE:
+		return set_str(&cfg->baseline_cache, optarg, err);
+	case OPT_BASELINE_CACHE_MAX:
+		return parse_count("--baseline-cache-max", optarg, 1, 1 << 20,
+				   &cfg->baseline_cache_max, err);
+	case OPT_REGISTRY_RETRY:
+		return parse_count("--registry-retry-max", optarg, 1, 86400,
+				   &cfg->registry_retry_max, err);
+	default: /* OPT_REGISTRY_NEGATIVE */
+		return parse_count("--registry-negative-ttl", optarg, 1, 7 * 86400,
+				   &cfg->registry_negative_ttl, err);
+	}
+}
 
 /* The flags that take a list item (repeatable): into st->lists. */
 static int list_flag(int c, struct flag_state *st, struct sw_error *err)
@@ -249,6 +329,8 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 	case 'h':
 		daemon_usage(stdout);
 		return 1;
+	case OPT_REGISTRY ... OPT_REGISTRY_NEGATIVE:
+		return registry_flag(c, cfg, st, err);
 	default:
 		return sw_error_set(err, -EINVAL,
 				    "unknown option or missing value in '%s' (see --help)",
@@ -290,6 +372,8 @@ static void apply_flag_state(struct sw_config *cfg, struct flag_state *st)
 	replace_list(cfg->interpreters, &cfg->n_interpreters, l->interpreters, &l->n_interpreters);
 	replace_list(cfg->verify_read_paths, &cfg->n_verify_read_paths, l->verify_read_paths,
 		     &l->n_verify_read_paths);
+	replace_list(cfg->registries, &cfg->n_registries, l->registries, &l->n_registries);
+	cfg->registry_insecure |= st->registry_insecure;
 	cfg->no_kernel_cache |= st->no_kernel_cache;
 	cfg->all_events |= st->all_events;
 	cfg->force_tracepoint |= st->force_tracepoint;
@@ -337,12 +421,16 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 		return r;
 	if (!cfg->n_outputs && config_list_add(cfg->outputs, &cfg->n_outputs, "stdout"))
 		return sw_error_set(err, -ENOMEM, "out of memory");
+	if (cfg->n_registries && !cfg->baseline_cache &&
+	    set_str(&cfg->baseline_cache, SW_DEFAULT_BASELINE_CACHE, err))
+		return -ENOMEM;
 	if (!cfg->trusted_root != !cfg->n_trusted_identities)
 		return sw_error_set(err, -EINVAL,
 				    cfg->trusted_root ?
 					    "--trusted-root needs at least one --trusted-identity" :
 					    "--trusted-identity needs --trusted-root");
-	if ((cfg->baseline_dir || cfg->host_baseline) && !cfg->n_trusted_keys && !cfg->trusted_root)
+	if ((cfg->baseline_dir || cfg->host_baseline || cfg->n_registries) &&
+	    !cfg->n_trusted_keys && !cfg->trusted_root)
 		return sw_error_set(
 			err, -EINVAL,
 			"baselines need at least one --trusted-key (or --trusted-root and "

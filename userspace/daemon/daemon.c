@@ -20,6 +20,7 @@
 
 #include "bpf_loader.h"
 #include "bstore.h"
+#include "fetcher.h"
 #include "config.h"
 #include "crypto.h"
 #include "daemon.h"
@@ -102,6 +103,7 @@ static void sample_metrics(struct daemon *d)
 		.stats = &d->stats,
 		.baselines_loaded = bstore_count(d->store),
 		.sink_dropped = sinks_dropped(d->sinks),
+		.fetcher = d->fetcher,
 	};
 
 	daemon_metrics_sample(&src);
@@ -149,6 +151,7 @@ static int run(struct daemon *d)
 			return 0;
 		if (d->inofd >= 0)
 			handle_inotify(d);
+		fetch_results(d);
 		if (d->config_reload_pending) {
 			d->config_reload_pending = false;
 			d->reload_pending = false; /* the baselines are reloaded too */
@@ -241,6 +244,9 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 		ro.containerd_tasks = tasks;
 	}
 	r = resolver_new(&ro, &d->resolver, err);
+	if (r)
+		return r;
+	r = fetch_start(d, err);
 	if (r)
 		return r;
 	r = load_store(d, err);
@@ -389,6 +395,7 @@ static void teardown(struct daemon *d)
 			      "sealwatch stopped after %llu exec events",
 			      (unsigned long long)d->stats.events);
 	metrics_http_stop(d->http); /* reads the registry only: no daemon state */
+	fetcher_free(d->fetcher);
 	resolver_free(d->resolver);
 	bstore_unref(d->store);
 	vcache_free(d->cache);

@@ -25,10 +25,12 @@
 #include "verdict.h"
 
 struct bpf_loader;
+struct fetcher;
 struct metrics_http;
 struct report;
 struct resolver;
 struct sw_bstore;
+struct sw_container;
 struct sw_error;
 struct sw_exec_event;
 struct sw_pubkey;
@@ -44,6 +46,7 @@ struct daemon_stats {
 	uint64_t host_unmonitored; /* host execs without a host baseline */
 	uint64_t reloads_ok, reloads_failed;
 	uint64_t baselines_refused;
+	uint64_t baselines_fetched;
 };
 
 #define DAEMON_MISMATCH_TOLD 256
@@ -61,6 +64,7 @@ struct daemon {
 	struct resolver *resolver;
 	struct bpf_loader *bpf; /* NULL in unit tests: no in-kernel cache */
 	struct metrics_http *http;
+	struct fetcher *fetcher; /* baselines from registries, NULL when none configured */
 	int argc; /* the command line, parsed again on each SIGHUP reload */
 	char **argv;
 	const char *config_file; /* --config, or NULL */
@@ -141,5 +145,14 @@ void watch_baselines(struct daemon *d, const struct sw_config *cfg);
 void schedule_reload(struct daemon *d, int delay_ms);
 /* SIGHUP: the config file, command line and baselines again, all or nothing. */
 void reload_config(struct daemon *d);
+
+/* ---- baselines from registries (on_fetch.c) ---- */
+
+/* Start the fetcher when registries are configured (d->fetcher stays NULL otherwise). */
+int fetch_start(struct daemon *d, struct sw_error *err);
+/* A container without a baseline: ask the fetcher; true when its baseline is pending. */
+bool fetch_want(struct daemon *d, const struct sw_container *c);
+/* The fetcher's eventfd is readable: report results, reload the store for new baselines. */
+void fetch_results(struct daemon *d);
 
 #endif

@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "version.h"
 #include "daemon_metrics.h"
+#include "fetcher.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "report.h"
@@ -73,6 +74,12 @@ static const struct {
 	  "Verified baselines in the current store (host baseline included)." },
 	{ "sealwatch_baselines_refused_total", METRIC_COUNTER,
 	  "Baselines refused at load (bad or missing signature, malformed)." },
+	{ "sealwatch_registry_fetches_total", METRIC_COUNTER,
+	  "Baseline fetches from registries by result (fetched, absent, refused, unreachable)." },
+	{ "sealwatch_registry_pending_images", METRIC_GAUGE,
+	  "Images whose baseline is being fetched (their events say baseline.pending)." },
+	{ "sealwatch_baseline_cache_evictions_total", METRIC_COUNTER,
+	  "Fetched baselines evicted from the on-disk cache (least recently used)." },
 	{ "sealwatch_file_doors_active", METRIC_GAUGE,
 	  "1 when the mmap/open/path-event programs and the in-kernel cache are "
 	  "loaded; 0 when this kernel refused them (exec verification only)" },
@@ -190,6 +197,21 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 
 	if (s->stats)
 		sample_daemon(s->stats, s->baselines_loaded);
+	if (s->fetcher) {
+		struct fetcher_stats fs;
+
+		fetcher_get_stats(s->fetcher, &fs);
+		metrics_set("sealwatch_registry_fetches_total", "result=\"fetched\"",
+			    (double)fs.fetched);
+		metrics_set("sealwatch_registry_fetches_total", "result=\"absent\"",
+			    (double)fs.absent);
+		metrics_set("sealwatch_registry_fetches_total", "result=\"refused\"",
+			    (double)fs.refused);
+		metrics_set("sealwatch_registry_fetches_total", "result=\"unreachable\"",
+			    (double)fs.unreachable);
+		metrics_set("sealwatch_registry_pending_images", NULL, (double)fs.pending);
+		metrics_set("sealwatch_baseline_cache_evictions_total", NULL, (double)fs.evicted);
+	}
 	if (s->report)
 		sample_report(s->report);
 	if (s->bpf) {

@@ -18,6 +18,7 @@ struct daemon_stats;
 struct report;
 struct vcache;
 struct verifier;
+struct fetcher;
 
 /* HELP/TYPE of every family, build info and start time. Call once. */
 void daemon_metrics_describe(void);
@@ -31,6 +32,7 @@ struct daemon_metrics_sources {
 	uint64_t sink_dropped; /* events the outputs dropped, in all */
 	const struct daemon_stats *stats;
 	size_t baselines_loaded;
+	struct fetcher *fetcher; /* baselines from registries, NULL when off */
 };
 /* Copy the current values of everything sampled (once a second). */
 void daemon_metrics_sample(const struct daemon_metrics_sources *s);

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "errors.h"
 #include "events.h"
+#include "fetcher.h"
 #include "log.h"
 #include "procpath.h"
 #include "report.h"
@@ -223,7 +224,13 @@ bool job_scope(struct daemon *d, struct verify_job *job)
 		set_container(job, c);
 		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
 		job->baseline_match = by_name ? "image_name" : "image_id";
-		if (!job->bl && c->image_id && d->cfg.image_mismatch)
+		if (d->fetcher) {
+			if (!job->bl)
+				job->baseline_pending = fetch_want(d, c);
+			else
+				fetcher_touch(d->fetcher, job->bl->path);
+		}
+		if (!job->bl && !job->baseline_pending && c->image_id && d->cfg.image_mismatch)
 			image_mismatch(d, job, c);
 	} else {
 		job->bl = bstore_host(job->store);
@@ -276,6 +283,13 @@ void job_verify(struct daemon *d, struct verify_job *job)
 		emit_now(d, job, SW_VERDICT_FILELESS,
 			 ev->flags & SW_EF_MEMFD ? "executed from memory (memfd/shmem)" :
 						   "executed file has been deleted",
+			 NULL);
+		goto done;
+	}
+	if (!job->bl && job->baseline_pending) {
+		/* never ok before the baseline is known: every event says so (no hashing) */
+		emit_now(d, job, SW_VERDICT_UNVERIFIED,
+			 "baseline.pending: the image's baseline is being fetched from a registry",
 			 NULL);
 		goto done;
 	}

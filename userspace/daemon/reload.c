@@ -60,6 +60,8 @@ static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_
 	struct sigstore_trusted_root *root = NULL;
 	struct bstore_opts o = {
 		.dir = cfg->baseline_dir,
+		/* the fetcher's cache (started with the daemon: its running dir) */
+		.cache_dir = d->fetcher ? d->cfg.baseline_cache : NULL,
 		.host_baseline = cfg->host_baseline,
 		.keys = keys,
 		.n_keys = n_keys,
@@ -225,6 +227,37 @@ static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *
 	memcpy(nc->verify_read_paths, old->verify_read_paths, sizeof(old->verify_read_paths));
 	nc->n_verify_read_paths = old->n_verify_read_paths;
 	old->n_verify_read_paths = 0;
+	/* the fetcher runs with the registry settings it started with */
+	if (list_differs(old->registries, old->n_registries, nc->registries, nc->n_registries) ||
+	    str_differs(nc->baseline_cache, old->baseline_cache) ||
+	    str_differs(nc->registry_ca_file, old->registry_ca_file) ||
+	    str_differs(nc->registry_auth_file, old->registry_auth_file) ||
+	    str_differs(nc->registry_token_file, old->registry_token_file) ||
+	    nc->registry_insecure != old->registry_insecure ||
+	    nc->baseline_cache_max != old->baseline_cache_max ||
+	    nc->registry_retry_max != old->registry_retry_max ||
+	    nc->registry_negative_ttl != old->registry_negative_ttl)
+		json_array_append_new(keys, json_string("registries"));
+	for (size_t i = 0; i < nc->n_registries; i++)
+		free(nc->registries[i]);
+	memcpy(nc->registries, old->registries, sizeof(old->registries));
+	nc->n_registries = old->n_registries;
+	old->n_registries = 0;
+#define KEEP_STR(f)             \
+	do {                    \
+		free(nc->f);    \
+		nc->f = old->f; \
+		old->f = NULL;  \
+	} while (0)
+	KEEP_STR(baseline_cache);
+	KEEP_STR(registry_ca_file);
+	KEEP_STR(registry_auth_file);
+	KEEP_STR(registry_token_file);
+#undef KEEP_STR
+	nc->registry_insecure = old->registry_insecure;
+	nc->baseline_cache_max = old->baseline_cache_max;
+	nc->registry_retry_max = old->registry_retry_max;
+	nc->registry_negative_ttl = old->registry_negative_ttl;
 	nc->hash_workers = old->hash_workers;
 	nc->queue_size = old->queue_size;
 	nc->cache_size = old->cache_size;

@@ -176,12 +176,38 @@ cleanup:
 	return ret;
 }
 
+/* Plan and read the image in @st (an OCI layout unless @docker) into @img. */
+static int load_from_store(struct store *st, const char *ref, bool docker,
+			   const struct sw_image_opts *opts, struct sw_image *img,
+			   struct sw_error *err)
+{
+	struct image_plan plan = { 0 };
+	int ret;
+
+	if (docker)
+		ret = image_plan_docker(st, ref, opts->platform, &plan, err);
+	else
+		ret = image_plan_oci(st, ref, opts->platform, &plan, err);
+	if (ret)
+		goto cleanup;
+	ret = load_layers(st, &plan, opts, &img->tree, err);
+	if (ret)
+		goto cleanup;
+	img->hdr = plan.hdr;
+	memset(&plan.hdr, 0, sizeof(plan.hdr));
+	ret = tree_sorted(img->tree, &img->entries, &img->n);
+	if (ret)
+		sw_error_set(err, ret, "out of memory");
+cleanup:
+	image_plan_clear(&plan);
+	return ret;
+}
+
 static int load_image(const char *kind, const char *spec, const struct sw_image_opts *opts,
 		      struct sw_image *img, struct sw_error *err)
 {
 	bool is_oci = !strcmp(kind, "oci");
 	char *path = NULL, *ref = NULL;
-	struct image_plan plan = { 0 };
 	struct store *st = NULL;
 	int ret;
 
@@ -193,26 +219,10 @@ static int load_image(const char *kind, const char *spec, const struct sw_image_
 	ret = is_oci ? store_open_dir(path, &st, err) : store_open_tar(path, &st, err);
 	if (ret)
 		goto cleanup;
-	if (is_oci || store_has(st, "index.json"))
-		ret = image_plan_oci(st, ref, opts->platform, &plan, err);
-	else
-		ret = image_plan_docker(st, ref, opts->platform, &plan, err);
-	if (ret) {
-		sw_error_prefix(err, ret, "%s", path);
-		goto cleanup;
-	}
-	ret = load_layers(st, &plan, opts, &img->tree, err);
-	if (ret) {
-		sw_error_prefix(err, ret, "%s", path);
-		goto cleanup;
-	}
-	img->hdr = plan.hdr;
-	memset(&plan.hdr, 0, sizeof(plan.hdr));
-	ret = tree_sorted(img->tree, &img->entries, &img->n);
+	ret = load_from_store(st, ref, !is_oci && !store_has(st, "index.json"), opts, img, err);
 	if (ret)
-		sw_error_set(err, ret, "out of memory");
+		sw_error_prefix(err, ret, "%s", path);
 cleanup:
-	image_plan_clear(&plan);
 	store_free(st);
 	free(path);
 	free(ref);
@@ -234,6 +244,21 @@ static int load_dir(const char *root, const struct sw_image_opts *opts, struct s
 	img->n = img->n_flat;
 	img->hdr.image_name = strdup(root);
 	return img->hdr.image_name ? 0 : sw_error_set(err, -ENOMEM, "out of memory");
+}
+
+static int finish_header(struct sw_image *img, const char *kind, const struct sw_image_opts *opts,
+			 struct sw_error *err)
+{
+	img->hdr.source = strdup(kind);
+	img->hdr.generator = strdup("sealwatch " SW_VERSION);
+	if (opts->name) {
+		free(img->hdr.image_name);
+		img->hdr.image_name = strdup(opts->name);
+	}
+	img->hdr.entries = img->n;
+	if (!img->hdr.source || !img->hdr.generator)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	return 0;
 }
 
 int image_load(const char *ref, const struct sw_image_opts *opts, struct sw_image **ret,
@@ -264,17 +289,27 @@ int image_load(const char *ref, const struct sw_image_opts *opts, struct sw_imag
 		r = load_dir(spec, opts, img, err);
 	else
 		r = load_image(kind, spec, opts, img, err);
-	if (!r) {
-		img->hdr.source = strdup(kind);
-		img->hdr.generator = strdup("sealwatch " SW_VERSION);
-		if (opts->name) {
-			free(img->hdr.image_name);
-			img->hdr.image_name = strdup(opts->name);
-		}
-		img->hdr.entries = img->n;
-		if (!img->hdr.source || !img->hdr.generator)
-			r = sw_error_set(err, -ENOMEM, "out of memory");
+	if (!r)
+		r = finish_header(img, kind, opts, err);
+	if (r) {
+		image_free(img);
+		return r;
 	}
+	*ret = img;
+	return 0;
+}
+
+int image_load_store(struct store *st, const char *source, const struct sw_image_opts *opts,
+		     struct sw_image **ret, struct sw_error *err)
+{
+	struct sw_image *img = calloc(1, sizeof(*img));
+	int r;
+
+	if (!img)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	r = load_from_store(st, NULL, false, opts, img, err);
+	if (!r)
+		r = finish_header(img, source, opts, err);
 	if (r) {
 		image_free(img);
 		return r;

@@ -43,6 +43,12 @@ struct sw_image {
 int image_load(const char *ref, const struct sw_image_opts *opts, struct sw_image **ret,
 	       struct sw_error *err);
 void image_free(struct sw_image *img);
+/*
+ * The image in an already opened store (an OCI layout's members, e.g. a
+ * registry's: registry/regstore.c); @source names it in the header.
+ */
+int image_load_store(struct store *st, const char *source, const struct sw_image_opts *opts,
+		     struct sw_image **ret, struct sw_error *err);
 
 /* What to read: resolved from index/manifest/config (image_oci.c, image_docker.c). */
 struct image_plan_layer {

@@ -23,6 +23,7 @@ struct sw_tree;
 /* A stream of bytes: read() returns >0 bytes, 0 at EOF, or a negative errno. */
 struct byte_source {
 	ssize_t (*read)(void *ctx, void *buf, size_t len, struct sw_error *err);
+	void (*close)(void *ctx); /* NULL: the store's own streams (store_stream_close) */
 	void *ctx;
 };
 

@@ -27,6 +27,8 @@ struct store {
 	int dirfd; /* OCI layout directory, or -1 for a tar */
 	struct member *members;
 	size_t n_members;
+	const struct store_ops *ops; /* store_open_ops(), else NULL */
+	void *ops_ctx;
 };
 
 struct tar_stream {
@@ -51,6 +53,22 @@ int store_open_dir(const char *path, struct store **ret, struct sw_error *err)
 		return rc == -ENOTDIR ? -EBADMSG : rc;
 	}
 	st->path = strdup(path);
+	*ret = st;
+	return 0;
+}
+
+int store_open_ops(const char *name, const struct store_ops *ops, void *ctx, struct store **ret,
+		   struct sw_error *err)
+{
+	struct store *st = calloc(1, sizeof(*st));
+
+	if (!st || !(st->path = strdup(name))) {
+		free(st);
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	}
+	st->dirfd = -1;
+	st->ops = ops;
+	st->ops_ctx = ctx;
 	*ret = st;
 	return 0;
 }
@@ -141,6 +159,8 @@ void store_free(struct store *st)
 {
 	if (!st)
 		return;
+	if (st->ops && st->ops->free)
+		st->ops->free(st->ops_ctx);
 	if (st->dirfd >= 0)
 		close(st->dirfd);
 	for (size_t i = 0; i < st->n_members; i++)
@@ -177,6 +197,8 @@ bool store_has(struct store *st, const char *member)
 	const struct member *m;
 	struct stat s;
 
+	if (st->ops)
+		return st->ops->has(st->ops_ctx, member);
 	if (st->dirfd >= 0)
 		return fstatat(st->dirfd, member, &s, AT_SYMLINK_NOFOLLOW) == 0;
 	return member_find(st, member, &m, NULL) != -ENOENT;
@@ -214,6 +236,8 @@ int store_stream_open(struct store *st, const char *member, struct byte_source *
 	struct tar_stream *ts;
 	int ret;
 
+	if (st->ops)
+		return st->ops->stream(st->ops_ctx, member, src, err);
 	if (st->dirfd >= 0) {
 		struct fd_stream *fs = malloc(sizeof(*fs));
 		struct stat s;
@@ -270,6 +294,11 @@ void store_stream_close(struct byte_source *src)
 {
 	if (!src || !src->ctx)
 		return;
+	if (src->close) {
+		src->close(src->ctx);
+		src->ctx = NULL;
+		return;
+	}
 	if (src->read == tar_read) {
 		archive_read_free(((struct tar_stream *)src->ctx)->a);
 	} else {
@@ -287,6 +316,8 @@ int store_read(struct store *st, const char *member, size_t max, char **ret_buf,
 	char *buf;
 	int ret;
 
+	if (st->ops)
+		return st->ops->read(st->ops_ctx, member, max, ret_buf, ret_len, err);
 	if (st->dirfd >= 0 && !store_has(st, member))
 		return sw_error_set(err, -ENOENT, "%s: no %s", st->path, member);
 	ret = store_stream_open(st, member, &src, err);

@@ -320,6 +320,9 @@ static json_t *sealwatch_json(const struct ecs_exec *x)
 		set_opt(b, "match", x->baseline_match);
 		set_opt(b, "image_name", x->baseline_image_name);
 		json_object_set_new(sw, "baseline", b);
+	} else if (x->baseline_status) {
+		json_object_set_new(sw, "baseline",
+				    json_pack("{s:s}", "status", x->baseline_status));
 	}
 	if (x->expected_image_id) {
 		json_object_set_new(sw, "expected",

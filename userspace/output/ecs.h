@@ -43,6 +43,8 @@ struct ecs_exec {
 	const struct ecs_container *container; /* NULL for a host process */
 	const char *baseline_digest; /* "sha256:…" of the baseline file */
 	const char *baseline_match; /* "image_id", "image_name", "image_mismatch", "host" */
+	/* "pending": the image's baseline is being fetched from a registry (registry/fetcher.h) */
+	const char *baseline_status;
 	/* a node-side write into a layer store: sealwatch.layer (borrowed), else NULL */
 	struct json_t *layer;
 	/* image_mismatch: the image ID and name the baseline records */

@@ -260,53 +260,70 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int bstore_load(const struct bstore_opts *o, struct sw_bstore **ret, struct sw_error *err)
+/* Append the verified NAME.jsonl of @dir to @s (in name order). */
+static int load_dir(const struct bstore_opts *o, const char *dir, struct sw_bstore *s,
+		    struct sw_error *err)
 {
-	struct sw_bstore *s = calloc(1, sizeof(*s));
+	struct bstore_baseline *nv;
 	char **names = NULL;
 	size_t n_names = 0;
 	struct dirent *de;
-	DIR *d = NULL;
+	DIR *d;
+	int r = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return sw_error_set(err, -errno, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		char **nn;
+
+		if (!has_suffix(de->d_name, ".jsonl"))
+			continue;
+		nn = realloc(names, (n_names + 1) * sizeof(*names));
+		if (!nn || !(nn[n_names] = strdup(de->d_name))) {
+			names = nn ? nn : names;
+			r = sw_error_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		names = nn;
+		n_names++;
+	}
+	if (n_names) /* qsort(NULL, 0, …) is undefined */
+		qsort(names, n_names, sizeof(*names), cmp_names);
+	nv = realloc(s->v, (s->n + n_names + 1) * sizeof(*s->v));
+	if (!nv) {
+		r = sw_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	s->v = nv;
+	for (size_t i = 0; i < n_names; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (!load_one(o, path, &s->v[s->n]))
+			s->n++;
+	}
+out:
+	for (size_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
+}
+
+int bstore_load(const struct bstore_opts *o, struct sw_bstore **ret, struct sw_error *err)
+{
+	struct sw_bstore *s = calloc(1, sizeof(*s));
 	int r = 0;
 
 	if (!s)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	s->refs = 1;
-	if (o->dir) {
-		d = opendir(o->dir);
-		if (!d) {
-			r = sw_error_set(err, -errno, "%s: %s", o->dir, strerror(errno));
-			goto fail;
-		}
-		while ((de = readdir(d))) {
-			char **nn;
-
-			if (!has_suffix(de->d_name, ".jsonl"))
-				continue;
-			nn = realloc(names, (n_names + 1) * sizeof(*names));
-			if (!nn || !(nn[n_names] = strdup(de->d_name))) {
-				names = nn ? nn : names;
-				r = sw_error_set(err, -ENOMEM, "out of memory");
-				goto fail;
-			}
-			names = nn;
-			n_names++;
-		}
-		if (n_names) /* qsort(NULL, 0, …) is undefined */
-			qsort(names, n_names, sizeof(*names), cmp_names);
-		s->v = calloc(n_names ? n_names : 1, sizeof(*s->v));
-		if (!s->v) {
-			r = sw_error_set(err, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < n_names; i++) {
-			char path[4096];
-
-			snprintf(path, sizeof(path), "%s/%s", o->dir, names[i]);
-			if (!load_one(o, path, &s->v[s->n]))
-				s->n++;
-		}
-	}
+	/* the local directory first: its baselines win over fetched ones */
+	if (o->dir && (r = load_dir(o, o->dir, s, err)))
+		goto fail;
+	if (o->cache_dir && (r = load_dir(o, o->cache_dir, s, err)))
+		goto fail;
 	if (o->host_baseline) {
 		s->host = calloc(1, sizeof(*s->host));
 		if (!s->host) {
@@ -321,11 +338,6 @@ int bstore_load(const struct bstore_opts *o, struct sw_bstore **ret, struct sw_e
 	*ret = s;
 	s = NULL;
 fail:
-	for (size_t i = 0; i < n_names; i++)
-		free(names[i]);
-	free(names);
-	if (d)
-		closedir(d);
 	bstore_unref(s);
 	return r;
 }

@@ -61,6 +61,7 @@ typedef void (*bstore_report_fn)(void *ctx, const char *path, int err, const cha
 
 struct bstore_opts {
 	const char *dir; /* may be NULL */
+	const char *cache_dir; /* baselines fetched from registries (fetcher.h), may be NULL */
 	const char *host_baseline; /* may be NULL */
 	struct sw_pubkey *const *keys;
 	size_t n_keys;

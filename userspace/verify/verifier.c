@@ -198,6 +198,7 @@ void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct e
 		.executable = job->exe_path,
 		.baseline_digest = job->bl ? job->bl->digest : NULL,
 		.baseline_match = job->baseline_match,
+		.baseline_status = job->baseline_pending ? "pending" : NULL,
 		.args = job->args,
 		.n_args = job->n_args,
 	};

@@ -35,6 +35,7 @@ struct verify_job {
 	struct sw_bstore *store; /* reference held by the job */
 	const struct bstore_baseline *bl;
 	const char *baseline_match;
+	bool baseline_pending; /* no baseline yet: being fetched from a registry */
 	bool in_container;
 	char *c_id, *c_runtime, *c_name, *c_image_id, *c_image_name, *c_pod, *c_ns, *c_cname;
 	char **args;

@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Baselines that travel with their images (docs/registry.md), against a REAL
+# registry: Debian's docker-registry (distribution 2.8, no referrers API, so
+# the referrers tag schema) started here on 127.0.0.1, plain HTTP and TLS with
+# a CA made here; images pushed with skopeo and pulled with podman.
+#   - sealwatch baseline registry://… equals the baseline of the same image
+#     read from an OCI layout; push, pull (digests, image ID, signature)
+#   - TLS: verified with --ca-file, refused without it
+#   - a fresh daemon with an empty cache runs a container of a pushed image:
+#     baseline.pending (never ok) until fetched, then ok, then a swapped
+#     binary is modified
+#   - a baseline signed by an untrusted key in the registry: baseline_refused
+#   - the registry down: pending/unverified and retries with backoff, then
+#     recovery when it is back
+#   - the referrers API path, against tests/integration/helpers/
+#     referrers_registry.py (a stub: distribution 2.8 lacks that API)
+source "$(dirname "$0")/../lib/common.sh"
+
+if ! need_root || ! command -v podman >/dev/null || ! command -v skopeo >/dev/null ||
+	! command -v docker-registry >/dev/null; then
+	skip all "needs root, podman, skopeo and docker-registry (deploy/install-deps.sh)"
+	exit 0
+fi
+PY=$(command -v /usr/bin/python3 || command -v python3)
+EVENTS=$WORK/events.jsonl
+REG_PID='' REG_TLS_PID='' STUB_PID='' DAEMON_PID=''
+CONTAINERS=()
+IMAGES=()
+N=swrg-$$
+
+cleanup() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1; done
+	for i in "${IMAGES[@]}"; do podman rmi -f "$i" >/dev/null 2>&1; done
+	for p in $REG_PID $REG_TLS_PID $STUB_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL [CURL-ARGS…]: the registry answers /v2/ (hang guard 20 s)
+wait_http() {
+	local url=$1 i
+	shift
+	for ((i = 0; i < 200; i++)); do
+		curl -sf "$@" "$url" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_registry PORT DATA [TLS-CERT TLS-KEY]: Debian's docker-registry; sets LAST_PID
+start_registry() {
+	local port=$1 data=$2 conf=$WORK/reg-$1.yml
+	{
+		printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
+		printf 'storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n' "$data"
+		printf 'http:\n  addr: 127.0.0.1:%s\n' "$port"
+		[ -n "${3:-}" ] && printf '  tls:\n    certificate: %s\n    key: %s\n' "$3" "$4"
+	} >"$conf"
+	docker-registry serve "$conf" >"$WORK/reg-$port.log" 2>&1 &
+	LAST_PID=$!
+}
+
+PORT=$(free_port)
+REG=127.0.0.1:$PORT
+start_registry "$PORT" "$WORK/regdata"
+REG_PID=$LAST_PID
+if ! wait_http "http://$REG/v2/"; then
+	fail registry-start "docker-registry did not answer on $REG"
+	sed 's/^/    /' "$WORK/reg-$PORT.log" | tail -n 5
+	exit 0
+fi
+pass registry-start
+
+# --- images: a busybox rootfs with a tool binary; pushed with skopeo, pulled by podman
+make_image() { # NAME MARK — podman image NAME:1 (MARK makes each image distinct)
+	local r=$WORK/rootfs-$RANDOM
+	mkdir -p "$r/bin" "$r/tmp" "$r/usr/local/bin" "$r/etc"
+	chmod 1777 "$r/tmp"
+	cp /bin/busybox "$r/bin/busybox"
+	for a in sh true echo cat cp sleep; do ln -s busybox "$r/bin/$a"; done
+	cp /bin/busybox "$r/usr/local/bin/tool"
+	echo "$2" >"$r/etc/mark"
+	tar -C "$r" -cf "$r.tar" . && podman import -q "$r.tar" "$1:1" >/dev/null && IMAGES+=("$1:1")
+}
+# publish NAME REPO: NAME:1 → $REG/REPO:1, then pulled back so that the runtime
+# records the registry's manifest digest (as on a node)
+publish() {
+	skopeo copy -q --dest-tls-verify=false "containers-storage:$1:1" "docker://$REG/$2:1" &&
+		podman rmi -f "$1:1" >/dev/null &&
+		podman pull -q --tls-verify=false "$REG/$2:1" >/dev/null && IMAGES+=("$REG/$2:1")
+}
+ok=1
+for i in a b c; do
+	make_image "localhost/$N-$i" "$i-$$" && publish "localhost/$N-$i" "swrg/img-$i-$$" || ok=
+done
+[ -n "$ok" ] && pass images-published || { fail images-published; exit 0; }
+digest_of() { skopeo inspect --tls-verify=false "docker://$REG/$1:1" | jq -r .Digest; }
+IMG_A=$REG/swrg/img-a-$$
+DIG_A=$(digest_of "swrg/img-a-$$")
+
+"$SW" keygen -o "$WORK/k" >/dev/null 2>&1 && "$SW" keygen -o "$WORK/other" >/dev/null 2>&1
+
+# --- sealwatch baseline registry:// — the same entries as from an OCI layout
+expect_exit baseline-registry 0 "$SW" baseline --insecure "registry://$IMG_A:1" -o "$WORK/a.jsonl"
+skopeo copy -q --src-tls-verify=false "docker://$IMG_A:1" "oci:$WORK/oci-a:1" &&
+	"$SW" baseline "oci:$WORK/oci-a:1" -o "$WORK/a-oci.jsonl" 2>/dev/null
+if cmp -s <(tail -n +2 "$WORK/a.jsonl") <(tail -n +2 "$WORK/a-oci.jsonl") &&
+	[ "$(head -1 "$WORK/a.jsonl" | jq -r .image.manifest_digest)" = "$DIG_A" ] &&
+	[ "$(head -1 "$WORK/a.jsonl" | jq -r .source)" = registry ]; then
+	pass baseline-registry-equals-oci
+else
+	fail baseline-registry-equals-oci "entries or header differ"
+fi
+# a tag the registry does not have
+expect_exit baseline-registry-unknown-tag 5 "$SW" baseline --insecure "registry://$REG/swrg/img-a-$$:nope" -o "$WORK/x.jsonl"
+
+# --- push / pull (tag schema: distribution 2.8 has no referrers API)
+"$SW" sign --key "$WORK/k.key" "$WORK/a.jsonl" >/dev/null
+expect_exit push 0 "$SW" push --insecure --key "$WORK/k.pub" --baseline "$WORK/a.jsonl" "$IMG_A:1"
+grep -q "referrers tag schema" "$WORK/.out" && pass push-tag-schema || fail push-tag-schema "$(cat "$WORK/.out")"
+if curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+	"http://$REG/v2/swrg/img-a-$$/manifests/sha256-${DIG_A#sha256:}" | jq -e \
+	'.manifests | length == 1 and .[0].artifactType == "application/vnd.sealwatch.baseline.v1"' >/dev/null; then
+	pass push-tag-index
+else
+	fail push-tag-index "no sha256-<digest> index with our artifact"
+fi
+expect_exit push-again-idempotent 0 "$SW" push --insecure --baseline "$WORK/a.jsonl" "$IMG_A:1"
+n=$(curl -sf -H "Accept: application/vnd.oci.image.index.v1+json" \
+	"http://$REG/v2/swrg/img-a-$$/manifests/sha256-${DIG_A#sha256:}" | jq '.manifests | length')
+[ "$n" = 1 ] && pass push-again-one-entry || fail push-again-one-entry "$n entries"
+# a baseline of image a pushed to image b: another config digest
+expect_exit push-image-mismatch 3 "$SW" push --insecure --baseline "$WORK/a.jsonl" "$REG/swrg/img-b-$$:1"
+errline push-image-mismatch-message "image_mismatch"
+expect_exit push-bad-signature 4 "$SW" push --insecure --key "$WORK/other.pub" --baseline "$WORK/a.jsonl" "$IMG_A:1"
+expect_exit pull 0 "$SW" pull --insecure --key "$WORK/k.pub" "$IMG_A@$DIG_A" -o "$WORK/pulled"
+IID_A=$(head -1 "$WORK/a.jsonl" | jq -r .image.config_digest)
+if cmp -s "$WORK/pulled/${IID_A#sha256:}.jsonl" "$WORK/a.jsonl" &&
+	cmp -s "$WORK/pulled/${IID_A#sha256:}.jsonl.sig" "$WORK/a.jsonl.sig"; then
+	pass pull-identical
+else
+	fail pull-identical
+fi
+expect_exit pull-untrusted-key 4 "$SW" pull --insecure --key "$WORK/other.pub" "$IMG_A@$DIG_A" -o "$WORK/pulled2"
+[ ! -e "$WORK/pulled2/${IID_A#sha256:}.jsonl" ] && pass pull-untrusted-writes-nothing || fail pull-untrusted-writes-nothing
+DIG_C=$(digest_of "swrg/img-c-$$")
+expect_exit pull-none-attached 5 "$SW" pull --insecure "$REG/swrg/img-c-$$@$DIG_C" -o "$WORK/pulled3"
+expect_exit pull-usage 2 "$SW" pull --insecure "$IMG_A@$DIG_A"
+
+# --- TLS: a CA and a server certificate for 127.0.0.1 made here
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=swrg-ca \
+	-keyout "$WORK/ca.key" -out "$WORK/ca.pem" >/dev/null 2>&1 &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$WORK/srv.key" -out "$WORK/srv.csr" >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/san.ext" &&
+	openssl x509 -req -in "$WORK/srv.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+		-days 2 -extfile "$WORK/san.ext" -out "$WORK/srv.pem" >/dev/null 2>&1
+TPORT=$(free_port)
+TREG=127.0.0.1:$TPORT
+start_registry "$TPORT" "$WORK/regdata-tls" "$WORK/srv.pem" "$WORK/srv.key"
+REG_TLS_PID=$LAST_PID
+mkdir -p "$WORK/certs.d" && cp "$WORK/ca.pem" "$WORK/certs.d/ca.crt"
+if wait_http "https://$TREG/v2/" --cacert "$WORK/ca.pem" &&
+	skopeo copy -q --src-tls-verify=false --dest-cert-dir "$WORK/certs.d" \
+		"docker://$IMG_A:1" "docker://$TREG/swrg/tls-$$:1"; then
+	expect_exit tls-push-with-ca 0 "$SW" push --ca-file "$WORK/ca.pem" --baseline "$WORK/a.jsonl" "$TREG/swrg/tls-$$:1"
+	expect_exit tls-pull-with-ca 0 "$SW" pull --ca-file "$WORK/ca.pem" --key "$WORK/k.pub" \
+		"$TREG/swrg/tls-$$@$DIG_A" -o "$WORK/pulled-tls"
+	expect_exit tls-unknown-ca-refused 5 "$SW" pull --key "$WORK/k.pub" "$TREG/swrg/tls-$$@$DIG_A" -o "$WORK/pulled-tls2"
+	errline tls-unknown-ca-message "certificate"
+	expect_exit tls-baseline-registry 0 "$SW" baseline --ca-file "$WORK/ca.pem" "registry://$TREG/swrg/tls-$$:1" -o "$WORK/a-tls.jsonl"
+else
+	fail tls-registry "TLS registry or skopeo copy failed"
+fi
+kill "$REG_TLS_PID" 2>/dev/null && wait "$REG_TLS_PID" 2>/dev/null
+REG_TLS_PID=
+
+# --- image b: a baseline signed by an untrusted key sits in the registry
+IMG_B=$REG/swrg/img-b-$$
+"$SW" baseline --insecure "registry://$IMG_B:1" -o "$WORK/b.jsonl" 2>/dev/null &&
+	"$SW" sign --key "$WORK/other.key" "$WORK/b.jsonl" >/dev/null &&
+	"$SW" push --insecure --baseline "$WORK/b.jsonl" "$IMG_B:1" >/dev/null 2>&1 ||
+	fail push-b "could not push b's baseline"
+# --- image c: signed properly, fetched while the registry is down
+IMG_C=$REG/swrg/img-c-$$
+"$SW" baseline --insecure "registry://$IMG_C:1" -o "$WORK/c.jsonl" 2>/dev/null &&
+	"$SW" sign --key "$WORK/k.key" "$WORK/c.jsonl" >/dev/null &&
+	"$SW" push --insecure --baseline "$WORK/c.jsonl" "$IMG_C:1" >/dev/null 2>&1 ||
+	fail push-c "could not push c's baseline"
+
+# --- a fresh daemon, empty cache
+"$SW" daemon --trusted-key "$WORK/k.pub" --registry "$REG" --registry-insecure \
+	--baseline-cache "$WORK/cache" --registry-retry-max 2 --registry-negative-ttl 3600 \
+	--all-events --output "file:$EVENTS" 2>"$WORK/daemon.log" &
+DAEMON_PID=$!
+wait_for daemon-started '.event.action == "start"' 30 || { sed 's/^/    /' "$WORK/daemon.log" | tail; exit 0; }
+[ -z "$(ls -A "$WORK/cache" 2>/dev/null)" ] && pass cache-empty-at-start || fail cache-empty-at-start
+
+run_c() { # NAME IMAGE CMD…
+	local name=$1 image=$2
+	shift 2
+	podman run -d --runtime runc --network none --name "$name" "$image" "$@" >/dev/null &&
+		CONTAINERS+=("$name")
+}
+cid() { podman inspect -f '{{.Id}}' "$1"; }
+# exec_until NAME FILTER: run /usr/local/bin/tool in container NAME until an
+# event matches FILTER (hang guard 40 s; no wall-clock assertion)
+exec_until() {
+	local name=$1 filter=$2 i
+	for ((i = 0; i < 80; i++)); do
+		podman exec "$name" /usr/local/bin/tool true >/dev/null 2>&1
+		jq -e -s "[.[] | select($filter)] | length > 0" "$EVENTS" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+run_c "$N-ca" "$IMG_A:1" /bin/sleep 300
+CA=$(cid "$N-ca")
+podman exec "$N-ca" /usr/local/bin/tool true >/dev/null 2>&1
+# Until the baseline is in, A's events are pending (never ok, never no_baseline);
+# on loopback the fetch may also be done before the daemon processes A's first
+# exec (the fetch starts at A's first event of any kind): then that exec is
+# verified already. Either way A's first exec event is pending or verified.
+# (c-down-pending below holds the registry back and requires pending.)
+for ((i = 0; i < 200; i++)); do
+	[ "$(count ".container.id == \"$CA\" and .event.action == \"exec\" and .container.image.id != null")" -gt 0 ] && break
+	sleep 0.1
+done
+first=$(jq -c -s "[.[] | select(.container.id == \"$CA\" and .event.action == \"exec\" and .container.image.id != null)][0] |
+	{v: .sealwatch.verdict, s: .sealwatch.baseline.status, d: (.sealwatch.baseline.digest != null), r: .sealwatch.reason}" "$EVENTS")
+case $first in
+*'"v":"unverified","s":"pending"'*) pass a-first-exec-pending ;;
+*'"v":"ok"'*'"d":true'*) pass a-first-exec-verified ;;
+*) fail a-first-exec-pending-or-verified "first exec event of A: $first" ;;
+esac
+if exec_until "$N-ca" ".container.id == \"$CA\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\""; then
+	pass a-fetched-then-ok
+else
+	fail a-fetched-then-ok "no ok verdict for tool"
+	sed 's/^/    /' "$WORK/daemon.log" | tail -n 5
+fi
+[ -f "$WORK/cache/${IID_A#sha256:}.jsonl" ] && pass a-cached-on-disk || fail a-cached-on-disk
+n=$(count ".container.id == \"$CA\" and .sealwatch.baseline.status == \"pending\" and .sealwatch.verdict != \"unverified\"")
+[ "$n" = 0 ] && pass a-pending-never-ok || fail a-pending-never-ok "$n pending events with another verdict"
+podman exec "$N-ca" /bin/sh -c 'echo "#implant" >> /usr/local/bin/tool'
+podman exec "$N-ca" /usr/local/bin/tool true >/dev/null 2>&1
+wait_for a-swapped-modified ".container.id == \"$CA\" and .file.path == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"modified\" and .sealwatch.baseline.match == \"image_id\"" 20
+
+run_c "$N-cb" "$IMG_B:1" /bin/sleep 300
+CB=$(cid "$N-cb")
+podman exec "$N-cb" /usr/local/bin/tool true >/dev/null 2>&1
+wait_for b-refused '.event.action == "baseline_refused" and (.sealwatch.baseline.path | startswith("registry://'"$REG"'/swrg/img-b-'$$'@"))' 30
+exec_until "$N-cb" ".container.id == \"$CB\" and .sealwatch.verdict == \"no_baseline\"" &&
+	pass b-no-baseline || fail b-no-baseline
+n=$(count ".container.id == \"$CB\" and .sealwatch.verdict == \"ok\"")
+[ "$n" = 0 ] && pass b-never-ok || fail b-never-ok "$n ok verdicts"
+
+# --- the registry goes down before c's first container: pending, backoff, recovery
+kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
+REG_PID=
+run_c "$N-cc" "$IMG_C:1" /bin/sleep 300
+CC=$(cid "$N-cc")
+podman exec "$N-cc" /usr/local/bin/tool true >/dev/null 2>&1
+wait_for c-down-pending ".container.id == \"$CC\" and .sealwatch.baseline.status == \"pending\" and .sealwatch.verdict == \"unverified\"" 20
+for ((i = 0; i < 200; i++)); do
+	grep -q "registries unreachable.*retry in 2 s" "$WORK/daemon.log" && break
+	sleep 0.1
+done
+if grep -q "registries unreachable.*retry in 1 s" "$WORK/daemon.log" &&
+	grep -q "registries unreachable.*retry in 2 s" "$WORK/daemon.log"; then
+	pass c-down-backoff
+else
+	fail c-down-backoff "$(grep -c unreachable "$WORK/daemon.log") unreachable lines"
+fi
+start_registry "$PORT" "$WORK/regdata"
+REG_PID=$LAST_PID
+wait_http "http://$REG/v2/" || fail registry-restart
+if exec_until "$N-cc" ".container.id == \"$CC\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\""; then
+	pass c-recovered-ok
+else
+	fail c-recovered-ok
+	sed 's/^/    /' "$WORK/daemon.log" | tail -n 5
+fi
+n=$(count ".container.id == \"$CC\" and .sealwatch.verdict == \"no_baseline\"")
+[ "$n" = 0 ] && pass c-down-not-no-baseline || fail c-down-not-no-baseline "$n no_baseline"
+check_schema events-schema "$EVENTS"
+kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+
+# --- the referrers API path: a stub registry that has it (see the helper's header)
+SPORT=$(free_port)
+SREG=127.0.0.1:$SPORT
+"$PY" "$TOP/tests/integration/helpers/referrers_registry.py" "$SPORT" >"$WORK/stub.log" 2>&1 &
+STUB_PID=$!
+if wait_http "http://$SREG/v2/" &&
+	skopeo copy -q --src-tls-verify=false --dest-tls-verify=false \
+		"docker://$IMG_A:1" "docker://$SREG/swrg/api-$$:1"; then
+	expect_exit api-push 0 "$SW" push --insecure --baseline "$WORK/a.jsonl" "$SREG/swrg/api-$$:1"
+	grep -q "referrers API" "$WORK/.out" && pass api-push-uses-api || fail api-push-uses-api "$(cat "$WORK/.out")"
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://$SREG/v2/swrg/api-$$/manifests/sha256-${DIG_A#sha256:}")
+	[ "$code" = 404 ] && pass api-no-tag-index || fail api-no-tag-index "HTTP $code"
+	expect_exit api-pull 0 "$SW" pull --insecure --key "$WORK/k.pub" "$SREG/swrg/api-$$@$DIG_A" -o "$WORK/pulled-api"
+	cmp -s "$WORK/pulled-api/${IID_A#sha256:}.jsonl" "$WORK/a.jsonl" && pass api-pull-identical || fail api-pull-identical
+else
+	fail api-stub "stub registry or skopeo copy failed"
+	tail -n 5 "$WORK/stub.log"
+fi

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `sealwatch push` and `sealwatch pull`: baselines as OCI artifacts (docs/registry.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "commands.h"
+#include "crypto.h"
+#include "errors.h"
+#include "exitcode.h"
+#include "fileio.h"
+#include "log.h"
+#include "registry.h"
+
+#define BASELINE_FILE_MAX (512ul << 20)
+#define SIG_FILE_MAX (1ul << 20)
+#define MAX_KEYS 16
+#define MAX_FETCH 16
+
+const char *cli_default_auth_file(void)
+{
+	static char path[PATH_MAX];
+	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+
+	if (dir)
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+	else if (home)
+		snprintf(path, sizeof(path), "%s/.docker/config.json", home);
+	else
+		return NULL;
+	return access(path, R_OK) ? NULL : path;
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s: %s (try 'sealwatch %s --help')", cmd, msg, cmd);
+	return SW_EXIT_USAGE;
+}
+
+static int fail(const char *cmd, int err, const struct sw_error *e)
+{
+	log_error("%s: %s", cmd, e->msg[0] ? e->msg : strerror(-err));
+	return sw_exit_from_errno(err);
+}
+
+#define REGISTRY_OPTIONS_HELP                                                            \
+	"      --insecure        plain HTTP (labs and tests; never on real networks)\n"  \
+	"      --ca-file PEM     CA bundle for the registry's TLS (default: system)\n"   \
+	"      --auth-file JSON  docker config.json with credentials (default:\n"        \
+	"                        $DOCKER_CONFIG/config.json or ~/.docker/config.json)\n" \
+	"      --token-file F    a bearer token for the registry\n"
+
+enum { OPT_INSECURE = 256, OPT_CA, OPT_AUTH, OPT_TOKEN };
+
+static bool registry_option(int c, struct reg_opts *ro)
+{
+	switch (c) {
+	case OPT_INSECURE:
+		ro->insecure = true;
+		return true;
+	case OPT_CA:
+		ro->ca_file = optarg;
+		return true;
+	case OPT_AUTH:
+		ro->auth_file = optarg;
+		return true;
+	case OPT_TOKEN:
+		ro->token_file = optarg;
+		return true;
+	}
+	return false;
+}
+
+static void push_usage(void)
+{
+	printf("Usage: sealwatch push --baseline FILE [--signature SIG] [OPTIONS] IMAGE_REF\n\n"
+	       "Attach a signed baseline to its image in an OCI registry: one OCI 1.1\n"
+	       "artifact (artifactType " REG_ARTIFACT_BASELINE ") whose subject\n"
+	       "is the image manifest, holding the baseline and its signature. Found\n"
+	       "again through the referrers API, or the referrers tag schema\n"
+	       "(sha256-<digest>) on registries without it. IMAGE_REF is\n"
+	       "HOST[:PORT]/REPO[:TAG|@DIGEST]; the image's config digest must be the\n"
+	       "baseline's image ID (for an index: one of its images).\n\n"
+	       "  -b, --baseline FILE   the baseline (JSON Lines)\n"
+	       "  -s, --signature SIG   its signature (default: FILE.sigstore.json when\n"
+	       "                        present, else FILE.sig)\n"
+	       "  -k, --key PUB.pem     verify the signature before pushing (repeatable)\n" REGISTRY_OPTIONS_HELP
+	       "  -h, --help            show this help\n\n"
+	       "Exit codes: 0 pushed, 2 usage, 3 bad input (including a baseline for\n"
+	       "another image), 4 signature missing or not verified, 5 I/O or registry\n"
+	       "error.\n");
+}
+
+static int load_keys(char **paths, size_t n, struct sw_pubkey **keys, struct sw_error *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = crypto_pubkey_load(paths[i], &keys[i], e);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int cmd_push(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "signature", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "ca-file", required_argument, NULL, OPT_CA },
+		{ "auth-file", required_argument, NULL, OPT_AUTH },
+		{ "token-file", required_argument, NULL, OPT_TOKEN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct reg_opts ro = { .auth_file = cli_default_auth_file() };
+	const char *path = NULL, *sig_path = NULL, *sig_mt = REG_MT_SIGNATURE;
+	char *key_paths[MAX_KEYS], sig_default[PATH_MAX], *data = NULL, *sig = NULL;
+	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
+	struct reg_push_result res;
+	struct reg_client *client = NULL;
+	struct sw_baseline *b = NULL;
+	struct sw_error e = { { 0 } };
+	struct reg_ref ref = { 0 };
+	size_t n_keys = 0, len, sig_len;
+	int c, r, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":b:s:k:h", opts, NULL)) != -1) {
+		if (registry_option(c, &ro))
+			continue;
+		switch (c) {
+		case 'b':
+			path = optarg;
+			break;
+		case 's':
+			sig_path = optarg;
+			break;
+		case 'k':
+			if (n_keys == MAX_KEYS)
+				return usage_error("push", "at most %d --key", MAX_KEYS);
+			key_paths[n_keys++] = optarg;
+			break;
+		case 'h':
+			push_usage();
+			return SW_EXIT_OK;
+		default:
+			return usage_error("push", "unknown or malformed option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (!path)
+		return usage_error("push", "--baseline is required");
+	if (argc - optind != 1)
+		return usage_error("push", "exactly one IMAGE_REF");
+	if (reg_ref_parse(argv[optind], &ref, &e))
+		return usage_error("push", "%s", e.msg);
+	if (!sig_path) {
+		struct stat st;
+
+		snprintf(sig_default, sizeof(sig_default), "%s.sigstore.json", path);
+		if (stat(sig_default, &st))
+			snprintf(sig_default, sizeof(sig_default), "%s.sig", path);
+		sig_path = sig_default;
+	}
+	if (strlen(sig_path) > 15 && !strcmp(sig_path + strlen(sig_path) - 15, ".sigstore.json"))
+		sig_mt = REG_MT_SIGSTORE_BUNDLE;
+
+	r = file_read_all(path, BASELINE_FILE_MAX, &data, &len, &e);
+	if (r)
+		goto out;
+	r = file_read_all(sig_path, SIG_FILE_MAX, &sig, &sig_len, &e);
+	if (r == -ENOENT)
+		r = sw_error_set(&e, -ENOKEY, "%s: signature missing: %s", path, sig_path);
+	if (r)
+		goto out;
+	r = baseline_parse(data, len, &b, &e);
+	if (r) {
+		sw_error_prefix(&e, r, "%s", path);
+		goto out;
+	}
+	if (!b->hdr.config_digest) {
+		r = sw_error_set(&e, -EBADMSG,
+				 "%s: a host baseline (no image ID) has no image to "
+				 "travel with",
+				 path);
+		goto out;
+	}
+	r = load_keys(key_paths, n_keys, keys, &e);
+	if (r)
+		goto out;
+	if (n_keys && !strcmp(sig_mt, REG_MT_SIGSTORE_BUNDLE)) {
+		r = sw_error_set(&e, -ENOTSUP, "%s: --key checks .sig signatures, not bundles",
+				 sig_path);
+		goto out;
+	}
+	if (n_keys) {
+		r = crypto_verify_any(keys, n_keys, (unsigned char *)data, len, sig, sig_len, &e);
+		if (r)
+			goto out;
+	}
+	r = reg_client_new(&ro, ref.host, &client, &e);
+	if (r)
+		goto out;
+	r = reg_push_baseline(client, &ref, b->hdr.config_digest, data, len, sig, sig_len, sig_mt,
+			      &res, &e);
+	if (r)
+		goto out;
+	printf("pushed: %s -> %s/%s@%s (artifact %s, %s)\n", path, ref.host, ref.repo,
+	       res.image_digest, res.artifact_digest,
+	       res.referrers_api ? "referrers API" : "referrers tag schema");
+out:
+	ret = r ? fail("push", r, &e) : SW_EXIT_OK;
+	for (size_t i = 0; i < n_keys; i++)
+		crypto_pubkey_free(keys[i]);
+	reg_client_free(client);
+	baseline_free(b);
+	reg_ref_clear(&ref);
+	free(data);
+	free(sig);
+	return ret;
+}
+
+static void pull_usage(void)
+{
+	printf("Usage: sealwatch pull [OPTIONS] HOST[:PORT]/REPO[:TAG]@DIGEST -o DIR\n\n"
+	       "Fetch the baselines attached to an image manifest (see 'sealwatch push'),\n"
+	       "check every byte against its digest, the baseline's image ID against the\n"
+	       "image's config and, with --key, the signature; write the newest that\n"
+	       "passes to DIR/<image-id-hex>.jsonl and its signature beside it\n"
+	       "(.jsonl.sig, or .jsonl.sigstore.json for a bundle). A tag instead of\n"
+	       "@DIGEST is resolved first.\n\n"
+	       "  -o, --output DIR      directory to write to (created)\n"
+	       "  -k, --key PUB.pem     trusted public key (repeatable); without one the\n"
+	       "                        signature is fetched but not checked\n" REGISTRY_OPTIONS_HELP
+	       "  -h, --help            show this help\n\n"
+	       "Exit codes: 0 written, 2 usage, 3 bad input (malformed artifact, baseline\n"
+	       "for another image), 4 no baseline verifies with the keys, 5 I/O or\n"
+	       "registry error (including none attached).\n");
+}
+
+/* The image @ref names, config digest: what the baseline's header must say. */
+static int image_config_of(struct reg_client *c, const struct reg_ref *ref, char *digest,
+			   char *config, struct sw_error *e)
+{
+	char *body = NULL, mt[128];
+	struct reg_manifest m;
+	size_t len;
+	int r;
+
+	r = reg_manifest_get(c, ref->repo, ref->digest[0] ? ref->digest : ref->tag, &body, &len, mt,
+			     digest, e);
+	if (r)
+		return r;
+	if (!strcmp(mt, REG_MT_OCI_INDEX) || !strcmp(mt, REG_MT_DOCKER_LIST)) {
+		free(body);
+		return sw_error_set(e, -EINVAL,
+				    "%s/%s: an index; name the platform image's manifest digest",
+				    ref->host, ref->repo);
+	}
+	r = reg_parse_manifest(body, len, &m, e);
+	free(body);
+	if (r)
+		return r;
+	snprintf(config, 72, "%s", m.config.digest);
+	reg_manifest_clear(&m);
+	return 0;
+}
+
+static int write_pulled(const char *dir, const struct reg_baseline *rb, const char *image_id,
+			char *out_path, struct sw_error *e)
+{
+	char sig_path[PATH_MAX + 32];
+	bool bundle = !strcmp(rb->sig_media_type, REG_MT_SIGSTORE_BUNDLE);
+	int r;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return sw_error_set(e, -errno, "%s: %s", dir, strerror(errno));
+	snprintf(out_path, PATH_MAX, "%s/%s.jsonl", dir, image_id + 7);
+	snprintf(sig_path, sizeof(sig_path), "%s%s", out_path, bundle ? ".sigstore.json" : ".sig");
+	/* signature first: a watcher of DIR never sees the baseline without it */
+	r = file_write_atomic(sig_path, rb->sig, rb->sig_len, 0644, e);
+	if (!r)
+		r = file_write_atomic(out_path, rb->baseline, rb->len, 0644, e);
+	return r;
+}
+
+int cmd_pull(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "ca-file", required_argument, NULL, OPT_CA },
+		{ "auth-file", required_argument, NULL, OPT_AUTH },
+		{ "token-file", required_argument, NULL, OPT_TOKEN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct reg_opts ro = { .auth_file = cli_default_auth_file() };
+	struct reg_baseline got[MAX_FETCH];
+	char *key_paths[MAX_KEYS], digest[72], config[72], out_path[PATH_MAX];
+	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
+	struct sw_error e = { { 0 } }, why = { { 0 } };
+	struct reg_client *client = NULL;
+	struct reg_ref ref = { 0 };
+	const char *dir = NULL;
+	size_t n_keys = 0, n = 0;
+	int c, r, why_r = 0, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:k:h", opts, NULL)) != -1) {
+		if (registry_option(c, &ro))
+			continue;
+		switch (c) {
+		case 'o':
+			dir = optarg;
+			break;
+		case 'k':
+			if (n_keys == MAX_KEYS)
+				return usage_error("pull", "at most %d --key", MAX_KEYS);
+			key_paths[n_keys++] = optarg;
+			break;
+		case 'h':
+			pull_usage();
+			return SW_EXIT_OK;
+		default:
+			return usage_error("pull", "unknown or malformed option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (!dir)
+		return usage_error("pull", "-o DIR is required");
+	if (argc - optind != 1)
+		return usage_error("pull", "exactly one REF@DIGEST");
+	if (reg_ref_parse(argv[optind], &ref, &e))
+		return usage_error("pull", "%s", e.msg);
+	r = load_keys(key_paths, n_keys, keys, &e);
+	if (r)
+		goto out;
+	r = reg_client_new(&ro, ref.host, &client, &e);
+	if (r)
+		goto out;
+	r = image_config_of(client, &ref, digest, config, &e);
+	if (r)
+		goto out;
+	r = reg_fetch_baselines(client, ref.repo, digest, got, MAX_FETCH, &n, &e);
+	if (r)
+		goto out;
+	r = -ENOKEY;
+	for (size_t i = 0; i < n; i++) {
+		struct sw_baseline *b = NULL;
+		struct sw_error be = { { 0 } };
+		int br = baseline_parse(got[i].baseline, got[i].len, &b, &be);
+
+		if (!br && (!b->hdr.config_digest || strcmp(b->hdr.config_digest, config)))
+			br = sw_error_set(&be, -EBADMSG,
+					  "artifact %s: baseline is for image %s, not %s "
+					  "(image_mismatch)",
+					  got[i].artifact_digest,
+					  b->hdr.config_digest ? b->hdr.config_digest : "(none)",
+					  config);
+		baseline_free(b);
+		if (!br && n_keys) {
+			if (!strcmp(got[i].sig_media_type, REG_MT_SIGSTORE_BUNDLE))
+				br = sw_error_set(&be, -ENOTSUP,
+						  "artifact %s: a Sigstore bundle; --key checks "
+						  ".sig signatures",
+						  got[i].artifact_digest);
+			else
+				br = crypto_verify_any(keys, n_keys,
+						       (unsigned char *)got[i].baseline, got[i].len,
+						       got[i].sig, got[i].sig_len, &be);
+			if (br)
+				sw_error_prefix(&be, br, "artifact %s", got[i].artifact_digest);
+		}
+		if (br) {
+			if (!why_r || br == -EKEYREJECTED) {
+				why_r = br;
+				why = be;
+			}
+			continue;
+		}
+		r = write_pulled(dir, &got[i], config, out_path, &e);
+		if (!r)
+			printf("pulled: %s/%s@%s -> %s (artifact %s, signature %s)\n", ref.host,
+			       ref.repo, digest, out_path, got[i].artifact_digest,
+			       n_keys ? "verified" : "NOT checked: no --key");
+		break;
+	}
+	if (r == -ENOKEY && why_r) {
+		r = why_r;
+		e = why;
+	}
+out:
+	ret = r ? fail("pull", r, &e) : SW_EXIT_OK;
+	for (size_t i = 0; i < n; i++)
+		reg_baseline_clear(&got[i]);
+	for (size_t i = 0; i < n_keys; i++)
+		crypto_pubkey_free(keys[i]);
+	reg_client_free(client);
+	reg_ref_clear(&ref);
+	return ret;
+}

@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The HTTP side of the registry client (registry.h): one libcurl easy handle
+ * per client (connections reused), the distribution API's auth dance
+ * (WWW-Authenticate: Bearer realm/service/scope → anonymous or Basic token
+ * request; Basic challenges answered from config.json), manifests and blobs.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "base64.h"
+#include "errors.h"
+#include "fileio.h"
+#include "hexutil.h"
+#include "layer.h"
+#include "registry.h"
+#include "registry_internal.h"
+
+#define AUTH_MAX 8192
+#define ACCEPT_MANIFESTS                                                                 \
+	"Accept: " REG_MT_OCI_MANIFEST ", " REG_MT_OCI_INDEX ", " REG_MT_DOCKER_MANIFEST \
+	", " REG_MT_DOCKER_LIST
+
+struct reg_client {
+	CURL *curl;
+	char *host;
+	char *base; /* "https://host" */
+	struct reg_opts o;
+	char *ca_file, *token_file, *auth_file;
+	char *authz; /* "Authorization: …" header, NULL = anonymous */
+	char *basic; /* base64 "user:pass" from config.json, NULL when none */
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+const char *reg_client_host(const struct reg_client *c)
+{
+	return c->host;
+}
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* config.json "auths" → base64 "user:pass" for @host (keys may carry a scheme). */
+static char *basic_from_config(const char *path, const char *host)
+{
+	json_t *j = json_load_file(path, 0, NULL), *auths, *v;
+	const char *key, *auth;
+	char *ret = NULL;
+
+	auths = json_object_get(j, "auths");
+	json_object_foreach(auths, key, v) {
+		const char *k = key;
+
+		if (!strncmp(k, "https://", 8))
+			k += 8;
+		else if (!strncmp(k, "http://", 7))
+			k += 7;
+		if (strncmp(k, host, strlen(host)) || (k[strlen(host)] && k[strlen(host)] != '/'))
+			continue;
+		auth = json_string_value(json_object_get(v, "auth"));
+		if (auth && *auth) {
+			ret = strdup(auth);
+			break;
+		}
+	}
+	json_decref(j);
+	return ret;
+}
+
+int reg_client_new(const struct reg_opts *o, const char *host, struct reg_client **ret,
+		   struct sw_error *err)
+{
+	struct reg_client *c;
+	int r = -ENOMEM;
+
+	pthread_once(&curl_once, curl_init_once);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	c->o = *o;
+	c->host = strdup(host);
+	c->ca_file = dup_opt(o->ca_file);
+	c->token_file = dup_opt(o->token_file);
+	c->auth_file = dup_opt(o->auth_file);
+	c->o.ca_file = c->ca_file;
+	c->o.token_file = c->token_file;
+	c->o.auth_file = c->auth_file;
+	if (!c->host || asprintf(&c->base, "%s://%s", o->insecure ? "http" : "https", host) < 0) {
+		c->base = NULL;
+		goto fail;
+	}
+	c->curl = curl_easy_init();
+	if (!c->curl)
+		goto fail;
+	if (c->token_file) {
+		char *tok = NULL;
+		size_t len;
+
+		r = file_read_all(c->token_file, AUTH_MAX, &tok, &len, err);
+		if (r)
+			goto fail;
+		while (len && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
+			tok[--len] = '\0';
+		r = asprintf(&c->authz, "Authorization: Bearer %s", tok) < 0 ? -ENOMEM : 0;
+		free(tok);
+		if (r) {
+			c->authz = NULL;
+			goto fail;
+		}
+	}
+	if (c->auth_file)
+		c->basic = basic_from_config(c->auth_file, host);
+	*ret = c;
+	return 0;
+fail:
+	reg_client_free(c);
+	return r == -ENOMEM ? sw_error_set(err, -ENOMEM, "out of memory") : r;
+}
+
+void reg_client_free(struct reg_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->host);
+	free(c->base);
+	free(c->ca_file);
+	free(c->token_file);
+	free(c->auth_file);
+	free(c->authz);
+	free(c->basic);
+	free(c);
+}
+
+/* ---- one request ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct reg_resp *r = ud;
+	size_t len = size * n;
+
+	if (r->len + len > r->max) {
+		r->too_big = true;
+		return 0;
+	}
+	if (r->len + len + 1 > r->cap) {
+		size_t ncap = r->cap ? r->cap : 4096;
+		char *nb;
+
+		while (ncap < r->len + len + 1)
+			ncap *= 2;
+		nb = realloc(r->body, ncap);
+		if (!nb)
+			return 0;
+		r->body = nb;
+		r->cap = ncap;
+	}
+	memcpy(r->body + r->len, p, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+
+	if (len <= nl + 1 || strncasecmp(line, name, nl) || line[nl] != ':')
+		return;
+	line += nl + 1;
+	len -= nl + 1;
+	while (len && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+		len--;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, line, len);
+	out[len] = '\0';
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct reg_resp *r = ud;
+	size_t len = size * n;
+	char subject[8] = "";
+
+	if (len > 5 && !strncmp(p, "HTTP/", 5)) { /* a new response (after a redirect) */
+		r->content_type[0] = r->digest[0] = r->location[0] = r->www_auth[0] = '\0';
+		r->oci_subject = false;
+	}
+	header_value(p, len, "Content-Type", r->content_type, sizeof(r->content_type));
+	header_value(p, len, "Docker-Content-Digest", r->digest, sizeof(r->digest));
+	header_value(p, len, "Location", r->location, sizeof(r->location));
+	header_value(p, len, "WWW-Authenticate", r->www_auth, sizeof(r->www_auth));
+	header_value(p, len, "OCI-Subject", subject, sizeof(subject));
+	if (subject[0])
+		r->oci_subject = true;
+	return len;
+}
+
+void reg_resp_clear(struct reg_resp *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static int curl_common(struct reg_client *c, CURL *h, struct curl_slist *hdrs, bool stream)
+{
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	/* blobs may be redirected to storage elsewhere; never downgrade to plain HTTP */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, c->o.insecure ? "http,https" : "https");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, c->o.insecure ? "http,https" : "https");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+			 c->o.connect_timeout_s ? c->o.connect_timeout_s : 10L);
+	if (stream) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, c->o.timeout_s ? c->o.timeout_s : 60L);
+	}
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->o.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.ca_file);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "sealwatch");
+	return 0;
+}
+
+/* "key=\"value\"" of a WWW-Authenticate challenge. */
+static bool challenge_param(const char *ch, const char *key, char *out, size_t size)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = ch; (p = strcasestr(p, key)); p += kl) {
+		const char *v, *end;
+
+		if (p > ch && p[-1] != ' ' && p[-1] != ',')
+			continue;
+		if (p[kl] != '=')
+			continue;
+		v = p + kl + 1;
+		if (*v == '"') {
+			end = strchr(++v, '"');
+		} else {
+			end = v + strcspn(v, ",");
+		}
+		if (!end || (size_t)(end - v) >= size)
+			return false;
+		memcpy(out, v, end - v);
+		out[end - v] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* Answer a 401: a bearer token from the realm (anonymous or Basic), or Basic. */
+static int authenticate(struct reg_client *c, const char *challenge, const char *scope,
+			struct sw_error *err)
+{
+	char realm[1024], service[256] = "", ch_scope[512] = "", *url = NULL, *esc_s, *esc_sc;
+	struct reg_resp resp = { .max = 1 << 20 };
+	struct curl_slist *hdrs = NULL;
+	char *hdr = NULL;
+	const char *tok;
+	json_t *j = NULL;
+	CURL *h;
+	long status = 0;
+	int r;
+
+	if (!strncasecmp(challenge, "Basic", 5)) {
+		if (!c->basic)
+			return sw_error_set(err, -EACCES,
+					    "%s: the registry wants credentials (Basic) and "
+					    "none are configured for it",
+					    c->host);
+		free(c->authz);
+		if (asprintf(&c->authz, "Authorization: Basic %s", c->basic) < 0) {
+			c->authz = NULL;
+			return sw_error_set(err, -ENOMEM, "out of memory");
+		}
+		return 0;
+	}
+	if (strncasecmp(challenge, "Bearer", 6) ||
+	    !challenge_param(challenge, "realm", realm, sizeof(realm)))
+		return sw_error_set(err, -EACCES, "%s: unsupported authentication challenge",
+				    c->host);
+	if (strncmp(realm, "https://", 8) && !(c->o.insecure && !strncmp(realm, "http://", 7)))
+		return sw_error_set(err, -EACCES, "%s: token realm %.200s is not https", c->host,
+				    realm);
+	challenge_param(challenge, "service", service, sizeof(service));
+	challenge_param(challenge, "scope", ch_scope, sizeof(ch_scope));
+	h = curl_easy_init();
+	if (!h)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	esc_s = curl_easy_escape(h, service, 0);
+	esc_sc = curl_easy_escape(h, ch_scope[0] ? ch_scope : scope, 0);
+	if (!esc_s || !esc_sc ||
+	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_s,
+		     esc_sc) < 0) {
+		url = NULL;
+		r = sw_error_set(err, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (c->basic) {
+		if (asprintf(&hdr, "Authorization: Basic %s", c->basic) < 0) {
+			hdr = NULL;
+			r = sw_error_set(err, -ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		hdrs = curl_slist_append(hdrs, hdr);
+	}
+	curl_common(c, h, hdrs, false);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	if (curl_easy_perform(h) != CURLE_OK) {
+		r = sw_error_set(err, -EHOSTUNREACH, "%s: token request failed", c->host);
+		goto cleanup;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		r = sw_error_set(err, status >= 500 ? -EHOSTUNREACH : -EACCES,
+				 "%s: token request refused (HTTP %ld)", c->host, status);
+		goto cleanup;
+	}
+	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	tok = json_string_value(json_object_get(j, "token"));
+	if (!tok)
+		tok = json_string_value(json_object_get(j, "access_token"));
+	if (!tok || !*tok || strlen(tok) > AUTH_MAX) {
+		r = sw_error_set(err, -EACCES, "%s: token response without a token", c->host);
+		goto cleanup;
+	}
+	free(c->authz);
+	if (asprintf(&c->authz, "Authorization: Bearer %s", tok) < 0) {
+		c->authz = NULL;
+		r = sw_error_set(err, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	r = 0;
+cleanup:
+	json_decref(j);
+	curl_free(esc_s);
+	curl_free(esc_sc);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	reg_resp_clear(&resp);
+	free(url);
+	free(hdr);
+	return r;
+}
+
+int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
+		struct sw_error *err)
+{
+	size_t max = resp->max ? resp->max : REG_MANIFEST_MAX;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct curl_slist *hdrs = NULL;
+		char url[4096], ctype[192];
+		CURLcode cc;
+
+		reg_resp_clear(resp);
+		resp->max = max;
+		if (!strncmp(q->path, "http://", 7) || !strncmp(q->path, "https://", 8))
+			snprintf(url, sizeof(url), "%s", q->path);
+		else
+			snprintf(url, sizeof(url), "%s%s", c->base, q->path);
+		if (q->accept)
+			hdrs = curl_slist_append(hdrs, q->accept);
+		if (c->authz)
+			hdrs = curl_slist_append(hdrs, c->authz);
+		if (q->content_type) {
+			snprintf(ctype, sizeof(ctype), "Content-Type: %s", q->content_type);
+			hdrs = curl_slist_append(hdrs, ctype);
+		}
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		curl_easy_reset(c->curl);
+		curl_common(c, c->curl, hdrs, false);
+		curl_easy_setopt(c->curl, CURLOPT_URL, url);
+		curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
+		curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, resp);
+		if (!strcmp(q->method, "HEAD")) {
+			curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+		} else if (!strcmp(q->method, "PUT") || !strcmp(q->method, "POST")) {
+			curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, q->method);
+			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, q->body ? q->body : "");
+			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+					 (curl_off_t)q->body_len);
+		}
+		cc = curl_easy_perform(c->curl);
+		curl_slist_free_all(hdrs);
+		if (resp->too_big)
+			return sw_error_set(err, -EFBIG, "%s%s: response larger than %zu bytes",
+					    c->host, q->path, max);
+		if (cc != CURLE_OK)
+			return sw_error_set(err, -EHOSTUNREACH, "%s: %s", c->host,
+					    curl_easy_strerror(cc));
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+		if (resp->status == 401 && attempt == 0 && resp->www_auth[0]) {
+			int r = authenticate(c, resp->www_auth, q->scope, err);
+
+			if (r)
+				return r;
+			continue;
+		}
+		break;
+	}
+	if (resp->status == 401 || resp->status == 403)
+		return sw_error_set(err, -EACCES, "%s%s: access denied (HTTP %ld)", c->host,
+				    q->path, resp->status);
+	if (resp->status == 404)
+		return sw_error_set(err, -ENOENT, "%s%s: not found", c->host, q->path);
+	if (resp->status >= 500 || resp->status == 429)
+		return sw_error_set(err, -EHOSTUNREACH, "%s%s: HTTP %ld", c->host, q->path,
+				    resp->status);
+	if (resp->status < 200 || resp->status >= 300)
+		return sw_error_set(err, -EBADMSG, "%s %s%s: HTTP %ld", q->method, c->host, q->path,
+				    resp->status);
+	return 0;
+}
+
+/* ---- manifests and blobs ---- */
+
+static void scope_of(char *out, size_t n, const char *repo, bool push)
+{
+	snprintf(out, n, "repository:%s:%s", repo, push ? "pull,push" : "pull");
+}
+
+void reg_sha256_str(const void *data, size_t len, char *out)
+{
+	unsigned char d[32];
+
+	EVP_Digest(data, len, d, NULL, EVP_sha256(), NULL);
+	digest_format_sha256(d, out);
+}
+
+int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference, char **ret_body,
+		     size_t *ret_len, char *ret_media_type, char *ret_digest, struct sw_error *err)
+{
+	char path[1024], scope[512], digest[72];
+	struct reg_resp resp = { .max = REG_MANIFEST_MAX };
+	struct reg_req q = {
+		.method = "GET", .path = path, .accept = ACCEPT_MANIFESTS, .scope = scope
+	};
+	json_t *j;
+	int r;
+
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
+	scope_of(scope, sizeof(scope), repo, false);
+	r = reg_request(c, &q, &resp, err);
+	if (r)
+		goto cleanup;
+	reg_sha256_str(resp.body ? resp.body : "", resp.len, digest);
+	if (!strncmp(reference, "sha256:", 7) && strcmp(reference, digest)) {
+		r = sw_error_set(err, -EBADMSG, "%s/%s: manifest %s has digest %s", c->host, repo,
+				 reference, digest);
+		goto cleanup;
+	}
+	ret_media_type[0] = '\0';
+	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	if (json_is_string(json_object_get(j, "mediaType")))
+		snprintf(ret_media_type, 128, "%s",
+			 json_string_value(json_object_get(j, "mediaType")));
+	json_decref(j);
+	if (!ret_media_type[0]) {
+		size_t n = strcspn(resp.content_type, ";");
+
+		snprintf(ret_media_type, 128, "%.*s", (int)(n < 127 ? n : 127), resp.content_type);
+	}
+	strcpy(ret_digest, digest);
+	if (!resp.body) {
+		resp.body = strdup("");
+		if (!resp.body) {
+			r = sw_error_set(err, -ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	*ret_body = resp.body;
+	*ret_len = resp.len;
+	resp.body = NULL;
+cleanup:
+	reg_resp_clear(&resp);
+	return r;
+}
+
+int reg_manifest_exists(struct reg_client *c, const char *repo, const char *reference,
+			struct sw_error *err)
+{
+	char path[1024], scope[512];
+	struct reg_resp resp = { 0 };
+	struct reg_req q = {
+		.method = "HEAD", .path = path, .accept = ACCEPT_MANIFESTS, .scope = scope
+	};
+	int r;
+
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
+	scope_of(scope, sizeof(scope), repo, false);
+	r = reg_request(c, &q, &resp, err);
+	reg_resp_clear(&resp);
+	return r;
+}
+
+int reg_manifest_put(struct reg_client *c, const char *repo, const char *reference,
+		     const char *media_type, const void *body, size_t len, bool *ret_subject,
+		     struct sw_error *err)
+{
+	char path[1024], scope[512];
+	struct reg_resp resp = { 0 };
+	struct reg_req q = { .method = "PUT",
+			     .path = path,
+			     .content_type = media_type,
+			     .body = body,
+			     .body_len = len,
+			     .scope = scope };
+	int r;
+
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
+	scope_of(scope, sizeof(scope), repo, true);
+	r = reg_request(c, &q, &resp, err);
+	if (!r && ret_subject)
+		*ret_subject = resp.oci_subject;
+	reg_resp_clear(&resp);
+	return r;
+}
+
+int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, size_t max,
+		 char **ret_body, size_t *ret_len, struct sw_error *err)
+{
+	char path[1024], scope[512], got[72];
+	struct reg_resp resp = { .max = max };
+	struct reg_req q = { .method = "GET", .path = path, .scope = scope };
+	int r;
+
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
+	scope_of(scope, sizeof(scope), repo, false);
+	r = reg_request(c, &q, &resp, err);
+	if (r)
+		goto cleanup;
+	reg_sha256_str(resp.body ? resp.body : "", resp.len, got);
+	if (strcmp(got, digest)) {
+		r = sw_error_set(err, -EBADMSG, "%s/%s: blob %s has digest %s", c->host, repo,
+				 digest, got);
+		goto cleanup;
+	}
+	if (!resp.body && !(resp.body = strdup(""))) {
+		r = sw_error_set(err, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	*ret_body = resp.body;
+	*ret_len = resp.len;
+	resp.body = NULL;
+cleanup:
+	reg_resp_clear(&resp);
+	return r;
+}
+
+int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest,
+		    struct sw_error *err)
+{
+	char path[1024], scope[512];
+	struct reg_resp resp = { 0 };
+	struct reg_req q = { .method = "HEAD", .path = path, .scope = scope };
+	int r;
+
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
+	scope_of(scope, sizeof(scope), repo, false);
+	r = reg_request(c, &q, &resp, err);
+	reg_resp_clear(&resp);
+	return r;
+}
+
+int reg_blob_put(struct reg_client *c, const char *repo, const void *body, size_t len,
+		 char *ret_digest, struct sw_error *err)
+{
+	char path[1024], scope[512], put[4200];
+	struct reg_resp resp = { 0 };
+	struct reg_req q = { .method = "POST", .path = path, .scope = scope };
+	int r;
+
+	reg_sha256_str(body, len, ret_digest);
+	r = reg_blob_exists(c, repo, ret_digest, err);
+	if (r != -ENOENT)
+		return r;
+	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", repo);
+	scope_of(scope, sizeof(scope), repo, true);
+	r = reg_request(c, &q, &resp, err);
+	if (r)
+		goto cleanup;
+	if (!resp.location[0]) {
+		r = sw_error_set(err, -EBADMSG, "%s: blob upload without a Location", c->host);
+		goto cleanup;
+	}
+	if (resp.location[0] == '/')
+		snprintf(put, sizeof(put), "%s%s%sdigest=%s", c->base, resp.location,
+			 strchr(resp.location, '?') ? "&" : "?", ret_digest);
+	else
+		snprintf(put, sizeof(put), "%s%sdigest=%s", resp.location,
+			 strchr(resp.location, '?') ? "&" : "?", ret_digest);
+	q = (struct reg_req){ .method = "PUT",
+			      .path = put,
+			      .content_type = "application/octet-stream",
+			      .body = body,
+			      .body_len = len,
+			      .scope = scope };
+	r = reg_request(c, &q, &resp, err);
+cleanup:
+	reg_resp_clear(&resp);
+	return r;
+}
+
+/* ---- streamed blobs: a thread writes into a socketpair the reader reads ---- */
+
+struct blob_stream {
+	pthread_t thread;
+	int rd, wr;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char url[4096];
+	long status;
+	CURLcode cc;
+	bool joined;
+	char host[256];
+};
+
+static size_t stream_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct blob_stream *s = ud;
+	size_t len = size * n, off = 0;
+	long status = 0;
+
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200)
+		return len; /* an error page: not the blob */
+	while (off < len) {
+		ssize_t w = send(s->wr, p + off, len - off, MSG_NOSIGNAL);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0; /* reader gone */
+		}
+		off += (size_t)w;
+	}
+	return len;
+}
+
+static void *stream_main(void *arg)
+{
+	struct blob_stream *s = arg;
+
+	s->cc = curl_easy_perform(s->h);
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
+	shutdown(s->wr, SHUT_WR);
+	return NULL;
+}
+
+static int stream_join(struct blob_stream *s)
+{
+	if (!s->joined) {
+		pthread_join(s->thread, NULL);
+		s->joined = true;
+	}
+	return s->cc == CURLE_OK && s->status == 200 ? 0 : -1;
+}
+
+static ssize_t stream_read(void *ctx, void *buf, size_t len, struct sw_error *err)
+{
+	struct blob_stream *s = ctx;
+
+	for (;;) {
+		ssize_t n = read(s->rd, buf, len);
+
+		if (n > 0)
+			return n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sw_error_set(err, -errno, "%s: read: %s", s->host, strerror(errno));
+		if (stream_join(s))
+			return s->cc != CURLE_OK ?
+				       sw_error_set(err, -EHOSTUNREACH, "%s: %s", s->host,
+						    curl_easy_strerror(s->cc)) :
+				       sw_error_set(err,
+						    s->status == 404 ? -EBADMSG : -EHOSTUNREACH,
+						    "%s: blob: HTTP %ld", s->host, s->status);
+		return 0;
+	}
+}
+
+static void stream_close(void *ctx)
+{
+	struct blob_stream *s = ctx;
+
+	if (!s)
+		return;
+	close(s->rd); /* the writer's next send fails: the transfer ends */
+	stream_join(s);
+	close(s->wr);
+	curl_slist_free_all(s->hdrs);
+	curl_easy_cleanup(s->h);
+	free(s);
+}
+
+int reg_blob_stream(struct reg_client *c, const char *repo, const char *digest,
+		    struct byte_source *src, struct sw_error *err)
+{
+	struct blob_stream *s;
+	int sv[2];
+	int r;
+
+	/* authenticate first (and learn that the blob exists) with a HEAD */
+	r = reg_blob_exists(c, repo, digest, err);
+	if (r)
+		return r == -ENOENT ? sw_error_set(err, -EBADMSG, "%s/%s: blob %s missing", c->host,
+						   repo, digest) :
+				      r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		free(s);
+		return sw_error_set(err, -errno, "socketpair: %s", strerror(errno));
+	}
+	s->rd = sv[0];
+	s->wr = sv[1];
+	snprintf(s->host, sizeof(s->host), "%s", c->host);
+	snprintf(s->url, sizeof(s->url), "%s/v2/%s/blobs/%s", c->base, repo, digest);
+	s->h = curl_easy_init();
+	if (!s->h)
+		goto nomem;
+	if (c->authz)
+		s->hdrs = curl_slist_append(s->hdrs, c->authz);
+	curl_common(c, s->h, s->hdrs, true);
+	curl_easy_setopt(s->h, CURLOPT_URL, s->url);
+	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, stream_body);
+	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
+	if (pthread_create(&s->thread, NULL, stream_main, s))
+		goto nomem;
+	src->read = stream_read;
+	src->close = stream_close;
+	src->ctx = s;
+	return 0;
+nomem:
+	close(sv[0]);
+	close(sv[1]);
+	curl_slist_free_all(s->hdrs);
+	if (s->h)
+		curl_easy_cleanup(s->h);
+	free(s);
+	return sw_error_set(err, -ENOMEM, "out of memory");
+}
+
+/* ---- referrers ---- */
+
+int reg_referrers(struct reg_client *c, const char *repo, const char *digest,
+		  const char *artifact_type, json_t **ret_index, bool *ret_api,
+		  struct sw_error *err)
+{
+	char path[1024], scope[512], tag[80], mt[128], got[72], *body = NULL, *esc = NULL;
+	struct reg_resp resp = { .max = REG_MANIFEST_MAX };
+	struct reg_req q = {
+		.method = "GET", .path = path, .accept = "Accept: " REG_MT_OCI_INDEX, .scope = scope
+	};
+	size_t len;
+	json_t *j;
+	int r;
+
+	if (strncmp(digest, "sha256:", 7) || strlen(digest) != 71)
+		return sw_error_set(err, -EINVAL, "%s: not a sha256 digest", digest);
+	scope_of(scope, sizeof(scope), repo, false);
+	if (artifact_type)
+		esc = curl_easy_escape(c->curl, artifact_type, 0);
+	snprintf(path, sizeof(path), "/v2/%s/referrers/%s%s%s", repo, digest,
+		 esc ? "?artifactType=" : "", esc ? esc : "");
+	curl_free(esc);
+	r = reg_request(c, &q, &resp, err);
+	if (!r && strncmp(resp.content_type, REG_MT_OCI_INDEX, strlen(REG_MT_OCI_INDEX)))
+		r = -ENOENT; /* a 200 that is not an index: no API (some proxies) */
+	if (!r) {
+		j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+		reg_resp_clear(&resp);
+		if (!json_is_object(j)) {
+			json_decref(j);
+			return sw_error_set(err, -EBADMSG, "%s/%s: referrers: not a JSON object",
+					    c->host, repo);
+		}
+		*ret_index = j;
+		*ret_api = true;
+		return 0;
+	}
+	reg_resp_clear(&resp);
+	if (r != -ENOENT && r != -EBADMSG)
+		return r;
+	/* no referrers API (404, or 400 as some registries answer): the tag schema */
+	snprintf(tag, sizeof(tag), "sha256-%s", digest + 7);
+	r = reg_manifest_get(c, repo, tag, &body, &len, mt, got, err);
+	*ret_api = false;
+	if (r == -ENOENT) {
+		*ret_index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType",
+				       REG_MT_OCI_INDEX, "manifests");
+		return *ret_index ? 0 : sw_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (r)
+		return r;
+	j = json_loadb(body, len, 0, NULL);
+	free(body);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return sw_error_set(err, -EBADMSG, "%s/%s: referrers tag %s: not a JSON object",
+				    c->host, repo, tag);
+	}
+	*ret_index = j;
+	return 0;
+}
