@@ -88,7 +88,9 @@ printf '{"trusted_root":"%s","trusted_identities":[{"issuer":"%s","identity":"%s
 	"$ROOT" "$ISS" "$ID" "$ISS" >keyless.json
 expect_exit daemon-config-keyless 0 "$SW" daemon --config keyless.json --help
 printf '{"trusted_identities":[{"issuer":"%s"}]}' "$ISS" >noid.json
-expect_error daemon-config-identity-without-id 3 "$SW" daemon --config noid.json --help
-check daemon-config-names-key grep -q "key 'trusted_identities'" "$WORK/.err"
+# the daemon's log lines carry a timestamp before "sealwatch: "
+expect_exit daemon-config-identity-without-id 3 "$SW" daemon --config noid.json --help
+errline daemon-config-names-key "sealwatch: error: .*key 'trusted_identities'"
 printf '{"trusted_identities":[{"issuer":"%s","identity":"a","identity_regexp":"b"}]}' "$ISS" >twoid.json
-expect_error daemon-config-identity-and-regexp 3 "$SW" daemon --config twoid.json --help
+expect_exit daemon-config-identity-and-regexp 3 "$SW" daemon --config twoid.json --help
+errline daemon-config-identity-and-regexp/one-line "sealwatch: error: .*key 'trusted_identities'"
