@@ -251,6 +251,9 @@ static __always_inline bool in_layer_store(struct file *file)
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
 	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
 
+#ifdef SW_LSM_OBJECT
+	return false; /* see lsm.bpf.c: node-side layer writes in the tracepoint modes only */
+#endif
 	if (!storage_roots[0].ino)
 		return false;
 	for (int i = 0; i < DENTRY_DEPTH; i++) {

@@ -60,6 +60,12 @@
  * from the dentry walk (doors.bpf.h), leaf first, like the tracepoints'.
  */
 #define SW_OBJECT_OWNER
+/*
+ * The LSM object leaves out what made Debian 6.1's verifier refuse its
+ * programs (E2BIG): the overlay real-inode lookup and the layer-store walk
+ * (event.bpf.h, doors.bpf.h).
+ */
+#define SW_LSM_OBJECT
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

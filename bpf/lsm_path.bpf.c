@@ -5,6 +5,12 @@
  * path_truncate (CONFIG_SECURITY_PATH), and file_truncate (6.2+), which only
  * invalidates the in-kernel cache. The tracepoint flavour: exec_path.bpf.c.
  */
+/*
+ * The LSM object leaves out what made Debian 6.1's verifier refuse its
+ * programs (E2BIG): the overlay real-inode lookup and the layer-store walk
+ * (event.bpf.h, doors.bpf.h).
+ */
+#define SW_LSM_OBJECT
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

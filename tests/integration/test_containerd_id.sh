@@ -33,7 +33,10 @@ cleanup() {
 		ctr_ container rm "$c" >/dev/null 2>&1
 	done
 	[ -n "$CD_PID" ] && kill "$CD_PID" 2>/dev/null && wait "$CD_PID" 2>/dev/null
-	umount -R "$CD/state" 2>/dev/null
+	# whatever a failed task rm left: its rootfs mount
+	for m in "$CD"/state/io.containerd.runtime.v2.task/"$NS"/*/rootfs; do
+		mountpoint -q "$m" 2>/dev/null && umount "$m"
+	done
 	podman rmi -f "$IMG:1" "$IMG:2" >/dev/null 2>&1
 	rm -rf "$WORK"
 }
@@ -73,13 +76,15 @@ for _ in $(seq 100); do grep -q '"action":"start"' "$EVENTS" 2>/dev/null && brea
 grep -q '"action":"start"' "$EVENTS" 2>/dev/null && pass daemon-started ||
 	{ fail daemon-started "$(tail -n 3 "$WORK/daemon.log")"; exit 0; }
 
-run_ctr() { # IMAGE → a container id (64 hex) running /bin/sleep
-	local id
-	id=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
-	ctr_ run -d --runtime io.containerd.runc.v2 "$1" "$id" /bin/sleep 600 >/dev/null 2>&1 &&
-		CIDS+=("$id") && echo "$id"
+# run_ctr IMAGE: a container (64-hex id in $CID) running /bin/sleep; not in a
+# subshell, so that cleanup() knows every container
+run_ctr() {
+	CID=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
+	CIDS+=("$CID")
+	ctr_ run -d --runtime io.containerd.runc.v2 "$1" "$CID" /bin/sleep 600 >/dev/null 2>&1
 }
-A=$(run_ctr "$IMG:1") || { fail ctr-run "$(tail -n 3 "$WORK/containerd.log")"; exit 0; }
+run_ctr "$IMG:1" || { fail ctr-run "$(tail -n 3 "$WORK/containerd.log")"; exit 0; }
+A=$CID
 ctr_ task exec --exec-id x1 "$A" /bin/busybox true >/dev/null 2>&1
 ctr_ task exec --exec-id x2 "$A" /bin/sh -c 'cp /bin/busybox /tmp/bb && /tmp/bb true' >/dev/null 2>&1
 IN=".container.id == \"$A\""
@@ -90,7 +95,8 @@ wait_for containerd-matched-by-id "$IN and .sealwatch.verdict == \"unknown\" and
 ctr_ images rm "$IMG:1" >/dev/null 2>&1
 ctr_ images import "$WORK/img2.tar" >/dev/null 2>&1 && ctr_ images tag "$IMG:moved" "$IMG:1" >/dev/null 2>&1 ||
 	fail ctr-retag
-B=$(run_ctr "$IMG:1") || { fail ctr-run-2; exit 0; }
+run_ctr "$IMG:1" || { fail ctr-run-2; exit 0; }
+B=$CID
 ctr_ task exec --exec-id x3 "$B" /bin/busybox true >/dev/null 2>&1
 IN=".container.id == \"$B\""
 wait_for containerd-swap-image-mismatch "$IN and .sealwatch.verdict == \"image_mismatch\" and .sealwatch.expected.image_id == \"$ID1\" and .sealwatch.actual.image_id != \"$ID1\""
