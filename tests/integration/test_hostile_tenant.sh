@@ -272,7 +272,7 @@ if wait_for reload-start '.event.action == "start"'; then
 	[ "$(count '.event.action == "config_reloaded"')" = 0 ] && pass reload-not-reported-reloaded ||
 		fail reload-not-reported-reloaded "config_reloaded although the outputs are invalid"
 	# what the reload refused, a start refuses too (exit 3), with the same message
-	expect_exit reload-start-refuses-same 3 "$SW" daemon --config "$CFG"
+	expect_exit reload-start-refuses-same 3 timeout 30 "$SW" daemon --config "$CFG"
 	errline reload-start-names-output "nosuch"
 	# the old config still runs: the next dropped binary is reported
 	as_user swht-b-$$ 'cp /bin/busybox /tmp/after-reload && /tmp/after-reload true 2>/dev/null'
@@ -285,7 +285,7 @@ SP=$WORK/spool-foreign
 mkdir -p "$SP"
 chown 65534:65534 "$SP"
 chmod 0777 "$SP"
-expect_exit spool-foreign-dir-refused 3 "$SW" daemon --output "http://127.0.0.1:1/x?spool=$SP"
+expect_exit spool-foreign-dir-refused 3 timeout 30 "$SW" daemon --output "http://127.0.0.1:1/x?spool=$SP"
 errline spool-foreign-dir-message "spool .*refused"
 SP2=$WORK/spool-ours
 mkdir -m 0700 "$SP2"
