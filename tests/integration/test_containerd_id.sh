@@ -62,7 +62,7 @@ printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$CD/c
 containerd --config "$CD/config.toml" --root "$CD/root" --state "$CD/state" --address "$SOCK" \
 	>"$WORK/containerd.log" 2>&1 &
 CD_PID=$!
-for _ in $(seq 100); do ctr -a "$SOCK" version >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 600); do ctr -a "$SOCK" version >/dev/null 2>&1 && break; sleep 0.1; done
 ctr -a "$SOCK" version >/dev/null 2>&1 && pass containerd-started ||
 	{ fail containerd-started "$(tail -n 3 "$WORK/containerd.log")"; exit 0; }
 ctr_ images import "$WORK/img1.tar" >/dev/null 2>&1 || { fail ctr-import; exit 0; }
@@ -72,7 +72,7 @@ cfg "{\"containerd_root\":\"$CD/root\",\"containerd_state\":\"$CD/state\"}"
 "$SW" daemon --config "$WORK/c.json" --baseline-dir "$WORK/store" --trusted-key "$WORK/k.pub" \
 	--output "file:$EVENTS" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
-for _ in $(seq 100); do grep -q '"action":"start"' "$EVENTS" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q '"action":"start"' "$EVENTS" 2>/dev/null && break; sleep 0.1; done
 grep -q '"action":"start"' "$EVENTS" 2>/dev/null && pass daemon-started ||
 	{ fail daemon-started "$(tail -n 3 "$WORK/daemon.log")"; exit 0; }
 

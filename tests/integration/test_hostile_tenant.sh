@@ -62,7 +62,8 @@ start_daemon() {
 	local log=$1
 	shift
 	: >"$EVENTS"
-	"$SW" daemon --output "file:$EVENTS" "$@" 2>"$log" &
+	# --fold-window 0: these checks count every repeated verdict (issue 12's folding)
+	"$SW" daemon --output "file:$EVENTS" --fold-window 0 "$@" 2>"$log" &
 	DAEMON_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		grep -q '"action":"start"' "$EVENTS" 2>/dev/null && return 0
@@ -219,7 +220,7 @@ started=$?
 [ $started = 0 ] && pass loader-fifo-start-not-blocked ||
 	fail loader-fifo-start-not-blocked "no start event in 30 s: $(tail -n 2 "$WORK/d2.log")"
 if [ $started = 0 ]; then
-	WAIT_SECS=5
+	WAIT_SECS=30 # (events written before "start": a hang guard only)
 	wait_for loader-fifo-body-refused '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("/fifo.jsonl")) and (.sealwatch.reason | test("regular"))'
 	wait_for loader-fifo-signature-refused '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("/fifosig.jsonl")) and (.sealwatch.reason | test("signature"))'
 	wait_for loader-unsigned-refused-unread '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("/huge-unsigned.jsonl")) and (.sealwatch.reason | test("signature missing"))'

@@ -6,7 +6,7 @@
  *   openat2 DIR NAME     the same through openat2
  *   truncate PATH        truncate(PATH, 1)
  *   ftruncate PATH       open(PATH, O_WRONLY), then ftruncate(fd, 1)
- *   renameat DIR OLD NEW renameat(dfd, OLD, dfd, NEW)
+ *   renameat DIR OLD NEW [hold]  renameat(dfd, OLD, dfd, NEW); hold: then wait for EOF on stdin
  *   unlinkat DIR NAME    unlinkat(dfd, NAME, 0)
  *   mmapwrite PATH       open O_RDWR, mmap MAP_SHARED, flip one byte
  *   setcap PATH          security.capability: cap_chown permitted, effective (in podman's
@@ -59,10 +59,15 @@ int main(int argc, char **argv)
 		fd = open(argv[2], O_WRONLY);
 		return fd < 0 || ftruncate(fd, 1) != 0;
 	}
-	if (!strcmp(op, "renameat") && argc == 5) {
-		if ((dfd = dir_fd(argv[2])) < 0)
+	if (!strcmp(op, "renameat") && (argc == 5 || (argc == 6 && !strcmp(argv[5], "hold")))) {
+		char c;
+
+		if ((dfd = dir_fd(argv[2])) < 0 || renameat(dfd, argv[3], dfd, argv[4]))
 			return 1;
-		return renameat(dfd, argv[3], dfd, argv[4]) != 0;
+		/* "hold": stay alive (dirfd open) until stdin closes */
+		while (argc == 6 && read(0, &c, 1) > 0)
+			;
+		return 0;
 	}
 	if (!strcmp(op, "unlinkat") && argc == 4) {
 		if ((dfd = dir_fd(argv[2])) < 0)
