@@ -254,7 +254,7 @@ static __always_inline bool in_layer_store(struct file *file)
 #ifdef SW_LSM_OBJECT
 	return false; /* see lsm.bpf.c: node-side layer writes in the tracepoint modes only */
 #endif
-	if (!storage_roots[0].ino)
+	if (!deep_walks || !storage_roots[0].ino)
 		return false;
 	for (int i = 0; i < DENTRY_DEPTH; i++) {
 		struct dentry *parent;

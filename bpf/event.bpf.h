@@ -33,6 +33,19 @@
 #define SW_SHARED extern
 #endif
 
+/*
+ * The two deep walks (the overlay real inode, ovl_real_inode; the layer-store
+ * walk of node-side writes, in_layer_store): set false by the loader when a
+ * kernel's verifier refuses the doors with them (Debian 6.1: E2BIG), so the
+ * doors load without them; a known constant at load, the verifier drops the
+ * code.
+ */
+#ifdef SW_OBJECT_OWNER
+const volatile bool deep_walks = true;
+#else
+extern const volatile bool deep_walks;
+#endif
+
 /* include/uapi/linux/magic.h */
 #define TMPFS_MAGIC 0x01021994
 #define HUGETLBFS_MAGIC 0x958458f6
@@ -248,7 +261,7 @@ static __always_inline struct inode *ovl_real_inode(struct inode *inode)
 #ifdef SW_LSM_OBJECT
 	return NULL; /* see lsm.bpf.c: the overlay inode's own copy then */
 #endif
-	if (!bpf_core_type_exists(struct ovl_inode___sw) ||
+	if (!deep_walks || !bpf_core_type_exists(struct ovl_inode___sw) ||
 	    !bpf_core_field_exists(struct ovl_inode___sw, __upperdentry))
 		return NULL;
 	oi = (void *)inode - bpf_core_field_offset(struct ovl_inode___sw, vfs_inode);

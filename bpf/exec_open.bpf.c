@@ -67,10 +67,15 @@ static __always_inline void open_exit(long ret)
 	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
-	/* where the file really is: the name given may run through symlinks, "..", a dirfd */
-	e->flags |= SW_EF_OPEN_DENTRY |
-		    walk_dentries(e->open_dentries, BPF_CORE_READ(file, f_path.dentry),
-				  BPF_CORE_READ(file, f_path.mnt), task);
+	/*
+	 * where the file really is: the name given may run through symlinks,
+	 * "..", a dirfd (without the deep walks the daemon resolves the name in
+	 * the process's root instead)
+	 */
+	if (deep_walks)
+		e->flags |= SW_EF_OPEN_DENTRY |
+			    walk_dentries(e->open_dentries, BPF_CORE_READ(file, f_path.dentry),
+					  BPF_CORE_READ(file, f_path.mnt), task);
 	e->fd = op->fd;
 	e->fd2 = (__s32)ret;
 	e->open_flags = op->flags;

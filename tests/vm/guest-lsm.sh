@@ -25,6 +25,11 @@ wait_file() {
 # or fd; the host asserts on the verdicts.
 doors() {
 	ld=/lib64/ld-linux-x86-64.so.2
+	# doors refused by this kernel: nothing to wait for (the host fails the checks)
+	if grep -q 'file doors .* refused by this kernel' "${1%.jsonl}.err" 2>/dev/null; then
+		echo "SWVM: $2: file doors refused, not exercised"
+		return 0
+	fi
 	# the loader trick: the program is mapped by ld.so, never exec'd
 	$ld /bin/dyn-dropped 1 &
 	kids=$!

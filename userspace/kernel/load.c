@@ -30,6 +30,7 @@ struct object_parts {
 	struct sw_interp *interpreters;
 	struct sw_read_prefix *read_prefixes;
 	struct sw_kcache_key *storage_roots;
+	bool *deep_walks;
 };
 
 #define OBJECT_PARTS(skel)                                                               \
@@ -43,6 +44,7 @@ struct object_parts {
 		.interpreters = (struct sw_interp *)(skel)->rodata->interpreters,        \
 		.read_prefixes = (struct sw_read_prefix *)(skel)->rodata->read_prefixes, \
 		.storage_roots = (struct sw_kcache_key *)(skel)->rodata->storage_roots,  \
+		.deep_walks = (bool *)&(skel)->rodata->deep_walks,                       \
 	})
 
 /*
@@ -61,6 +63,7 @@ static int prepare_object(struct bpf_loader *l, const struct bpf_loader_opts *o,
 	*p->use_kcache = doors && l->use_kcache;
 	*p->host_scripts = o->host_scripts;
 	*p->host_mntns = o->host_mntns;
+	*p->deep_walks = !l->no_deep_walks;
 	for (size_t i = 0, n = 0; i < o->n_interpreters && n < SW_MAX_INTERPRETERS; i++) {
 		const char *name = o->interpreters[i];
 		size_t len = strlen(name);
@@ -202,13 +205,25 @@ int loader_load_mode_doors(struct bpf_loader *l, enum bpf_loader_mode mode,
 			   const struct bpf_loader_opts *o, const char *btf_path,
 			   struct sw_error *err)
 {
-	struct sw_error doors_err = { "" };
+	struct sw_error doors_err = { "" }, shallow_err = { "" };
 	int r = load_mode(l, mode, o, btf_path, true, &doors_err);
 
 	if (!r) {
 		l->doors_active = true;
 		return 0;
 	}
+	/* the doors without the deep walks first: only those cost this verifier too much */
+	l->no_deep_walks = true;
+	if (!load_mode(l, mode, o, btf_path, true, &shallow_err)) {
+		log_warn(
+			"node-side layer-write alerts, overlay real-inode cache keys and the "
+			"kernel's walk of opened files are off: this kernel's verifier refused them "
+			"(%s); the file doors stay",
+			doors_err.msg);
+		l->doors_active = true;
+		return 0;
+	}
+	l->no_deep_walks = false;
 	r = load_mode(l, mode, o, btf_path, false, err);
 	if (!r)
 		doors_refused(l, &doors_err);

@@ -42,6 +42,7 @@ struct bpf_loader {
 	unsigned long fill_peak; /* most bytes seen waiting since the last sample (atomic) */
 	unsigned long records;
 	bool mounted_tracefs;
+	bool no_deep_walks; /* the doors loaded without the deep walks (bpf/event.bpf.h) */
 	bool doors_failed; /* the kernel refused the file doors: exec only */
 	bool doors_active; /* the file doors are loaded (sealwatch_file_doors_active) */
 	bool use_kcache;
