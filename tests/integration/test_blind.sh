@@ -51,7 +51,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
 cp "$WORK/dyn" "$WORK/blind_tool" "$R/usr/bin/"
-VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 loop"
+VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -67,6 +67,7 @@ pass build-image
 
 mkdir -p "$WORK/hb"
 cp "$WORK/evil.so" "$WORK/hb/evil.so"
+cp "$WORK/evil.so" "$WORK/hb/evil2.so"
 cp /bin/busybox "$WORK/hb/evilbin"
 echo '#x' >>"$WORK/hb/evilbin"
 
@@ -197,10 +198,18 @@ else
 fi
 # a bind mount over an image path
 C=swbs-blind-c
-run_c "$C" -v "$WORK/hb/evilbin:/usr/bin/nv2:ro" -- /bin/sleep 600
+run_c "$C" -v "$WORK/hb/evilbin:/usr/bin/nv2:ro" -v "$WORK/hb/evilbin:/usr/bin/nv4:ro" -- /bin/sleep 600
 IN=".container.id == \"$(cid "$C")\""
 x /usr/bin/nv2 true
 wait_for bind-mount-over-image-path "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/nv2\" and .sealwatch.verdict == \"modified\""
+# ... by a process gone before the daemon looked (the daemon is stopped, the
+# kernel queues the event): the file is found as the process saw it, through
+# its mount namespace (another of its processes lives), not through the
+# host's view of the container's rootfs, which has the image's file there
+kill -STOP "$DAEMON_PID"
+x /usr/bin/nv4 true
+kill -CONT "$DAEMON_PID"
+wait_for bind-mount-over-image-path-gone "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/nv4\" and .sealwatch.verdict == \"modified\" and .sealwatch.reason == \"content differs from the baseline\""
 
 # ---- §6 one finding, one alert
 C=swbs-blind-a
@@ -212,16 +221,17 @@ n=$(count "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/loop\"
 sum=$(jq -s "[.[] | select($IN and .file.path == \"/usr/bin/loop\" and .sealwatch.verdict == \"modified\") | (.sealwatch.repeats.count // 1)] | add" "$EVENTS")
 [ "$sum" = 30 ] && pass fold-counts-every-run || fail fold-counts-every-run "$sum of 30 runs counted"
 
-# ---- §5 short-lived processes: every one is gone before the daemon sees its event
+# ---- §5 short-lived processes: every one is gone before the daemon sees its event;
+# another process of the container lives, so its files are hashed as it saw them
 # (the daemon is stopped meanwhile; the kernel queues the events)
 kill -STOP "$DAEMON_PID"
-for _ in $(seq 5); do x sh -c 'LD_PRELOAD=/hb/evil.so exec /usr/bin/dyn'; done
+for _ in $(seq 5); do x sh -c 'LD_PRELOAD=/hb/evil2.so exec /usr/bin/dyn'; done
 x sh -c 'cd /tmp && echo "#x" >>../lib/../bin/v19'
 x rm /bin/v20
 x sh -c 'ln /usr/bin/v21 /tmp/h21 && echo "#x" >>/tmp/h21'
 x sh -c 'cd /bin && /usr/bin/blind_tool truncate v22'
 kill -CONT "$DAEMON_PID"
-wait_for short-lived-preload-unknown "$IN and .event.action == \"mmap_exec\" and .file.path == \"/hb/evil.so\" and .sealwatch.verdict == \"unknown\" and (.sealwatch.reason | startswith(\"path is not in the baseline (not hashed: the process exited\"))"
+wait_for short-lived-preload-unknown "$IN and .event.action == \"mmap_exec\" and .file.path == \"/hb/evil2.so\" and .sealwatch.verdict == \"unknown\" and .sealwatch.reason == \"path is not in the baseline\" and .file.hash.sha256 == \"$(sha256sum "$WORK/hb/evil2.so" | cut -c1-64)\""
 tamper gone-dotdot-write open_write /usr/bin/v19
 tamper gone-unlink-through-symlinked-dir unlink /usr/bin/v20
 tamper gone-hardlink-then-write open_write /usr/bin/v21

@@ -307,7 +307,6 @@ TEST(bolt_reads_nested_buckets)
 TEST(real_path_in_root)
 {
 	char root[] = "/tmp/sw-unit-root.XXXXXX", p[512], out[512];
-	const int gone = 0x7ffffffe; /* no such process: the rootfs is used */
 	struct stat st;
 	int fd;
 
@@ -334,31 +333,28 @@ TEST(real_path_in_root)
 	snprintf(p, sizeof(p), "%s/usr/bin/link", root);
 	CHECK_INT(symlink("x", p), 0);
 
-	CHECK_INT(procpath_real_in_root(gone, root, "/bin/x", false, out, sizeof(out), NULL), 0);
+	CHECK_INT(procpath_real_in_root(-1, root, "/bin/x", false, out, sizeof(out), NULL), 0);
 	CHECK_STR(out, "/usr/bin/x");
-	CHECK_INT(procpath_real_in_root(gone, root, "/lib/../bin/x", false, out, sizeof(out), NULL),
+	CHECK_INT(procpath_real_in_root(-1, root, "/lib/../bin/x", false, out, sizeof(out), NULL),
 		  0);
 	CHECK_STR(out, "/usr/bin/x");
-	CHECK_INT(procpath_real_in_root(gone, root, "/abs/x", false, out, sizeof(out), NULL), 0);
+	CHECK_INT(procpath_real_in_root(-1, root, "/abs/x", false, out, sizeof(out), NULL), 0);
 	CHECK_STR(out, "/usr/bin/x");
 	/* unlink/rename act on the name: a final symlink is not followed ... */
-	CHECK_INT(procpath_real_in_root(gone, root, "/bin/link", false, out, sizeof(out), NULL), 0);
+	CHECK_INT(procpath_real_in_root(-1, root, "/bin/link", false, out, sizeof(out), NULL), 0);
 	CHECK_STR(out, "/usr/bin/link");
 	/* ... truncate follows it, and tells what it found */
-	CHECK_INT(procpath_real_in_root(gone, root, "/bin/link", true, out, sizeof(out), &st), 0);
+	CHECK_INT(procpath_real_in_root(-1, root, "/bin/link", true, out, sizeof(out), &st), 0);
 	CHECK_STR(out, "/usr/bin/x");
 	CHECK(S_ISREG(st.st_mode));
 	/* ".." never leaves the root */
-	CHECK_INT(
-		procpath_real_in_root(gone, root, "/../../../bin/x", false, out, sizeof(out), NULL),
-		0);
+	CHECK_INT(procpath_real_in_root(-1, root, "/../../../bin/x", false, out, sizeof(out), NULL),
+		  0);
 	CHECK_STR(out, "/usr/bin/x");
-	CHECK_INT(procpath_real_in_root(gone, root, "/nope/x", false, out, sizeof(out), NULL),
+	CHECK_INT(procpath_real_in_root(-1, root, "/nope/x", false, out, sizeof(out), NULL),
 		  -ENOENT);
-	CHECK_INT(procpath_real_in_root(gone, NULL, "/bin/x", false, out, sizeof(out), NULL),
-		  -ESRCH);
-	CHECK_INT(procpath_real_in_root(gone, root, "bin/x", false, out, sizeof(out), NULL),
-		  -EINVAL);
+	CHECK_INT(procpath_real_in_root(-1, NULL, "/bin/x", false, out, sizeof(out), NULL), -ESRCH);
+	CHECK_INT(procpath_real_in_root(-1, root, "bin/x", false, out, sizeof(out), NULL), -EINVAL);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	CHECK_INT(system(p), 0);
 }

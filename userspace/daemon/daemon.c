@@ -31,6 +31,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "nsroot.h"
 #include "report.h"
 #include "resolver.h"
 #include "sink.h"
@@ -238,6 +239,10 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 	r = vcache_new(d->cfg.cache_size, &d->cache);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
+	r = nsroot_new(0, &d->nsroot);
+	if (r)
+		return sw_error_set(err, r, "out of memory");
+	log_debug("%zu mount namespaces seen in /proc", nsroot_seed(d->nsroot));
 	if (d->cfg.containerd_state) {
 		snprintf(tasks, sizeof(tasks), "%s/io.containerd.runtime.v2.task",
 			 d->cfg.containerd_state);
@@ -399,6 +404,7 @@ static void teardown(struct daemon *d)
 	resolver_free(d->resolver);
 	bstore_unref(d->store);
 	vcache_free(d->cache);
+	nsroot_free(d->nsroot);
 	report_free(d->report);
 	sinks_free(d->sinks);
 	d->sinks = NULL;

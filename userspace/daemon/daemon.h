@@ -62,6 +62,7 @@ struct daemon {
 	struct vcache *cache;
 	struct verifier *verifier;
 	struct resolver *resolver;
+	struct nsroot *nsroot; /* a live process's root per mount namespace */
 	struct bpf_loader *bpf; /* NULL in unit tests: no in-kernel cache */
 	struct metrics_http *http;
 	struct fetcher *fetcher; /* baselines from registries, NULL when none configured */

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "fetcher.h"
 #include "log.h"
+#include "nsroot.h"
 #include "procpath.h"
 #include "report.h"
 #include "resolver.h"
@@ -111,6 +112,10 @@ struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, con
 	job->ev = *ev;
 	job->action = action;
 	job->exe_fd = -1;
+	/* pinned now: the process may be gone in a millisecond, its mounts with it */
+	job->root_fd = d->nsroot ? nsroot_open(d->nsroot, (int)ev->tgid, ev->mntns) : -1;
+	if (job->root_fd < 0)
+		job->root_fd = -1;
 	job->store = bstore_ref(d->store);
 	return job;
 }

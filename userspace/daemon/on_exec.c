@@ -24,7 +24,7 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 			   size_t n_args)
 {
 	struct verify_job *job = job_new(d, ev, "exec_script");
-	char path[PATH_MAX], root[64];
+	char path[PATH_MAX];
 	struct stat st;
 
 	if (!job)
@@ -52,10 +52,11 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		return;
 	}
 	job->exe_path = strdup(path);
-	snprintf(root, sizeof(root), "/proc/%u/root", ev->tgid);
-	job->exe_fd = verifier_open_in_root(job->in_container ? root : NULL, path);
-	if (job->exe_fd < 0 && job->in_container && job->rootfs) /* the process is gone */
-		job->exe_fd = verifier_open_in_root(job->rootfs, path);
+	/* in the root the process saw (pinned at the event), else the container's rootfs */
+	if (job->root_fd >= 0)
+		job->exe_fd = verifier_open_at_root(job->root_fd, path);
+	else
+		job->exe_fd = verifier_open_in_root(job->in_container ? job->rootfs : NULL, path);
 	if (job->exe_fd >= 0 && !fstat(job->exe_fd, &st)) {
 		job->ev.file.dev = major(st.st_dev) << 20 | minor(st.st_dev);
 		job->ev.file.ino = st.st_ino;
@@ -86,16 +87,15 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 static bool tp_exec_is_script(const struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
-	char path[PATH_MAX], root[64], head[2];
+	char path[PATH_MAX], head[2];
 	struct stat st;
 	bool script = false;
 	int fd;
 
-	if (!(ev->flags & SW_EF_FALLBACK_TP) ||
+	if (!(ev->flags & SW_EF_FALLBACK_TP) || job->root_fd < 0 ||
 	    procpath_resolve((int)ev->tgid, -100, ev->filename, path, sizeof(path)))
 		return false;
-	snprintf(root, sizeof(root), "/proc/%u/root", ev->tgid);
-	fd = verifier_open_in_root(job->in_container ? root : NULL, path);
+	fd = verifier_open_at_root(job->root_fd, path);
 	if (fd < 0)
 		return false;
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&

@@ -129,7 +129,6 @@ struct write_paths {
 static void write_paths_real(const struct verify_job *job, struct write_paths *p)
 {
 	const struct sw_exec_event *ev = &job->ev;
-	int pid = (int)ev->tgid;
 
 	if ((ev->flags & (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
 	    (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP))
@@ -138,12 +137,14 @@ static void write_paths_real(const struct verify_job *job, struct write_paths *p
 						p->given_real, sizeof(p->given_real));
 	else if (p->have_given && !(ev->flags & (SW_EF_DPATH | SW_EF_PATH_DENTRY)))
 		p->have_given_real = !procpath_real_in_root(
-			pid, job->rootfs, p->raw, ev->type == SW_EVENT_TRUNCATE, p->given_real,
-			sizeof(p->given_real), ev->type == SW_EVENT_TRUNCATE ? &p->st : NULL);
+			job->root_fd, job->rootfs, p->raw, ev->type == SW_EVENT_TRUNCATE,
+			p->given_real, sizeof(p->given_real),
+			ev->type == SW_EVENT_TRUNCATE ? &p->st : NULL);
 	p->have_st = p->have_given_real && ev->type == SW_EVENT_TRUNCATE;
 	if (p->have_old && !(ev->flags & SW_EF_PATH_DENTRY))
-		p->have_old_real = !procpath_real_in_root(pid, job->rootfs, p->raw_old, false,
-							  p->old_real, sizeof(p->old_real), NULL);
+		p->have_old_real =
+			!procpath_real_in_root(job->root_fd, job->rootfs, p->raw_old, false,
+					       p->old_real, sizeof(p->old_real), NULL);
 }
 
 /*
@@ -163,7 +164,7 @@ static const struct sw_entry *hardlink_of(const struct verify_job *job, const st
 
 		if (!entry_is_content(e))
 			continue;
-		if (procpath_real_in_root((int)job->ev.tgid, job->rootfs, e->path, true, real,
+		if (procpath_real_in_root(job->root_fd, job->rootfs, e->path, true, real,
 					  sizeof(real), &st) ||
 		    !S_ISREG(st.st_mode))
 			continue;

@@ -97,28 +97,34 @@ int procpath_from_dentries(const char *names, size_t n, char *out, size_t size)
 	return 0;
 }
 
-/* O_PATH open of @path inside @root; fd or a negative errno. */
-static int open_in_root(const char *root, const char *path)
+/* O_PATH open of @path inside the root directory @dfd; fd or a negative errno. */
+static int open_at_root(int dfd, const char *path)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
+	int fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* O_PATH open of @path inside the host directory @root; fd or a negative errno. */
+static int open_in_root(const char *root, const char *path)
+{
 	int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
 
 	if (dfd < 0)
 		return -ESRCH;
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-	if (fd < 0)
-		fd = -errno;
+	fd = open_at_root(dfd, path);
 	close(dfd);
 	return fd;
 }
 
-int procpath_real_in_root(int pid, const char *rootfs, const char *path, bool follow, char *out,
+int procpath_real_in_root(int root_fd, const char *rootfs, const char *path, bool follow, char *out,
 			  size_t size, struct stat *st)
 {
-	char root[64], dir[4096], link[64], real[4096];
+	char dir[4096], link[64], real[4096];
 	const char *base = "", *strip = NULL, *target = path;
 	size_t n_strip = 0;
 	ssize_t n;
@@ -139,9 +145,8 @@ int procpath_real_in_root(int pid, const char *rootfs, const char *path, bool fo
 		base = slash + 1;
 		target = dir;
 	}
-	snprintf(root, sizeof(root), "/proc/%d/root", pid);
-	fd = open_in_root(root, target);
-	if (fd == -ESRCH && rootfs) {
+	fd = root_fd >= 0 ? open_at_root(root_fd, target) : -ESRCH;
+	if (fd == -ESRCH && root_fd < 0 && rootfs) {
 		fd = open_in_root(rootfs, target);
 		strip = rootfs;
 		n_strip = strlen(rootfs);
@@ -160,7 +165,7 @@ int procpath_real_in_root(int pid, const char *rootfs, const char *path, bool fo
 		return -ESRCH;
 	real[n] = '\0';
 	/*
-	 * through /proc/PID/root the kernel names it from the root of the
+	 * through a process's root the kernel names it from the root of the
 	 * process's mount namespace; through @rootfs from the host's root
 	 */
 	if (strip && n_strip > 1) {

@@ -33,15 +33,15 @@ int procpath_resolve(int pid, int dirfd, const char *path, char *out, size_t siz
 int procpath_from_dentries(const char *names, size_t n, char *out, size_t size);
 
 /*
- * The real path of absolute @path in the root of process @pid (its
- * /proc/PID/root; when the process is gone, the host directory @rootfs, NULL:
- * none): the kernel resolves every symlink and ".." of its directories inside
+ * The real path of absolute @path in a process's root, the directory fd
+ * @root_fd (nsroot.h; -1 when there is none: then the host directory @rootfs,
+ * NULL: none): the kernel resolves every symlink and ".." of its directories inside
  * that root (openat2 RESOLVE_IN_ROOT, O_PATH: never blocks, never opens a
  * device) and the final component too when @follow. @st (may be NULL) gets
  * fstat() of what was found (of the directory when !@follow). 0, or a
  * negative errno (-ENOENT: not there, -ESRCH: no root to look in).
  */
-int procpath_real_in_root(int pid, const char *rootfs, const char *path, bool follow, char *out,
+int procpath_real_in_root(int root_fd, const char *rootfs, const char *path, bool follow, char *out,
 			  size_t size, struct stat *st);
 
 #endif

@@ -227,6 +227,8 @@ void verify_job_free(struct verify_job *job)
 		return;
 	if (job->exe_fd >= 0)
 		close(job->exe_fd);
+	if (job->root_fd >= 0)
+		close(job->root_fd);
 	free(job->exe_path);
 	free(job->fallback_path);
 	free(job->proc_exe);
@@ -301,27 +303,33 @@ int verifier_open_regular(const char *path)
 	return fd;
 }
 
-int verifier_open_in_root(const char *rootfs, const char *path)
+int verifier_open_at_root(int root_fd, const char *path)
 {
 	/* the final component may be a symlink too: resolved, but never out of the root */
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), pfd, fd, e;
+	int pfd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how)), fd, e;
 
-	if (dfd < 0)
+	if (pfd < 0)
 		return -1;
-	pfd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-	e = errno;
-	close(dfd);
-	if (pfd < 0) {
-		errno = e;
-		return -1;
-	}
 	fd = reopen_regular(pfd);
 	e = errno;
 	close(pfd);
+	errno = e;
+	return fd;
+}
+
+int verifier_open_in_root(const char *rootfs, const char *path)
+{
+	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd, e;
+
+	if (dfd < 0)
+		return -1;
+	fd = verifier_open_at_root(dfd, path);
+	e = errno;
+	close(dfd);
 	errno = e;
 	return fd;
 }
@@ -496,7 +504,11 @@ static const char *job_file(const struct verify_job *job, int *fd, char *real, s
 		*reason = "process exited before its file was opened (relative path)";
 		return NULL;
 	}
-	*fd = verifier_open_in_root(job->rootfs, path);
+	/* as the process saw it (its mounts) while another of its namespace lives */
+	if (job->root_fd >= 0)
+		*fd = verifier_open_at_root(job->root_fd, path);
+	else
+		*fd = verifier_open_in_root(job->rootfs, path);
 	if (*fd < 0) {
 		/* errno stays: EINVAL for a FIFO, socket or device put there (never opened) */
 		*reason = errno == EINVAL ? "process exited and its path now holds a file that is "
@@ -505,7 +517,7 @@ static const char *job_file(const struct verify_job *job, int *fd, char *real, s
 		return NULL;
 	}
 	/* the name may run through symlinks: verify under the real path */
-	return real_path_in_root(*fd, job->rootfs, real, size);
+	return real_path_in_root(*fd, job->root_fd >= 0 ? NULL : job->rootfs, real, size);
 }
 
 /* Hash the open @fd when it is still the file the kernel ran: NULL, or why not. */

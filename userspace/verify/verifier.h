@@ -31,6 +31,12 @@ struct verify_job {
 	bool fallback_real; /* ... resolved by the kernel (dentry walk, d_path): no symlinks */
 	char *proc_exe; /* non-exec actions: the process's executable, or NULL */
 	bool by_path; /* ev.file is fstat() of exe_fd, not the kernel's: never cached in BPF */
+	/*
+	 * the root the process saw, pinned at event time (nsroot.h): its own,
+	 * else another live process's of its mount namespace; -1 when none
+	 * (then rootfs)
+	 */
+	int root_fd;
 	char *rootfs; /* host path of the container's root (fallback), NULL = "/" */
 	struct sw_bstore *store; /* reference held by the job */
 	const struct bstore_baseline *bl;
@@ -77,6 +83,8 @@ void verify_job_free(struct verify_job *job);
  * device); fd or -1 with errno (EINVAL: not a regular file).
  */
 int verifier_open_in_root(const char *rootfs, const char *path);
+/* The same inside the root directory fd @root_fd. */
+int verifier_open_at_root(int root_fd, const char *path);
 /* Open @path (e.g. /proc/PID/fd/N) for reading, the same way: regular files only. */
 int verifier_open_regular(const char *path);
 
