@@ -37,21 +37,20 @@ static __always_inline void path_enter(__u32 kind, long dfd, const char *upath, 
 }
 
 /*
- * The directory a relative path of @op is relative to (the cwd, or the
- * dirfd's directory), walked now: the process may be gone before the daemon
- * could read /proc/PID/cwd (SW_EF_DIR_DENTRY).
+ * The directory a relative path is relative to (the cwd for AT_FDCWD, else
+ * the directory of @dirfd), walked now: the process may be gone before the
+ * daemon could read /proc/PID/cwd (SW_EF_DIR_DENTRY).
  */
-static __always_inline void dir_walk(struct sw_exec_event *e, struct task_struct *task,
-				     const struct path_op *op)
+static __always_inline void dir_walk(struct sw_exec_event *e, struct task_struct *task, __s32 dirfd)
 {
 	struct dentry *d = NULL;
 	struct vfsmount *mnt = NULL;
 
-	if (op->fd == -100 /* AT_FDCWD */) {
+	if (dirfd == -100 /* AT_FDCWD */) {
 		d = BPF_CORE_READ(task, fs, pwd.dentry);
 		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
 	} else {
-		struct file *dir = fd_file(task, op->fd);
+		struct file *dir = fd_file(task, dirfd);
 
 		if (dir) {
 			d = BPF_CORE_READ(dir, f_path.dentry);
@@ -61,33 +60,59 @@ static __always_inline void dir_walk(struct sw_exec_event *e, struct task_struct
 	e->flags |= SW_EF_DIR_DENTRY | walk_dentries(e->dir_dentries, d, mnt, task);
 }
 
+/*
+ * One event of @op: its path (a rename's new path), or with @old a
+ * rename's old path (SW_EF_RENAME_OLD). A relative path comes with the walk
+ * of its directory; a rename whose paths are both absolute is one event
+ * with both (@both), any other rename two, one path each, so that each
+ * relative path has its own walk (they may be relative to two dirfds).
+ */
+static __always_inline void path_event(struct task_struct *task, const struct path_op *op, bool old,
+				       bool both)
+{
+	struct sw_exec_event *e = event_reserve(op->kind);
+	__s32 dirfd = old ? op->fd2 : op->fd;
+
+	if (!e)
+		return;
+	e->flags = SW_EF_NO_FILE_ID | (old ? SW_EF_RENAME_OLD : 0);
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	fill_task(e, task);
+	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), old ? op->path2 : op->path))
+		e->filename[0] = '\0';
+	e->fd = dirfd;
+	e->fd2 = old ? -1 : op->fd2;
+	e->old_path[0] = '\0';
+	if (e->filename[0] != '/') {
+		/* (the old path's walk is left out where the verifier wants small programs) */
+		if (!old || deep_walks)
+			dir_walk(e, task, dirfd);
+	} else if (both && bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2)) {
+		e->old_path[0] = '\0';
+	}
+	event_submit(e);
+}
+
 static __always_inline void path_exit(long ret)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct sw_exec_event *e;
 	struct path_op *op;
+	bool both;
 
 	op = bpf_map_lookup_elem(&path_pending, &id);
 	if (!op)
 		return;
 	if (ret)
 		goto out;
-	e = event_reserve(op->kind);
-	if (!e)
+	if (op->kind != SW_EVENT_RENAME) {
+		path_event(task, op, false, false);
 		goto out;
-	e->flags = SW_EF_NO_FILE_ID;
-	__builtin_memset(&e->file, 0, sizeof(e->file));
-	fill_task(e, task);
-	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
-		e->filename[0] = '\0';
-	if (op->kind != SW_EVENT_RENAME && e->filename[0] != '/')
-		dir_walk(e, task, op);
-	else if (bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2))
-		e->old_path[0] = '\0';
-	e->fd = op->fd;
-	e->fd2 = op->fd2;
-	event_submit(e);
+	}
+	both = op->path[0] == '/' && op->path2[0] == '/';
+	path_event(task, op, false, both);
+	if (!both)
+		path_event(task, op, true, false);
 out:
 	bpf_map_delete_elem(&path_pending, &id);
 }

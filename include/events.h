@@ -86,13 +86,20 @@ enum sw_event_flags {
 	 */
 	SW_EF_NODE_STORAGE = 1 << 17,
 	/*
-	 * unlink/truncate from the tracepoints with a relative path: interp
-	 * holds the dentry walk of the directory it is relative to (the cwd, or
+	 * unlink/truncate/rename from the tracepoints with a relative path:
+	 * dir_dentries holds the dentry walk of the directory it is relative to (the cwd, or
 	 * the dirfd's directory), as SW_EF_PATH_DENTRY describes (SW_EF_PATH_TOP
 	 * when it reached the task's root): known even when the process is
 	 * gone before the daemon reads /proc/PID/cwd.
 	 */
 	SW_EF_DIR_DENTRY = 1 << 18,
+	/*
+	 * rename from the tracepoints, unless both paths are absolute: two
+	 * events, one per path, each with its directory's walk when relative;
+	 * this one's filename is the old path (fd its dirfd), the other's the
+	 * new path (and old_path empty).
+	 */
+	SW_EF_RENAME_OLD = 1 << 19,
 };
 
 /*
@@ -134,7 +141,10 @@ struct sw_exec_event {
 		char exe_dentries[SW_FILENAME_LEN];
 		/* open_write, script_open, read_open (SW_EF_OPEN_DENTRY): the opened file's walk */
 		char open_dentries[SW_FILENAME_LEN];
-		/* unlink, truncate (SW_EF_DIR_DENTRY): the walk of the directory a relative path is in */
+		/*
+		 * unlink, truncate, rename (SW_EF_DIR_DENTRY): the walk of the
+		 * directory a relative path is in
+		 */
 		char dir_dentries[SW_FILENAME_LEN];
 	};
 	/*

@@ -51,7 +51,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
 cp "$WORK/dyn" "$WORK/blind_tool" "$R/usr/bin/"
-VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 loop"
+VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 v23 v24 v25 v26 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -119,9 +119,8 @@ x sh -c 'cp /bin/busybox /tmp/n9 && mv /tmp/n9 /bin/v9'
 tamper rename-onto-through-symlinked-dir rename /usr/bin/v9
 x blind_tool unlinkat /bin v10
 tamper unlinkat-dirfd unlink /usr/bin/v10
-# a relative renameat is resolved through the live process's dirfd: the tool
-# holds it open until the verdict is in. (By a process that exits at once it is
-# an unverified alert: rename's dirfd is not walked in the kernel yet.)
+# a relative renameat by a live process (the tool holds its dirfd open until
+# the verdict is in; by processes gone at once: §5)
 mkfifo "$WORK/hold11"
 podman exec -i "$C" blind_tool renameat /bin v11 v11.old hold <"$WORK/hold11" >/dev/null 2>&1 &
 hold11=$!
@@ -230,12 +229,22 @@ x sh -c 'cd /tmp && echo "#x" >>../lib/../bin/v19'
 x rm /bin/v20
 x sh -c 'ln /usr/bin/v21 /tmp/h21 && echo "#x" >>/tmp/h21'
 x sh -c 'cd /bin && /usr/bin/blind_tool truncate v22'
+# renames relative to dirfds and cwds that are gone with the process: the
+# kernel walks each path's directory (one event per path)
+x blind_tool renameat /bin v23 v23.old
+x sh -c 'echo x >/tmp/n24 && blind_tool renameat2dirs /tmp n24 /bin v24'
+x sh -c 'cd /bin && mv v25 /tmp/v25'
+x sh -c 'echo x >/tmp/n26 && cd /tmp && mv n26 /lib/../bin/v26'
 kill -CONT "$DAEMON_PID"
 wait_for short-lived-preload-unknown "$IN and .event.action == \"mmap_exec\" and .file.path == \"/hb/evil2.so\" and .sealwatch.verdict == \"unknown\" and .sealwatch.reason == \"path is not in the baseline\" and .file.hash.sha256 == \"$(sha256sum "$WORK/hb/evil2.so" | cut -c1-64)\""
 tamper gone-dotdot-write open_write /usr/bin/v19
 tamper gone-unlink-through-symlinked-dir unlink /usr/bin/v20
 tamper gone-hardlink-then-write open_write /usr/bin/v21
 tamper gone-relative-truncate-in-symlinked-dir truncate /usr/bin/v22
+tamper gone-renameat-dirfd-away rename /usr/bin/v23
+tamper gone-renameat-onto-other-dirfd rename /usr/bin/v24
+tamper gone-relative-rename-away rename /usr/bin/v25
+tamper gone-rename-onto-dotdot-symlinked rename /usr/bin/v26
 n=$(count "$IN and .sealwatch.verdict == \"unverified\"")
 [ "$n" = 0 ] && pass short-lived-never-unverified || fail short-lived-never-unverified "$n unverified: $(jq -c -s "[.[] | select($IN and .sealwatch.verdict == \"unverified\") | [.event.action, .file.path, .sealwatch.reason]]" "$EVENTS" | head -c 300)"
 

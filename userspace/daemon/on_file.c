@@ -229,9 +229,12 @@ static void write_paths_read(const struct sw_exec_event *ev, struct write_paths 
 		if (p->real_link && procpath_normalize(p->real_link, p->real, sizeof(p->real)))
 			p->real[0] = '\0';
 	}
-	if (ev->type == SW_EVENT_RENAME && (ev->flags & SW_EF_PATH_DENTRY))
+	/* a rename's other path: in this event unless the kernel sent one per path */
+	if (ev->type != SW_EVENT_RENAME || (ev->flags & (SW_EF_RENAME_OLD | SW_EF_DIR_DENTRY)))
+		return;
+	if (ev->flags & SW_EF_PATH_DENTRY)
 		p->have_old = !event_path(ev, ev->old_path, p->old, sizeof(p->old));
-	else if (ev->type == SW_EVENT_RENAME)
+	else
 		p->have_old = raw_path(ev, ev->fd2, ev->old_path, false, p->raw_old,
 				       sizeof(p->raw_old)) &&
 			      !procpath_normalize(p->raw_old, p->old, sizeof(p->old));

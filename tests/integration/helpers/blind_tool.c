@@ -7,6 +7,7 @@
  *   truncate PATH        truncate(PATH, 1)
  *   ftruncate PATH       open(PATH, O_WRONLY), then ftruncate(fd, 1)
  *   renameat DIR OLD NEW [hold]  renameat(dfd, OLD, dfd, NEW); hold: then wait for EOF on stdin
+ *   renameat2dirs ODIR OLD NDIR NEW  renameat(open(ODIR), OLD, open(NDIR), NEW)
  *   unlinkat DIR NAME    unlinkat(dfd, NAME, 0)
  *   mmapwrite PATH       open O_RDWR, mmap MAP_SHARED, flip one byte
  *   setcap PATH          security.capability: cap_chown permitted, effective (in podman's
@@ -68,6 +69,13 @@ int main(int argc, char **argv)
 		while (argc == 6 && read(0, &c, 1) > 0)
 			;
 		return 0;
+	}
+	if (!strcmp(op, "renameat2dirs") && argc == 6) {
+		int ndfd;
+
+		if ((dfd = dir_fd(argv[2])) < 0 || (ndfd = dir_fd(argv[4])) < 0)
+			return 1;
+		return renameat(dfd, argv[3], ndfd, argv[5]) != 0;
 	}
 	if (!strcmp(op, "unlinkat") && argc == 4) {
 		if ((dfd = dir_fd(argv[2])) < 0)
