@@ -162,6 +162,15 @@ struct sw_exec_event {
 	 * (a container with its own user namespace sees other IDs than the host)
 	 */
 	__u32 userns;
+	/*
+	 * the task's root directory (fs->root): its inode and its filesystem's
+	 * dev_t (kernel encoding). The daemon finds files of a process that is
+	 * gone through the root of another live process with the same mount
+	 * namespace and root (a chroot is another root).
+	 */
+	__u64 root_ino;
+	__u32 root_dev;
+	__u32 pad2;
 };
 
 /*
@@ -261,7 +270,7 @@ _Static_assert(sizeof(struct sw_file_id) == 40, "sw_file_id layout");
 _Static_assert(__builtin_offsetof(struct sw_file_id, ctime_sec) == 16, "sw_file_id layout");
 _Static_assert(__builtin_offsetof(struct sw_file_id, dev) == 28, "sw_file_id layout");
 _Static_assert(__builtin_offsetof(struct sw_file_id, pad) == 36, "sw_file_id layout");
-_Static_assert(sizeof(struct sw_exec_event) == 784, "sw_exec_event layout");
+_Static_assert(sizeof(struct sw_exec_event) == 800, "sw_exec_event layout");
 _Static_assert(sizeof(struct sw_exec_event) % 8 == 0, "sw_exec_event size");
 _Static_assert(__builtin_offsetof(struct sw_exec_event, boot_ns) == 8, "sw_exec_event layout");
 _Static_assert(__builtin_offsetof(struct sw_exec_event, mntns) == 36, "sw_exec_event layout");

@@ -105,6 +105,7 @@ static void set_container(struct verify_job *job, const struct sw_container *c)
 
 struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
 {
+	struct nsroot_key root = { ev->mntns, ev->root_dev, ev->root_ino };
 	struct verify_job *job = calloc(1, sizeof(*job));
 
 	if (!job)
@@ -113,7 +114,7 @@ struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, con
 	job->action = action;
 	job->exe_fd = -1;
 	/* pinned now: the process may be gone in a millisecond, its mounts with it */
-	job->root_fd = d->nsroot ? nsroot_open(d->nsroot, (int)ev->tgid, ev->mntns) : -1;
+	job->root_fd = d->nsroot ? nsroot_open(d->nsroot, (int)ev->tgid, &root) : -1;
 	if (job->root_fd < 0)
 		job->root_fd = -1;
 	job->store = bstore_ref(d->store);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +18,7 @@
 #define NSROOT_SCAN_MAX 65536 /* /proc entries looked at by one scan */
 
 struct nsroot_ent {
-	uint32_t mntns;
+	struct nsroot_key key;
 	int pid;
 };
 
@@ -58,16 +59,32 @@ size_t nsroot_count(const struct nsroot *t)
 	return t->n;
 }
 
-/* The mount namespace of the process whose /proc directory is @pfd; 0 when gone. */
-static uint32_t mntns_at(int pfd)
+static bool key_eq(const struct nsroot_key *a, const struct nsroot_key *b)
 {
-	struct stat st;
-
-	return fstatat(pfd, "ns/mnt", &st, 0) ? 0 : (uint32_t)st.st_ino;
+	return a->mntns == b->mntns && a->dev == b->dev && a->ino == b->ino;
 }
 
-int nsroot_pin_pid(int pid, uint32_t mntns)
+static bool key_any(const struct nsroot_key *k)
 {
+	return !k->mntns && !k->dev && !k->ino;
+}
+
+/* The root of the process whose /proc directory is @pfd, in *@key; false when gone. */
+static bool key_at(int pfd, struct nsroot_key *key)
+{
+	struct stat ns, root;
+
+	if (fstatat(pfd, "ns/mnt", &ns, 0) || fstatat(pfd, "root", &root, 0))
+		return false;
+	key->mntns = (uint32_t)ns.st_ino;
+	key->dev = (uint32_t)(major(root.st_dev) << 20 | minor(root.st_dev));
+	key->ino = (uint64_t)root.st_ino;
+	return true;
+}
+
+int nsroot_pin_pid(int pid, const struct nsroot_key *key)
+{
+	struct nsroot_key now;
 	char dir[32];
 	int pfd, fd;
 
@@ -79,12 +96,12 @@ int nsroot_pin_pid(int pid, uint32_t mntns)
 	if (pfd < 0)
 		return -ESRCH;
 	fd = -ESRCH;
-	if (!mntns || mntns_at(pfd) == mntns) {
+	if (key_any(key) || (key_at(pfd, &now) && key_eq(&now, key))) {
 		fd = openat(pfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			fd = -ESRCH;
-		/* it may have changed namespace in between: then the root proves nothing */
-		else if (mntns && mntns_at(pfd) != mntns) {
+		/* it may have changed root or namespace in between: then it proves nothing */
+		else if (!key_any(key) && (!key_at(pfd, &now) || !key_eq(&now, key))) {
 			close(fd);
 			fd = -ESRCH;
 		}
@@ -93,10 +110,10 @@ int nsroot_pin_pid(int pid, uint32_t mntns)
 	return fd;
 }
 
-static struct nsroot_ent *find(struct nsroot *t, uint32_t mntns)
+static struct nsroot_ent *find(struct nsroot *t, const struct nsroot_key *key)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (t->ents[i].mntns == mntns)
+		if (key_eq(&t->ents[i].key, key))
 			return &t->ents[i];
 	return NULL;
 }
@@ -106,21 +123,21 @@ static void drop(struct nsroot *t, struct nsroot_ent *e)
 	*e = t->ents[--t->n];
 }
 
-void nsroot_learn(struct nsroot *t, uint32_t mntns, int pid)
+void nsroot_learn(struct nsroot *t, const struct nsroot_key *key, int pid)
 {
-	if (!mntns || pid <= 0 || find(t, mntns))
+	if (key_any(key) || pid <= 0 || find(t, key))
 		return;
 	if (t->n < t->cap) {
-		t->ents[t->n++] = (struct nsroot_ent){ mntns, pid };
+		t->ents[t->n++] = (struct nsroot_ent){ *key, pid };
 		return;
 	}
-	/* full: namespaces come and go; give up slots in turn */
-	t->ents[t->next] = (struct nsroot_ent){ mntns, pid };
+	/* full: roots come and go; give up slots in turn */
+	t->ents[t->next] = (struct nsroot_ent){ *key, pid };
 	t->next = (t->next + 1) % t->cap;
 }
 
-/* /proc's processes in turn: @fn(pid, its mntns) until it returns true. */
-static void scan_proc(bool (*fn)(void *ctx, int pid, uint32_t mntns), void *ctx)
+/* /proc's processes in turn: @fn(pid, its root) until it returns true. */
+static void scan_proc(bool (*fn)(void *ctx, int pid, const struct nsroot_key *key), void *ctx)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
@@ -129,23 +146,26 @@ static void scan_proc(bool (*fn)(void *ctx, int pid, uint32_t mntns), void *ctx)
 	if (!dir)
 		return;
 	while ((de = readdir(dir)) && seen++ < NSROOT_SCAN_MAX) {
-		char path[48];
-		struct stat st;
+		struct nsroot_key key;
+		int pfd;
 
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/mnt", de->d_name);
-		if (stat(path, &st))
+		pfd = openat(dirfd(dir), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
 			continue;
-		if (fn(ctx, atoi(de->d_name), (uint32_t)st.st_ino))
+		if (key_at(pfd, &key) && fn(ctx, atoi(de->d_name), &key)) {
+			close(pfd);
 			break;
+		}
+		close(pfd);
 	}
 	closedir(dir);
 }
 
-static bool seed_one(void *ctx, int pid, uint32_t mntns)
+static bool seed_one(void *ctx, int pid, const struct nsroot_key *key)
 {
-	nsroot_learn(ctx, mntns, pid);
+	nsroot_learn(ctx, key, pid);
 	return false;
 }
 
@@ -158,15 +178,15 @@ size_t nsroot_seed(struct nsroot *t)
 }
 
 struct scan_for {
-	uint32_t mntns;
+	struct nsroot_key key;
 	int pid;
 };
 
-static bool found_one(void *ctx, int pid, uint32_t mntns)
+static bool found_one(void *ctx, int pid, const struct nsroot_key *key)
 {
 	struct scan_for *s = ctx;
 
-	if (mntns != s->mntns)
+	if (!key_eq(key, &s->key))
 		return false;
 	s->pid = pid;
 	return true;
@@ -180,22 +200,22 @@ static time_t monotonic_sec(void)
 	return ts.tv_sec;
 }
 
-int nsroot_open(struct nsroot *t, int pid, uint32_t mntns)
+int nsroot_open(struct nsroot *t, int pid, const struct nsroot_key *key)
 {
 	struct nsroot_ent *e;
-	struct scan_for s = { mntns, 0 };
-	int fd = nsroot_pin_pid(pid, mntns);
+	struct scan_for s = { *key, 0 };
+	int fd = nsroot_pin_pid(pid, key);
 	time_t now;
 
 	if (fd >= 0) {
-		nsroot_learn(t, mntns, pid);
+		nsroot_learn(t, key, pid);
 		return fd;
 	}
-	if (!mntns)
+	if (key_any(key))
 		return -ESRCH;
-	e = find(t, mntns);
+	e = find(t, key);
 	if (e) {
-		fd = nsroot_pin_pid(e->pid, mntns);
+		fd = nsroot_pin_pid(e->pid, key);
 		if (fd >= 0)
 			return fd;
 		drop(t, e); /* that one is gone too */
@@ -207,8 +227,8 @@ int nsroot_open(struct nsroot *t, int pid, uint32_t mntns)
 	scan_proc(found_one, &s);
 	if (!s.pid)
 		return -ESRCH;
-	fd = nsroot_pin_pid(s.pid, mntns);
+	fd = nsroot_pin_pid(s.pid, key);
 	if (fd >= 0)
-		nsroot_learn(t, mntns, s.pid);
+		nsroot_learn(t, key, s.pid);
 	return fd;
 }
