@@ -30,6 +30,9 @@ TEST_PKGS+=(containerd)
 # docker-registry (distribution 2.8): tests/integration/test_registry.sh runs a real OCI
 # registry on 127.0.0.1 (its systemd unit is not needed: the test starts its own)
 TEST_PKGS+=(docker-registry)
+# docker.io (20.10): tests/integration/test_docker_live.sh starts its own dockerd
+# (--iptables=false --bridge=none, own data root and socket); its unit is not started
+TEST_PKGS+=(docker.io)
 CONF=${SW_DEPS_CONF:-/etc/containers/containers.conf}
 
 say() { echo "install-deps: $*" >&2; }
