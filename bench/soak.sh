@@ -179,6 +179,7 @@ echo "soak: $SECS s, $(grep -c . "$EV") events, $reloads reloads, receiver outag
 echo "crashes (unexpected exits, exit code != 0, SIGTERM hang): $crashes; /healthz not 200: $healthz_bad of $(((SECS + 4) / 5)) probes"
 echo "RSS kB / fds at +30 s → end: ${start_sample:-?} → $end_sample"
 echo "dropped binary (storm): ran $ran_dropped, reported unknown $seen_dropped, reported weaker $weak_dropped; HTTP receiver got $recv of them"
+[ "$weak_dropped" != 0 ] && jq -r -s '[.[] | select(.event.action == "exec" and .file.path == "/tmp/dropped" and .sealwatch.verdict != "unknown") | "\(.sealwatch.verdict): \(.sealwatch.reason)"] | group_by(.) | .[] | "    weaker: \(length) × \(.[0])"' "$EV"
 echo "dropped binary (churn): $ran_churn containers, reported unknown $seen_churn"
 echo "losses: kernel $klost, hash queue full (unverified) $qfull, decided without hashing $skipped, outputs dropped $sdrop, previous_run_lost $prev_lost"
 echo "verdict latency (exec → event, $lat_n events): p50 ${p50}s p99 ${p99}s"

@@ -257,6 +257,42 @@ else
 fi
 stop_daemon
 
+# a large signed baseline is loaded off the event loop: while the loader
+# thread reads it, execs keep being verified (before its baselines_loaded)
+LB=$WORK/bigstore
+mkdir -p "$LB"
+cp "$WORK/store/img.jsonl" "$WORK/store/img.jsonl.sig" "$LB/"
+python3 - "$WORK/big.jsonl" <<'PY'
+import sys
+n = 1000000
+with open(sys.argv[1], "w") as f:
+    f.write('{"schema":"sealwatch.baseline/v1","hash":"sha256","source":"dir","image":{"name":"docker.io/library/swht-big:1"},"entries":%d,"generator":"test"}\n' % n)
+    for i in range(n):
+        f.write('{"path":"/big/%08d","type":"file","mode":"0755","uid":0,"gid":0,"size":1,"sha256":"%064x"}\n' % (i, i))
+PY
+"$SW" sign --key "$WORK/k.key" "$WORK/big.jsonl" >/dev/null 2>&1
+if start_daemon "$WORK/d2b.log" --baseline-dir "$LB" --trusted-key "$WORK/k.pub"; then
+	mv "$WORK/big.jsonl.sig" "$WORK/big.jsonl" "$LB/"
+	kill -HUP "$DAEMON_PID"
+	loader_running() { grep -qx sw-loader /proc/"$DAEMON_PID"/task/*/comm 2>/dev/null; }
+	if wait_until 30 loader_running; then
+		pass loader-thread-runs
+		podman exec swht-b-$$ /bin/sh -c 'cp /bin/busybox /tmp/during && /tmp/during true'
+		wait_for loader-exec-verified-during-load ".container.id == \"$B\" and .file.path == \"/tmp/during\" and .sealwatch.verdict == \"unknown\"" 60
+		v=$(grep -n '"/tmp/during"' "$EVENTS" | head -n 1 | cut -d: -f1)
+		l=$(grep -n '"baselines_loaded"' "$EVENTS" | sed -n 2p | cut -d: -f1)
+		[ -n "$v" ] && { [ -z "$l" ] || [ "$v" -lt "$l" ]; } && pass loader-verdict-before-load-done ||
+			fail loader-verdict-before-load-done "verdict line ${v:-none}, baselines_loaded line ${l:-none}"
+	else
+		fail loader-thread-runs "no sw-loader thread after SIGHUP"
+	fi
+	wait_for loader-big-loaded '.event.action == "baselines_loaded" and .sealwatch.baselines.count == 2' 120
+	echo "    loader: $(grep -c . "$LB/big.jsonl") lines ($(du -m "$LB/big.jsonl" | cut -f1) MB) loaded off the event loop"
+else
+	fail loader-big-start "$(tail -n 2 "$WORK/d2b.log")"
+fi
+stop_daemon
+
 # ============ finding 4: a reload is validated exactly as a start ============
 CFG=$WORK/reload.json
 printf '{"baseline_dir":"%s","trusted_keys":["%s"],"outputs":["file:%s"]}' \

@@ -153,21 +153,23 @@ static int run(struct daemon *d)
 		if (d->inofd >= 0)
 			handle_inotify(d);
 		fetch_results(d);
-		if (d->config_reload_pending) {
+		reload_poll(d);
+		/* one load at a time: what is asked for meanwhile waits its turn */
+		if (d->config_reload_pending && !reload_busy(d, NULL)) {
 			d->config_reload_pending = false;
 			d->reload_pending = false; /* the baselines are reloaded too */
 			reload_config(d);
 		}
-		if (d->reload_pending && due(&d->reload_at)) {
-			struct sw_error err = { { 0 } };
-
+		if (d->reload_pending && due(&d->reload_at) && !reload_busy(d, NULL)) {
 			d->reload_pending = false;
-			if (load_store(d, &err))
-				log_error("reload failed, keeping the previous baselines: %s",
-					  err.msg);
+			reload_baselines(d);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec != last_tick.tv_sec) {
+			long long loading = 0;
+
+			reload_busy(d, &loading);
+			health_set_loader_busy((uint64_t)loading);
 			last_tick = now;
 			check_counters(d);
 			sample_metrics(d);
@@ -380,6 +382,7 @@ static void teardown(struct daemon *d)
 	bool started = d->bpf != NULL;
 
 	health_set_attached(false);
+	reload_stop(d); /* the loader thread uses the keys, fetcher and report */
 	/* no new events while nobody polls; finish queued jobs (they may use d->bpf) */
 	if (d->verifier) {
 		verifier_free(d->verifier);

@@ -66,6 +66,7 @@ struct daemon {
 	struct bpf_loader *bpf; /* NULL in unit tests: no in-kernel cache */
 	struct metrics_http *http;
 	struct fetcher *fetcher; /* baselines from registries, NULL when none configured */
+	struct loader *loader; /* the baseline load running off the event loop, or NULL */
 	int argc; /* the command line, parsed again on each SIGHUP reload */
 	char **argv;
 	const char *config_file; /* --config, or NULL */
@@ -136,7 +137,7 @@ int config_from_args(struct sw_config *cfg, int argc, char **argv, const char **
 
 /* ---- baselines and reload (reload.c) ---- */
 
-/* Build a new baseline store from d->cfg and swap it in. */
+/* Build a new baseline store from d->cfg and swap it in, at once (start-up). */
 int load_store(struct daemon *d, struct sw_error *err);
 /* The baselines_loaded event. */
 void emit_loaded(struct daemon *d);
@@ -144,8 +145,21 @@ void emit_loaded(struct daemon *d);
 void watch_baselines(struct daemon *d, const struct sw_config *cfg);
 /* Reload the baselines @delay_ms from now (inotify: let a writer finish). */
 void schedule_reload(struct daemon *d, int delay_ms);
-/* SIGHUP: the config file, command line and baselines again, all or nothing. */
+/*
+ * SIGHUP: the config file, command line and baselines again, all or
+ * nothing. The config is checked at once; the baselines are loaded by the
+ * loader thread and the whole applied by reload_poll() when it is done.
+ * Nothing is started while a load runs (see reload_busy()).
+ */
 void reload_config(struct daemon *d);
+/* The baselines again (inotify), through the loader thread. */
+void reload_baselines(struct daemon *d);
+/* A load is running: true, and for how long in *@seconds (may be NULL). */
+bool reload_busy(struct daemon *d, long long *seconds);
+/* On the event loop: apply the load that finished, if any. */
+void reload_poll(struct daemon *d);
+/* At exit: wait for a running load and drop it. */
+void reload_stop(struct daemon *d);
 
 /* ---- baselines from registries (on_fetch.c) ---- */
 

@@ -2,6 +2,7 @@
 /* reload.c: the baseline store, its swaps, and the SIGHUP reload of the config (daemon.h). */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ static void report_baseline(void *ctx, const char *path, int err, const char *ms
 			json_object_set_new(json_object_get(extra, "baseline"), "check",
 					    json_string(check));
 		log_warn("baseline %s refused: %s", path, msg);
-		d->stats.baselines_refused++;
+		/* (from the loader thread: the event loop counts too, see on_fetch.c) */
+		__atomic_add_fetch(&d->stats.baselines_refused, 1, __ATOMIC_RELAXED);
 		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH, extra,
 			      "baseline %s refused: %s", path, msg);
 	} else {
@@ -284,7 +286,10 @@ struct reload {
 	struct sw_bstore *store;
 };
 
-/* Read and check everything; on an error a config_error alert names the key. */
+/*
+ * Read and check everything but the baselines (the loader thread reads
+ * those); on an error a config_error alert names the key.
+ */
 static int reload_prepare(struct daemon *d, struct reload *n)
 {
 	struct sw_error err = { { 0 } };
@@ -314,14 +319,6 @@ static int reload_prepare(struct daemon *d, struct reload *n)
 	r = sinks_check(n->cfg.outputs, n->cfg.n_outputs, &err);
 	if (r) {
 		config_failed(d, "outputs", err.msg);
-		return r;
-	}
-	r = build_store(d, &n->cfg, n->keys, n->n_keys, &n->store, &err);
-	if (r) { /* only system errors: an unreadable baseline_dir */
-		const char *dir = n->cfg.baseline_dir;
-
-		config_failed(d, dir && !strncmp(err.msg, dir, strlen(dir)) ? "baseline_dir" : NULL,
-			      err.msg);
 		return r;
 	}
 	return 0;
@@ -380,21 +377,147 @@ static void reload_apply(struct daemon *d, struct reload *n)
 	log_info("config %s reloaded, %zu baselines", d->config_file, bstore_count(d->store));
 }
 
-void reload_config(struct daemon *d)
+/*
+ * Baselines are read and verified off the event loop: one load at a time,
+ * in a thread; the event loop swaps the finished store in (applying the
+ * config reload that waited for it), so a large baseline never stops the
+ * ring buffer from being read. A reload asked for meanwhile runs next.
+ */
+struct loader {
+	pthread_t thread;
+	struct daemon *d;
+	bool config; /* a config reload (n), or the baselines only (d->cfg, d->keys) */
+	struct reload n;
+	struct sw_bstore *store;
+	struct sw_error err;
+	int r;
+	bool done; /* set by the thread (atomic) */
+	struct timespec started;
+};
+
+static void *load_thread(void *arg)
 {
-	struct reload n = { .n_keys = 0 };
+	struct loader *l = arg;
+	struct daemon *d = l->d;
 
-	if (!d->config_file) { /* nothing to re-read: the baselines only */
-		struct sw_error err = { { 0 } };
+	pthread_setname_np(pthread_self(), "sw-loader");
+	l->r = l->config ? build_store(d, &l->n.cfg, l->n.keys, l->n.n_keys, &l->store, &l->err) :
+			   build_store(d, &d->cfg, d->keys, d->n_keys, &l->store, &l->err);
+	__atomic_store_n(&l->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
 
-		if (load_store(d, &err))
-			log_error("reload failed, keeping the previous baselines: %s", err.msg);
+static void loader_free(struct loader *l)
+{
+	for (size_t i = 0; i < l->n.n_keys; i++)
+		crypto_pubkey_free(l->n.keys[i]);
+	config_clear(&l->n.cfg);
+	bstore_unref(l->store);
+	free(l);
+}
+
+static void loader_start(struct daemon *d, struct loader *l)
+{
+	l->d = d;
+	clock_gettime(CLOCK_MONOTONIC, &l->started);
+	d->loader = l;
+	if (pthread_create(&l->thread, NULL, load_thread, l)) {
+		log_warn("no thread for the baseline loader: loading on the event loop");
+		load_thread(l);
+		l->thread = pthread_self(); /* (not joined) */
+	}
+}
+
+bool reload_busy(struct daemon *d, long long *seconds)
+{
+	struct timespec now;
+
+	if (!d->loader)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (seconds)
+		*seconds = now.tv_sec - d->loader->started.tv_sec;
+	return true;
+}
+
+/* The finished load applied, or dropped (@apply false: at exit). */
+static void loader_finish(struct daemon *d, bool apply)
+{
+	struct loader *l = d->loader;
+
+	if (!pthread_equal(l->thread, pthread_self()))
+		pthread_join(l->thread, NULL);
+	d->loader = NULL;
+	if (apply && l->r) {
+		if (l->config) { /* only system errors: an unreadable baseline_dir */
+			const char *dir = l->n.cfg.baseline_dir;
+
+			config_failed(d,
+				      dir && !strncmp(l->err.msg, dir, strlen(dir)) ?
+					      "baseline_dir" :
+					      NULL,
+				      l->err.msg);
+		} else {
+			log_error("reload failed, keeping the previous baselines: %s", l->err.msg);
+		}
+	} else if (apply && l->config) {
+		l->n.store = l->store;
+		l->store = NULL;
+		reload_apply(d, &l->n);
+	} else if (apply) {
+		swap_store(d, l->store);
+		l->store = NULL;
+	}
+	loader_free(l);
+}
+
+void reload_poll(struct daemon *d)
+{
+	if (d->loader && __atomic_load_n(&d->loader->done, __ATOMIC_ACQUIRE))
+		loader_finish(d, true);
+}
+
+void reload_stop(struct daemon *d)
+{
+	if (d->loader)
+		loader_finish(d, false);
+}
+
+void reload_baselines(struct daemon *d)
+{
+	struct loader *l;
+
+	if (d->loader)
+		return;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		log_error("reload failed, keeping the previous baselines: out of memory");
 		return;
 	}
-	config_init(&n.cfg);
-	if (!reload_prepare(d, &n))
-		reload_apply(d, &n);
-	for (size_t i = 0; i < n.n_keys; i++)
-		crypto_pubkey_free(n.keys[i]);
-	config_clear(&n.cfg);
+	config_init(&l->n.cfg);
+	loader_start(d, l);
+}
+
+void reload_config(struct daemon *d)
+{
+	struct loader *l;
+
+	if (d->loader)
+		return;
+	if (!d->config_file) { /* nothing to re-read: the baselines only */
+		reload_baselines(d);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		config_failed(d, NULL, "out of memory");
+		return;
+	}
+	l->config = true;
+	config_init(&l->n.cfg);
+	if (reload_prepare(d, &l->n)) {
+		loader_free(l);
+		return;
+	}
+	loader_start(d, l);
 }

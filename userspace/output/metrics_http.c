@@ -141,6 +141,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static bool config_loaded, attached;
 static long long last_tick_sec; /* CLOCK_MONOTONIC seconds of the last tick, 0 = never */
 static uint64_t workers_stalled, stalled_sec; /* hash workers on one file too long */
+static uint64_t loader_busy_sec; /* the running baseline load, 0 = none */
 static uint64_t dropped_total; /* events and verdicts dropped (ring buffer, queues, outputs) */
 static long long dropped_at; /* CLOCK_MONOTONIC seconds when dropped_total last grew */
 
@@ -171,6 +172,11 @@ void health_set_workers_stalled(uint64_t stalled, uint64_t longest_sec)
 {
 	__atomic_store_n(&stalled_sec, longest_sec, __ATOMIC_RELAXED);
 	__atomic_store_n(&workers_stalled, stalled, __ATOMIC_RELAXED);
+}
+
+void health_set_loader_busy(uint64_t sec)
+{
+	__atomic_store_n(&loader_busy_sec, sec, __ATOMIC_RELAXED);
 }
 
 void health_note_dropped(uint64_t total)
@@ -204,6 +210,11 @@ bool health_check(char *reason, size_t size)
 		snprintf(reason, size, "%llu hash workers stalled (one file for %llu s)",
 			 (unsigned long long)stalled,
 			 (unsigned long long)__atomic_load_n(&stalled_sec, __ATOMIC_RELAXED));
+		return false;
+	}
+	if (__atomic_load_n(&loader_busy_sec, __ATOMIC_RELAXED) >= METRICS_HTTP_LOADER_STALL_SEC) {
+		snprintf(reason, size, "baseline loader busy for %llu s",
+			 (unsigned long long)__atomic_load_n(&loader_busy_sec, __ATOMIC_RELAXED));
 		return false;
 	}
 	/* still serving, but say so: a restart would not bring the work back */

@@ -4,8 +4,9 @@
  * libmicrohttpd on its own thread:
  *   GET /metrics  the metrics registry (userspace/lib/metrics.h), Prometheus text 0.0.4
  *   GET /healthz  200 "ok" when the config is loaded, the BPF programs are
- *                 attached and the event loop ticked within the last
- *                 METRICS_HTTP_STALL_SEC seconds; else 503 and the reason
+ *                 attached, the event loop ticked within the last
+ *                 METRICS_HTTP_STALL_SEC seconds, no hash worker and no
+ *                 baseline load is stuck; else 503 and the reason
  * The health state is set by the daemon through the health_* calls below
  * (atomic, callable from any thread, also when no endpoint runs).
  */
@@ -21,6 +22,8 @@ struct sw_error;
 struct metrics_http;
 
 #define METRICS_HTTP_STALL_SEC 5
+/* a baseline load (off the event loop) busy this long fails /healthz */
+#define METRICS_HTTP_LOADER_STALL_SEC 120
 /* /healthz says "degraded" (200) this long after work was last dropped */
 #define METRICS_HTTP_DROP_WINDOW_SEC 60
 
@@ -44,6 +47,11 @@ void health_tick(void);
 void health_set_workers_stalled(uint64_t stalled, uint64_t longest_sec);
 /* The running total of dropped work (ring buffer, hash queue, outputs). */
 void health_note_dropped(uint64_t total);
+/*
+ * Seconds the running baseline load has taken (0: none). Loads run off the
+ * event loop; one busy METRICS_HTTP_LOADER_STALL_SEC or more fails /healthz.
+ */
+void health_set_loader_busy(uint64_t sec);
 /* true when healthy; else false and the reason in @reason. */
 bool health_check(char *reason, size_t size);
 
