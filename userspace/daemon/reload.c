@@ -83,6 +83,8 @@ static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_
 				.issuer = cfg->trusted_identities[i].issuer,
 				.identity = cfg->trusted_identities[i].identity,
 				.identity_regexp = cfg->trusted_identities[i].identity_regexp,
+				.images = (const char *const *)cfg->trusted_identities[i].images,
+				.n_images = cfg->trusted_identities[i].n_images,
 			};
 		keyless.n_identities = cfg->n_trusted_identities;
 	}
