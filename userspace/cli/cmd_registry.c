@@ -181,7 +181,7 @@ int cmd_push(int argc, char **argv)
 			snprintf(sig_default, sizeof(sig_default), "%s.sig", path);
 		sig_path = sig_default;
 	}
-	if (strlen(sig_path) > 15 && !strcmp(sig_path + strlen(sig_path) - 15, ".sigstore.json"))
+	if (strlen(sig_path) > 14 && !strcmp(sig_path + strlen(sig_path) - 14, ".sigstore.json"))
 		sig_mt = REG_MT_SIGSTORE_BUNDLE;
 
 	r = file_read_all(path, BASELINE_FILE_MAX, &data, &len, &e);

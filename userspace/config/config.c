@@ -250,8 +250,7 @@ static int set_identity_images(struct sw_config_identity *id, json_t *v, const c
 	size_t i;
 	json_t *p;
 
-	if (!json_is_array(v) || !json_array_size(v) ||
-	    json_array_size(v) > SW_CONFIG_MAX_LIST) {
+	if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > SW_CONFIG_MAX_LIST) {
 		*problem = "\"images\" must be an array of 1 to 16 image-name patterns";
 		return -EBADMSG;
 	}

@@ -29,8 +29,8 @@ int sigstore_verify_any(const struct sigstore_trusted_root *root,
 	if (n_policies > 32)
 		n_policies = 32;
 	for (size_t i = 0; i < n_policies; i++) {
-		r = sigstore_verify(root, bundle, artifact, &policies[i], now,
-				    matched ? NULL : res, &e);
+		r = sigstore_verify(root, bundle, artifact, &policies[i], now, matched ? NULL : res,
+				    &e);
 		if (!r) {
 			matched |= 1u << i;
 			continue;

@@ -110,8 +110,8 @@ int baseline_load_verified_ex(const char *path, const char *sig_path, const char
 			      const struct bstore_keyless *keyless, struct sw_baseline **ret,
 			      struct sw_error *err)
 {
-	return load_verified(path, sig_path, bundle_path, MAX_BASELINE, keys, n_keys, keyless,
-			     NULL, ret, err);
+	return load_verified(path, sig_path, bundle_path, MAX_BASELINE, keys, n_keys, keyless, NULL,
+			     ret, err);
 }
 
 /*
@@ -457,7 +457,8 @@ const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const
 			const char *cd = s->v[i].b->hdr.config_digest;
 
 			/* a signer limited to some images: only for a container named like them */
-			if (cd && !strcmp(cd, image_id) && bstore_allows_image(&s->v[i], image_name))
+			if (cd && !strcmp(cd, image_id) &&
+			    bstore_allows_image(&s->v[i], image_name))
 				return &s->v[i];
 		}
 		return NULL; /* an ID is authoritative: never fall back to a (movable) name */
