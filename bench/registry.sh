@@ -10,16 +10,20 @@
 #   local — the same baseline in --baseline-dir (the reference: no registry)
 # measured on the daemon's own event timestamps: first event of the container
 # (its first exec) → first ok verdict of it; the container execs a tool every
-# 20 ms. Then the daemon's memory (VmRSS, VmHWM) with N images' baselines fetched
-# for N running containers, beside the same daemon with no container.
+# 20 ms. Then the daemon's memory (VmRSS, VmHWM) with AVAIL images' baselines
+# available in the registry (bench/registry_fill.py pushes the AVAIL-N idle ones
+# over the distribution API, each baselined, signed and pushed like the others)
+# and N of them running, each baseline fetched on demand, beside the same
+# daemon with no container.
 #
-#   bench/registry.sh [ROUNDS] [N]     defaults: ROUNDS=5 N=20
+#   bench/registry.sh [ROUNDS] [N] [AVAIL]   defaults: ROUNDS=5 N=20 AVAIL=500
 #   SW=path/to/sealwatch               default .output/sealwatch
 # Needs root, podman, skopeo, docker-registry. Prints figures; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 NIMG=${2:-20}
+AVAIL=${3:-500}
 SW=$(realpath "${SW:-.output/sealwatch}")
 PY=$(command -v /usr/bin/python3 || command -v python3)
 T=$(mktemp -d /tmp/sw-bench-reg.XXXXXX)
@@ -140,8 +144,18 @@ printf '  %-44s median %6s   all: %s\n' "warm: baseline in the cache on disk" \
 printf '  %-44s median %6s   all: %s\n' "reference: baseline in --baseline-dir" \
 	"$(printf '%s\n' "${local_[@]}" | median)" "${local_[*]}"
 
-# memory: N images, N containers, each baseline fetched on demand
+# memory: AVAIL images with baselines in the registry, N of them running
 for ((i = 1; i < NIMG; i++)); do make_image "$i"; done
+idle=$((AVAIL - NIMG))
+if [ "$idle" -gt 0 ]; then
+	"$PY" bench/registry_fill.py "$REG" swrg/idle-$$ "$idle" /bin/busybox >"$T/idle.txt"
+	while read -r ref; do
+		"$SW" baseline --insecure "registry://$ref" -o "$T/idle.jsonl" 2>/dev/null &&
+			"$SW" sign --key "$T/k.key" "$T/idle.jsonl" >/dev/null &&
+			"$SW" push --insecure --baseline "$T/idle.jsonl" "$ref" >/dev/null
+	done <"$T/idle.txt"
+fi
+avail=$(($(wc -l <"$T/idle.txt" 2>/dev/null || echo 0) + NIMG))
 rm -rf "$T/cache"
 start_daemon --registry "$REG" --registry-insecure --baseline-cache "$T/cache"
 sleep 1
@@ -160,6 +174,6 @@ sleep 3 # the last reload
 rss1=$(awk '/VmRSS/ {print $2}' "/proc/$DPID/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
 loaded=$(grep '"baselines_loaded"' "$T/ev.jsonl" | tail -n 1 | jq '.sealwatch.baselines.count')
-echo "daemon memory, $NIMG images in the registry, $NIMG containers running ($n baselines fetched, $loaded loaded)"
+echo "daemon memory, $avail images with baselines in the registry, $NIMG containers running ($n baselines fetched, $loaded loaded)"
 echo "  VmRSS before the containers: ${rss0} kB; with them: ${rss1} kB; VmHWM ${hwm} kB"
 echo "  cache on disk: $(du -sk "$T/cache" | cut -f1) kB"

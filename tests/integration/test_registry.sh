@@ -127,6 +127,12 @@ else
 fi
 # a tag the registry does not have
 expect_exit baseline-registry-unknown-tag 5 "$SW" baseline --insecure "registry://$REG/swrg/img-a-$$:nope" -o "$WORK/x.jsonl"
+# an image of two layers: read by two layer threads through one registry client
+# (crashed in libcurl when they shared its handle)
+"$PY" "$TOP/bench/registry_fill.py" "$REG" "swrg/two-$$" 1 /bin/busybox >/dev/null
+expect_exit baseline-registry-two-layers 0 "$SW" baseline --insecure "registry://$REG/swrg/two-$$-0:1" -o "$WORK/two.jsonl"
+jq -e -s '[.[1:][] | .path] | index("/etc/mark") != null and index("/usr/local/bin/tool") != null' "$WORK/two.jsonl" >/dev/null &&
+	pass baseline-registry-two-layers-entries || fail baseline-registry-two-layers-entries
 
 # --- push / pull (tag schema: distribution 2.8 has no referrers API)
 "$SW" sign --key "$WORK/k.key" "$WORK/a.jsonl" >/dev/null

@@ -32,6 +32,11 @@
 	", " REG_MT_DOCKER_LIST
 
 struct reg_client {
+	/*
+	 * Guards curl and authz: a registry store (regstore.c) is read by the
+	 * image reader's layer threads at once, one client for all.
+	 */
+	pthread_mutex_t lock;
 	CURL *curl;
 	char *host;
 	char *base; /* "https://host" */
@@ -95,6 +100,7 @@ int reg_client_new(const struct reg_opts *o, const char *host, struct reg_client
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return sw_error_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_init(&c->lock, NULL);
 	c->o = *o;
 	c->host = strdup(host);
 	c->ca_file = dup_opt(o->ca_file);
@@ -148,6 +154,7 @@ void reg_client_free(struct reg_client *c)
 	free(c->auth_file);
 	free(c->authz);
 	free(c->basic);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -373,8 +380,8 @@ cleanup:
 	return r;
 }
 
-int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
-		struct sw_error *err)
+static int request_locked(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
+			  struct sw_error *err)
 {
 	size_t max = resp->max ? resp->max : REG_MANIFEST_MAX;
 
@@ -443,6 +450,17 @@ int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *
 		return sw_error_set(err, -EBADMSG, "%s %s%s: HTTP %ld", q->method, c->host, q->path,
 				    resp->status);
 	return 0;
+}
+
+int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
+		struct sw_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	r = request_locked(c, q, resp, err);
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 /* ---- manifests and blobs ---- */
@@ -754,8 +772,10 @@ int reg_blob_stream(struct reg_client *c, const char *repo, const char *digest,
 	s->h = curl_easy_init();
 	if (!s->h)
 		goto nomem;
+	pthread_mutex_lock(&c->lock);
 	if (c->authz)
 		s->hdrs = curl_slist_append(s->hdrs, c->authz);
+	pthread_mutex_unlock(&c->lock);
 	curl_common(c, s->h, s->hdrs, true);
 	curl_easy_setopt(s->h, CURLOPT_URL, s->url);
 	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, stream_body);
