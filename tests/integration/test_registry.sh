@@ -415,6 +415,34 @@ else
 	EVENTS=$WORK/events.jsonl
 fi
 
+# --- mirrors: the first one down (a closed port), the next one answers (the same
+# registry under another name, so that it is not tried first as the image's own)
+if make_image "localhost/$N-m" "m-$$" && publish "localhost/$N-m" "swrg/img-m-$$"; then
+	DEAD=127.0.0.1:$(free_port)
+	EVENTS=$WORK/events-mirror.jsonl
+	"$SW" daemon --trusted-key "$WORK/k.pub" --registry "$DEAD" --registry "localhost:$PORT" \
+		--registry-insecure --baseline-cache "$WORK/cache-mirror" --registry-retry-max 2 \
+		--registry-negative-ttl 3600 --all-events --output "file:$EVENTS" 2>"$WORK/daemon-mirror.log" &
+	DAEMON_PID=$!
+	wait_for mirror-daemon-started '.event.action == "start"' 30
+	run_c "$N-mc" "$IMG_C:1" /bin/sleep 300
+	MC=$(cid "$N-mc")
+	exec_until "$N-mc" ".container.id == \"$MC\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\"" &&
+		pass mirror-down-next-serves || { fail mirror-down-next-serves; sed 's/^/    /' "$WORK/daemon-mirror.log" | tail -n 5; }
+	# none attached on the mirror that answers, the other down: no_baseline, not pending for ever
+	run_c "$N-mm" "$REG/swrg/img-m-$$:1" /bin/sleep 300
+	MM=$(cid "$N-mm")
+	exec_until "$N-mm" ".container.id == \"$MM\" and .sealwatch.verdict == \"no_baseline\"" &&
+		pass mirror-down-absent-not-pending || { fail mirror-down-absent-not-pending; sed 's/^/    /' "$WORK/daemon-mirror.log" | tail -n 5; }
+	grep -q "no baseline attached.*$DEAD unreachable" "$WORK/daemon-mirror.log" &&
+		pass mirror-down-named || fail mirror-down-named "$(grep img-m -m1 "$WORK/daemon-mirror.log")"
+	kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	EVENTS=$WORK/events.jsonl
+else
+	fail mirror-image
+fi
+
 # --- the referrers API path: a stub registry that has it (see the helper's header)
 SPORT=$(free_port)
 SREG=127.0.0.1:$SPORT

@@ -318,8 +318,8 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 {
 	char host[256], repo[256];
 	struct sw_error err = { { 0 } };
-	bool unreachable = false, refused = false;
-	char refused_check[sizeof(res->check)] = "";
+	bool unreachable = false, refused = false, answered = false;
+	char refused_check[sizeof(res->check)] = "", down[256] = "", down_msg[256] = "";
 	size_t order[16], n_order = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -344,9 +344,13 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 	for (size_t oi = 0; oi < n_order; oi++) {
 		size_t ri = order[oi];
 
+		bool reg_down = false;
+
 		if (!f->clients[ri] &&
 		    reg_client_new(&f->o.reg, f->registries[ri], &f->clients[ri], &err)) {
 			unreachable = true;
+			snprintf(down, sizeof(down), "%s", f->registries[ri]);
+			snprintf(down_msg, sizeof(down_msg), "%s", err.msg);
 			continue;
 		}
 		for (size_t di = 0; di < j->n_digests; di++) {
@@ -358,8 +362,9 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 			if (r == -ENOENT)
 				continue;
 			if (r == -EHOSTUNREACH || r == -EACCES || r == -ENOMEM) {
-				unreachable = true;
-				snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
+				unreachable = reg_down = true;
+				snprintf(down, sizeof(down), "%s", f->registries[ri]);
+				snprintf(down_msg, sizeof(down_msg), "%s", err.msg);
 				break; /* this registry: try the next one */
 			}
 			snprintf(res->source, sizeof(res->source), "registry://%s/%s@%s",
@@ -391,13 +396,25 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 			if (res->state == FETCH_READY)
 				return;
 		}
+		answered |= !reg_down;
 	}
 	if (refused) {
 		res->state = FETCH_REFUSED;
 		snprintf(res->check, sizeof(res->check), "%s", refused_check);
-	} else if (unreachable) {
+	} else if (unreachable && !answered) {
 		res->state = FETCH_PENDING;
 		res->transient = true;
+		snprintf(res->msg, sizeof(res->msg), "%s", down_msg);
+	} else if (unreachable) {
+		/*
+		 * Mirrors hold the same content: one that answered "none
+		 * attached" settles it (no_baseline, never pending for ever
+		 * behind a mirror that is down); asked again sooner, though.
+		 */
+		res->partial = true;
+		snprintf(res->msg, sizeof(res->msg),
+			 "no baseline attached to %s in %zu registries (%s unreachable: %.150s)",
+			 j->digests[0], n_order, down, down_msg);
 	}
 }
 
@@ -466,8 +483,10 @@ static void apply(struct fetcher *f, struct fetch_result *res)
 	case FETCH_REFUSED:
 		im->state = res->state;
 		im->backoff_s = 0;
-		im->next_try = now + f->o.negative_s;
-		res->retry_in_s = f->o.negative_s;
+		res->retry_in_s = res->partial && f->o.retry_max_s < f->o.negative_s ?
+					  f->o.retry_max_s :
+					  f->o.negative_s;
+		im->next_try = now + res->retry_in_s;
 		if (res->state == FETCH_ABSENT)
 			f->stats.absent++;
 		else

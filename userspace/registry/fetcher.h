@@ -12,8 +12,11 @@
  * fetcher_drain() when fetcher_fd() is readable.
  *
  * Backoff: a registry that cannot be reached is retried after retry_min_s,
- * doubling up to retry_max_s (the image stays pending meanwhile); "no
- * baseline attached" and "refused" are kept for negative_s, then asked again.
+ * doubling up to retry_max_s (the image stays pending meanwhile, as long as
+ * no registry answers); "no baseline attached" and "refused" are kept for
+ * negative_s, then asked again. Mirrors are tried in turn: one that is down
+ * is passed over, and "none attached" from another settles the image (asked
+ * again after retry_max_s when one was down).
  *
  * Library module: never logs; results carry one-line messages.
  */
@@ -61,6 +64,7 @@ struct fetch_result {
 	char image_id[72];
 	enum fetch_state state;
 	bool transient; /* PENDING: the registries could not be reached; retried */
+	bool partial; /* ABSENT, but some registry could not be reached: asked again sooner */
 	unsigned int retry_in_s; /* when it is asked again (not READY) */
 	char source[512]; /* "registry://HOST/REPO@DIGEST" where it was found or refused */
 	char check[32]; /* REFUSED by a Sigstore bundle: the check that failed, else "" */
