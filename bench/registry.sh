@@ -32,10 +32,10 @@ RPID=''
 CONTAINERS=()
 IMAGES=()
 cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null || true
 	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
 	for i in "${IMAGES[@]}"; do podman rmi -f "$i" >/dev/null 2>&1 || true; done
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -154,12 +154,14 @@ idle=$((AVAIL - NIMG))
 if [ "$idle" -gt 0 ]; then
 	"$PY" bench/registry_fill.py "$REG" swrg/idle-$$ "$idle" /bin/busybox >"$T/idle.txt"
 	while read -r ref; do
-		"$SW" baseline --insecure "registry://$ref" -o "$T/idle.jsonl" 2>/dev/null &&
+		if "$SW" baseline --insecure "registry://$ref" -o "$T/idle.jsonl" 2>/dev/null &&
 			"$SW" sign --key "$T/k.key" "$T/idle.jsonl" >/dev/null &&
-			"$SW" push --insecure --baseline "$T/idle.jsonl" "$ref" >/dev/null
+			"$SW" push --insecure --baseline "$T/idle.jsonl" "$ref" >/dev/null; then
+			echo "$ref" >>"$T/idle.pushed"
+		fi
 	done <"$T/idle.txt"
 fi
-avail=$(($(wc -l <"$T/idle.txt" 2>/dev/null || echo 0) + NIMG))
+avail=$(($(cat "$T/idle.pushed" 2>/dev/null | wc -l) + NIMG))
 rm -rf "$T/cache"
 start_daemon --registry "$REG" --registry-insecure --baseline-cache "$T/cache"
 sleep 1
