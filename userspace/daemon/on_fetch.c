@@ -40,21 +40,14 @@ int fetch_start(struct daemon *d, struct sw_error *err)
 		.negative_s = c->registry_negative_ttl,
 		.trusted_root = c->trusted_root,
 		.identities = ids,
-		.n_identities = c->trusted_root ? c->n_trusted_identities : 0,
 	};
 	int r;
 
 	if (!c->n_registries)
 		return 0;
 	/* the same identities as the store's (reload.c): the fetcher copies them */
-	for (size_t i = 0; i < o.n_identities; i++)
-		ids[i] = (struct sigstore_policy){
-			.issuer = c->trusted_identities[i].issuer,
-			.identity = c->trusted_identities[i].identity,
-			.identity_regexp = c->trusted_identities[i].identity_regexp,
-			.images = (const char *const *)c->trusted_identities[i].images,
-			.n_images = c->trusted_identities[i].n_images,
-		};
+	if (c->trusted_root)
+		o.n_identities = identity_policies(c, ids);
 	r = fetcher_new(&o, &d->fetcher, err);
 	if (r)
 		return r;
