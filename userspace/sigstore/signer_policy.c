@@ -33,6 +33,8 @@ int sigstore_verify_any(const struct sigstore_trusted_root *root,
 				    &e);
 		if (!r) {
 			matched |= 1u << i;
+			if (!policies[i].n_images)
+				break; /* a signer of any image: the others cannot add to it */
 			continue;
 		}
 		/* every identity meets the same checks before the identity: keep the first */

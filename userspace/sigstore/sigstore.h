@@ -77,7 +77,8 @@ int sigstore_verify(const struct sigstore_trusted_root *root, const struct sigst
 
 /*
  * sigstore_verify() with each of @policies (at most 32): bit i of
- * *@ret_matched is set when policies[i] accepted the bundle. 0 when one did;
+ * *@ret_matched is set when policies[i] accepted the bundle (the rest are not
+ * tried once one without image patterns accepted it). 0 when one did;
  * else the error of the first policy that failed on a check other than
  * "identity" (they all meet the same checks first), or of the first one.
  */
