@@ -119,6 +119,24 @@ static void collect(void *ctx, const struct fetch_result *r)
 }
 
 /* Unreachable registry: pending (never absent), a result with a backoff, still pending. */
+/* A fetcher's scratch: @dir (a mkdtemp template), a key pair in it, @cache below it. */
+static void fetch_setup(char *dir, char *pub, char *key, char *cache)
+{
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(pub, 128, "%s/k.pub", dir);
+	snprintf(key, 128, "%s/k.key", dir);
+	snprintf(cache, 160, "%s/cache", dir);
+	CHECK_INT(crypto_keygen(SW_KEY_ECDSA_P256, key, pub, NULL), 0);
+}
+
+static void fetch_teardown(const char *dir, const char *pub, const char *key, const char *cache)
+{
+	unlink(pub);
+	unlink(key);
+	rmdir(cache);
+	rmdir(dir);
+}
+
 TEST(fetcher_unreachable_stays_pending)
 {
 	char dir[] = "/tmp/sw-unit-fetch.XXXXXX", pub[128], key[128], cache[160];
@@ -137,11 +155,7 @@ TEST(fetcher_unreachable_stays_pending)
 	struct fetcher *f = NULL;
 	struct pollfd pfd;
 
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
-	snprintf(key, sizeof(key), "%s/k.key", dir);
-	snprintf(cache, sizeof(cache), "%s/cache", dir);
-	CHECK_INT(crypto_keygen(SW_KEY_ECDSA_P256, key, pub, NULL), 0);
+	fetch_setup(dir, pub, key, cache);
 	CHECK_INT(fetcher_new(&o, &f, NULL), 0);
 	if (!f)
 		return;
@@ -157,10 +171,7 @@ TEST(fetcher_unreachable_stays_pending)
 	/* no image ID: nothing to bind a baseline to */
 	CHECK_INT(fetcher_want(f, NULL, "127.0.0.1:1/swrg/x:1", digests, 1), FETCH_ABSENT);
 	fetcher_free(f);
-	unlink(pub);
-	unlink(key);
-	rmdir(cache);
-	rmdir(dir);
+	fetch_teardown(dir, pub, key, cache);
 }
 
 /* A registry that answers 404 to every request (nothing attached anywhere). */
@@ -208,11 +219,7 @@ TEST(fetcher_mirror_down_other_answers_absent)
 	      !getsockname(ls, (struct sockaddr *)&sa, &sl));
 	snprintf(live, sizeof(live), "127.0.0.1:%u", ntohs(sa.sin_port));
 	CHECK(!pthread_create(&t, NULL, answer_404, &ls));
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
-	snprintf(key, sizeof(key), "%s/k.key", dir);
-	snprintf(cache, sizeof(cache), "%s/cache", dir);
-	CHECK_INT(crypto_keygen(SW_KEY_ECDSA_P256, key, pub, NULL), 0);
+	fetch_setup(dir, pub, key, cache);
 	CHECK_INT(fetcher_new(&o, &f, NULL), 0);
 	if (f) {
 		/* the image's own registry is neither: the mirrors in order, the first down */
@@ -231,10 +238,7 @@ TEST(fetcher_mirror_down_other_answers_absent)
 	shutdown(ls, SHUT_RDWR);
 	close(ls);
 	pthread_join(t, NULL);
-	unlink(pub);
-	unlink(key);
-	rmdir(cache);
-	rmdir(dir);
+	fetch_teardown(dir, pub, key, cache);
 }
 
 int main(void)
