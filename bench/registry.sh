@@ -8,18 +8,21 @@
 #   warm  — a fresh daemon whose cache already holds the baseline (loaded and
 #           verified at start, no network)
 #   local — the same baseline in --baseline-dir (the reference: no registry)
-# measured on the daemon's own event timestamps: first event of the container
-# (its first exec) → first ok verdict of it; the container execs a tool every
-# 20 ms. Then the daemon's memory (VmRSS, VmHWM) with N images' baselines fetched
-# for N running containers, beside the same daemon with no container.
+# measured from the container's start (podman's State.StartedAt) to the daemon's
+# timestamp of its first ok verdict; the container execs a tool every 20 ms. Then the daemon's memory (VmRSS, VmHWM) with AVAIL images' baselines
+# available in the registry (bench/registry_fill.py pushes the AVAIL-N idle ones
+# over the distribution API, each baselined, signed and pushed like the others)
+# and N of them running, each baseline fetched on demand, beside the same
+# daemon with no container.
 #
-#   bench/registry.sh [ROUNDS] [N]     defaults: ROUNDS=5 N=20
+#   bench/registry.sh [ROUNDS] [N] [AVAIL]   defaults: ROUNDS=5 N=20 AVAIL=500
 #   SW=path/to/sealwatch               default .output/sealwatch
 # Needs root, podman, skopeo, docker-registry. Prints figures; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 NIMG=${2:-20}
+AVAIL=${3:-500}
 SW=$(realpath "${SW:-.output/sealwatch}")
 PY=$(command -v /usr/bin/python3 || command -v python3)
 T=$(mktemp -d /tmp/sw-bench-reg.XXXXXX)
@@ -29,10 +32,10 @@ RPID=''
 CONTAINERS=()
 IMAGES=()
 cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null || true
 	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
 	for i in "${IMAGES[@]}"; do podman rmi -f "$i" >/dev/null 2>&1 || true; done
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -86,38 +89,42 @@ stop_daemon() {
 }
 
 # one_run NAME: a container of image 0 execs the tool every 20 ms until its
-# first ok verdict (hang guard 60 s); prints first-event → first-ok in ms
+# first ok verdict (hang guard 60 s); prints the container's start (the
+# runtime's State.StartedAt) -> its first ok verdict (the daemon's event
+# timestamp), in ms. (The container's first event is no start: before the
+# fetch it is already pending, and on loopback it can be the ok itself.)
 one_run() {
-	local c=$P-$1 id i
+	local c=$P-$1 id i started
 	podman run -d --runtime runc --network none --name "$c" "$REG/swrg/bench-0-$$:1" \
 		/bin/sh -c 'while :; do /usr/local/bin/tool true; sleep 0.02; done' >/dev/null
 	CONTAINERS+=("$c")
 	id=$(podman inspect -f '{{.Id}}' "$c")
+	started=$(podman inspect -f '{{.State.StartedAt.UnixNano}}' "$c")
 	for ((i = 0; i < 600; i++)); do
 		grep -q "\"id\":\"$id\".*\"verdict\":\"ok\"\|\"verdict\":\"ok\".*\"id\":\"$id\"" "$T/ev.jsonl" && break
 		sleep 0.1
 	done
 	podman rm -f -t 0 "$c" >/dev/null 2>&1
-	"$PY" - "$T/ev.jsonl" "$id" <<'EOF'
+	"$PY" - "$T/ev.jsonl" "$id" "$started" <<'EOF'
 import json, sys
-from datetime import datetime
-first = ok = None
+from datetime import datetime, timezone
+started = int(sys.argv[3]) / 1e9
+ok = None
 for line in open(sys.argv[1]):
     e = json.loads(line)
     if (e.get("container") or {}).get("id") != sys.argv[2]:
         continue
-    t = datetime.strptime(e["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
-    first = t if first is None else first
     if e.get("sealwatch", {}).get("verdict") == "ok":
-        ok = t
+        ok = datetime.strptime(e["@timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
         break
-print("%.0f" % ((ok - first) * 1000) if ok is not None and first is not None else "timeout")
+print("%.0f" % ((ok - started) * 1000) if ok is not None else "timeout")
 EOF
 }
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 cold=() warm=() local_=()
+[ "${SKIP_TIMING:-}" ] && ROUNDS=0
 mkdir -p "$T/local"
 cp "$T/b-0.jsonl" "$T/local/" && cp "$T/b-0.jsonl.sig" "$T/local/"
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -132,7 +139,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	local_+=("$(one_run local-$r)")
 	stop_daemon
 done
-echo "container start -> first verified verdict (ms, daemon timestamps; $ROUNDS rounds)"
+echo "container start -> first verified verdict (ms: StartedAt -> ok event; $ROUNDS rounds)"
 printf '  %-44s median %6s   all: %s\n' "cold: empty cache, fetched from registry" \
 	"$(printf '%s\n' "${cold[@]}" | median)" "${cold[*]}"
 printf '  %-44s median %6s   all: %s\n' "warm: baseline in the cache on disk" \
@@ -140,8 +147,21 @@ printf '  %-44s median %6s   all: %s\n' "warm: baseline in the cache on disk" \
 printf '  %-44s median %6s   all: %s\n' "reference: baseline in --baseline-dir" \
 	"$(printf '%s\n' "${local_[@]}" | median)" "${local_[*]}"
 
-# memory: N images, N containers, each baseline fetched on demand
+[ "${SKIP_MEMORY:-}" ] && exit 0
+# memory: AVAIL images with baselines in the registry, N of them running
 for ((i = 1; i < NIMG; i++)); do make_image "$i"; done
+idle=$((AVAIL - NIMG))
+if [ "$idle" -gt 0 ]; then
+	"$PY" bench/registry_fill.py "$REG" swrg/idle-$$ "$idle" /bin/busybox >"$T/idle.txt"
+	while read -r ref; do
+		if "$SW" baseline --insecure "registry://$ref" -o "$T/idle.jsonl" 2>/dev/null &&
+			"$SW" sign --key "$T/k.key" "$T/idle.jsonl" >/dev/null &&
+			"$SW" push --insecure --baseline "$T/idle.jsonl" "$ref" >/dev/null; then
+			echo "$ref" >>"$T/idle.pushed"
+		fi
+	done <"$T/idle.txt"
+fi
+avail=$(($(cat "$T/idle.pushed" 2>/dev/null | wc -l) + NIMG))
 rm -rf "$T/cache"
 start_daemon --registry "$REG" --registry-insecure --baseline-cache "$T/cache"
 sleep 1
@@ -160,6 +180,6 @@ sleep 3 # the last reload
 rss1=$(awk '/VmRSS/ {print $2}' "/proc/$DPID/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
 loaded=$(grep '"baselines_loaded"' "$T/ev.jsonl" | tail -n 1 | jq '.sealwatch.baselines.count')
-echo "daemon memory, $NIMG images in the registry, $NIMG containers running ($n baselines fetched, $loaded loaded)"
+echo "daemon memory, $avail images with baselines in the registry, $NIMG containers running ($n baselines fetched, $loaded loaded)"
 echo "  VmRSS before the containers: ${rss0} kB; with them: ${rss1} kB; VmHWM ${hwm} kB"
 echo "  cache on disk: $(du -sk "$T/cache" | cut -f1) kB"

@@ -9,7 +9,8 @@
 //       (other: a message signature by IDENTITY/other, same CA and logs)
 //   node sigstore-js.js sign-dir DIR IDENTITY ISSUER
 //       signs every DIR/*.jsonl into DIR/NAME.jsonl.sigstore.json (one CA and log),
-//       writes DIR.trusted_root.json (bench/sigstore.sh)
+//       writes DIR.trusted_root.json (bench/sigstore.sh); a DIR/NAME.jsonl.identity
+//       file names another signer identity for that one (tests/integration/test_registry.sh)
 //   node sigstore-js.js verify BUNDLE FILE TRUSTED_ROOT IDENTITY ISSUER
 //       prints "verified" (exit 0) or "refused: …" (exit 1)
 'use strict';
@@ -49,7 +50,9 @@ async function signAll(file, outdir, identity, issuer, dir) {
 		: ['message', 'dsse', 'other'].map((k) => [k, file]);
 	for (const [kind, input] of jobs) {
 		const data = fs.readFileSync(input);
-		const sub = kind === 'other' ? `${identity}/other` : identity;
+		const idFile = `${input}.identity`;
+		const sub = dir && fs.existsSync(idFile) ? fs.readFileSync(idFile, 'utf8').trim()
+			: kind === 'other' ? `${identity}/other` : identity;
 		for (let i = 0; i < 3; i++) {
 			// one request per mock interceptor
 			intercept(FULCIO, mock.fulcioHandler(ca, { strict: true }));

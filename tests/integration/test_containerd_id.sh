@@ -6,7 +6,10 @@
 # The daemon learns the image ID from containerd's metadata DB and content
 # store (containerd_root/containerd_state pointing at this containerd) and
 # matches the signed baseline by ID; the same image moved to another ID under
-# the same name is image_mismatch, not a silent name match.
+# the same name is image_mismatch, not a silent name match. Then the same
+# image pulled by containerd from a real registry (Debian's docker-registry on
+# 127.0.0.1): a daemon without a local baseline fetches the one attached to
+# the manifest digest containerd recorded (its metadata DB's image target).
 source "$(dirname "$0")/../lib/common.sh"
 
 if ! need_root || ! command -v containerd >/dev/null || ! command -v ctr >/dev/null ||
@@ -21,6 +24,7 @@ SOCK=$CD/sock
 NS=swbs
 CD_PID=
 DAEMON_PID=
+REG_PID=
 EVENTS=$WORK/events.jsonl
 CIDS=()
 
@@ -33,6 +37,7 @@ cleanup() {
 		ctr_ container rm "$c" >/dev/null 2>&1
 	done
 	[ -n "$CD_PID" ] && kill "$CD_PID" 2>/dev/null && wait "$CD_PID" 2>/dev/null
+	[ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
 	# whatever a failed task rm left: its rootfs mount
 	for m in "$CD"/state/io.containerd.runtime.v2.task/"$NS"/*/rootfs; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
@@ -106,4 +111,49 @@ n=$(count "$IN and .sealwatch.baseline.match == \"image_name\"")
 check_schema events-match-schema "$EVENTS"
 kill -TERM "$DAEMON_PID"
 if wait "$DAEMON_PID"; then pass sigterm-exit-0; else fail sigterm-exit-0 "exit $?"; fi
+DAEMON_PID=
+
+# --- from a registry: containerd pulls the image, the daemon fetches its baseline
+if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then
+	skip registry "needs docker-registry and skopeo"
+	exit 0
+fi
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+REG=127.0.0.1:$PORT
+printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+	"$WORK/regdata" "$REG" >"$WORK/reg.yml"
+docker-registry serve "$WORK/reg.yml" >"$WORK/reg.log" 2>&1 &
+REG_PID=$!
+for _ in $(seq 200); do curl -sf "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
+RIMG=$REG/swrg/cd-$$
+if skopeo copy -q --dest-tls-verify=false "docker-archive:$WORK/img1.tar" "docker://$RIMG:1" &&
+	ctr_ images pull --plain-http "$RIMG:1" >/dev/null 2>&1 &&
+	"$SW" baseline --insecure "registry://$RIMG:1" -o "$WORK/r.jsonl" 2>/dev/null &&
+	"$SW" sign --key "$WORK/k.key" "$WORK/r.jsonl" >/dev/null &&
+	"$SW" push --insecure --baseline "$WORK/r.jsonl" "$RIMG:1" >/dev/null 2>&1; then
+	pass registry-pulled-and-pushed
+else
+	fail registry-pulled-and-pushed
+	exit 0
+fi
+RID=$(jq -r -s '.[0].image.config_digest' "$WORK/r.jsonl")
+EVENTS=$WORK/events-reg.jsonl
+"$SW" daemon --config "$WORK/c.json" --trusted-key "$WORK/k.pub" --registry "$REG" --registry-insecure \
+	--baseline-cache "$WORK/cache" --all-events --output "file:$EVENTS" 2>"$WORK/daemon-reg.log" &
+DAEMON_PID=$!
+for _ in $(seq 600); do grep -q '"action":"start"' "$EVENTS" 2>/dev/null && break; sleep 0.1; done
+run_ctr "$RIMG:1" || { fail ctr-run-registry "$(tail -n 3 "$WORK/containerd.log")"; exit 0; }
+C=$CID
+IN=".container.id == \"$C\""
+for i in $(seq 60); do
+	ctr_ task exec --exec-id "r$i" "$C" /bin/busybox true >/dev/null 2>&1
+	[ "$(count "$IN and .sealwatch.verdict == \"ok\"")" -gt 0 ] && break
+	sleep 0.5
+done
+wait_for containerd-registry-fetched-ok "$IN and .container.image.id == \"$RID\" and .sealwatch.verdict == \"ok\" and .sealwatch.baseline.match == \"image_id\"" 5 ||
+	sed 's/^/    /' "$WORK/daemon-reg.log" | tail -n 5
+[ -f "$WORK/cache/${RID#sha256:}.jsonl" ] && pass containerd-registry-cached || fail containerd-registry-cached
+n=$(count "$IN and .sealwatch.baseline.status == \"pending\" and .sealwatch.verdict != \"unverified\"")
+[ "$n" = 0 ] && pass containerd-registry-pending-never-ok || fail containerd-registry-pending-never-ok "$n"
+kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=

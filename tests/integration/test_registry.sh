@@ -13,6 +13,14 @@
 #   - a baseline signed by an untrusted key in the registry: baseline_refused
 #   - the registry down: pending/unverified and retries with backoff, then
 #     recovery when it is back
+#   - keyless: baselines signed by sigstore-js against @sigstore/mock
+#     (tests/e2e/sigstore-js.js), pushed with their .sigstore.json bundles and
+#     fetched by a daemon with a trusted root and identities limited to image
+#     patterns, beside key-signed ones: a good bundle gives verdicts; an
+#     untrusted identity, a signer outside its image patterns (by the
+#     baseline's name or by the container's), and a bundle over other bytes
+#     are each baseline_refused naming the check
+#   - a mirror list whose first mirror is down: the next one serves the baseline
 #   - the referrers API path, against tests/integration/helpers/
 #     referrers_registry.py (a stub: distribution 2.8 lacks that API)
 source "$(dirname "$0")/../lib/common.sh"
@@ -119,6 +127,12 @@ else
 fi
 # a tag the registry does not have
 expect_exit baseline-registry-unknown-tag 5 "$SW" baseline --insecure "registry://$REG/swrg/img-a-$$:nope" -o "$WORK/x.jsonl"
+# an image of two layers: read by two layer threads through one registry client
+# (crashed in libcurl when they shared its handle)
+"$PY" "$TOP/bench/registry_fill.py" "$REG" "swrg/two-$$" 1 /bin/busybox >/dev/null
+expect_exit baseline-registry-two-layers 0 "$SW" baseline --insecure "registry://$REG/swrg/two-$$-0:1" -o "$WORK/two.jsonl"
+jq -e -s '[.[1:][] | .path] | index("/etc/mark") != null and index("/usr/local/bin/tool") != null' "$WORK/two.jsonl" >/dev/null &&
+	pass baseline-registry-two-layers-entries || fail baseline-registry-two-layers-entries
 
 # --- push / pull (tag schema: distribution 2.8 has no referrers API)
 "$SW" sign --key "$WORK/k.key" "$WORK/a.jsonl" >/dev/null
@@ -293,6 +307,141 @@ n=$(count ".container.id == \"$CC\" and .sealwatch.verdict == \"no_baseline\"")
 check_schema events-schema "$EVENTS"
 kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
+
+# --- keyless, from the registry: bundles by sigstore-js against @sigstore/mock
+JS_DIR=${SW_SIGSTORE_JS_DIR:-${HOME:-/root}/.cache/sealwatch/sigstore-js}
+if ! command -v node >/dev/null || [ ! -d "$JS_DIR/node_modules/@sigstore/mock" ]; then
+	skip keyless "node or sigstore-js missing (tests/integration/test_sigstore_js.sh installs it)"
+else
+	ISS="https://token.actions.githubusercontent.com"
+	ID_A="https://github.com/example/team-a/.github/workflows/baseline.yml@refs/heads/main"
+	ID_X="https://github.com/example/stranger/.github/workflows/x.yml@refs/heads/main"
+	TA=swrg/team-a TB=swrg/team-b
+	ok=1
+	for x in d:$TA e:$TA f:$TB g:$TA h:$TB; do
+		make_image "localhost/$N-${x%%:*}" "${x%%:*}-$$" &&
+			publish "localhost/$N-${x%%:*}" "${x#*:}/img-${x%%:*}-$$" || ok=
+	done
+	[ -n "$ok" ] && pass keyless-images-published || fail keyless-images-published
+	IMG_D=$REG/$TA/img-d-$$ IMG_E=$REG/$TA/img-e-$$ IMG_F=$REG/$TB/img-f-$$
+	IMG_G=$REG/$TA/img-g-$$ IMG_H=$REG/$TB/img-h-$$
+	mkdir -p "$WORK/kl"
+	for x in d:$IMG_D e:$IMG_E f:$IMG_F g:$IMG_G; do
+		"$SW" baseline --insecure "registry://${x#*:}:1" -o "$WORK/kl/${x%%:*}.jsonl" 2>/dev/null || ok=
+	done
+	# h: team-b's image, its header claiming a team-a name (the signer's patterns)
+	"$SW" baseline --insecure --name "$REG/$TA/img-h-$$:1" "registry://$IMG_H:1" \
+		-o "$WORK/kl/h.jsonl" 2>/dev/null || ok=
+	echo "$ID_X" >"$WORK/kl/e.jsonl.identity"
+	NODE_PATH=$JS_DIR/node_modules node "$TOP/tests/e2e/sigstore-js.js" sign-dir "$WORK/kl" "$ID_A" "$ISS" \
+		>"$WORK/js.log" 2>&1 || ok=
+	[ -n "$ok" ] && [ -s "$WORK/kl/d.jsonl.sigstore.json" ] && [ -s "$WORK/kl.trusted_root.json" ] &&
+		pass keyless-signed || fail keyless-signed "$(tail -n 3 "$WORK/js.log")"
+	# g: its registry artifact carries the bundle of d's baseline (other bytes)
+	cp "$WORK/kl/d.jsonl.sigstore.json" "$WORK/kl/g.jsonl.sigstore.json"
+	for x in d:$IMG_D e:$IMG_E f:$IMG_F g:$IMG_G; do
+		"$SW" push --insecure --baseline "$WORK/kl/${x%%:*}.jsonl" "${x#*:}:1" >"$WORK/push.out" 2>&1 ||
+			{ fail "keyless-push-${x%%:*}" "$(tail -n 1 "$WORK/push.out")"; ok=; }
+	done
+	[ -n "$ok" ] && pass keyless-pushed
+	# the local directory: f (a team-b name signed by team-a's signer) and h
+	mkdir -p "$WORK/kdir"
+	cp "$WORK/kl/f.jsonl" "$WORK/kl/f.jsonl.sigstore.json" "$WORK/kl/h.jsonl" \
+		"$WORK/kl/h.jsonl.sigstore.json" "$WORK/kdir/"
+	jq -n --arg root "$WORK/kl.trusted_root.json" --arg iss "$ISS" --arg id "$ID_A" \
+		--arg pat "$REG/$TA/*" --arg key "$WORK/k.pub" \
+		'{trusted_root: $root, trusted_keys: [$key],
+		  trusted_identities: [{issuer: $iss, identity: $id, images: [$pat]}]}' >"$WORK/kl.json"
+	EVENTS=$WORK/events-kl.jsonl
+	"$SW" daemon --config "$WORK/kl.json" --baseline-dir "$WORK/kdir" --registry "$REG" \
+		--registry-insecure --baseline-cache "$WORK/cache-kl" --registry-negative-ttl 3600 \
+		--all-events --output "file:$EVENTS" 2>"$WORK/daemon-kl.log" &
+	DAEMON_PID=$!
+	wait_for kl-daemon-started '.event.action == "start"' 30 || sed 's/^/    /' "$WORK/daemon-kl.log" | tail
+	# the local f names a team-b image: its signer may sign team-a's only
+	wait_for kl-local-outside-patterns-refused '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("kdir/f.jsonl")) and .sealwatch.baseline.check == "image"' 10
+	n=$(count '.event.action == "baseline_refused" and (.sealwatch.baseline.path | endswith("kdir/h.jsonl"))')
+	[ "$n" = 0 ] && pass kl-local-h-loaded || fail kl-local-h-loaded "h refused: its header names a team-a image"
+
+	run_c "$N-cd" "$IMG_D:1" /bin/sleep 300
+	CD=$(cid "$N-cd")
+	if exec_until "$N-cd" ".container.id == \"$CD\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\""; then
+		pass kl-fetched-bundle-ok
+	else
+		fail kl-fetched-bundle-ok "no ok verdict from the keyless baseline"
+		sed 's/^/    /' "$WORK/daemon-kl.log" | tail -n 5
+	fi
+	IID_D=$(head -1 "$WORK/kl/d.jsonl" | jq -r .image.config_digest)
+	cmp -s "$WORK/cache-kl/${IID_D#sha256:}.jsonl.sigstore.json" "$WORK/kl/d.jsonl.sigstore.json" &&
+		[ ! -e "$WORK/cache-kl/${IID_D#sha256:}.jsonl.sig" ] &&
+		pass kl-bundle-cached || fail kl-bundle-cached
+	podman exec "$N-cd" /bin/sh -c 'echo "#implant" >> /usr/local/bin/tool'
+	podman exec "$N-cd" /usr/local/bin/tool true >/dev/null 2>&1
+	wait_for kl-swapped-modified ".container.id == \"$CD\" and .file.path == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"modified\"" 20
+
+	# keys and keyless in one daemon: a's key-signed baseline still applies
+	run_c "$N-ca2" "$IMG_A:1" /bin/sleep 300
+	CA2=$(cid "$N-ca2")
+	exec_until "$N-ca2" ".container.id == \"$CA2\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\"" &&
+		pass kl-key-signed-beside-ok || fail kl-key-signed-beside-ok
+
+	# refused: name CHECK REPO
+	refused_from_registry() {
+		local name=$1 check=$2 repo=$3 c=$N-c$1
+		run_c "$c" "$REG/$repo:1" /bin/sleep 300
+		podman exec "$c" /usr/local/bin/tool true >/dev/null 2>&1
+		wait_for "kl-$name-refused" '.event.action == "baseline_refused" and (.sealwatch.baseline.path | startswith("registry://'"$REG/$repo"'@")) and .sealwatch.baseline.check == "'"$check"'"' 30
+		exec_until "$c" ".container.id == \"$(cid "$c")\" and .sealwatch.verdict == \"no_baseline\"" &&
+			pass "kl-$name-no-baseline" || fail "kl-$name-no-baseline"
+		n=$(count ".container.id == \"$(cid "$c")\" and .sealwatch.verdict == \"ok\"")
+		[ "$n" = 0 ] && pass "kl-$name-never-ok" || fail "kl-$name-never-ok" "$n ok verdicts"
+	}
+	refused_from_registry e identity "$TA/img-e-$$"
+	refused_from_registry f image "$TB/img-f-$$"
+	refused_from_registry g signature "$TA/img-g-$$"
+	grep -q "may sign baselines of images $REG/$TA/\* only, not of $REG/$TB/img-f-$$:1" "$WORK/daemon-kl.log" &&
+		pass kl-image-refusal-says-why || fail kl-image-refusal-says-why "$(grep img-f "$WORK/daemon-kl.log" | tail -n 1)"
+	# h: signed by team-a's signer with a team-a name, loaded from the directory;
+	# a container of team-b's image (same image ID) is not judged by it
+	run_c "$N-ch" "$IMG_H:1" /bin/sleep 300
+	CH=$(cid "$N-ch")
+	exec_until "$N-ch" ".container.id == \"$CH\" and .sealwatch.verdict == \"no_baseline\"" &&
+		pass kl-h-other-image-no-baseline || fail kl-h-other-image-no-baseline
+	n=$(count ".container.id == \"$CH\" and .sealwatch.verdict == \"ok\"")
+	[ "$n" = 0 ] && pass kl-h-never-ok || fail kl-h-never-ok "$n ok verdicts"
+	check_schema kl-events-schema "$EVENTS"
+	kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	EVENTS=$WORK/events.jsonl
+fi
+
+# --- mirrors: the first one down (a closed port), the next one answers (the same
+# registry under another name, so that it is not tried first as the image's own)
+if make_image "localhost/$N-m" "m-$$" && publish "localhost/$N-m" "swrg/img-m-$$"; then
+	DEAD=127.0.0.1:$(free_port)
+	EVENTS=$WORK/events-mirror.jsonl
+	"$SW" daemon --trusted-key "$WORK/k.pub" --registry "$DEAD" --registry "localhost:$PORT" \
+		--registry-insecure --baseline-cache "$WORK/cache-mirror" --registry-retry-max 2 \
+		--registry-negative-ttl 3600 --all-events --output "file:$EVENTS" 2>"$WORK/daemon-mirror.log" &
+	DAEMON_PID=$!
+	wait_for mirror-daemon-started '.event.action == "start"' 30
+	run_c "$N-mc" "$IMG_C:1" /bin/sleep 300
+	MC=$(cid "$N-mc")
+	exec_until "$N-mc" ".container.id == \"$MC\" and .process.executable == \"/usr/local/bin/tool\" and .sealwatch.verdict == \"ok\"" &&
+		pass mirror-down-next-serves || { fail mirror-down-next-serves; sed 's/^/    /' "$WORK/daemon-mirror.log" | tail -n 5; }
+	# none attached on the mirror that answers, the other down: no_baseline, not pending for ever
+	run_c "$N-mm" "$REG/swrg/img-m-$$:1" /bin/sleep 300
+	MM=$(cid "$N-mm")
+	exec_until "$N-mm" ".container.id == \"$MM\" and .sealwatch.verdict == \"no_baseline\"" &&
+		pass mirror-down-absent-not-pending || { fail mirror-down-absent-not-pending; sed 's/^/    /' "$WORK/daemon-mirror.log" | tail -n 5; }
+	grep -q "no baseline attached.*$DEAD unreachable" "$WORK/daemon-mirror.log" &&
+		pass mirror-down-named || fail mirror-down-named "$(grep img-m -m1 "$WORK/daemon-mirror.log")"
+	kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	EVENTS=$WORK/events.jsonl
+else
+	fail mirror-image
+fi
 
 # --- the referrers API path: a stub registry that has it (see the helper's header)
 SPORT=$(free_port)

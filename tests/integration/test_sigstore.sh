@@ -94,3 +94,14 @@ errline daemon-config-names-key "sealwatch: error: .*key 'trusted_identities'"
 printf '{"trusted_identities":[{"issuer":"%s","identity":"a","identity_regexp":"b"}]}' "$ISS" >twoid.json
 expect_exit daemon-config-identity-and-regexp 3 "$SW" daemon --config twoid.json --help
 errline daemon-config-identity-and-regexp/one-line "sealwatch: error: .*key 'trusted_identities'"
+# identities per image-name pattern ("images")
+printf '{"trusted_root":"%s","trusted_keys":["k.pub"],"trusted_identities":[{"issuer":"%s","identity":"%s","images":["registry.example/team-a/*"]},{"issuer":"%s","identity_regexp":"^x","images":["a/*","b:1"]}]}' \
+	"$ROOT" "$ISS" "$ID" "$ISS" >images.json
+expect_exit daemon-config-identity-images 0 "$SW" daemon --config images.json --help
+for bad in '[]' '"registry.example/*"' '[""]' '[1]' '{}'; do
+	printf '{"trusted_identities":[{"issuer":"%s","identity":"%s","images":%s}]}' "$ISS" "$ID" "$bad" >badimg.json
+	expect_exit "daemon-config-identity-images-bad/$bad" 3 "$SW" daemon --config badimg.json --help
+	errline "daemon-config-identity-images-bad/$bad/says" "sealwatch: error: .*key 'trusted_identities'.*images"
+done
+printf '{"trusted_identities":[{"issuer":"%s","identity":"%s","imagez":["a/*"]}]}' "$ISS" "$ID" >typo.json
+expect_exit daemon-config-identity-unknown-field 3 "$SW" daemon --config typo.json --help

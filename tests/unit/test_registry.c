@@ -4,8 +4,13 @@
  * and the fetcher's state machine against a registry that cannot be reached
  * (127.0.0.1 port 1: refused at once, no network beyond loopback).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,6 +119,24 @@ static void collect(void *ctx, const struct fetch_result *r)
 }
 
 /* Unreachable registry: pending (never absent), a result with a backoff, still pending. */
+/* A fetcher's scratch: @dir (a mkdtemp template), a key pair in it, @cache below it. */
+static void fetch_setup(char *dir, char *pub, char *key, char *cache)
+{
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(pub, 128, "%s/k.pub", dir);
+	snprintf(key, 128, "%s/k.key", dir);
+	snprintf(cache, 160, "%s/cache", dir);
+	CHECK_INT(crypto_keygen(SW_KEY_ECDSA_P256, key, pub, NULL), 0);
+}
+
+static void fetch_teardown(const char *dir, const char *pub, const char *key, const char *cache)
+{
+	unlink(pub);
+	unlink(key);
+	rmdir(cache);
+	rmdir(dir);
+}
+
 TEST(fetcher_unreachable_stays_pending)
 {
 	char dir[] = "/tmp/sw-unit-fetch.XXXXXX", pub[128], key[128], cache[160];
@@ -132,11 +155,7 @@ TEST(fetcher_unreachable_stays_pending)
 	struct fetcher *f = NULL;
 	struct pollfd pfd;
 
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
-	snprintf(key, sizeof(key), "%s/k.key", dir);
-	snprintf(cache, sizeof(cache), "%s/cache", dir);
-	CHECK_INT(crypto_keygen(SW_KEY_ECDSA_P256, key, pub, NULL), 0);
+	fetch_setup(dir, pub, key, cache);
 	CHECK_INT(fetcher_new(&o, &f, NULL), 0);
 	if (!f)
 		return;
@@ -152,10 +171,74 @@ TEST(fetcher_unreachable_stays_pending)
 	/* no image ID: nothing to bind a baseline to */
 	CHECK_INT(fetcher_want(f, NULL, "127.0.0.1:1/swrg/x:1", digests, 1), FETCH_ABSENT);
 	fetcher_free(f);
-	unlink(pub);
-	unlink(key);
-	rmdir(cache);
-	rmdir(dir);
+	fetch_teardown(dir, pub, key, cache);
+}
+
+/* A registry that answers 404 to every request (nothing attached anywhere). */
+static void *answer_404(void *arg)
+{
+	static const char resp[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+				   "Connection: close\r\n\r\n";
+	int ls = *(int *)arg, c;
+	char buf[4096];
+
+	while ((c = accept(ls, NULL, NULL)) >= 0) {
+		if (read(c, buf, sizeof(buf)) > 0 && write(c, resp, sizeof(resp) - 1) < 0) {
+			/* the client went away: nothing to do */
+		}
+		close(c);
+	}
+	return NULL;
+}
+
+TEST(fetcher_mirror_down_other_answers_absent)
+{
+	char dir[] = "/tmp/sw-unit-fetch.XXXXXX", pub[128], key[128], cache[160], live[64];
+	char *regs[] = { "127.0.0.1:1", live }, *digests[] = { D2 };
+	char *keys[1] = { pub };
+	struct fetch_result got = { .state = FETCH_READY };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct fetcher_opts o = {
+		.registries = regs,
+		.n_registries = 2,
+		.reg = { .insecure = true, .connect_timeout_s = 2, .timeout_s = 5 },
+		.cache_dir = cache,
+		.key_paths = keys,
+		.n_keys = 1,
+		.retry_max_s = 60,
+		.negative_s = 3600,
+	};
+	struct fetcher *f = NULL;
+	struct pollfd pfd;
+	pthread_t t;
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	CHECK(ls >= 0 && !bind(ls, (struct sockaddr *)&sa, sizeof(sa)) && !listen(ls, 16) &&
+	      !getsockname(ls, (struct sockaddr *)&sa, &sl));
+	snprintf(live, sizeof(live), "127.0.0.1:%u", ntohs(sa.sin_port));
+	CHECK(!pthread_create(&t, NULL, answer_404, &ls));
+	fetch_setup(dir, pub, key, cache);
+	CHECK_INT(fetcher_new(&o, &f, NULL), 0);
+	if (f) {
+		/* the image's own registry is neither: the mirrors in order, the first down */
+		CHECK_INT(fetcher_want(f, D1, "registry.example/swrg/x:1", digests, 1),
+			  FETCH_PENDING);
+		pfd = (struct pollfd){ .fd = fetcher_fd(f), .events = POLLIN };
+		CHECK_INT(poll(&pfd, 1, 20000), 1); /* hang guard */
+		CHECK_INT(fetcher_drain(f, collect, &got), 1);
+		CHECK_INT(got.state, FETCH_ABSENT);
+		CHECK(got.partial);
+		CHECK_INT(got.retry_in_s, 60); /* sooner than negative_s */
+		CHECK(strstr(got.msg, "127.0.0.1:1 unreachable") != NULL);
+		CHECK_INT(fetcher_want(f, D1, NULL, NULL, 0), FETCH_ABSENT);
+		fetcher_free(f);
+	}
+	shutdown(ls, SHUT_RDWR);
+	close(ls);
+	pthread_join(t, NULL);
+	fetch_teardown(dir, pub, key, cache);
 }
 
 int main(void)
@@ -165,5 +248,6 @@ int main(void)
 	RUN(index_filter);
 	RUN(artifact_manifest);
 	RUN(fetcher_unreachable_stays_pending);
+	RUN(fetcher_mirror_down_other_answers_absent);
 	return check_exit();
 }

@@ -421,6 +421,40 @@ TEST(bstore_keyless_decisions)
 	sigstore_trusted_root_free(root);
 }
 
+TEST(identity_image_patterns)
+{
+	static const char *const a[] = { "registry.example/team-a/*" };
+	static const char *const lib[] = { "docker.io/library/nginx:*", "quay.io/x/y@sha256:*" };
+	struct sigstore_policy p[3] = {
+		{ .issuer = "i", .identity = "a", .images = a, .n_images = 1 },
+		{ .issuer = "i", .identity = "b", .images = lib, .n_images = 2 },
+		{ .issuer = "i", .identity = "c" }, /* any image */
+	};
+	char pats[128];
+
+	CHECK(sigstore_policy_allows_image(&p[0], "registry.example/team-a/app:1"));
+	/* '*' does not cross '/' */
+	CHECK(!sigstore_policy_allows_image(&p[0], "registry.example/team-a/sub/app:1"));
+	CHECK(!sigstore_policy_allows_image(&p[0], "registry.example/team-b/app:1"));
+	CHECK(!sigstore_policy_allows_image(&p[0], "registry.example/team-ab/app:1"));
+	CHECK(!sigstore_policy_allows_image(&p[0], "evil.example/registry.example/team-a/app:1"));
+	CHECK(!sigstore_policy_allows_image(&p[0], NULL)); /* no name: no pattern matches */
+	/* names are normalized before matching */
+	CHECK(sigstore_policy_allows_image(&p[1], "nginx:1.25"));
+	CHECK(sigstore_policy_allows_image(&p[1], "index.docker.io/library/nginx:1.25"));
+	CHECK(!sigstore_policy_allows_image(&p[1], "nginx/nginx:1.25"));
+	CHECK(sigstore_policy_allows_image(&p[2], NULL));
+	CHECK(sigstore_policy_allows_image(&p[2], "anything.example/x:1"));
+	/* only the policies that accepted the bundle count */
+	CHECK(!sigstore_policies_allow_image(p, 3, 1u << 0, "nginx:1"));
+	CHECK(sigstore_policies_allow_image(p, 3, (1u << 0) | (1u << 1), "nginx:1"));
+	CHECK(sigstore_policies_allow_image(p, 3, 1u << 2, "nginx:1"));
+	CHECK(!sigstore_policies_allow_image(p, 3, 0, "nginx:1"));
+	sigstore_policies_images(p, 3, 3, pats, sizeof(pats));
+	CHECK_STR(pats,
+		  "registry.example/team-a/*, docker.io/library/nginx:*, quay.io/x/y@sha256:*");
+}
+
 int main(void)
 {
 	RUN(merkle_every_leaf_of_every_tree_up_to_40);
@@ -435,5 +469,6 @@ int main(void)
 	RUN(trusted_root_refusals);
 	RUN(check_names);
 	RUN(bstore_keyless_decisions);
+	RUN(identity_image_patterns);
 	return check_exit();
 }

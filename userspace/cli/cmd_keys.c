@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,32 +18,6 @@
 #define SIGNED_FILE_MAX (1024UL * 1024 * 1024)
 #define SIG_FILE_MAX (64 * 1024)
 #define MAX_KEYS 64
-
-static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_error("%s: %s (try 'sealwatch %s --help')", cmd, msg, cmd);
-	return SW_EXIT_USAGE;
-}
-
-/* getopt_long returned '?' or ':' (opterr is 0: we print the one line). */
-static int bad_option(const char *cmd, int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return usage_error(cmd, "option '%s' requires an argument", arg);
-	if (!strncmp(arg, "--", 2))
-		return usage_error(cmd, "unknown or malformed option '%s'", arg);
-	return usage_error(cmd, "unknown option '-%c'", optopt ? optopt : '?');
-}
 
 /* Log a module's error and turn its errno into an exit code. */
 static int fail(int err, const struct sw_error *e)
@@ -94,19 +67,19 @@ int cmd_keygen(int argc, char **argv)
 			keygen_usage();
 			return SW_EXIT_OK;
 		default:
-			return bad_option("keygen", c, argv);
+			return cli_bad_option("keygen", c, argv);
 		}
 	}
 	if (optind != argc)
-		return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
 	if (crypto_key_type_from_name(type_name, &type) < 0)
-		return usage_error("keygen", "unknown key type '%s' (ecdsa-p256 or ed25519)",
-				   type_name);
+		return cli_usage_error("keygen", "unknown key type '%s' (ecdsa-p256 or ed25519)",
+				       type_name);
 	if (!*prefix)
-		return usage_error("keygen", "empty output prefix");
+		return cli_usage_error("keygen", "empty output prefix");
 	if (snprintf(priv_path, sizeof(priv_path), "%s.key", prefix) >= (int)sizeof(priv_path) ||
 	    snprintf(pub_path, sizeof(pub_path), "%s.pub", prefix) >= (int)sizeof(pub_path))
-		return usage_error("keygen", "output prefix too long");
+		return cli_usage_error("keygen", "output prefix too long");
 
 	r = crypto_keygen(type, priv_path, pub_path, &e);
 	if (r < 0)
@@ -153,7 +126,7 @@ int cmd_sign(int argc, char **argv)
 		switch (c) {
 		case 'k':
 			if (key_path)
-				return usage_error("sign", "only one --key");
+				return cli_usage_error("sign", "only one --key");
 			key_path = optarg;
 			break;
 		case 'o':
@@ -163,18 +136,19 @@ int cmd_sign(int argc, char **argv)
 			sign_usage();
 			return SW_EXIT_OK;
 		default:
-			return bad_option("sign", c, argv);
+			return cli_bad_option("sign", c, argv);
 		}
 	}
 	if (!key_path)
-		return usage_error("sign", "--key is required");
+		return cli_usage_error("sign", "--key is required");
 	if (argc - optind != 1)
-		return usage_error("sign", argc == optind ? "missing FILE" : "exactly one FILE");
+		return cli_usage_error("sign",
+				       argc == optind ? "missing FILE" : "exactly one FILE");
 	path = argv[optind];
 	if (!sig_path) {
 		if (snprintf(default_sig, sizeof(default_sig), "%s.sig", path) >=
 		    (int)sizeof(default_sig))
-			return usage_error("sign", "path too long");
+			return cli_usage_error("sign", "path too long");
 		sig_path = default_sig;
 	}
 
@@ -273,12 +247,12 @@ static int verify_bundle(struct sigstore_cli_args *a, const char *sig_path, size
 	int r;
 
 	if (sig_path)
-		return usage_error("verify", "--signature and --bundle exclude each other");
+		return cli_usage_error("verify", "--signature and --bundle exclude each other");
 	if (n_keys > 1)
-		return usage_error("verify", "one --key with --bundle");
+		return cli_usage_error("verify", "one --key with --bundle");
 	a->key = n_keys ? key_paths[0] : NULL;
 	if (argc - optind > 1)
-		return usage_error("verify", "exactly one FILE");
+		return cli_usage_error("verify", "exactly one FILE");
 	a->input = optind < argc ? argv[optind] : NULL;
 	r = sigstore_cli_check_args("verify", a);
 	return r ? r : sigstore_cli_verify(a);
@@ -310,7 +284,8 @@ int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'k':
 			if (n_keys == MAX_KEYS)
-				return usage_error("verify", "at most %d --key options", MAX_KEYS);
+				return cli_usage_error("verify", "at most %d --key options",
+						       MAX_KEYS);
 			key_paths[n_keys++] = optarg;
 			break;
 		case 's':
@@ -335,22 +310,24 @@ int cmd_verify(int argc, char **argv)
 			verify_usage();
 			return SW_EXIT_OK;
 		default:
-			return bad_option("verify", c, argv);
+			return cli_bad_option("verify", c, argv);
 		}
 	}
 	if (bundle.bundle)
 		return verify_bundle(&bundle, sig_path, n_keys, key_paths, argc, argv);
 	if (bundle.identity || bundle.identity_regexp || bundle.issuer || bundle.trusted_root)
-		return usage_error("verify", "--certificate-* and --trusted-root need --bundle");
+		return cli_usage_error("verify",
+				       "--certificate-* and --trusted-root need --bundle");
 	if (!n_keys)
-		return usage_error("verify", "--key is required");
+		return cli_usage_error("verify", "--key is required");
 	if (argc - optind != 1)
-		return usage_error("verify", argc == optind ? "missing FILE" : "exactly one FILE");
+		return cli_usage_error("verify",
+				       argc == optind ? "missing FILE" : "exactly one FILE");
 	path = argv[optind];
 	if (!sig_path) {
 		if (snprintf(default_sig, sizeof(default_sig), "%s.sig", path) >=
 		    (int)sizeof(default_sig))
-			return usage_error("verify", "path too long");
+			return cli_usage_error("verify", "path too long");
 		sig_path = default_sig;
 	}
 

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +37,6 @@ const char *cli_default_auth_file(void)
 	return access(path, R_OK) ? NULL : path;
 }
 
-static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_error("%s: %s (try 'sealwatch %s --help')", cmd, msg, cmd);
-	return SW_EXIT_USAGE;
-}
-
 static int fail(const char *cmd, int err, const struct sw_error *e)
 {
 	log_error("%s: %s", cmd, e->msg[0] ? e->msg : strerror(-err));
@@ -66,6 +51,17 @@ static int fail(const char *cmd, int err, const struct sw_error *e)
 	"      --token-file F    a bearer token for the registry\n"
 
 enum { OPT_INSECURE = 256, OPT_CA, OPT_AUTH, OPT_TOKEN };
+
+/* The options push and pull share, and the end of their tables. */
+#define REGISTRY_LONG_OPTIONS                                                                     \
+	{ "key", required_argument, NULL, 'k' }, { "insecure", no_argument, NULL, OPT_INSECURE }, \
+		{ "ca-file", required_argument, NULL, OPT_CA },                                   \
+		{ "auth-file", required_argument, NULL, OPT_AUTH },                               \
+		{ "token-file", required_argument, NULL, OPT_TOKEN },                             \
+		{ "help", no_argument, NULL, 'h' },                                               \
+	{                                                                                         \
+		NULL, 0, NULL, 0                                                                  \
+	}
 
 static bool registry_option(int c, struct reg_opts *ro)
 {
@@ -84,6 +80,67 @@ static bool registry_option(int c, struct reg_opts *ro)
 		return true;
 	}
 	return false;
+}
+
+/* What push and pull take from the command line (each its own option table). */
+struct reg_cli {
+	struct reg_opts ro;
+	const char *baseline, *signature, *output;
+	char *key_paths[MAX_KEYS];
+	size_t n_keys;
+	struct reg_ref ref;
+};
+
+/*
+ * Parse @argv with @opts/@shortopts (a subset of the options below) and its
+ * one operand, a reference (@operand names it in the error). -1 to go on,
+ * else the exit code (help printed, or a usage error).
+ */
+static int parse_cli(const char *cmd, int argc, char **argv, const struct option *opts,
+		     const char *shortopts, void (*usage)(void), const char *operand,
+		     struct reg_cli *a)
+{
+	struct sw_error e = { { 0 } };
+	int c;
+
+	a->ro.auth_file = cli_default_auth_file();
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (registry_option(c, &a->ro))
+			continue;
+		switch (c) {
+		case 'b':
+			a->baseline = optarg;
+			break;
+		case 's':
+			a->signature = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'k':
+			if (a->n_keys == MAX_KEYS)
+				return cli_usage_error(cmd, "at most %d --key", MAX_KEYS);
+			a->key_paths[a->n_keys++] = optarg;
+			break;
+		case 'h':
+			usage();
+			return SW_EXIT_OK;
+		default:
+			return cli_usage_error(cmd, "unknown or malformed option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (!strcmp(cmd, "push") && !a->baseline)
+		return cli_usage_error(cmd, "--baseline is required");
+	if (!strcmp(cmd, "pull") && !a->output)
+		return cli_usage_error(cmd, "-o DIR is required");
+	if (argc - optind != 1)
+		return cli_usage_error(cmd, "exactly one %s", operand);
+	if (reg_ref_parse(argv[optind], &a->ref, &e))
+		return cli_usage_error(cmd, "%s", e.msg);
+	return -1;
 }
 
 static void push_usage(void)
@@ -122,57 +179,24 @@ int cmd_push(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "signature", required_argument, NULL, 's' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "ca-file", required_argument, NULL, OPT_CA },
-		{ "auth-file", required_argument, NULL, OPT_AUTH },
-		{ "token-file", required_argument, NULL, OPT_TOKEN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		REGISTRY_LONG_OPTIONS,
 	};
-	struct reg_opts ro = { .auth_file = cli_default_auth_file() };
-	const char *path = NULL, *sig_path = NULL, *sig_mt = REG_MT_SIGNATURE;
-	char *key_paths[MAX_KEYS], sig_default[PATH_MAX], *data = NULL, *sig = NULL;
+	struct reg_cli a = { 0 };
+	const char *path, *sig_path, *sig_mt = REG_MT_SIGNATURE;
+	char sig_default[PATH_MAX], *data = NULL, *sig = NULL;
 	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
 	struct reg_push_result res;
 	struct reg_client *client = NULL;
 	struct sw_baseline *b = NULL;
 	struct sw_error e = { { 0 } };
-	struct reg_ref ref = { 0 };
-	size_t n_keys = 0, len, sig_len;
-	int c, r, ret;
+	size_t len, sig_len;
+	int r, ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":b:s:k:h", opts, NULL)) != -1) {
-		if (registry_option(c, &ro))
-			continue;
-		switch (c) {
-		case 'b':
-			path = optarg;
-			break;
-		case 's':
-			sig_path = optarg;
-			break;
-		case 'k':
-			if (n_keys == MAX_KEYS)
-				return usage_error("push", "at most %d --key", MAX_KEYS);
-			key_paths[n_keys++] = optarg;
-			break;
-		case 'h':
-			push_usage();
-			return SW_EXIT_OK;
-		default:
-			return usage_error("push", "unknown or malformed option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (!path)
-		return usage_error("push", "--baseline is required");
-	if (argc - optind != 1)
-		return usage_error("push", "exactly one IMAGE_REF");
-	if (reg_ref_parse(argv[optind], &ref, &e))
-		return usage_error("push", "%s", e.msg);
+	ret = parse_cli("push", argc, argv, opts, ":b:s:k:h", push_usage, "IMAGE_REF", &a);
+	if (ret >= 0)
+		return ret;
+	path = a.baseline;
+	sig_path = a.signature;
 	if (!sig_path) {
 		struct stat st;
 
@@ -181,7 +205,7 @@ int cmd_push(int argc, char **argv)
 			snprintf(sig_default, sizeof(sig_default), "%s.sig", path);
 		sig_path = sig_default;
 	}
-	if (strlen(sig_path) > 15 && !strcmp(sig_path + strlen(sig_path) - 15, ".sigstore.json"))
+	if (strlen(sig_path) > 14 && !strcmp(sig_path + strlen(sig_path) - 14, ".sigstore.json"))
 		sig_mt = REG_MT_SIGSTORE_BUNDLE;
 
 	r = file_read_all(path, BASELINE_FILE_MAX, &data, &len, &e);
@@ -204,36 +228,36 @@ int cmd_push(int argc, char **argv)
 				 path);
 		goto out;
 	}
-	r = load_keys(key_paths, n_keys, keys, &e);
+	r = load_keys(a.key_paths, a.n_keys, keys, &e);
 	if (r)
 		goto out;
-	if (n_keys && !strcmp(sig_mt, REG_MT_SIGSTORE_BUNDLE)) {
+	if (a.n_keys && !strcmp(sig_mt, REG_MT_SIGSTORE_BUNDLE)) {
 		r = sw_error_set(&e, -ENOTSUP, "%s: --key checks .sig signatures, not bundles",
 				 sig_path);
 		goto out;
 	}
-	if (n_keys) {
-		r = crypto_verify_any(keys, n_keys, (unsigned char *)data, len, sig, sig_len, &e);
+	if (a.n_keys) {
+		r = crypto_verify_any(keys, a.n_keys, (unsigned char *)data, len, sig, sig_len, &e);
 		if (r)
 			goto out;
 	}
-	r = reg_client_new(&ro, ref.host, &client, &e);
+	r = reg_client_new(&a.ro, a.ref.host, &client, &e);
 	if (r)
 		goto out;
-	r = reg_push_baseline(client, &ref, b->hdr.config_digest, data, len, sig, sig_len, sig_mt,
+	r = reg_push_baseline(client, &a.ref, b->hdr.config_digest, data, len, sig, sig_len, sig_mt,
 			      &res, &e);
 	if (r)
 		goto out;
-	printf("pushed: %s -> %s/%s@%s (artifact %s, %s)\n", path, ref.host, ref.repo,
+	printf("pushed: %s -> %s/%s@%s (artifact %s, %s)\n", path, a.ref.host, a.ref.repo,
 	       res.image_digest, res.artifact_digest,
 	       res.referrers_api ? "referrers API" : "referrers tag schema");
 out:
 	ret = r ? fail("push", r, &e) : SW_EXIT_OK;
-	for (size_t i = 0; i < n_keys; i++)
+	for (size_t i = 0; i < a.n_keys; i++)
 		crypto_pubkey_free(keys[i]);
 	reg_client_free(client);
 	baseline_free(b);
-	reg_ref_clear(&ref);
+	reg_ref_clear(&a.ref);
 	free(data);
 	free(sig);
 	return ret;
@@ -307,63 +331,32 @@ int cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
-		{ "ca-file", required_argument, NULL, OPT_CA },
-		{ "auth-file", required_argument, NULL, OPT_AUTH },
-		{ "token-file", required_argument, NULL, OPT_TOKEN },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		REGISTRY_LONG_OPTIONS,
 	};
-	struct reg_opts ro = { .auth_file = cli_default_auth_file() };
+	struct reg_cli a = { 0 };
 	struct reg_baseline got[MAX_FETCH];
-	char *key_paths[MAX_KEYS], digest[72], config[72], out_path[PATH_MAX];
+	char digest[72], config[72], out_path[PATH_MAX];
 	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
 	struct sw_error e = { { 0 } }, why = { { 0 } };
 	struct reg_client *client = NULL;
-	struct reg_ref ref = { 0 };
-	const char *dir = NULL;
-	size_t n_keys = 0, n = 0;
-	int c, r, why_r = 0, ret;
+	const char *dir;
+	size_t n = 0;
+	int r, why_r = 0, ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:k:h", opts, NULL)) != -1) {
-		if (registry_option(c, &ro))
-			continue;
-		switch (c) {
-		case 'o':
-			dir = optarg;
-			break;
-		case 'k':
-			if (n_keys == MAX_KEYS)
-				return usage_error("pull", "at most %d --key", MAX_KEYS);
-			key_paths[n_keys++] = optarg;
-			break;
-		case 'h':
-			pull_usage();
-			return SW_EXIT_OK;
-		default:
-			return usage_error("pull", "unknown or malformed option '%s'",
-					   argv[optind - 1]);
-		}
-	}
-	if (!dir)
-		return usage_error("pull", "-o DIR is required");
-	if (argc - optind != 1)
-		return usage_error("pull", "exactly one REF@DIGEST");
-	if (reg_ref_parse(argv[optind], &ref, &e))
-		return usage_error("pull", "%s", e.msg);
-	r = load_keys(key_paths, n_keys, keys, &e);
+	ret = parse_cli("pull", argc, argv, opts, ":o:k:h", pull_usage, "REF@DIGEST", &a);
+	if (ret >= 0)
+		return ret;
+	dir = a.output;
+	r = load_keys(a.key_paths, a.n_keys, keys, &e);
 	if (r)
 		goto out;
-	r = reg_client_new(&ro, ref.host, &client, &e);
+	r = reg_client_new(&a.ro, a.ref.host, &client, &e);
 	if (r)
 		goto out;
-	r = image_config_of(client, &ref, digest, config, &e);
+	r = image_config_of(client, &a.ref, digest, config, &e);
 	if (r)
 		goto out;
-	r = reg_fetch_baselines(client, ref.repo, digest, got, MAX_FETCH, &n, &e);
+	r = reg_fetch_baselines(client, a.ref.repo, digest, got, MAX_FETCH, &n, &e);
 	if (r)
 		goto out;
 	r = -ENOKEY;
@@ -380,14 +373,14 @@ int cmd_pull(int argc, char **argv)
 					  b->hdr.config_digest ? b->hdr.config_digest : "(none)",
 					  config);
 		baseline_free(b);
-		if (!br && n_keys) {
+		if (!br && a.n_keys) {
 			if (!strcmp(got[i].sig_media_type, REG_MT_SIGSTORE_BUNDLE))
 				br = sw_error_set(&be, -ENOTSUP,
 						  "artifact %s: a Sigstore bundle; --key checks "
 						  ".sig signatures",
 						  got[i].artifact_digest);
 			else
-				br = crypto_verify_any(keys, n_keys,
+				br = crypto_verify_any(keys, a.n_keys,
 						       (unsigned char *)got[i].baseline, got[i].len,
 						       got[i].sig, got[i].sig_len, &be);
 			if (br)
@@ -402,9 +395,9 @@ int cmd_pull(int argc, char **argv)
 		}
 		r = write_pulled(dir, &got[i], config, out_path, &e);
 		if (!r)
-			printf("pulled: %s/%s@%s -> %s (artifact %s, signature %s)\n", ref.host,
-			       ref.repo, digest, out_path, got[i].artifact_digest,
-			       n_keys ? "verified" : "NOT checked: no --key");
+			printf("pulled: %s/%s@%s -> %s (artifact %s, signature %s)\n", a.ref.host,
+			       a.ref.repo, digest, out_path, got[i].artifact_digest,
+			       a.n_keys ? "verified" : "NOT checked: no --key");
 		break;
 	}
 	if (r == -ENOKEY && why_r) {
@@ -415,9 +408,9 @@ out:
 	ret = r ? fail("pull", r, &e) : SW_EXIT_OK;
 	for (size_t i = 0; i < n; i++)
 		reg_baseline_clear(&got[i]);
-	for (size_t i = 0; i < n_keys; i++)
+	for (size_t i = 0; i < a.n_keys; i++)
 		crypto_pubkey_free(keys[i]);
 	reg_client_free(client);
-	reg_ref_clear(&ref);
+	reg_ref_clear(&a.ref);
 	return ret;
 }

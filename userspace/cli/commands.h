@@ -16,6 +16,11 @@ int cmd_emit(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 
+/* One usage error line for subcommand @cmd ("… (try 'sealwatch CMD --help')"); SW_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long returned '?' or ':' (opterr 0): the one line for it; SW_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int c, char **argv);
+
 /* $DOCKER_CONFIG/config.json or ~/.docker/config.json when it exists, else NULL (static). */
 const char *cli_default_auth_file(void);
 

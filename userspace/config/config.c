@@ -101,11 +101,8 @@ void config_clear(struct sw_config *c)
 	for (size_t i = 0; i < c->n_trusted_keys; i++)
 		free(c->trusted_keys[i]);
 	free(c->trusted_root);
-	for (size_t i = 0; i < c->n_trusted_identities; i++) {
-		free(c->trusted_identities[i].issuer);
-		free(c->trusted_identities[i].identity);
-		free(c->trusted_identities[i].identity_regexp);
-	}
+	for (size_t i = 0; i < c->n_trusted_identities; i++)
+		config_identity_clear(&c->trusted_identities[i]);
 	for (size_t i = 0; i < c->n_outputs; i++)
 		free(c->outputs[i]);
 	for (size_t i = 0; i < c->n_interpreters; i++)
@@ -204,6 +201,16 @@ static int set_string(char **dst, json_t *v)
 	return 0;
 }
 
+void config_identity_clear(struct sw_config_identity *id)
+{
+	free(id->issuer);
+	free(id->identity);
+	free(id->identity_regexp);
+	for (size_t i = 0; i < id->n_images; i++)
+		free(id->images[i]);
+	memset(id, 0, sizeof(*id));
+}
+
 static int identity_push(struct sw_config *c, const char *issuer, const char *identity,
 			 const char *identity_regexp)
 {
@@ -237,7 +244,32 @@ int config_identity_add(struct sw_config *c, const char *spec)
 	return r;
 }
 
-/* [{"issuer": URL, "identity": ID | "identity_regexp": RE}, …] */
+/* "images": [PATTERN, …] of the identity just pushed */
+static int set_identity_images(struct sw_config_identity *id, json_t *v, const char **problem)
+{
+	size_t i;
+	json_t *p;
+
+	if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > SW_CONFIG_MAX_LIST) {
+		*problem = "\"images\" must be an array of 1 to 16 image-name patterns";
+		return -EBADMSG;
+	}
+	json_array_foreach(v, i, p) {
+		const char *s = json_string_value(p);
+
+		if (!s || !*s || strlen(s) > 1000) {
+			*problem = "\"images\" must hold non-empty strings (image-name patterns)";
+			return -EBADMSG;
+		}
+		id->images[id->n_images] = strdup(s);
+		if (!id->images[id->n_images])
+			return -ENOMEM;
+		id->n_images++;
+	}
+	return 0;
+}
+
+/* [{"issuer": URL, "identity": ID | "identity_regexp": RE [, "images": [PATTERN, …]]}, …] */
 static int set_identities(struct sw_config *c, json_t *v, const char **problem)
 {
 	size_t i;
@@ -251,12 +283,13 @@ static int set_identities(struct sw_config *c, json_t *v, const char **problem)
 		const char *iss = json_string_value(json_object_get(item, "issuer"));
 		const char *id = json_string_value(json_object_get(item, "identity"));
 		const char *re = json_string_value(json_object_get(item, "identity_regexp"));
+		json_t *images = json_object_get(item, "images");
 		int r;
 
 		if (!json_is_object(item) || !iss || !*iss || !!id == !!re ||
-		    json_object_size(item) != 2 || (id && !*id) || (re && !*re)) {
+		    json_object_size(item) != (images ? 3 : 2) || (id && !*id) || (re && !*re)) {
 			*problem = "must hold objects with \"issuer\" and one of \"identity\", "
-				   "\"identity_regexp\"";
+				   "\"identity_regexp\" (and optionally \"images\")";
 			return -EBADMSG;
 		}
 		r = identity_push(c, iss, id, re);
@@ -264,6 +297,9 @@ static int set_identities(struct sw_config *c, json_t *v, const char **problem)
 			*problem = "has too many items (limit 16)";
 			return -EBADMSG;
 		}
+		if (!r && images)
+			r = set_identity_images(&c->trusted_identities[c->n_trusted_identities - 1],
+						images, problem);
 		if (r)
 			return r;
 	}

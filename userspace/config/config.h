@@ -19,7 +19,13 @@ struct sw_config_identity {
 	char *issuer;
 	char *identity; /* exact, or NULL */
 	char *identity_regexp; /* POSIX extended regex, or NULL */
+	/* image-name patterns it may sign baselines of (sigstore.h); none: any image */
+	char *images[SW_CONFIG_MAX_LIST];
+	size_t n_images;
 };
+
+/* Free the strings of @id and zero it. */
+void config_identity_clear(struct sw_config_identity *id);
 
 struct sw_config {
 	char *baseline_dir;

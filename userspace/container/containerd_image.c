@@ -8,7 +8,8 @@
  *     v1/<namespace>/images/<name>/target/digest    the manifest or index digest
  *   - in its content store (<root>/io.containerd.content.v1.content/blobs/
  *     sha256/<hex>) the manifest (or index → manifest per platform), whose
- *     config.digest is the image ID.
+ *     config.digest is the image ID; the target (and an index's manifest of
+ *     this platform) are the manifest digests registries know the image by.
  * The alternatives: the CRI socket (ContainerStatus.image_ref) needs gRPC over
  * HTTP/2 and protobuf, a running containerd and the CRI plugin (not there for
  * ctr/nerdctl/Docker-managed containerd); the content store alone cannot tell
@@ -89,8 +90,11 @@ static const char *go_arch(void)
 	return u.machine;
 }
 
-/* The config digest of the manifest (or of this platform's manifest of the index) @digest. */
-static char *config_digest(const struct resolver *r, const char *digest)
+/*
+ * The config digest of the manifest (or of this platform's manifest of the
+ * index) @digest; *@ret_platform: that platform manifest's digest (index only).
+ */
+static char *config_digest(const struct resolver *r, const char *digest, char **ret_platform)
 {
 	json_t *m = load_blob(r, digest), *list;
 	char *id = NULL;
@@ -113,6 +117,8 @@ static char *config_digest(const struct resolver *r, const char *digest)
 					rs_json_str(json_object_get(sub, "config"), "digest");
 
 				id = cd ? strdup(cd) : NULL;
+				if (id)
+					*ret_platform = strdup(d);
 				json_decref(sub);
 				break;
 			}
@@ -145,7 +151,7 @@ static char *bolt_str(const struct bolt *b, const char *const *path, size_t n, c
 
 int rs_containerd_image(struct resolver *r, const char *bundle, struct sw_container *c)
 {
-	char meta[4096], ns[256], *name = NULL, *target = NULL, *id = NULL;
+	char meta[4096], ns[256], *name = NULL, *target = NULL, *id = NULL, *platform = NULL;
 	const char *slash_id, *slash_ns;
 	struct bolt *b = NULL;
 	int ret = 0;
@@ -175,17 +181,26 @@ int rs_containerd_image(struct resolver *r, const char *bundle, struct sw_contai
 		target = bolt_str(b, ipath, 5, "digest");
 	}
 	if (target)
-		id = config_digest(r, target);
+		id = config_digest(r, target, &platform);
 	if (id && !strncmp(id, "sha256:", 7) && rs_is_hex_id(id + 7)) {
 		free(c->image_id);
 		c->image_id = id;
 		id = NULL;
+		/*
+		 * The manifest digests the registry knows the image by (its
+		 * baseline is attached to one of them: registry/fetcher.h): the
+		 * image's target, and this platform's manifest of an index.
+		 */
+		ret = rs_add_image_digest(c, target);
+		if (!ret)
+			ret = rs_add_image_digest(c, platform);
 	}
-	if (name && !c->image_name) {
+	if (!ret && name && !c->image_name) {
 		ret = resolver_normalize_image_name(name, &c->image_name);
 		ret = ret == -EINVAL ? 0 : ret;
 	}
 	free(id);
+	free(platform);
 	free(target);
 	free(name);
 	bolt_close(b);

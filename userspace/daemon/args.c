@@ -357,11 +357,8 @@ static void apply_flag_state(struct sw_config *cfg, struct flag_state *st)
 	replace_list(cfg->trusted_keys, &cfg->n_trusted_keys, l->trusted_keys, &l->n_trusted_keys);
 	replace_list(cfg->outputs, &cfg->n_outputs, l->outputs, &l->n_outputs);
 	if (l->n_trusted_identities) {
-		for (size_t i = 0; i < cfg->n_trusted_identities; i++) {
-			free(cfg->trusted_identities[i].issuer);
-			free(cfg->trusted_identities[i].identity);
-			free(cfg->trusted_identities[i].identity_regexp);
-		}
+		for (size_t i = 0; i < cfg->n_trusted_identities; i++)
+			config_identity_clear(&cfg->trusted_identities[i]);
 		memcpy(cfg->trusted_identities, l->trusted_identities,
 		       sizeof(l->trusted_identities));
 		cfg->n_trusted_identities = l->n_trusted_identities;

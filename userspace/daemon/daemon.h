@@ -32,6 +32,7 @@ struct resolver;
 struct sw_bstore;
 struct sw_container;
 struct sw_error;
+struct sigstore_policy;
 struct sw_exec_event;
 struct sw_pubkey;
 struct sw_sinks;
@@ -165,6 +166,8 @@ void reload_stop(struct daemon *d);
 
 /* Start the fetcher when registries are configured (d->fetcher stays NULL otherwise). */
 int fetch_start(struct daemon *d, struct sw_error *err);
+/* @cfg's trusted identities as Sigstore policies into @out (room for 16; strings borrowed). */
+size_t identity_policies(const struct sw_config *cfg, struct sigstore_policy *out);
 /* A container without a baseline: ask the fetcher; true when its baseline is pending. */
 bool fetch_want(struct daemon *d, const struct sw_container *c);
 /* The fetcher's eventfd is readable: report results, reload the store for new baselines. */

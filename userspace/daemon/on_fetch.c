@@ -3,7 +3,8 @@
  * on_fetch.c: baselines from registries (daemon.h, docs/registry.md). The
  * fetcher (registry/fetcher.h) works in its own thread; here the event loop
  * asks it about containers without a baseline and takes its results: a new
- * baseline reloads the store, a refused one is a baseline_refused alert.
+ * baseline reloads the store, a refused one is a baseline_refused alert
+ * (with the Sigstore check that refused a keyless one).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,10 +17,12 @@
 #include "log.h"
 #include "report.h"
 #include "resolver.h"
+#include "sigstore.h"
 
 int fetch_start(struct daemon *d, struct sw_error *err)
 {
 	const struct sw_config *c = &d->cfg;
+	struct sigstore_policy ids[SW_CONFIG_MAX_LIST];
 	struct fetcher_opts o = {
 		.registries = c->registries,
 		.n_registries = c->n_registries,
@@ -35,11 +38,16 @@ int fetch_start(struct daemon *d, struct sw_error *err)
 		.n_keys = c->n_trusted_keys,
 		.retry_max_s = c->registry_retry_max,
 		.negative_s = c->registry_negative_ttl,
+		.trusted_root = c->trusted_root,
+		.identities = ids,
 	};
 	int r;
 
 	if (!c->n_registries)
 		return 0;
+	/* the same identities as the store's (reload.c): the fetcher copies them */
+	if (c->trusted_root)
+		o.n_identities = identity_policies(c, ids);
 	r = fetcher_new(&o, &d->fetcher, err);
 	if (r)
 		return r;
@@ -76,14 +84,20 @@ static void on_result(void *ctx, const struct fetch_result *r)
 		log_info("baseline of image %.19s: %s; asked again in %u s", r->image_id, r->msg,
 			 r->retry_in_s);
 		break;
-	case FETCH_REFUSED:
+	case FETCH_REFUSED: {
+		json_t *extra = json_pack("{s:{s:s},s:s}", "baseline", "path",
+					  r->source[0] ? r->source : r->image_id, "reason", r->msg);
+
 		log_warn("baseline %s refused: %s", r->source, r->msg);
 		d->stats.baselines_refused++;
-		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH,
-			      json_pack("{s:{s:s},s:s}", "baseline", "path",
-					r->source[0] ? r->source : r->image_id, "reason", r->msg),
+		/* a fetched Sigstore bundle: the check that refused it, as for local ones */
+		if (extra && r->check[0])
+			json_object_set_new(json_object_get(extra, "baseline"), "check",
+					    json_string(r->check));
+		report_daemon(d->report, "alert", "baseline_refused", SW_SEVERITY_HIGH, extra,
 			      "baseline %s refused: %s", r->source, r->msg);
 		break;
+	}
 	}
 }
 

@@ -53,6 +53,19 @@ void emit_loaded(struct daemon *d)
 		"%zu verified baselines loaded", bstore_count(d->store));
 }
 
+size_t identity_policies(const struct sw_config *cfg, struct sigstore_policy *out)
+{
+	for (size_t i = 0; i < cfg->n_trusted_identities; i++)
+		out[i] = (struct sigstore_policy){
+			.issuer = cfg->trusted_identities[i].issuer,
+			.identity = cfg->trusted_identities[i].identity,
+			.identity_regexp = cfg->trusted_identities[i].identity_regexp,
+			.images = (const char *const *)cfg->trusted_identities[i].images,
+			.n_images = cfg->trusted_identities[i].n_images,
+		};
+	return cfg->n_trusted_identities;
+}
+
 /* A new store snapshot from @cfg's baselines verified with @keys. */
 static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_pubkey *const *keys,
 		       size_t n_keys, struct sw_bstore **ret, struct sw_error *err)
@@ -80,13 +93,7 @@ static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_
 		if (r)
 			return r;
 		keyless.root = root;
-		for (size_t i = 0; i < cfg->n_trusted_identities; i++)
-			ids[i] = (struct sigstore_policy){
-				.issuer = cfg->trusted_identities[i].issuer,
-				.identity = cfg->trusted_identities[i].identity,
-				.identity_regexp = cfg->trusted_identities[i].identity_regexp,
-			};
-		keyless.n_identities = cfg->n_trusted_identities;
+		keyless.n_identities = identity_policies(cfg, ids);
 	}
 	r = bstore_load(&o, ret, err);
 	sigstore_trusted_root_free(root);

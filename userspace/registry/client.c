@@ -32,6 +32,11 @@
 	", " REG_MT_DOCKER_LIST
 
 struct reg_client {
+	/*
+	 * Guards curl and authz: a registry store (regstore.c) is read by the
+	 * image reader's layer threads at once, one client for all.
+	 */
+	pthread_mutex_t lock;
 	CURL *curl;
 	char *host;
 	char *base; /* "https://host" */
@@ -95,6 +100,7 @@ int reg_client_new(const struct reg_opts *o, const char *host, struct reg_client
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return sw_error_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_init(&c->lock, NULL);
 	c->o = *o;
 	c->host = strdup(host);
 	c->ca_file = dup_opt(o->ca_file);
@@ -148,6 +154,7 @@ void reg_client_free(struct reg_client *c)
 	free(c->auth_file);
 	free(c->authz);
 	free(c->basic);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -373,8 +380,8 @@ cleanup:
 	return r;
 }
 
-int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
-		struct sw_error *err)
+static int request_locked(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
+			  struct sw_error *err)
 {
 	size_t max = resp->max ? resp->max : REG_MANIFEST_MAX;
 
@@ -445,6 +452,17 @@ int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *
 	return 0;
 }
 
+int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
+		struct sw_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	r = request_locked(c, q, resp, err);
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
 /* ---- manifests and blobs ---- */
 
 static void scope_of(char *out, size_t n, const char *repo, bool push)
@@ -460,30 +478,57 @@ void reg_sha256_str(const void *data, size_t len, char *out)
 	digest_format_sha256(d, out);
 }
 
+/*
+ * GET (or HEAD: @ret_resp NULL) /v2/@repo/@kind/@reference, "manifests" or
+ * "blobs". A GET of a blob, or of a manifest by digest, is checked against it; *@ret_resp holds the
+ * answer (caller clears it), its body never NULL. @ret_digest (may be NULL):
+ * the body's digest.
+ */
+static int get_checked(struct reg_client *c, const char *repo, const char *kind,
+		       const char *reference, const char *accept, size_t max,
+		       struct reg_resp *ret_resp, char *ret_digest, struct sw_error *err)
+{
+	char path[1024], scope[512], digest[72];
+	struct reg_resp head = { 0 }, *resp = ret_resp ? ret_resp : &head;
+	struct reg_req q = {
+		.method = ret_resp ? "GET" : "HEAD", .path = path, .accept = accept, .scope = scope
+	};
+	int r;
+
+	resp->max = max;
+	snprintf(path, sizeof(path), "/v2/%s/%s/%s", repo, kind, reference);
+	scope_of(scope, sizeof(scope), repo, false);
+	r = reg_request(c, &q, resp, err);
+	if (r || !ret_resp) {
+		reg_resp_clear(&head);
+		return r;
+	}
+	reg_sha256_str(resp->body ? resp->body : "", resp->len, digest);
+	/* a blob always, a manifest when asked by digest (not by tag) */
+	if ((!strcmp(kind, "blobs") || !strncmp(reference, "sha256:", 7)) &&
+	    strcmp(reference, digest))
+		return sw_error_set(err, -EBADMSG, "%s/%s: %.*s %s has digest %s", c->host, repo,
+				    (int)strlen(kind) - 1, kind, reference, digest);
+	if (!resp->body && !(resp->body = strdup("")))
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	if (ret_digest)
+		strcpy(ret_digest, digest);
+	return 0;
+}
+
 int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference, char **ret_body,
 		     size_t *ret_len, char *ret_media_type, char *ret_digest, struct sw_error *err)
 {
-	char path[1024], scope[512], digest[72];
-	struct reg_resp resp = { .max = REG_MANIFEST_MAX };
-	struct reg_req q = {
-		.method = "GET", .path = path, .accept = ACCEPT_MANIFESTS, .scope = scope
-	};
+	struct reg_resp resp = { 0 };
 	json_t *j;
 	int r;
 
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
-	scope_of(scope, sizeof(scope), repo, false);
-	r = reg_request(c, &q, &resp, err);
+	r = get_checked(c, repo, "manifests", reference, ACCEPT_MANIFESTS, REG_MANIFEST_MAX, &resp,
+			ret_digest, err);
 	if (r)
 		goto cleanup;
-	reg_sha256_str(resp.body ? resp.body : "", resp.len, digest);
-	if (!strncmp(reference, "sha256:", 7) && strcmp(reference, digest)) {
-		r = sw_error_set(err, -EBADMSG, "%s/%s: manifest %s has digest %s", c->host, repo,
-				 reference, digest);
-		goto cleanup;
-	}
 	ret_media_type[0] = '\0';
-	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	j = json_loadb(resp.body, resp.len, 0, NULL);
 	if (json_is_string(json_object_get(j, "mediaType")))
 		snprintf(ret_media_type, 128, "%s",
 			 json_string_value(json_object_get(j, "mediaType")));
@@ -492,14 +537,6 @@ int reg_manifest_get(struct reg_client *c, const char *repo, const char *referen
 		size_t n = strcspn(resp.content_type, ";");
 
 		snprintf(ret_media_type, 128, "%.*s", (int)(n < 127 ? n : 127), resp.content_type);
-	}
-	strcpy(ret_digest, digest);
-	if (!resp.body) {
-		resp.body = strdup("");
-		if (!resp.body) {
-			r = sw_error_set(err, -ENOMEM, "out of memory");
-			goto cleanup;
-		}
 	}
 	*ret_body = resp.body;
 	*ret_len = resp.len;
@@ -512,18 +549,7 @@ cleanup:
 int reg_manifest_exists(struct reg_client *c, const char *repo, const char *reference,
 			struct sw_error *err)
 {
-	char path[1024], scope[512];
-	struct reg_resp resp = { 0 };
-	struct reg_req q = {
-		.method = "HEAD", .path = path, .accept = ACCEPT_MANIFESTS, .scope = scope
-	};
-	int r;
-
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
-	scope_of(scope, sizeof(scope), repo, false);
-	r = reg_request(c, &q, &resp, err);
-	reg_resp_clear(&resp);
-	return r;
+	return get_checked(c, repo, "manifests", reference, ACCEPT_MANIFESTS, 0, NULL, NULL, err);
 }
 
 int reg_manifest_put(struct reg_client *c, const char *repo, const char *reference,
@@ -552,30 +578,15 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *referen
 int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, size_t max,
 		 char **ret_body, size_t *ret_len, struct sw_error *err)
 {
-	char path[1024], scope[512], got[72];
-	struct reg_resp resp = { .max = max };
-	struct reg_req q = { .method = "GET", .path = path, .scope = scope };
+	struct reg_resp resp = { 0 };
 	int r;
 
-	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
-	scope_of(scope, sizeof(scope), repo, false);
-	r = reg_request(c, &q, &resp, err);
-	if (r)
-		goto cleanup;
-	reg_sha256_str(resp.body ? resp.body : "", resp.len, got);
-	if (strcmp(got, digest)) {
-		r = sw_error_set(err, -EBADMSG, "%s/%s: blob %s has digest %s", c->host, repo,
-				 digest, got);
-		goto cleanup;
+	r = get_checked(c, repo, "blobs", digest, NULL, max, &resp, NULL, err);
+	if (!r) {
+		*ret_body = resp.body;
+		*ret_len = resp.len;
+		resp.body = NULL;
 	}
-	if (!resp.body && !(resp.body = strdup(""))) {
-		r = sw_error_set(err, -ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	*ret_body = resp.body;
-	*ret_len = resp.len;
-	resp.body = NULL;
-cleanup:
 	reg_resp_clear(&resp);
 	return r;
 }
@@ -583,16 +594,7 @@ cleanup:
 int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest,
 		    struct sw_error *err)
 {
-	char path[1024], scope[512];
-	struct reg_resp resp = { 0 };
-	struct reg_req q = { .method = "HEAD", .path = path, .scope = scope };
-	int r;
-
-	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
-	scope_of(scope, sizeof(scope), repo, false);
-	r = reg_request(c, &q, &resp, err);
-	reg_resp_clear(&resp);
-	return r;
+	return get_checked(c, repo, "blobs", digest, NULL, 0, NULL, NULL, err);
 }
 
 int reg_blob_put(struct reg_client *c, const char *repo, const void *body, size_t len,
@@ -754,8 +756,10 @@ int reg_blob_stream(struct reg_client *c, const char *repo, const char *digest,
 	s->h = curl_easy_init();
 	if (!s->h)
 		goto nomem;
+	pthread_mutex_lock(&c->lock);
 	if (c->authz)
 		s->hdrs = curl_slist_append(s->hdrs, c->authz);
+	pthread_mutex_unlock(&c->lock);
 	curl_common(c, s->h, s->hdrs, true);
 	curl_easy_setopt(s->h, CURLOPT_URL, s->url);
 	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, stream_body);

@@ -16,12 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "baseline.h"
 #include "crypto.h"
 #include "errors.h"
 #include "fetcher.h"
 #include "fileio.h"
 #include "registry.h"
+#include "sigstore.h"
 
 #define MAX_IMAGES 4096
 #define MAX_DIGESTS 4
@@ -53,6 +56,9 @@ struct fetcher {
 	char *ca_file, *auth_file, *token_file; /* f->o.reg points here */
 	struct sw_pubkey *keys[16];
 	size_t n_keys;
+	char *trusted_root;
+	struct sigstore_policy *ids; /* strings owned here */
+	size_t n_ids;
 	struct reg_client **clients; /* worker only, one per registry */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -200,36 +206,111 @@ struct job {
 	size_t n_digests;
 };
 
-/* Check one candidate: the image ID and the signature; write it to the cache. */
+/*
+ * A Sigstore bundle over the baseline's bytes, with the trusted root and
+ * identities; *@ret_matched: the identities that accepted it. @check gets
+ * the failed check's name.
+ */
+static int verify_bundle(struct fetcher *f, const struct reg_baseline *b, uint32_t *ret_matched,
+			 char *check, size_t check_size, struct sw_error *err)
+{
+	struct sigstore_artifact art = { .data = (const unsigned char *)b->baseline,
+					 .len = b->len };
+	struct sigstore_trusted_root *root = NULL;
+	struct sigstore_bundle *bundle = NULL;
+	int r;
+
+	if (!f->trusted_root) {
+		snprintf(check, check_size, "policy");
+		return sw_error_set(err, -ENOKEY,
+				    "a Sigstore bundle, and this daemon has no trusted root");
+	}
+	/* read at every fetch: the user updates it like any package file */
+	r = sigstore_trusted_root_load(f->trusted_root, &root, err);
+	if (r) {
+		snprintf(check, check_size, "policy");
+		return sw_error_prefix(err, r, "trusted root");
+	}
+	r = sigstore_bundle_parse(b->sig, b->sig_len, &bundle, err);
+	if (r) {
+		snprintf(check, check_size, "bundle");
+		sw_error_prefix(err, r, "bundle");
+		goto out;
+	}
+	EVP_Digest(b->baseline, b->len, art.sha256, NULL, EVP_sha256(), NULL);
+	r = sigstore_verify_any(root, bundle, &art, f->ids, f->n_ids, (int64_t)time(NULL),
+				ret_matched, NULL, err);
+	if (r)
+		sigstore_check_name(err->msg, check, check_size);
+out:
+	sigstore_bundle_free(bundle);
+	sigstore_trusted_root_free(root);
+	return r;
+}
+
+/*
+ * Check one candidate: the signature (or bundle), the image ID, and for a
+ * bundle that its signer may sign this image (by the baseline's image name
+ * and by the name the runtime gave); write it to the cache.
+ */
 static int accept_candidate(struct fetcher *f, const struct job *j, const struct reg_baseline *b,
 			    struct fetch_result *res, struct sw_error *err)
 {
+	bool keyless = !strcmp(b->sig_media_type, REG_MT_SIGSTORE_BUNDLE);
 	char sig_path[PATH_MAX + 32];
 	struct sw_baseline *bl = NULL;
+	uint32_t matched = 0;
 	int r;
 
-	if (!strcmp(b->sig_media_type, REG_MT_SIGSTORE_BUNDLE))
-		return sw_error_set(err, -ENOKEY,
-				    "a Sigstore bundle, and this daemon verifies key signatures");
-	r = crypto_verify_any(f->keys, f->n_keys, (const unsigned char *)b->baseline, b->len,
-			      b->sig, b->sig_len, err);
+	res->check[0] = '\0';
+	if (keyless)
+		r = verify_bundle(f, b, &matched, res->check, sizeof(res->check), err);
+	else
+		r = crypto_verify_any(f->keys, f->n_keys, (const unsigned char *)b->baseline,
+				      b->len, b->sig, b->sig_len, err);
 	if (r)
 		return r;
 	r = baseline_parse(b->baseline, b->len, &bl, err);
 	if (r)
 		return r;
-	if (!bl->hdr.config_digest || strcmp(bl->hdr.config_digest, j->id))
+	if (!bl->hdr.config_digest || strcmp(bl->hdr.config_digest, j->id)) {
 		r = sw_error_set(err, -EBADMSG, "baseline is for image %s (image_mismatch)",
 				 bl->hdr.config_digest ? bl->hdr.config_digest : "(none)");
+	} else if (keyless) {
+		const char *bad =
+			!sigstore_policies_allow_image(f->ids, f->n_ids, matched,
+						       bl->hdr.image_name) ?
+				(bl->hdr.image_name ? bl->hdr.image_name : "(none named)") :
+			!sigstore_policies_allow_image(f->ids, f->n_ids, matched, j->name) ?
+				j->name :
+				NULL;
+
+		if (bad) {
+			char pats[400];
+
+			sigstore_policies_images(f->ids, f->n_ids, matched, pats, sizeof(pats));
+			snprintf(res->check, sizeof(res->check), "image");
+			r = sw_error_set(err, -EKEYREJECTED,
+					 "image: the signer may sign baselines of images %s only, "
+					 "not of %s",
+					 pats, bad);
+		}
+	}
 	baseline_free(bl);
 	if (r)
 		return r;
 	snprintf(res->path, sizeof(res->path), "%s/%s.jsonl", f->cache_dir, j->id + 7);
-	snprintf(sig_path, sizeof(sig_path), "%s.sig", res->path);
+	snprintf(sig_path, sizeof(sig_path), "%s%s", res->path,
+		 keyless ? ".sigstore.json" : ".sig");
 	/* signature first: the store never sees a baseline without it */
 	r = file_write_atomic(sig_path, b->sig, b->sig_len, 0644, err);
-	if (!r)
+	if (!r) {
+		/* the other kind from an earlier fetch would decide instead (bstore.h) */
+		snprintf(sig_path, sizeof(sig_path), "%s%s", res->path,
+			 keyless ? ".sig" : ".sigstore.json");
+		unlink(sig_path);
 		r = file_write_atomic(res->path, b->baseline, b->len, 0644, err);
+	}
 	return r;
 }
 
@@ -237,7 +318,8 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 {
 	char host[256], repo[256];
 	struct sw_error err = { { 0 } };
-	bool unreachable = false, refused = false;
+	bool unreachable = false, refused = false, answered = false;
+	char refused_check[sizeof(res->check)] = "", down[256] = "", down_msg[256] = "";
 	size_t order[16], n_order = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -262,9 +344,13 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 	for (size_t oi = 0; oi < n_order; oi++) {
 		size_t ri = order[oi];
 
+		bool reg_down = false;
+
 		if (!f->clients[ri] &&
 		    reg_client_new(&f->o.reg, f->registries[ri], &f->clients[ri], &err)) {
 			unreachable = true;
+			snprintf(down, sizeof(down), "%s", f->registries[ri]);
+			snprintf(down_msg, sizeof(down_msg), "%s", err.msg);
 			continue;
 		}
 		for (size_t di = 0; di < j->n_digests; di++) {
@@ -276,8 +362,9 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 			if (r == -ENOENT)
 				continue;
 			if (r == -EHOSTUNREACH || r == -EACCES || r == -ENOMEM) {
-				unreachable = true;
-				snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
+				unreachable = reg_down = true;
+				snprintf(down, sizeof(down), "%s", f->registries[ri]);
+				snprintf(down_msg, sizeof(down_msg), "%s", err.msg);
 				break; /* this registry: try the next one */
 			}
 			snprintf(res->source, sizeof(res->source), "registry://%s/%s@%s",
@@ -300,6 +387,8 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 						snprintf(res->msg, sizeof(res->msg),
 							 "artifact %s: %s", got[k].artifact_digest,
 							 err.msg);
+						snprintf(refused_check, sizeof(refused_check), "%s",
+							 res->check);
 					}
 				}
 				reg_baseline_clear(&got[k]);
@@ -307,12 +396,25 @@ static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *r
 			if (res->state == FETCH_READY)
 				return;
 		}
+		answered |= !reg_down;
 	}
-	if (refused)
+	if (refused) {
 		res->state = FETCH_REFUSED;
-	else if (unreachable) {
+		snprintf(res->check, sizeof(res->check), "%s", refused_check);
+	} else if (unreachable && !answered) {
 		res->state = FETCH_PENDING;
 		res->transient = true;
+		snprintf(res->msg, sizeof(res->msg), "%s", down_msg);
+	} else if (unreachable) {
+		/*
+		 * Mirrors hold the same content: one that answered "none
+		 * attached" settles it (no_baseline, never pending for ever
+		 * behind a mirror that is down); asked again sooner, though.
+		 */
+		res->partial = true;
+		snprintf(res->msg, sizeof(res->msg),
+			 "no baseline attached to %s in %zu registries (%s unreachable: %.150s)",
+			 j->digests[0], n_order, down, down_msg);
 	}
 }
 
@@ -381,8 +483,10 @@ static void apply(struct fetcher *f, struct fetch_result *res)
 	case FETCH_REFUSED:
 		im->state = res->state;
 		im->backoff_s = 0;
-		im->next_try = now + f->o.negative_s;
-		res->retry_in_s = f->o.negative_s;
+		res->retry_in_s = res->partial && f->o.retry_max_s < f->o.negative_s ?
+					  f->o.retry_max_s :
+					  f->o.negative_s;
+		im->next_try = now + res->retry_in_s;
 		if (res->state == FETCH_ABSENT)
 			f->stats.absent++;
 		else
@@ -544,6 +648,53 @@ void fetcher_get_stats(struct fetcher *f, struct fetcher_stats *out)
 	pthread_mutex_unlock(&f->lock);
 }
 
+static void free_identities(struct fetcher *f)
+{
+	for (size_t i = 0; f->ids && i < f->n_ids; i++) {
+		free((char *)f->ids[i].identity);
+		free((char *)f->ids[i].identity_regexp);
+		free((char *)f->ids[i].issuer);
+		for (size_t k = 0; k < f->ids[i].n_images; k++)
+			free((char *)f->ids[i].images[k]);
+		free((char **)f->ids[i].images);
+	}
+	free(f->ids);
+	free(f->trusted_root);
+}
+
+static char *dup_or_null(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	*failed |= s && !d;
+	return d;
+}
+
+/* The trusted root's path and the identities, deep copies (the config may be reloaded). */
+static int copy_identities(struct fetcher *f, const struct fetcher_opts *o)
+{
+	bool failed = false;
+
+	f->trusted_root = dup_or_null(o->trusted_root, &failed);
+	if (o->n_identities && !(f->ids = calloc(o->n_identities, sizeof(*f->ids))))
+		return -ENOMEM;
+	for (; f->n_ids < o->n_identities; f->n_ids++) {
+		const struct sigstore_policy *p = &o->identities[f->n_ids];
+		struct sigstore_policy *q = &f->ids[f->n_ids];
+		const char **images = NULL;
+
+		q->identity = dup_or_null(p->identity, &failed);
+		q->identity_regexp = dup_or_null(p->identity_regexp, &failed);
+		q->issuer = dup_or_null(p->issuer, &failed);
+		if (p->n_images && !(images = calloc(p->n_images, sizeof(*images))))
+			return -ENOMEM;
+		q->images = images;
+		for (; q->n_images < p->n_images; q->n_images++)
+			images[q->n_images] = dup_or_null(p->images[q->n_images], &failed);
+	}
+	return failed ? -ENOMEM : 0;
+}
+
 int fetcher_new(const struct fetcher_opts *o, struct fetcher **ret, struct sw_error *err)
 {
 	struct fetcher *f = calloc(1, sizeof(*f));
@@ -570,8 +721,18 @@ int fetcher_new(const struct fetcher_opts *o, struct fetcher **ret, struct sw_er
 		f->o.retry_max_s = f->o.retry_min_s;
 	if (!f->o.negative_s)
 		f->o.negative_s = 600;
-	if (!o->n_registries || !o->cache_dir || !o->n_keys || o->n_keys > 16) {
-		r = sw_error_set(err, -EINVAL, "registries need a cache directory and 1-16 keys");
+	if (!o->n_registries || !o->cache_dir || (!o->n_keys && !o->trusted_root) ||
+	    o->n_keys > 16 || o->n_identities > 32) {
+		r = sw_error_set(
+			err, -EINVAL,
+			"registries need a cache directory and 1-16 keys or a trusted root");
+		goto fail;
+	}
+	f->o.trusted_root = NULL;
+	f->o.identities = NULL;
+	r = copy_identities(f, o);
+	if (r) {
+		sw_error_set(err, r, "out of memory");
 		goto fail;
 	}
 	f->cache_dir = strdup(o->cache_dir);
@@ -646,6 +807,7 @@ void fetcher_free(struct fetcher *f)
 		free(f->registries[i]);
 	for (size_t i = 0; i < f->n_keys; i++)
 		crypto_pubkey_free(f->keys[i]);
+	free_identities(f);
 	for (d = f->done_head; d; d = next) {
 		next = d->next;
 		free(d);

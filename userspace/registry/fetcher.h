@@ -4,15 +4,19 @@
  * container of an image without a local baseline runs, the daemon asks for
  * that image's baseline; one worker thread looks for it in the configured
  * registries (mirrors in order) by the image's manifest digest, verifies the
- * signature with the trusted keys and the image ID against the baseline's
- * header, and writes it to a bounded on-disk cache (LRU by use) that the
+ * signature with the trusted keys (or its Sigstore bundle with the trusted
+ * root and identities, whose image patterns must cover the image) and the
+ * image ID against the baseline's header, and writes it to a bounded on-disk cache (LRU by use) that the
  * daemon's baseline store loads. The event loop never waits: fetcher_want()
  * only looks at a table and queues work; results come back through
  * fetcher_drain() when fetcher_fd() is readable.
  *
  * Backoff: a registry that cannot be reached is retried after retry_min_s,
- * doubling up to retry_max_s (the image stays pending meanwhile); "no
- * baseline attached" and "refused" are kept for negative_s, then asked again.
+ * doubling up to retry_max_s (the image stays pending meanwhile, as long as
+ * no registry answers); "no baseline attached" and "refused" are kept for
+ * negative_s, then asked again. Mirrors are tried in turn: one that is down
+ * is passed over, and "none attached" from another settles the image (asked
+ * again after retry_max_s when one was down).
  *
  * Library module: never logs; results carry one-line messages.
  */
@@ -27,6 +31,7 @@
 
 struct sw_error;
 struct fetcher;
+struct sigstore_policy;
 
 struct fetcher_opts {
 	char *const *registries; /* "HOST[:PORT]", in order of preference */
@@ -36,6 +41,14 @@ struct fetcher_opts {
 	unsigned int cache_max; /* baselines kept on disk; 0 = 256 */
 	char *const *key_paths; /* trusted public keys (loaded by the fetcher) */
 	size_t n_keys;
+	/*
+	 * Keyless (Sigstore bundles, docs/signing.md): the trusted_root.json,
+	 * read at every fetch, and the trusted identities (copied). NULL: a
+	 * fetched bundle is refused.
+	 */
+	const char *trusted_root;
+	const struct sigstore_policy *identities;
+	size_t n_identities;
 	unsigned int retry_min_s, retry_max_s; /* 0 = 1 s, 300 s */
 	unsigned int negative_s; /* 0 = 600 s */
 };
@@ -51,8 +64,10 @@ struct fetch_result {
 	char image_id[72];
 	enum fetch_state state;
 	bool transient; /* PENDING: the registries could not be reached; retried */
+	bool partial; /* ABSENT, but some registry could not be reached: asked again sooner */
 	unsigned int retry_in_s; /* when it is asked again (not READY) */
 	char source[512]; /* "registry://HOST/REPO@DIGEST" where it was found or refused */
+	char check[32]; /* REFUSED by a Sigstore bundle: the check that failed, else "" */
 	char path[4096]; /* READY: the cached baseline */
 	char msg[512];
 };

@@ -42,6 +42,12 @@ struct sigstore_policy {
 	const char *issuer; /* exact OIDC issuer (Fulcio extension .1.8 or .1.1) */
 	const char *key_pem; /* managed key: PEM SubjectPublicKeyInfo text */
 	size_t key_pem_len;
+	/*
+	 * The images this signer may sign baselines of: glob patterns over
+	 * normalized image names (imageref.h), '*' not crossing '/'. NULL/0: any.
+	 */
+	const char *const *images;
+	size_t n_images;
 };
 
 /* The artifact: its bytes (optional) and always its SHA-256. */
@@ -68,6 +74,35 @@ struct sigstore_result {
 int sigstore_verify(const struct sigstore_trusted_root *root, const struct sigstore_bundle *bundle,
 		    const struct sigstore_artifact *artifact, const struct sigstore_policy *policy,
 		    int64_t now, struct sigstore_result *res, struct sw_error *err);
+
+/*
+ * sigstore_verify() with each of @policies (at most 32): bit i of
+ * *@ret_matched is set when policies[i] accepted the bundle (the rest are not
+ * tried once one without image patterns accepted it). 0 when one did;
+ * else the error of the first policy that failed on a check other than
+ * "identity" (they all meet the same checks first), or of the first one.
+ */
+int sigstore_verify_any(const struct sigstore_trusted_root *root,
+			const struct sigstore_bundle *bundle,
+			const struct sigstore_artifact *artifact,
+			const struct sigstore_policy *policies, size_t n_policies, int64_t now,
+			uint32_t *ret_matched, struct sigstore_result *res, struct sw_error *err);
+
+/*
+ * Whether one of the policies of @matched (bits of @policies) lets its signer
+ * sign a baseline of image @image_name (NULL: a baseline that names no image,
+ * allowed only by a policy without image patterns).
+ */
+bool sigstore_policies_allow_image(const struct sigstore_policy *policies, size_t n_policies,
+				   uint32_t matched, const char *image_name);
+/* Whether @image_name matches one of @policy's patterns (true when it has none). */
+bool sigstore_policy_allows_image(const struct sigstore_policy *policy, const char *image_name);
+/*
+ * "P1, P2, …" of the patterns of the policies of @matched into @out
+ * (for refusal messages).
+ */
+void sigstore_policies_images(const struct sigstore_policy *policies, size_t n_policies,
+			      uint32_t matched, char *out, size_t size);
 
 /*
  * The check named at the start of a sigstore_verify() message (up to the

@@ -177,50 +177,56 @@ static int match_hashedrekord_v2(const struct sigstore_bundle *b, json_t *spec,
 	return 0;
 }
 
-static int match_dsse_v1(const struct sigstore_bundle *b, json_t *spec, EVP_PKEY *signing_key,
-			 struct sw_error *err)
+/* Where a DSSE entry kind records the payload hash, the signature and its verifier. */
+struct dsse_fields {
+	const char *alg; /* the payload hash's algorithm name */
+	const char *digest_key; /* the payload hash: hex ("value") or base64 ("digest") */
+	bool hex;
+	const char *sig_key; /* each signature's base64 */
+	bool v2_verifier; /* a Rekor v2 verifier object, else a base64 PEM */
+};
+
+static int match_dsse(const struct sigstore_bundle *b, json_t *fields, const struct dsse_fields *f,
+		      EVP_PKEY *signing_key, struct sw_error *err)
 {
-	json_t *ph = json_object_get(spec, "payloadHash"),
-	       *sigs = json_object_get(spec, "signatures");
+	json_t *ph = json_object_get(fields, "payloadHash"),
+	       *sigs = json_object_get(fields, "signatures");
 	const char *alg = json_string_value(json_object_get(ph, "algorithm"));
-	json_t *s0 = json_array_get(sigs, 0);
+	const char *digest = json_string_value(json_object_get(ph, f->digest_key));
+	json_t *s0 = json_array_get(sigs, 0), *verifier = json_object_get(s0, "verifier");
 	unsigned char d[32];
 
 	if (!b->is_dsse)
 		return REFUSE("a dsse entry for a message signature");
 	ss_sha256(b->payload, b->payload_len, d);
-	if (!alg || strcmp(alg, "sha256") ||
-	    !hex_equals(json_string_value(json_object_get(ph, "value")), d))
+	if (!alg || strcmp(alg, f->alg) ||
+	    !(f->hex ? hex_equals(digest, d) : b64_equals(digest, d, 32)))
 		return REFUSE("the log entry records another DSSE payload");
 	if (json_array_size(sigs) != 1 ||
-	    !b64_equals(json_string_value(json_object_get(s0, "signature")), b->sig, b->sig_len))
+	    !b64_equals(json_string_value(json_object_get(s0, f->sig_key)), b->sig, b->sig_len))
 		return REFUSE("the log entry records other DSSE signatures");
-	if (!pem_b64_is_ours(b, signing_key, json_string_value(json_object_get(s0, "verifier"))))
+	if (!(f->v2_verifier ? v2_verifier_is_ours(b, signing_key, verifier) :
+			       pem_b64_is_ours(b, signing_key, json_string_value(verifier))))
 		return REFUSE("the log entry records another certificate or key");
 	return 0;
 }
 
+/* dsse v0.0.1 (Rekor v1) */
+static int match_dsse_v1(const struct sigstore_bundle *b, json_t *spec, EVP_PKEY *signing_key,
+			 struct sw_error *err)
+{
+	static const struct dsse_fields v1 = { "sha256", "value", true, "signature", false };
+
+	return match_dsse(b, spec, &v1, signing_key, err);
+}
+
+/* dsseV002 (Rekor v2) */
 static int match_dsse_v2(const struct sigstore_bundle *b, json_t *spec, EVP_PKEY *signing_key,
 			 struct sw_error *err)
 {
-	json_t *v2 = json_object_get(spec, "dsseV002");
-	json_t *ph = json_object_get(v2, "payloadHash"), *sigs = json_object_get(v2, "signatures");
-	const char *alg = json_string_value(json_object_get(ph, "algorithm"));
-	json_t *s0 = json_array_get(sigs, 0);
-	unsigned char d[32];
+	static const struct dsse_fields v2 = { "SHA2_256", "digest", false, "content", true };
 
-	if (!b->is_dsse)
-		return REFUSE("a dsse entry for a message signature");
-	ss_sha256(b->payload, b->payload_len, d);
-	if (!alg || strcmp(alg, "SHA2_256") ||
-	    !b64_equals(json_string_value(json_object_get(ph, "digest")), d, 32))
-		return REFUSE("the log entry records another DSSE payload");
-	if (json_array_size(sigs) != 1 ||
-	    !b64_equals(json_string_value(json_object_get(s0, "content")), b->sig, b->sig_len))
-		return REFUSE("the log entry records other DSSE signatures");
-	if (!v2_verifier_is_ours(b, signing_key, json_object_get(s0, "verifier")))
-		return REFUSE("the log entry records another certificate or key");
-	return 0;
+	return match_dsse(b, json_object_get(spec, "dsseV002"), &v2, signing_key, err);
 }
 
 /* intoto v0.0.2: the envelope again, payload and signatures base64 twice. */

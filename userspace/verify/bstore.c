@@ -32,14 +32,18 @@ struct sw_bstore {
 
 #define BUNDLE_SUFFIX ".sigstore.json"
 
-/* Verify @bundle_path over @buf with the first identity that accepts it. */
+/*
+ * Verify @bundle_path over @buf with every identity; *@ret_matched: those that
+ * accepted it (bits of kl->identities).
+ */
 static int verify_keyless(const char *bundle_path, const char *buf, size_t len,
-			  const struct bstore_keyless *kl, struct sw_error *err)
+			  const struct bstore_keyless *kl, uint32_t *ret_matched,
+			  struct sw_error *err)
 {
 	struct sigstore_artifact art = { .data = (const unsigned char *)buf, .len = len };
 	struct sigstore_bundle *bundle = NULL;
-	struct sw_error first = { { 0 } }, e = { { 0 } };
-	int r, r_first = -ENOKEY;
+	struct sw_error e = { { 0 } };
+	int r;
 
 	if (!kl->n_identities) /* fail closed: no identity is no trust */
 		return sw_error_set(err, -ENOKEY, "%s: no trusted identity to verify it with",
@@ -50,21 +54,33 @@ static int verify_keyless(const char *bundle_path, const char *buf, size_t len,
 	if (r)
 		return sw_error_prefix(err, r, "%s", bundle_path);
 	EVP_Digest(buf, len, art.sha256, NULL, EVP_sha256(), NULL);
-	for (size_t i = 0; i < kl->n_identities; i++) {
-		r = sigstore_verify(kl->root, bundle, &art, &kl->identities[i], (int64_t)time(NULL),
-				    NULL, &e);
-		if (!r)
-			break;
-		/* every identity meets the same checks before the identity: keep the first */
-		if (r_first == -ENOKEY || !strncmp(first.msg, "identity:", 9)) {
-			r_first = r;
-			first = e;
-		}
-	}
+	r = sigstore_verify_any(kl->root, bundle, &art, kl->identities, kl->n_identities,
+				(int64_t)time(NULL), ret_matched, NULL, &e);
 	sigstore_bundle_free(bundle);
-	if (!r)
+	if (r)
+		return sw_error_set(err, r, "%s: %s", bundle_path, e.msg);
+	return 0;
+}
+
+/*
+ * A keyless baseline names an image its signer may sign (the patterns of the
+ * identities that accepted the bundle), else it is refused ("image" check).
+ */
+static int check_signer_image(const char *bundle_path, const struct sw_baseline *b,
+			      const struct bstore_keyless *kl, uint32_t matched,
+			      struct sw_error *err)
+{
+	char pats[512];
+
+	if (sigstore_policies_allow_image(kl->identities, kl->n_identities, matched,
+					  b->hdr.image_name))
 		return 0;
-	return sw_error_set(err, r_first, "%s: %s", bundle_path, first.msg);
+	sigstore_policies_images(kl->identities, kl->n_identities, matched, pats, sizeof(pats));
+	return sw_error_set(err, -EKEYREJECTED,
+			    "%s: image: the baseline is of image %s, and its signer may sign "
+			    "baselines of images %s only",
+			    bundle_path, b->hdr.image_name ? b->hdr.image_name : "(none named)",
+			    pats);
 }
 
 bool bstore_refusal_check(const char *msg, char *out, size_t size)
@@ -79,13 +95,14 @@ bool bstore_refusal_check(const char *msg, char *out, size_t size)
 
 static int load_verified(const char *path, const char *sig_path, const char *bundle_path,
 			 uint64_t max, struct sw_pubkey *const *keys, size_t n_keys,
-			 const struct bstore_keyless *keyless, struct sw_baseline **ret,
-			 struct sw_error *err);
+			 const struct bstore_keyless *keyless, uint32_t *ret_matched,
+			 struct sw_baseline **ret, struct sw_error *err);
 
 int baseline_load_verified(const char *path, const char *sig_path, struct sw_pubkey *const *keys,
 			   size_t n_keys, struct sw_baseline **ret, struct sw_error *err)
 {
-	return load_verified(path, sig_path, NULL, MAX_BASELINE, keys, n_keys, NULL, ret, err);
+	return load_verified(path, sig_path, NULL, MAX_BASELINE, keys, n_keys, NULL, NULL, ret,
+			     err);
 }
 
 int baseline_load_verified_ex(const char *path, const char *sig_path, const char *bundle_path,
@@ -93,8 +110,8 @@ int baseline_load_verified_ex(const char *path, const char *sig_path, const char
 			      const struct bstore_keyless *keyless, struct sw_baseline **ret,
 			      struct sw_error *err)
 {
-	return load_verified(path, sig_path, bundle_path, MAX_BASELINE, keys, n_keys, keyless, ret,
-			     err);
+	return load_verified(path, sig_path, bundle_path, MAX_BASELINE, keys, n_keys, keyless, NULL,
+			     ret, err);
 }
 
 /*
@@ -130,12 +147,13 @@ static int open_body(const char *path, uint64_t max, struct sw_error *err)
  */
 static int load_verified(const char *path, const char *sig_path, const char *bundle_path,
 			 uint64_t max, struct sw_pubkey *const *keys, size_t n_keys,
-			 const struct bstore_keyless *keyless, struct sw_baseline **ret,
-			 struct sw_error *err)
+			 const struct bstore_keyless *keyless, uint32_t *ret_matched,
+			 struct sw_baseline **ret, struct sw_error *err)
 {
 	char *buf = NULL, *sig = NULL, *def_sig = NULL, *def_bundle = NULL;
 	size_t len, sig_len;
 	bool use_bundle = false;
+	uint32_t matched = 0;
 	int r, fd = -1;
 
 	if (keyless && keyless->root) {
@@ -169,7 +187,7 @@ static int load_verified(const char *path, const char *sig_path, const char *bun
 		}
 		r = file_read_fd(fd, path, max, &buf, &len, err);
 		if (!r)
-			r = verify_keyless(bundle_path, buf, len, keyless, err);
+			r = verify_keyless(bundle_path, buf, len, keyless, &matched, err);
 		if (r)
 			goto cleanup;
 		goto parse;
@@ -195,8 +213,20 @@ static int load_verified(const char *path, const char *sig_path, const char *bun
 parse:
 	/* parse exactly the bytes that were verified */
 	r = baseline_parse(buf, len, ret, err);
-	if (r)
+	if (r) {
 		sw_error_prefix(err, r, "%s", path);
+		goto cleanup;
+	}
+	if (use_bundle) {
+		r = check_signer_image(bundle_path, *ret, keyless, matched, err);
+		if (r) {
+			baseline_free(*ret);
+			*ret = NULL;
+			goto cleanup;
+		}
+	}
+	if (ret_matched)
+		*ret_matched = matched;
 cleanup:
 	if (fd >= 0)
 		close(fd);
@@ -209,20 +239,68 @@ cleanup:
 
 static void entry_free(struct bstore_baseline *e)
 {
+	for (size_t i = 0; i < e->n_images; i++)
+		free(e->images[i]);
+	free(e->images);
 	free(e->path);
 	free(e->name);
 	baseline_free(e->b);
 	baseline_index_free(e->idx);
 }
 
+/*
+ * A keyless baseline whose signer may sign some images only keeps their
+ * patterns: a container is judged by it only when its own image name matches
+ * too (the image ID alone is no proof that the signer may speak for it).
+ */
+static int keep_signer_images(const struct bstore_keyless *kl, uint32_t matched,
+			      struct bstore_baseline *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kl->n_identities && i < 32; i++) {
+		if (!(matched & (1u << i)))
+			continue;
+		if (!kl->identities[i].n_images)
+			return 0; /* one identity that accepted it may sign any image */
+		n += kl->identities[i].n_images;
+	}
+	out->images = calloc(n ? n : 1, sizeof(*out->images));
+	if (!out->images)
+		return -ENOMEM;
+	for (size_t i = 0; i < kl->n_identities && i < 32; i++) {
+		if (!(matched & (1u << i)))
+			continue;
+		for (size_t k = 0; k < kl->identities[i].n_images; k++) {
+			out->images[out->n_images] = strdup(kl->identities[i].images[k]);
+			if (!out->images[out->n_images])
+				return -ENOMEM;
+			out->n_images++;
+		}
+	}
+	out->restricted = true;
+	return 0;
+}
+
+bool bstore_allows_image(const struct bstore_baseline *e, const char *image_name)
+{
+	struct sigstore_policy p = { .images = (const char *const *)e->images,
+				     .n_images = e->n_images };
+
+	return !e->restricted || sigstore_policy_allows_image(&p, image_name);
+}
+
 static int load_one(const struct bstore_opts *o, const char *path, struct bstore_baseline *out)
 {
 	struct sw_error err = { { 0 } };
+	uint32_t matched = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	r = load_verified(path, NULL, NULL, o->max_size ? o->max_size : MAX_BASELINE, o->keys,
-			  o->n_keys, o->keyless, &out->b, &err);
+			  o->n_keys, o->keyless, &matched, &out->b, &err);
+	if (!r && matched)
+		r = keep_signer_images(o->keyless, matched, out);
 	if (!r)
 		r = baseline_index_build(out->b, &out->idx);
 	if (!r) {
@@ -378,7 +456,9 @@ const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const
 		for (size_t i = 0; i < s->n; i++) {
 			const char *cd = s->v[i].b->hdr.config_digest;
 
-			if (cd && !strcmp(cd, image_id))
+			/* a signer limited to some images: only for a container named like them */
+			if (cd && !strcmp(cd, image_id) &&
+			    bstore_allows_image(&s->v[i], image_name))
 				return &s->v[i];
 		}
 		return NULL; /* an ID is authoritative: never fall back to a (movable) name */

@@ -52,7 +52,14 @@ struct bstore_baseline {
 	struct baseline_index *idx;
 	char digest[72]; /* "sha256:<hex>" of the baseline file */
 	char *name; /* hdr.image_name normalized (imageref.h), else as written; may be NULL */
+	/* keyless, signed by identities limited to these image-name patterns (sigstore.h) */
+	bool restricted;
+	char **images;
+	size_t n_images;
 };
+
+/* Whether a container of image @image_name may be judged by @e (its signer's patterns). */
+bool bstore_allows_image(const struct bstore_baseline *e, const char *image_name);
 
 struct sw_bstore;
 
@@ -80,6 +87,8 @@ size_t bstore_count(const struct sw_bstore *s);
 /*
  * The baseline of an image: by config digest ("sha256:…"), else — only when
  * the runtime records no image ID — by image name. *ret_by_name tells which.
+ * A keyless baseline whose signer is limited to some image names is found by
+ * ID only for a container whose @image_name matches one of them.
  */
 const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const char *image_id,
 						const char *image_name, int *ret_by_name);
