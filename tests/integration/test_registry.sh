@@ -410,6 +410,26 @@ else
 	n=$(count ".container.id == \"$CH\" and .sealwatch.verdict == \"ok\"")
 	[ "$n" = 0 ] && pass kl-h-never-ok || fail kl-h-never-ok "$n ok verdicts"
 	check_schema kl-events-schema "$EVENTS"
+	# pull verifies bundles offline, as the daemon does
+	KL=(--trusted-root "$WORK/kl.trusted_root.json" --certificate-oidc-issuer "$ISS")
+	expect_exit kl-pull-bundle-verified 0 "$SW" pull --insecure "${KL[@]}" \
+		--certificate-identity "$ID_A" "$IMG_D:1" -o "$WORK/klpull"
+	grep -q 'signature verified' "$WORK/.out" && [ -s "$WORK/klpull/$(head -1 "$WORK/kl/d.jsonl" | jq -r .image.config_digest | cut -c8-).jsonl.sigstore.json" ] &&
+		pass kl-pull-bundle-written || fail kl-pull-bundle-written "$(cat "$WORK/.out")"
+	expect_exit kl-pull-regexp-verified 0 "$SW" pull --insecure "${KL[@]}" \
+		--certificate-identity-regexp '^https://github.com/example/team-a/' "$IMG_D:1" -o "$WORK/klpull2"
+	expect_exit kl-pull-other-identity-refused 4 "$SW" pull --insecure "${KL[@]}" \
+		--certificate-identity "$ID_X" "$IMG_D:1" -o "$WORK/klpull3"
+	[ ! -e "$WORK/klpull3" ] || [ -z "$(ls "$WORK/klpull3")" ] && pass kl-pull-refused-writes-nothing ||
+		fail kl-pull-refused-writes-nothing "$(ls "$WORK/klpull3")"
+	expect_exit kl-pull-bundle-other-bytes-refused 4 "$SW" pull --insecure "${KL[@]}" \
+		--certificate-identity "$ID_A" "$IMG_G:1" -o "$WORK/klpull4"
+	expect_exit kl-pull-bundle-with-key-only-refused 4 "$SW" pull --insecure --key "$WORK/k.pub" \
+		"$IMG_D:1" -o "$WORK/klpull5"
+	expect_exit kl-pull-key-sig-with-root-only-refused 4 "$SW" pull --insecure "${KL[@]}" \
+		--certificate-identity "$ID_A" "$IMG_A@$DIG_A" -o "$WORK/klpull6"
+	expect_exit kl-pull-identity-without-root-usage 2 "$SW" pull --insecure \
+		--certificate-identity "$ID_A" "$IMG_D:1" -o "$WORK/klpull7"
 	kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
 	EVENTS=$WORK/events.jsonl

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "baseline.h"
 #include "commands.h"
@@ -17,6 +19,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "registry.h"
+#include "sigstore.h"
 
 #define BASELINE_FILE_MAX (512ul << 20)
 #define SIG_FILE_MAX (1ul << 20)
@@ -50,7 +53,7 @@ static int fail(const char *cmd, int err, const struct sw_error *e)
 	"                        $DOCKER_CONFIG/config.json or ~/.docker/config.json)\n" \
 	"      --token-file F    a bearer token for the registry\n"
 
-enum { OPT_INSECURE = 256, OPT_CA, OPT_AUTH, OPT_TOKEN };
+enum { OPT_INSECURE = 256, OPT_CA, OPT_AUTH, OPT_TOKEN, OPT_ROOT, OPT_ID, OPT_ID_RE, OPT_ISSUER };
 
 /* The options push and pull share, and the end of their tables. */
 #define REGISTRY_LONG_OPTIONS                                                                     \
@@ -86,6 +89,8 @@ static bool registry_option(int c, struct reg_opts *ro)
 struct reg_cli {
 	struct reg_opts ro;
 	const char *baseline, *signature, *output;
+	/* pull: Sigstore bundles verified offline against these */
+	const char *trusted_root, *identity, *identity_regexp, *issuer;
 	char *key_paths[MAX_KEYS];
 	size_t n_keys;
 	struct reg_ref ref;
@@ -124,6 +129,18 @@ static int parse_cli(const char *cmd, int argc, char **argv, const struct option
 				return cli_usage_error(cmd, "at most %d --key", MAX_KEYS);
 			a->key_paths[a->n_keys++] = optarg;
 			break;
+		case OPT_ROOT:
+			a->trusted_root = optarg;
+			break;
+		case OPT_ID:
+			a->identity = optarg;
+			break;
+		case OPT_ID_RE:
+			a->identity_regexp = optarg;
+			break;
+		case OPT_ISSUER:
+			a->issuer = optarg;
+			break;
 		case 'h':
 			usage();
 			return SW_EXIT_OK;
@@ -136,6 +153,11 @@ static int parse_cli(const char *cmd, int argc, char **argv, const struct option
 		return cli_usage_error(cmd, "--baseline is required");
 	if (!strcmp(cmd, "pull") && !a->output)
 		return cli_usage_error(cmd, "-o DIR is required");
+	if ((a->identity || a->identity_regexp || a->issuer) && !a->trusted_root)
+		return cli_usage_error(cmd, "a certificate identity needs --trusted-root");
+	if (a->trusted_root && (!a->issuer || !a->identity == !a->identity_regexp))
+		return cli_usage_error(cmd, "--trusted-root needs --certificate-oidc-issuer and "
+					    "one of --certificate-identity(-regexp)");
 	if (argc - optind != 1)
 		return cli_usage_error(cmd, "exactly one %s", operand);
 	if (reg_ref_parse(argv[optind], &a->ref, &e))
@@ -273,8 +295,15 @@ static void pull_usage(void)
 	       "(.jsonl.sig, or .jsonl.sigstore.json for a bundle). A tag instead of\n"
 	       "@DIGEST is resolved first.\n\n"
 	       "  -o, --output DIR      directory to write to (created)\n"
-	       "  -k, --key PUB.pem     trusted public key (repeatable); without one the\n"
-	       "                        signature is fetched but not checked\n" REGISTRY_OPTIONS_HELP
+	       "  -k, --key PUB.pem     trusted public key (repeatable) for .sig signatures\n"
+	       "      --trusted-root F  Sigstore trusted_root.json: keyless bundles verified\n"
+	       "                        offline, signed by this identity:\n"
+	       "      --certificate-identity ID | --certificate-identity-regexp RE\n"
+	       "      --certificate-oidc-issuer URL\n"
+	       "                        Without --key nor --trusted-root the signature is\n"
+	       "                        fetched but not checked (the daemon checks it when it\n"
+	       "                        loads the baseline); with either, an artifact whose\n"
+	       "                        signature kind has no trust given is refused.\n" REGISTRY_OPTIONS_HELP
 	       "  -h, --help            show this help\n\n"
 	       "Exit codes: 0 written, 2 usage, 3 bad input (malformed artifact, baseline\n"
 	       "for another image), 4 no baseline verifies with the keys, 5 I/O or\n"
@@ -309,6 +338,33 @@ static int image_config_of(struct reg_client *c, const struct reg_ref *ref, char
 	return 0;
 }
 
+/* A pulled baseline's Sigstore bundle, verified offline against @root and the identity. */
+static int verify_pulled_bundle(const struct reg_cli *a, const struct sigstore_trusted_root *root,
+				const struct reg_baseline *rb, struct sw_error *e)
+{
+	struct sigstore_policy policy = {
+		.identity = a->identity,
+		.identity_regexp = a->identity_regexp,
+		.issuer = a->issuer,
+	};
+	struct sigstore_artifact art = { .data = (const unsigned char *)rb->baseline,
+					 .len = rb->len };
+	struct sigstore_bundle *bundle = NULL;
+	int r;
+
+	if (!root)
+		return sw_error_set(
+			e, -EKEYREJECTED,
+			"a Sigstore bundle: give --trusted-root and the signer's identity");
+	EVP_Digest(art.data, art.len, art.sha256, NULL, EVP_sha256(), NULL);
+	r = sigstore_bundle_parse(rb->sig, rb->sig_len, &bundle, e);
+	if (!r)
+		r = sigstore_verify(root, bundle, &art, &policy, (int64_t)time(NULL), NULL, e);
+	sigstore_bundle_free(bundle);
+	/* any refusal of the signature: exit 4, as for a key */
+	return r ? -EKEYREJECTED : 0;
+}
+
 static int write_pulled(const char *dir, const struct reg_baseline *rb, const char *image_id,
 			char *out_path, struct sw_error *e)
 {
@@ -331,8 +387,13 @@ int cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "trusted-root", required_argument, NULL, OPT_ROOT },
+		{ "certificate-identity", required_argument, NULL, OPT_ID },
+		{ "certificate-identity-regexp", required_argument, NULL, OPT_ID_RE },
+		{ "certificate-oidc-issuer", required_argument, NULL, OPT_ISSUER },
 		REGISTRY_LONG_OPTIONS,
 	};
+	struct sigstore_trusted_root *root = NULL;
 	struct reg_cli a = { 0 };
 	struct reg_baseline got[MAX_FETCH];
 	char digest[72], config[72], out_path[PATH_MAX];
@@ -348,6 +409,8 @@ int cmd_pull(int argc, char **argv)
 		return ret;
 	dir = a.output;
 	r = load_keys(a.key_paths, a.n_keys, keys, &e);
+	if (!r && a.trusted_root)
+		r = sigstore_trusted_root_load(a.trusted_root, &root, &e);
 	if (r)
 		goto out;
 	r = reg_client_new(&a.ro, a.ref.host, &client, &e);
@@ -373,12 +436,12 @@ int cmd_pull(int argc, char **argv)
 					  b->hdr.config_digest ? b->hdr.config_digest : "(none)",
 					  config);
 		baseline_free(b);
-		if (!br && a.n_keys) {
+		if (!br && (a.n_keys || root)) {
 			if (!strcmp(got[i].sig_media_type, REG_MT_SIGSTORE_BUNDLE))
-				br = sw_error_set(&be, -ENOTSUP,
-						  "artifact %s: a Sigstore bundle; --key checks "
-						  ".sig signatures",
-						  got[i].artifact_digest);
+				br = verify_pulled_bundle(&a, root, &got[i], &be);
+			else if (!a.n_keys)
+				br = sw_error_set(&be, -EKEYREJECTED,
+						  "a key signature: give --key to check it");
 			else
 				br = crypto_verify_any(keys, a.n_keys,
 						       (unsigned char *)got[i].baseline, got[i].len,
@@ -397,7 +460,8 @@ int cmd_pull(int argc, char **argv)
 		if (!r)
 			printf("pulled: %s/%s@%s -> %s (artifact %s, signature %s)\n", a.ref.host,
 			       a.ref.repo, digest, out_path, got[i].artifact_digest,
-			       a.n_keys ? "verified" : "NOT checked: no --key");
+			       a.n_keys || root ? "verified" :
+						  "NOT checked: no --key, no --trusted-root");
 		break;
 	}
 	if (r == -ENOKEY && why_r) {
@@ -410,6 +474,7 @@ out:
 		reg_baseline_clear(&got[i]);
 	for (size_t i = 0; i < a.n_keys; i++)
 		crypto_pubkey_free(keys[i]);
+	sigstore_trusted_root_free(root);
 	reg_client_free(client);
 	reg_ref_clear(&a.ref);
 	return ret;
