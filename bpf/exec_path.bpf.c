@@ -2,8 +2,10 @@
 /*
  * Path operations in containers from the syscall tracepoints (part of the
  * exec_bpf object, see exec.bpf.c): unlink, unlinkat, rename, renameat,
- * renameat2, truncate. No file identity: the daemon looks the path up in the
- * baseline (tamper). The LSM flavour: lsm_path.bpf.c.
+ * renameat2, truncate; and the same operations and write opens submitted
+ * through io_uring, which no syscall tracepoint sees. No file identity: the
+ * daemon looks the path up in the baseline (tamper). The LSM flavour:
+ * lsm_path.bpf.c (its file_open and path hooks see io_uring's operations too).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -201,5 +203,80 @@ SEC("tp/syscalls/sys_exit_truncate")
 int sw_truncate_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	path_exit(ctx->ret);
+	return 0;
+}
+
+/* io_uring opcodes (uapi, stable) */
+#define SW_IORING_OP_OPENAT 18
+#define SW_IORING_OP_OPENAT2 28
+#define SW_IORING_OP_RENAMEAT 35
+#define SW_IORING_OP_UNLINKAT 36
+#define SW_O_WRITES (01 /* O_WRONLY */ | 02 /* O_RDWR */ | 0100 /* O_CREAT */ | 01000 /* O_TRUNC */)
+
+/* One event of an io_uring request: @name relative to @dfd, as given. */
+static __always_inline void iouring_event(struct task_struct *task, __u32 kind, __u32 flags,
+					  int dfd, struct filename *name, __u32 open_flags)
+{
+	struct sw_exec_event *e = event_reserve(kind);
+	const char *s = name ? BPF_CORE_READ(name, name) : NULL;
+
+	if (!e)
+		return;
+	e->flags = SW_EF_NO_FILE_ID | SW_EF_IOURING | flags;
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	fill_task(e, task);
+	if (!s || bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), s) < 0)
+		e->filename[0] = '\0';
+	e->fd = dfd;
+	e->fd2 = -1;
+	e->open_flags = open_flags;
+	e->old_path[0] = '\0';
+	/* (io threads share the submitter's fs and files: its cwd and dirfds) */
+	if (e->filename[0] != '/' && (!(flags & SW_EF_RENAME_OLD) || deep_walks))
+		dir_walk(e, task, dfd);
+	event_submit(e);
+}
+
+/*
+ * A request submitted to an io_uring: write opens, unlinks and renames by
+ * container processes, read from the prepared request (its filename is
+ * already copied in). Types of the kernel's io_uring internals are checked
+ * at load (CO-RE); a kernel without them sends nothing.
+ */
+SEC("tp/io_uring/io_uring_submit_req")
+int sw_iouring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct io_kiocb *req = ctx->req;
+	__u8 op = ctx->opcode;
+	void *cmd;
+
+	if (op != SW_IORING_OP_OPENAT && op != SW_IORING_OP_OPENAT2 &&
+	    op != SW_IORING_OP_RENAMEAT && op != SW_IORING_OP_UNLINKAT)
+		return 0;
+	if (!req || !in_container())
+		return 0;
+	cmd = &req->cmd;
+	if ((op == SW_IORING_OP_OPENAT || op == SW_IORING_OP_OPENAT2) &&
+	    bpf_core_type_exists(struct io_open)) {
+		struct io_open *o = cmd;
+		__u64 how = BPF_CORE_READ(o, how.flags);
+
+		if (how & SW_O_WRITES)
+			iouring_event(task, SW_EVENT_OPEN_WRITE, 0, BPF_CORE_READ(o, dfd),
+				      BPF_CORE_READ(o, filename), (__u32)how);
+	} else if (op == SW_IORING_OP_UNLINKAT && bpf_core_type_exists(struct io_unlink)) {
+		struct io_unlink *u = cmd;
+
+		iouring_event(task, SW_EVENT_UNLINK, 0, BPF_CORE_READ(u, dfd),
+			      BPF_CORE_READ(u, filename), 0);
+	} else if (op == SW_IORING_OP_RENAMEAT && bpf_core_type_exists(struct io_rename)) {
+		struct io_rename *r = cmd;
+
+		iouring_event(task, SW_EVENT_RENAME, 0, BPF_CORE_READ(r, new_dfd),
+			      BPF_CORE_READ(r, newpath), 0);
+		iouring_event(task, SW_EVENT_RENAME, SW_EF_RENAME_OLD, BPF_CORE_READ(r, old_dfd),
+			      BPF_CORE_READ(r, oldpath), 0);
+	}
 	return 0;
 }

@@ -100,6 +100,13 @@ enum sw_event_flags {
 	 * new path (and old_path empty).
 	 */
 	SW_EF_RENAME_OLD = 1 << 19,
+	/*
+	 * open_write/unlink/rename submitted through io_uring (no syscall
+	 * tracepoint sees those): sent when the request is submitted, before
+	 * it runs (it may still fail); the path as given, with its directory's
+	 * walk when relative.
+	 */
+	SW_EF_IOURING = 1 << 20,
 };
 
 /*

@@ -35,7 +35,8 @@ H=$TOP/tests/integration/helpers
 gcc -O2 -shared -fPIC -o "$WORK/libsw.so" "$H/doors_lib.c" &&
 	gcc -O2 -shared -fPIC -DSW_VALUE=666 -o "$WORK/evil.so" "$H/doors_lib.c" &&
 	gcc -O2 -o "$WORK/dyn" "$H/doors_dyn.c" -L"$WORK" -lsw -Wl,-rpath,/usr/lib &&
-	gcc -O2 -static -o "$WORK/blind_tool" "$H/blind_tool.c" ||
+	gcc -O2 -static -o "$WORK/blind_tool" "$H/blind_tool.c" &&
+	gcc -O2 -static -o "$WORK/iouring_tool" "$H/iouring_tool.c" ||
 	{ fail build-helpers "gcc failed"; exit 0; }
 R=$WORK/rootfs
 mkdir -p "$R/usr/bin" "$R/usr/lib/x86_64-linux-gnu" "$R/usr/lib64" "$R/etc" "$R/tmp" "$R/hb"
@@ -50,8 +51,8 @@ done
 cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
-cp "$WORK/dyn" "$WORK/blind_tool" "$R/usr/bin/"
-VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 nv5 v23 v24 v25 v26 loop"
+cp "$WORK/dyn" "$WORK/blind_tool" "$WORK/iouring_tool" "$R/usr/bin/"
+VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 nv5 u1 u2 u3 u4 u5 v23 v24 v25 v26 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -147,6 +148,29 @@ x /hb/evilbin true
 wait_for exec-from-volume-full-path "$IN and .event.action == \"exec\" and .file.path == \"/hb/evilbin\" and .sealwatch.verdict == \"unknown\""
 n=$(count "$IN and .event.kind == \"alert\" and (.file.path | test(\"^/(bin|lib|lib64)/\"))")
 [ "$n" = 0 ] && pass no-symlinked-dir-paths || fail no-symlinked-dir-paths "$n alerts name /bin, /lib or /lib64"
+
+# io_uring: no syscall tracepoint sees its requests; the submission does.
+# podman's default seccomp profile refuses io_uring (exit 2: not available)...
+podman exec "$C" iouring_tool open /bin/u5 >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] && pass iouring-refused-by-default-seccomp ||
+	fail iouring-refused-by-default-seccomp "exit $rc (io_uring usable in a default container)"
+# ... a container that allows it
+C=swbs-blind-u
+run_c "$C" --security-opt seccomp=unconfined -- /bin/sleep 600
+U=$(cid "$C")
+x iouring_tool open /bin/u1
+wait_for iouring-write-open-tamper ".container.id == \"$U\" and .event.action == \"open_write\" and .file.path == \"/usr/bin/u1\" and .sealwatch.verdict == \"tamper\" and (.sealwatch.reason | test(\"io_uring\"))"
+x sh -c 'cd /bin && iouring_tool unlink . u2'
+wait_for iouring-relative-unlink-tamper ".container.id == \"$U\" and .event.action == \"unlink\" and .file.path == \"/usr/bin/u2\" and .sealwatch.verdict == \"tamper\""
+x iouring_tool rename /bin u3 u3.old
+wait_for iouring-rename-away-tamper ".container.id == \"$U\" and .event.action == \"rename\" and .file.path == \"/usr/bin/u3\" and .sealwatch.verdict == \"tamper\""
+# by a process gone before the daemon looked: the kernel walked the dirfd
+kill -STOP "$DAEMON_PID"
+x iouring_tool rename /usr/lib ../bin/u4 ../bin/u4.old
+kill -CONT "$DAEMON_PID"
+wait_for iouring-gone-dotdot-rename-tamper ".container.id == \"$U\" and .event.action == \"rename\" and .file.path == \"/usr/bin/u4\" and .sealwatch.verdict == \"tamper\""
+C=swbs-blind-a
 
 # ---- §2 metadata is content
 x /usr/bin/suid true

@@ -286,12 +286,20 @@ static const char *write_target(struct daemon *d, struct verify_job *job,
 	return NULL;
 }
 
-static const char *write_reason(__u32 type)
+static const char *write_reason(const struct sw_exec_event *ev)
 {
-	return type == SW_EVENT_OPEN_WRITE ? "a file of the image opened for writing" :
-	       type == SW_EVENT_UNLINK	   ? "a file of the image removed" :
-	       type == SW_EVENT_RENAME	   ? "a file of the image replaced or moved" :
-					     "a file of the image truncated";
+	/* io_uring's are seen when submitted: the request may still fail */
+	if (ev->flags & SW_EF_IOURING)
+		return ev->type == SW_EVENT_OPEN_WRITE ?
+			       "a file of the image opened for writing (io_uring request)" :
+		       ev->type == SW_EVENT_UNLINK ?
+			       "a file of the image removed (io_uring request)" :
+			       "a file of the image replaced or moved "
+			       "(io_uring request)";
+	return ev->type == SW_EVENT_OPEN_WRITE ? "a file of the image opened for writing" :
+	       ev->type == SW_EVENT_UNLINK     ? "a file of the image removed" :
+	       ev->type == SW_EVENT_RENAME     ? "a file of the image replaced or moved" :
+						 "a file of the image truncated";
 }
 
 /* Runtimes that write layer files on the node when they unpack a new layer (exe base name). */
@@ -410,7 +418,7 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev)
 			 "load the libraries it names";
 	} else {
 		hit_path = write_target(d, job, &p, &entry);
-		reason = write_reason(ev->type);
+		reason = write_reason(ev);
 	}
 	if (!hit_path)
 		goto done;

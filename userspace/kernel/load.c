@@ -143,6 +143,11 @@ static int load_mode(struct bpf_loader *l, enum bpf_loader_mode mode,
 		bpf_program__set_autoload(skel->progs.sw_mprotect_enter, false);
 		log_info("no bpf_find_vma: mprotect(PROT_EXEC) of file mappings not watched");
 	}
+	/* io_uring's requests: only where its tracepoint is (CONFIG_IO_URING, 5.19+) */
+	if (doors && !loader_btf_struct_exists(btf_path, "trace_event_raw_io_uring_submit_req")) {
+		bpf_program__set_autoload(skel->progs.sw_iouring_submit, false);
+		log_info("no io_uring_submit_req tracepoint: io_uring file operations not watched");
+	}
 	parts = OBJECT_PARTS(skel);
 	ret = prepare_object(l, o, doors, &parts, err);
 	if (ret)

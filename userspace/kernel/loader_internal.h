@@ -62,6 +62,8 @@ bool loader_tp_btf_possible(const char **why);
 int loader_ensure_tracefs(struct bpf_loader *l, struct sw_error *err);
 bool loader_lsm_bpf_active(const char **why);
 bool loader_lsm_hook_exists(const struct btf *btf, const char *name);
+/* The kernel's BTF (@btf_path, NULL: vmlinux) has struct @name (a tracepoint's record, …). */
+bool loader_btf_struct_exists(const char *btf_path, const char *name);
 
 /* load.c: one object of @mode with the file doors, else exec only (loudly) */
 int loader_load_mode_doors(struct bpf_loader *l, enum bpf_loader_mode mode,

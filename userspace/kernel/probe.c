@@ -139,3 +139,15 @@ bool loader_lsm_hook_exists(const struct btf *btf, const char *name)
 	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
 	return !btf || btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
 }
+
+bool loader_btf_struct_exists(const char *btf_path, const char *name)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return found;
+}
