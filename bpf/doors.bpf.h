@@ -205,8 +205,8 @@ static __always_inline __u32 walk_dentries(char *buf, struct dentry *d, struct v
 			struct mount *m = (void *)mnt - at;
 			struct mount *up = BPF_CORE_READ(m, mnt_parent);
 
-			if (!up || up == m)
-				return 0; /* the top of a tree that is not the task's */
+			if (!up || up == m) /* the top of a tree that is not the task's */
+				return up == m ? SW_EF_PATH_NS_TOP : 0;
 			d = BPF_CORE_READ(m, mnt_mountpoint);
 			mnt = (void *)up + at;
 			continue;
@@ -353,6 +353,15 @@ static __always_inline bool in_container(void)
 	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) != host_mntns;
 }
 
+/* The mount namespace (inode number) @file's mount belongs to; 0 when none. */
+static __always_inline __u32 file_mntns(struct file *file)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+
+	return mnt ? BPF_CORE_READ(m, mnt_ns, ns.inum) : 0;
+}
+
 /* "ld.so.preload": the dentry name of /etc/ld.so.preload */
 static __always_inline bool is_ld_so_preload(struct file *file)
 {
@@ -394,13 +403,20 @@ static __always_inline __u32 open_kind(bool write)
  * the node below a runtime's layer store (then *@flags gets
  * SW_EF_NODE_STORAGE).
  */
-static __always_inline bool open_write_reported(struct file *file, __u32 *flags)
+static __always_inline bool open_write_reported(struct file *file, __u32 *flags, __u32 *file_ns)
 {
 	kcache_invalidate(file);
 	if (!regular_data_file(file))
 		return false;
 	if (in_container() || is_ld_so_preload(file))
 		return true;
+	/* a host process writing into another namespace's mount: /proc/PID/root */
+	*file_ns = file_mntns(file);
+	if (*file_ns && *file_ns != host_mntns) {
+		*flags |= SW_EF_FOREIGN_MOUNT;
+		return true;
+	}
+	*file_ns = 0;
 	if (!in_layer_store(file))
 		return false;
 	*flags |= SW_EF_NODE_STORAGE;

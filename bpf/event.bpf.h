@@ -226,7 +226,7 @@ static __always_inline void fill_task(struct sw_exec_event *e, struct task_struc
 	e->userns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
 	e->root_ino = BPF_CORE_READ(task, fs, root.dentry, d_inode, i_ino);
 	e->root_dev = BPF_CORE_READ(task, fs, root.dentry, d_sb, s_dev);
-	e->pad2 = 0;
+	e->file_mntns = 0;
 	e->scope = task_scope(task);
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	if (bpf_get_current_comm(e->comm, sizeof(e->comm)))

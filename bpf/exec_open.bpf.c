@@ -45,7 +45,7 @@ static __always_inline void open_exit(long ret)
 	struct sw_exec_event *e;
 	struct path_op *op;
 	struct file *file;
-	__u32 node = 0;
+	__u32 node = 0, fns = 0;
 
 	op = bpf_map_lookup_elem(&path_pending, &id);
 	if (!op)
@@ -56,7 +56,7 @@ static __always_inline void open_exit(long ret)
 	if (!file)
 		goto out;
 	/* a write-open: the fd exists only now, no write through it can have landed yet */
-	if (op->kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file, &node) :
+	if (op->kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file, &node, &fns) :
 					      !open_read_reported(file, task_scope(task)))
 		goto out;
 	e = event_reserve(op->kind);
@@ -65,6 +65,7 @@ static __always_inline void open_exit(long ret)
 	e->flags = node;
 	fill_file(e, file);
 	fill_task(e, task);
+	e->file_mntns = fns;
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), op->path))
 		e->filename[0] = '\0';
 	/*

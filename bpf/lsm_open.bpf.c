@@ -54,14 +54,14 @@ int BPF_PROG(sw_lsm_open, struct file *file, int ret)
 	unsigned int f_mode = BPF_CORE_READ(file, f_mode);
 	unsigned int f_flags = BPF_CORE_READ(file, f_flags);
 	struct sw_exec_event *e;
-	__u32 kind, node = 0;
+	__u32 kind, node = 0, fns = 0;
 
 	if (ret)
 		return ret;
 	kind = open_kind((f_mode & FMODE_WRITE) || (f_flags & O_TRUNC));
 	if (!kind)
 		return ret;
-	if (kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file, &node) :
+	if (kind == SW_EVENT_OPEN_WRITE ? !open_write_reported(file, &node, &fns) :
 					  !open_read_reported(file, task_scope(task)))
 		return ret;
 	/* a read-open outside the verified prefixes costs no ring buffer space */
@@ -74,6 +74,7 @@ int BPF_PROG(sw_lsm_open, struct file *file, int ret)
 	fill_file(e, file);
 	read_file_path(e, file);
 	fill_task(e, task);
+	e->file_mntns = fns;
 	e->interp[0] = '\0';
 	e->fd = AT_FDCWD; /* the path is absolute in the task's root */
 	e->open_flags = f_flags;

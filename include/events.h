@@ -107,6 +107,19 @@ enum sw_event_flags {
 	 * walk when relative.
 	 */
 	SW_EF_IOURING = 1 << 20,
+	/*
+	 * open_write by a host process of a file whose mount belongs to another
+	 * mount namespace (a container's root reached through /proc/PID/root,
+	 * an fd passed out of a container): file_mntns names it, the daemon
+	 * judges the write against that container's baseline.
+	 */
+	SW_EF_FOREIGN_MOUNT = 1 << 21,
+	/*
+	 * a dentry walk that ended at the root of its mount namespace, not at
+	 * the task's root: with SW_EF_FOREIGN_MOUNT, the file's path in that
+	 * namespace (ignored everywhere else)
+	 */
+	SW_EF_PATH_NS_TOP = 1 << 22,
 };
 
 /*
@@ -177,7 +190,8 @@ struct sw_exec_event {
 	 */
 	__u64 root_ino;
 	__u32 root_dev;
-	__u32 pad2;
+	/* open_write with SW_EF_FOREIGN_MOUNT: the mount namespace of the file's mount */
+	__u32 file_mntns;
 };
 
 /*

@@ -52,7 +52,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
 cp -L /lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
 cp "$WORK/libsw.so" "$R/usr/lib/libsw.so"
 cp "$WORK/dyn" "$WORK/blind_tool" "$WORK/iouring_tool" "$R/usr/bin/"
-VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 nv5 u1 u2 u3 u4 u5 v23 v24 v25 v26 loop"
+VICTIMS="nv3 v19 v20 v21 v22 v17 v18 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10 v11 v12 v13 v14 v15 v16 suid suid2 own capme sgid nv1 nv2 nv4 nv5 nv6 u1 u2 u3 u4 u5 v23 v24 v25 v26 loop"
 for t in $VICTIMS; do cp /bin/busybox "$R/usr/bin/$t"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null ||
@@ -220,9 +220,13 @@ else
 	fail node-side-write-into-container-root "no merged dir: '$MERGED'"
 fi
 # ... and through /proc/PID/root of one of its processes (the container's own
-# mount namespace: the host's process writes the container's file)
+# mount namespace: a host process writes the container's file, judged in that
+# container by the path the kernel walked in its namespace)
 P=$(podman inspect -f '{{.State.Pid}}' swbs-blind-b)
 echo '#node' >>"/proc/$P/root/usr/bin/nv5"
+wait_for node-write-through-proc-root-tamper "$IN and .event.action == \"open_write\" and .file.path == \"/usr/bin/nv5\" and .sealwatch.verdict == \"tamper\" and .process.pid != $P"
+echo '#node' >>"/proc/$P/root/bin/nv6"
+wait_for node-write-through-proc-root-symlinked-dir-tamper "$IN and .event.action == \"open_write\" and .file.path == \"/usr/bin/nv6\" and .sealwatch.verdict == \"tamper\""
 x /usr/bin/nv5 true
 wait_for node-write-through-proc-root-then-exec-modified "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/nv5\" and .sealwatch.verdict == \"modified\""
 # a bind mount over an image path

@@ -135,20 +135,14 @@ bool job_open_proc(struct verify_job *job, const char *what)
 	return true;
 }
 
-/*
- * The container of an exec: from the cgroup leaf name the kernel gave, else
- * (a container that made cgroups of its own) from any level of the full
- * /proc/PID/cgroup paths.
- */
-static bool container_id_of(const struct sw_exec_event *ev, char *id, const char **hint)
+/* The container of process @pid from any level of its /proc/PID/cgroup paths. */
+static bool container_id_in_cgroups(__u32 pid, char *id, const char **hint)
 {
 	char path[64], line[1024];
 	bool found = false;
 	FILE *f;
 
-	if (!resolver_container_id(ev->cgroup_name, id, hint))
-		return true;
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", ev->tgid);
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
@@ -162,6 +156,18 @@ static bool container_id_of(const struct sw_exec_event *ev, char *id, const char
 	}
 	fclose(f);
 	return found;
+}
+
+/*
+ * The container of an exec: from the cgroup leaf name the kernel gave, else
+ * (a container that made cgroups of its own) from any level of the full
+ * /proc/PID/cgroup paths.
+ */
+static bool container_id_of(const struct sw_exec_event *ev, char *id, const char **hint)
+{
+	if (!resolver_container_id(ev->cgroup_name, id, hint))
+		return true;
+	return container_id_in_cgroups(ev->tgid, id, hint);
 }
 
 /*
@@ -197,51 +203,67 @@ static void image_mismatch(struct daemon *d, struct verify_job *job, const struc
 	report_verdict(d->report, &x);
 }
 
+/* The scope of container @id: its baseline (or why none), as for its own processes. */
+static bool container_scope(struct daemon *d, struct verify_job *job, const char *id,
+			    const char *hint)
+{
+	const struct sw_container *c = NULL;
+	struct sw_error err = { { 0 } };
+	int by_name = 0;
+	int lr = resolver_lookup(d->resolver, id, hint, &c, &err);
+
+	if (lr) {
+		job->in_container = true;
+		job->c_id = strdup(id);
+		if (lr != -ENOENT)
+			log_warn("container %.12s: %s", id, err.msg);
+		emit_now(d, job, SW_VERDICT_UNVERIFIED,
+			 lr == -ENOENT ? "container not found in any runtime's state" :
+			 lr == -E2BIG  ? "container cache full" :
+					 "container runtime state unreadable",
+			 NULL);
+		return false;
+	}
+	set_container(job, c);
+	job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
+	job->baseline_match = by_name ? "image_name" : "image_id";
+	if (d->fetcher) {
+		if (!job->bl)
+			job->baseline_pending = fetch_want(d, c);
+		else
+			fetcher_touch(d->fetcher, job->bl->path);
+	}
+	if (!job->bl && !job->baseline_pending && c->image_id && d->cfg.image_mismatch)
+		image_mismatch(d, job, c);
+	return true;
+}
+
 bool job_scope(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
-	const struct sw_container *c = NULL;
 	char id[SW_CONTAINER_ID_LEN + 1];
 	const char *hint = NULL;
-	int by_name = 0;
+	int pid;
 
+	/*
+	 * A host process writing a file of another mount namespace's mount
+	 * (/proc/PID/root of a container process): judged in the container that
+	 * namespace is, found through a live process of it.
+	 */
+	if ((ev->flags & SW_EF_FOREIGN_MOUNT) && d->nsroot &&
+	    (pid = nsroot_pid_of(d->nsroot, ev->file_mntns)) > 0 &&
+	    container_id_in_cgroups((__u32)pid, id, &hint))
+		return container_scope(d, job, id, hint);
 	/*
 	 * A container process is in a container's cgroup *and* out of the host's
 	 * mount namespace: runc/crun re-exec themselves ("runc init") inside the
 	 * container's cgroup before switching namespaces — host binaries, checked
 	 * against the host baseline like any other host process.
 	 */
-	if (ev->mntns != d->host_mntns && container_id_of(ev, id, &hint)) {
-		struct sw_error err = { { 0 } };
-		int lr = resolver_lookup(d->resolver, id, hint, &c, &err);
-
-		if (lr) {
-			job->in_container = true;
-			job->c_id = strdup(id);
-			if (lr != -ENOENT)
-				log_warn("container %.12s: %s", id, err.msg);
-			emit_now(d, job, SW_VERDICT_UNVERIFIED,
-				 lr == -ENOENT ? "container not found in any runtime's state" :
-				 lr == -E2BIG  ? "container cache full" :
-						 "container runtime state unreadable",
-				 NULL);
-			return false;
-		}
-		set_container(job, c);
-		job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
-		job->baseline_match = by_name ? "image_name" : "image_id";
-		if (d->fetcher) {
-			if (!job->bl)
-				job->baseline_pending = fetch_want(d, c);
-			else
-				fetcher_touch(d->fetcher, job->bl->path);
-		}
-		if (!job->bl && !job->baseline_pending && c->image_id && d->cfg.image_mismatch)
-			image_mismatch(d, job, c);
-	} else {
-		job->bl = bstore_host(job->store);
-		job->baseline_match = "host";
-	}
+	if (ev->mntns != d->host_mntns && container_id_of(ev, id, &hint))
+		return container_scope(d, job, id, hint);
+	job->bl = bstore_host(job->store);
+	job->baseline_match = "host";
 	return true;
 }
 

@@ -130,8 +130,11 @@ static void write_paths_real(const struct verify_job *job, struct write_paths *p
 {
 	const struct sw_exec_event *ev = &job->ev;
 
-	if ((ev->flags & (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP | SW_EF_FILENAME_TRUNC)) ==
-	    (SW_EF_OPEN_DENTRY | SW_EF_PATH_TOP))
+	__u32 top = ev->flags & SW_EF_FOREIGN_MOUNT ? SW_EF_PATH_NS_TOP : SW_EF_PATH_TOP;
+
+	/* (another namespace's file: the walk ends at that namespace's root) */
+	if ((ev->flags & (SW_EF_OPEN_DENTRY | top | SW_EF_FILENAME_TRUNC)) ==
+	    (SW_EF_OPEN_DENTRY | top))
 		p->have_given_real =
 			!procpath_from_dentries(ev->open_dentries, sizeof(ev->open_dentries),
 						p->given_real, sizeof(p->given_real));

@@ -232,3 +232,46 @@ int nsroot_open(struct nsroot *t, int pid, const struct nsroot_key *key)
 		nsroot_learn(t, key, s.pid);
 	return fd;
 }
+
+static bool ns_found(void *ctx, int pid, const struct nsroot_key *key)
+{
+	struct scan_for *s = ctx;
+
+	if (key->mntns != s->key.mntns)
+		return false;
+	s->key = *key;
+	s->pid = pid;
+	return true;
+}
+
+int nsroot_pid_of(struct nsroot *t, uint32_t mntns)
+{
+	struct scan_for s = { { mntns, 0, 0 }, 0 };
+	time_t now;
+
+	if (!mntns)
+		return 0;
+	for (size_t i = 0; i < t->n;) {
+		struct nsroot_ent *e = &t->ents[i];
+		int fd;
+
+		if (e->key.mntns != mntns) {
+			i++;
+			continue;
+		}
+		fd = nsroot_pin_pid(e->pid, &e->key);
+		if (fd >= 0) {
+			close(fd);
+			return e->pid;
+		}
+		drop(t, e); /* gone: the slot now holds another entry, look at it */
+	}
+	now = monotonic_sec();
+	if (t->last_scan >= 0 && now - t->last_scan < 1)
+		return 0;
+	t->last_scan = now;
+	scan_proc(ns_found, &s);
+	if (s.pid)
+		nsroot_learn(t, &s.key, s.pid);
+	return s.pid;
+}

@@ -49,6 +49,12 @@ void nsroot_learn(struct nsroot *t, const struct nsroot_key *key, int pid);
  */
 int nsroot_open(struct nsroot *t, int pid, const struct nsroot_key *key);
 
+/*
+ * A live process of mount namespace @mntns (any root): one learned, else
+ * found in /proc (at most one scan a second). Its pid, or 0.
+ */
+int nsroot_pid_of(struct nsroot *t, uint32_t mntns);
+
 /* Learn one process of every root from /proc (at start). Roots learned. */
 size_t nsroot_seed(struct nsroot *t);
 
