@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "daemon_metrics.h"
 #include "daemon_state.h"
+#include "enforce.h"
 #include "errors.h"
 #include "exitcode.h"
 #include "log.h"
@@ -107,6 +108,7 @@ static void sample_metrics(struct daemon *d)
 	};
 
 	daemon_metrics_sample(&src);
+	enforce_sample_metrics(d->enforce);
 }
 
 /* The loss record (--state-file): what a kill -9 now would lose. */
@@ -346,6 +348,8 @@ static int setup(struct daemon *d, struct sw_error *err)
 		r = setup_loop(d, err);
 	if (!r)
 		r = setup_kernel(d, err);
+	if (!r)
+		r = enforce_start(d, err);
 	if (r)
 		return r;
 	sample_metrics(d);
@@ -375,6 +379,9 @@ static void teardown(struct daemon *d)
 	bool started = d->bpf != NULL;
 
 	health_set_attached(false);
+	/* answer what is held, close the fanotify group: execs never wait on a dead daemon */
+	enforce_stop(d->enforce);
+	d->enforce = NULL;
 	/* no new events while nobody polls; finish queued jobs (they may use d->bpf) */
 	if (d->verifier) {
 		verifier_free(d->verifier);
@@ -443,6 +450,7 @@ int cmd_daemon(int argc, char **argv)
 	if (d.cfg.verbose)
 		log_set_level(SW_LOG_DEBUG);
 	daemon_metrics_describe();
+	enforce_describe_metrics();
 	health_set_config_loaded(true);
 	r = setup(&d, &err);
 	if (!r)

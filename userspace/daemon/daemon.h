@@ -25,6 +25,7 @@
 #include "verdict.h"
 
 struct bpf_loader;
+struct enforce;
 struct fetcher;
 struct metrics_http;
 struct report;
@@ -65,6 +66,7 @@ struct daemon {
 	struct bpf_loader *bpf; /* NULL in unit tests: no in-kernel cache */
 	struct metrics_http *http;
 	struct fetcher *fetcher; /* baselines from registries, NULL when none configured */
+	struct enforce *enforce; /* prevention (enforce.h), NULL when every scope monitors */
 	int argc; /* the command line, parsed again on each SIGHUP reload */
 	char **argv;
 	const char *config_file; /* --config, or NULL */
