@@ -71,6 +71,7 @@ struct slot {
 	uint64_t boot_ns; /* CLOCK_BOOTTIME when read (the report's latency) */
 	enum answered_by by;
 	enum sw_decision taken; /* what was answered */
+	bool picked; /* a decider has it */
 	bool scoped; /* mode/strict below are the event's scope's */
 	enum sw_mode mode;
 	bool strict;
@@ -435,12 +436,13 @@ static void decide(struct enforce *e, int i, struct content_hash *ch)
 	const char *hint = NULL;
 	struct outcome o = { .verdict = SW_VERDICT_OK };
 	struct sw_policy pol;
-	struct verify_job *job = job_of(e, s, path, sizeof(path));
+	struct verify_job *job;
 	enum sw_decision dec = SW_DECISION_ALLOW;
 	bool in_container, resolved = true;
 	enum sw_mode mode;
 	bool strict;
 
+	job = job_of(e, s, path, sizeof(path));
 	if (!job) {
 		pthread_mutex_lock(&e->lock);
 		answer_locked(e, i, SW_DECISION_FALLBACK_ALLOW, BY_DECIDER);
@@ -503,6 +505,10 @@ answer:
 	answer_locked(e, i, dec, BY_DECIDER);
 	pthread_mutex_unlock(&e->lock);
 	count(&e->stats.decided);
+	if (now_ns(CLOCK_MONOTONIC) - s->t0_ns > 100000000ULL)
+		log_debug("enforce: slow decision on %s (pid %d): %.1f ms from the event, verdict %s",
+			  path, (int)s->pid, (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6,
+			  verdict_name(o.verdict));
 	if (s->taken != SW_DECISION_ALLOW)
 		report_decision(e, job, &o, s, path);
 	entry_clear(&o.actual);
@@ -530,6 +536,7 @@ static void *decider_main(void *arg)
 		i = e->queue[e->q_head];
 		e->q_head = (e->q_head + 1) % ENFORCE_SLOTS;
 		e->q_count--;
+		e->slots[i].picked = true;
 		pthread_mutex_unlock(&e->lock);
 		if (have_ch) {
 			decide(e, i, &ch);
@@ -547,11 +554,14 @@ static void *decider_main(void *arg)
 	return NULL;
 }
 
-/* The fast path: the daemon itself, and host processes of a host scope in monitor. */
+/*
+ * The fast path: the daemon itself, and host processes when the host's scope
+ * monitors or there is no host baseline.
+ */
 static bool answer_at_once(struct enforce *e, const struct fanotify_event_metadata *m)
 {
 	enum sw_mode mode;
-	bool strict;
+	bool strict, at_once;
 
 	if (m->pid == e->self || m->pid == e->watchdog)
 		return true;
@@ -559,8 +569,10 @@ static bool answer_at_once(struct enforce *e, const struct fanotify_event_metada
 		return false;
 	pthread_mutex_lock(&e->lock);
 	policy_match(&e->policy, false, NULL, NULL, &mode, &strict);
+	/* a host without a host baseline is never denied: nothing to decide */
+	at_once = !policy_mode_decides(mode) || !bstore_host(e->store);
 	pthread_mutex_unlock(&e->lock);
-	return !policy_mode_decides(mode);
+	return at_once;
 }
 
 static void take_event(struct enforce *e, const struct fanotify_event_metadata *m)
@@ -645,6 +657,9 @@ static void *deadline_main(void *arg)
 	for (;;) {
 		struct {
 			pid_t pid;
+			bool picked;
+			const char *phase;
+			size_t q;
 			enum sw_decision dec;
 			char path[256];
 		} told[16];
@@ -666,7 +681,9 @@ static void *deadline_main(void *arg)
 			bool strict = e->policy.default_strict;
 			enum sw_decision dec;
 
-			if (!s->in_use || s->by != BY_NONE || now - s->t0_ns < limit)
+			/* an event read after @now was sampled is not overdue (no underflow) */
+			if (!s->in_use || s->by != BY_NONE || s->t0_ns > now ||
+			    now - s->t0_ns < limit)
 				continue;
 			if (s->scoped) {
 				mode = s->mode;
@@ -678,6 +695,9 @@ static void *deadline_main(void *arg)
 				ssize_t k;
 
 				told[n_told].pid = s->pid;
+				told[n_told].picked = s->picked;
+				told[n_told].q = e->q_count;
+				told[n_told].phase = s->picked ? "deciding" : "queued";
 				told[n_told].dec = dec;
 				snprintf(link, sizeof(link), "/proc/self/fd/%d", s->fd);
 				k = readlink(link, told[n_told].path, sizeof(told[0].path) - 1);
@@ -688,11 +708,13 @@ static void *deadline_main(void *arg)
 		pthread_mutex_unlock(&e->lock);
 		for (size_t k = 0; k < n_told; k++)
 			report_daemon(e->d->report, "alert", "decision_deadline", SW_SEVERITY_HIGH,
-				      json_pack("{s:s,s:i,s:s}", "decision",
+				      json_pack("{s:s,s:i,s:s,s:s,s:i}", "decision",
 						policy_decision_name(told[k].dec), "pid",
-						(int)told[k].pid, "path", told[k].path),
-				      "no decision within %u ms for %s (pid %d): %s",
+						(int)told[k].pid, "path", told[k].path, "state",
+						told[k].phase, "queue", (int)told[k].q),
+				      "no decision within %u ms for %s (pid %d, %s): %s",
 				      e->policy.deadline_ms, told[k].path, (int)told[k].pid,
+				      told[k].phase,
 				      policy_decision_name(told[k].dec));
 		if (stop)
 			break;
