@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -48,6 +49,11 @@
 #define ENFORCE_WATCHDOG_POLL_MS 20
 #define ENFORCE_MAX_MARKS 8
 #define ENFORCE_LAT_BUCKETS 12
+#define ENFORCE_SCOPE_CACHE 256 /* mount namespaces whose scope is known */
+
+#ifndef NS_GET_MNTNS_ID /* linux/nsfs.h of 6.8+: a mount namespace's 64-bit id, never reused */
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, __u64)
+#endif
 
 /* Decision latency buckets (seconds), for sealwatch_enforce_decision_seconds. */
 static const double lat_bounds[ENFORCE_LAT_BUCKETS] = { 0.0001, 0.00025, 0.0005, 0.001,
@@ -69,6 +75,7 @@ struct slot {
 	uint64_t mask;
 	uint64_t t0_ns; /* CLOCK_MONOTONIC when read */
 	uint64_t boot_ns; /* CLOCK_BOOTTIME when read (the report's latency) */
+	uint64_t mntns_id; /* the reader's reading, 0: unknown */
 	enum answered_by by;
 	enum sw_decision taken; /* what was answered */
 	bool picked; /* a decider has it */
@@ -114,6 +121,18 @@ struct enforce {
 	pthread_t reader, deadline, *deciders;
 	unsigned int n_deciders;
 	bool reader_started, deadline_started;
+	/*
+	 * mount namespace id → its scope, filled by the deciders: the reader
+	 * answers a verified file of a known container (decision cache hit) at
+	 * once, without a hand-off. Cleared with the store and the policy.
+	 */
+	struct scope_entry {
+		uint64_t mntns_id; /* 0: free */
+		enum sw_mode mode;
+		bool strict;
+		const struct bstore_baseline *bl; /* in e->store */
+	} scopes[ENFORCE_SCOPE_CACHE];
+	unsigned int scope_next;
 	struct enforce_stats stats; /* atomics */
 	uint64_t lat[ENFORCE_LAT_BUCKETS + 1]; /* atomics; the last: +Inf */
 	uint64_t lat_sum_us;
@@ -139,6 +158,23 @@ static __u32 ns_inode(pid_t pid, const char *ns)
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns);
 	return stat(path, &st) ? 0 : (__u32)st.st_ino;
+}
+
+/* The never-reused id of @pid's mount namespace; 0 when unknown. */
+static uint64_t mntns_id(pid_t pid)
+{
+	char path[64];
+	__u64 id = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, NS_GET_MNTNS_ID, &id))
+		id = 0;
+	close(fd);
+	return id;
 }
 
 /* Write one answer; false when the kernel no longer holds the event (answered elsewhere). */
@@ -497,6 +533,23 @@ static void decide(struct enforce *e, int i, struct content_hash *ch)
 		if (!job->bl) /* a host without a host baseline is never denied */
 			goto answer;
 	}
+	if (job->bl && o.verdict == SW_VERDICT_OK && in_container && s->mntns_id) {
+		pthread_mutex_lock(&e->lock);
+		if (bstore_find_image(e->store, job->c_image_id, job->c_image_name, &(int){ 0 }) ==
+		    job->bl) { /* still the current store's */
+			struct scope_entry *se = NULL;
+
+			for (unsigned int k = 0; k < ENFORCE_SCOPE_CACHE && !se; k++)
+				if (e->scopes[k].mntns_id == s->mntns_id)
+					se = &e->scopes[k];
+			if (!se) {
+				se = &e->scopes[e->scope_next];
+				e->scope_next = (e->scope_next + 1) % ENFORCE_SCOPE_CACHE;
+			}
+			*se = (struct scope_entry){ s->mntns_id, mode, strict, job->bl };
+		}
+		pthread_mutex_unlock(&e->lock);
+	}
 	if (job->bl && o.verdict == SW_VERDICT_OK)
 		judge(e, job, s->fd, path, ch, &o);
 	dec = policy_decide(&pol, mode, strict, o.verdict);
@@ -575,14 +628,65 @@ static bool answer_at_once(struct enforce *e, const struct fanotify_event_metada
 	return at_once;
 }
 
+/*
+ * A file of a container whose scope is known (its mount namespace) that the
+ * decision cache holds as ok: allowed by the reader, no hand-off. Only
+ * non-blocking calls on the event's fd and /proc (never a file of the
+ * filesystems we mark: the reader answers the daemon's own opens).
+ */
+static bool cached_ok(struct enforce *e, const struct fanotify_event_metadata *m, uint64_t ns_id)
+{
+	struct sw_file_id id = { 0 };
+	struct vcache_hit hit;
+	char link[64], path[PATH_MAX];
+	const struct bstore_baseline *bl = NULL;
+	struct stat st;
+	ssize_t n;
+	bool ok;
+
+	if (!ns_id || fstat(m->fd, &st) || !S_ISREG(st.st_mode) || !st.st_nlink)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return false;
+	path[n] = '\0';
+	container_path(e, path);
+	id.dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	id.ino = st.st_ino;
+	id.size = (__u64)st.st_size;
+	id.ctime_sec = st.st_ctim.tv_sec;
+	id.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
+	id.nlink = (__u32)st.st_nlink;
+	/* one hold of the lock: the store (and so @bl) cannot change in between */
+	pthread_mutex_lock(&e->lock);
+	for (unsigned int k = 0; k < ENFORCE_SCOPE_CACHE && !bl; k++)
+		if (e->scopes[k].mntns_id == ns_id && policy_mode_decides(e->scopes[k].mode))
+			bl = e->scopes[k].bl;
+	ok = bl && vcache_get(e->cache, &id, bl, path, &hit) && hit.verdict == SW_VERDICT_OK;
+	pthread_mutex_unlock(&e->lock);
+	return ok;
+}
+
 static void take_event(struct enforce *e, const struct fanotify_event_metadata *m)
 {
+	uint64_t ns_id = 0;
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 	int i;
 
 	count(&e->stats.events);
 	if (!(m->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM)) || answer_at_once(e, m)) {
 		respond(e->fan_fd, m->fd, true);
 		close(m->fd);
+		return;
+	}
+	ns_id = mntns_id(m->pid);
+	if (cached_ok(e, m, ns_id)) {
+		respond(e->fan_fd, m->fd, true);
+		close(m->fd);
+		count(&e->stats.allowed);
+		count(&e->stats.cached);
+		note_latency(e, t0);
 		return;
 	}
 	pthread_mutex_lock(&e->lock);
@@ -606,6 +710,7 @@ static void take_event(struct enforce *e, const struct fanotify_event_metadata *
 		.mask = m->mask,
 		.t0_ns = now_ns(CLOCK_MONOTONIC),
 		.boot_ns = now_ns(CLOCK_BOOTTIME),
+		.mntns_id = ns_id,
 	};
 	if (e->sh)
 		__atomic_store_n(&e->sh->fds[i], m->fd, __ATOMIC_RELEASE);
@@ -979,6 +1084,7 @@ void enforce_set_store(struct enforce *e, struct sw_bstore *s)
 	e->store = bstore_ref(s);
 	/* entries point into the old snapshot: deciders holding it finish on their own ref */
 	vcache_reset(e->cache);
+	memset(e->scopes, 0, sizeof(e->scopes));
 	pthread_mutex_unlock(&e->lock);
 	bstore_unref(old);
 }
@@ -989,6 +1095,7 @@ void enforce_set_policy(struct enforce *e, const struct sw_policy *p)
 		return;
 	pthread_mutex_lock(&e->lock);
 	e->policy = *p;
+	memset(e->scopes, 0, sizeof(e->scopes));
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -1003,6 +1110,7 @@ void enforce_stats(struct enforce *e, struct enforce_stats *out)
 	out->denied = __atomic_load_n(&e->stats.denied, __ATOMIC_RELAXED);
 	out->would_deny = __atomic_load_n(&e->stats.would_deny, __ATOMIC_RELAXED);
 	out->fallbacks = __atomic_load_n(&e->stats.fallbacks, __ATOMIC_RELAXED);
+	out->cached = __atomic_load_n(&e->stats.cached, __ATOMIC_RELAXED);
 	out->watchdog = e->sh ? __atomic_load_n(&e->sh->answered, __ATOMIC_RELAXED) : 0;
 }
 
@@ -1021,6 +1129,7 @@ void enforce_sample_metrics(struct enforce *e)
 	metrics_set("sealwatch_enforce_decisions_total", "decision=\"would_deny\"",
 		    (double)st.would_deny);
 	metrics_set("sealwatch_enforce_fallbacks_total", "by=\"deadline\"", (double)st.fallbacks);
+	metrics_set("sealwatch_enforce_cached_total", NULL, (double)st.cached);
 	metrics_set("sealwatch_enforce_fallbacks_total", "by=\"watchdog\"", (double)st.watchdog);
 	for (unsigned int i = 0; i <= ENFORCE_LAT_BUCKETS; i++) {
 		cum += __atomic_load_n(&e->lat[i], __ATOMIC_RELAXED);
@@ -1041,6 +1150,8 @@ void enforce_describe_metrics(void)
 			 "fanotify permission events read (enforce/audit)");
 	metrics_describe("sealwatch_enforce_decisions_total", METRIC_COUNTER,
 			 "permission answers by decision (fallbacks included)");
+	metrics_describe("sealwatch_enforce_cached_total", METRIC_COUNTER,
+			 "permissions allowed by the reader from the decision cache (no hand-off)");
 	metrics_describe("sealwatch_enforce_fallbacks_total", METRIC_COUNTER,
 			 "permissions answered without a decision: past the deadline or by "
 			 "the watchdog process");

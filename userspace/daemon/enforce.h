@@ -46,6 +46,7 @@ struct enforce_stats {
 	uint64_t allowed, denied, would_deny;
 	uint64_t fallbacks; /* answered by the deadline thread or a full queue */
 	uint64_t watchdog; /* answered by the watchdog process */
+	uint64_t cached; /* allowed by the reader from the decision cache */
 };
 void enforce_stats(struct enforce *e, struct enforce_stats *out);
 
