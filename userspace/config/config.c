@@ -456,7 +456,8 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 		} else if (!strcmp(key, "mode")) {
 			if (!json_is_string(v) ||
 			    config_mode_from_name(json_string_value(v), &c->policy)) {
-				problem = "must be one of monitor, audit, enforce (\",strict\" may follow)";
+				problem =
+					"must be one of monitor, audit, enforce (\",strict\" may follow)";
 				r = -EBADMSG;
 			}
 		} else if (!strcmp(key, "scopes")) {
@@ -469,20 +470,20 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 				r = -EBADMSG;
 			} else {
 				c->policy.n_scopes = 0;
-				json_array_foreach(v, i, item)
-				{
+				json_array_foreach(v, i, item) {
 					int e = json_is_string(item) ?
 							policy_scope_add(&c->policy,
 									 json_string_value(item)) :
 							-EINVAL;
 
 					if (e) {
-						problem = e == -E2BIG ?
-								  "holds too many scopes" :
-								  "holds a scope that is not "
-								  "\"image:PATTERN=MODE[,strict]\", "
-								  "\"namespace:PATTERN=MODE[,strict]\" or "
-								  "\"host=MODE[,strict]\"";
+						problem =
+							e == -E2BIG ?
+								"holds too many scopes" :
+								"holds a scope that is not "
+								"\"image:PATTERN=MODE[,strict]\", "
+								"\"namespace:PATTERN=MODE[,strict]\" or "
+								"\"host=MODE[,strict]\"";
 						r = -EBADMSG;
 						break;
 					}

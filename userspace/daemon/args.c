@@ -191,14 +191,16 @@ static int policy_flag(int c, struct sw_config *cfg, struct flag_state *st, stru
 		if (r == -E2BIG)
 			return sw_error_set(err, -EINVAL, "too many --scope");
 		if (r)
-			return sw_error_set(err, -EINVAL,
-					    "--scope wants image:PATTERN=MODE, namespace:PATTERN=MODE "
-					    "or host=MODE (\",strict\" may follow), not '%s'",
-					    optarg);
+			return sw_error_set(
+				err, -EINVAL,
+				"--scope wants image:PATTERN=MODE, namespace:PATTERN=MODE "
+				"or host=MODE (\",strict\" may follow), not '%s'",
+				optarg);
 		return 0;
 	case OPT_NO_BASELINE_ACTION:
 		if (strcmp(optarg, "allow") && strcmp(optarg, "deny"))
-			return sw_error_set(err, -EINVAL, "--no-baseline-action: use allow or deny");
+			return sw_error_set(err, -EINVAL,
+					    "--no-baseline-action: use allow or deny");
 		cfg->policy.deny_no_baseline = !strcmp(optarg, "deny");
 		return 0;
 	case OPT_DECISION_DEADLINE:

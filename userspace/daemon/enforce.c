@@ -485,7 +485,8 @@ static void decide(struct enforce *e, int i, struct content_hash *ch)
 		pthread_mutex_unlock(&e->lock);
 		return;
 	}
-	in_container = job->ev.mntns && job->ev.mntns != e->host_mntns && container_of(s->pid, id, &hint);
+	in_container =
+		job->ev.mntns && job->ev.mntns != e->host_mntns && container_of(s->pid, id, &hint);
 	if (in_container)
 		resolved = resolve_container(e, job, id, hint);
 	pthread_mutex_lock(&e->lock);
@@ -507,13 +508,14 @@ static void decide(struct enforce *e, int i, struct content_hash *ch)
 	} else if (in_container) {
 		int by_name = 0;
 
-		job->bl = bstore_find_image(job->store, job->c_image_id, job->c_image_name,
-					    &by_name);
+		job->bl =
+			bstore_find_image(job->store, job->c_image_id, job->c_image_name, &by_name);
 		job->baseline_match = by_name ? "image_name" : "image_id";
 		if (!job->bl) {
 			const struct bstore_baseline *named =
-				job->c_image_name ? bstore_find_name(job->store, job->c_image_name) :
-						    NULL;
+				job->c_image_name ?
+					bstore_find_name(job->store, job->c_image_name) :
+					NULL;
 
 			if (named && named->b->hdr.config_digest && job->c_image_id &&
 			    e->image_mismatch) {
@@ -559,9 +561,10 @@ answer:
 	pthread_mutex_unlock(&e->lock);
 	count(&e->stats.decided);
 	if (now_ns(CLOCK_MONOTONIC) - s->t0_ns > 100000000ULL)
-		log_debug("enforce: slow decision on %s (pid %d): %.1f ms from the event, verdict %s",
-			  path, (int)s->pid, (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6,
-			  verdict_name(o.verdict));
+		log_debug(
+			"enforce: slow decision on %s (pid %d): %.1f ms from the event, verdict %s",
+			path, (int)s->pid, (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6,
+			verdict_name(o.verdict));
 	if (s->taken != SW_DECISION_ALLOW)
 		report_decision(e, job, &o, s, path);
 	entry_clear(&o.actual);
@@ -819,8 +822,7 @@ static void *deadline_main(void *arg)
 						told[k].phase, "queue", (int)told[k].q),
 				      "no decision within %u ms for %s (pid %d, %s): %s",
 				      e->policy.deadline_ms, told[k].path, (int)told[k].pid,
-				      told[k].phase,
-				      policy_decision_name(told[k].dec));
+				      told[k].phase, policy_decision_name(told[k].dec));
 		if (stop)
 			break;
 		nanosleep(&tick, NULL);
@@ -864,7 +866,8 @@ static void watchdog_main(struct enforce_shared *sh, int fan_fd, pid_t parent)
 			while (poll(&p, 1, 0) > 0 && (n = read(fan_fd, buf, sizeof(buf))) > 0) {
 				struct fanotify_event_metadata *m;
 
-				for (m = (void *)buf; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+				for (m = (void *)buf; FAN_EVENT_OK(m, n);
+				     m = FAN_EVENT_NEXT(m, n)) {
 					if (m->fd < 0)
 						continue;
 					if (m->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM) &&
@@ -892,7 +895,8 @@ static void watchdog_main(struct enforce_shared *sh, int fan_fd, pid_t parent)
 static int add_marks(struct enforce *e, const struct sw_config *cfg, struct sw_error *err)
 {
 	const char *paths[] = { "/",
-				cfg->storage_root ? cfg->storage_root : "/var/lib/containers/storage",
+				cfg->storage_root ? cfg->storage_root :
+						    "/var/lib/containers/storage",
 				cfg->docker_root ? cfg->docker_root : "/var/lib/docker",
 				cfg->containerd_root ? cfg->containerd_root : "/var/lib/containerd",
 				"/run/containers/storage" };
@@ -1022,8 +1026,9 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 		return r;
 	log_info("enforce: fanotify backend, default mode %s%s, %zu scopes, deadline %u ms, "
 		 "watchdog pid %d",
-		 policy_mode_name(e->policy.default_mode), e->policy.default_strict ? ",strict" : "",
-		 e->policy.n_scopes, e->policy.deadline_ms, (int)e->watchdog);
+		 policy_mode_name(e->policy.default_mode),
+		 e->policy.default_strict ? ",strict" : "", e->policy.n_scopes,
+		 e->policy.deadline_ms, (int)e->watchdog);
 	return 0;
 }
 
@@ -1124,7 +1129,8 @@ void enforce_sample_metrics(struct enforce *e)
 		return;
 	enforce_stats(e, &st);
 	metrics_set("sealwatch_enforce_events_total", NULL, (double)st.events);
-	metrics_set("sealwatch_enforce_decisions_total", "decision=\"allowed\"", (double)st.allowed);
+	metrics_set("sealwatch_enforce_decisions_total", "decision=\"allowed\"",
+		    (double)st.allowed);
 	metrics_set("sealwatch_enforce_decisions_total", "decision=\"denied\"", (double)st.denied);
 	metrics_set("sealwatch_enforce_decisions_total", "decision=\"would_deny\"",
 		    (double)st.would_deny);

@@ -228,7 +228,8 @@ static json_t *event_json(const struct ecs_exec *x)
 	json_object_set_new(event, "category", json_pack("[s]", category));
 	if (x->decision) {
 		/* a permission decision: ECS event.type allowed/denied, the syscall's outcome */
-		bool denied = !strcmp(x->decision, "denied") || !strcmp(x->decision, "fallback_deny");
+		bool denied =
+			!strcmp(x->decision, "denied") || !strcmp(x->decision, "fallback_deny");
 
 		json_object_set_new(event, "type",
 				    json_pack("[s,s]", type, denied ? "denied" : "allowed"));

@@ -116,11 +116,11 @@ const struct sw_policy_scope *policy_match(const struct sw_policy *p, bool in_co
 {
 	for (size_t i = 0; i < p->n_scopes; i++) {
 		const struct sw_policy_scope *s = &p->scopes[i];
-		bool hit = s->kind == SW_SCOPE_HOST  ? !in_container :
-			   !in_container	     ? false :
-			   s->kind == SW_SCOPE_IMAGE ? image_matches(s->pattern, image_name) :
-						       k8s_namespace &&
-							       !fnmatch(s->pattern, k8s_namespace, 0);
+		bool hit = s->kind == SW_SCOPE_HOST ? !in_container :
+			   !in_container	    ? false :
+			   s->kind == SW_SCOPE_IMAGE ?
+					   image_matches(s->pattern, image_name) :
+					   k8s_namespace && !fnmatch(s->pattern, k8s_namespace, 0);
 
 		if (hit) {
 			*ret_mode = s->mode;
