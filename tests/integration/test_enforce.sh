@@ -237,3 +237,20 @@ DAEMON_PID=
 if timeout 30 /bin/true; then pass host-exec-after-daemon-killed; else fail host-exec-after-daemon-killed; fi
 try container-exec-after-daemon-killed swen-enf-a 0 enforce_try /tmp/dropped true
 if wait_until 30 sh -c '! pgrep -x sealwatch-wd >/dev/null'; then pass watchdog-gone-with-daemon; else fail watchdog-gone-with-daemon; fi
+
+# ---- every event of the run (denied, would_deny, decision_deadline, …) fits docs/events.schema.json
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	if python3 - "$TOP/docs/events.schema.json" "$EVENTS" <<'PY'; then pass events-fit-schema; else fail events-fit-schema; fi
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+bad = 0
+for line in open(sys.argv[2]):
+    for e in v.iter_errors(json.loads(line)):
+        bad += 1
+        if bad < 4:
+            print("    %s: %s" % (list(e.path), e.message[:200]))
+sys.exit(1 if bad else 0)
+PY
+else
+	skip events-fit-schema "python3-jsonschema not installed"
+fi
