@@ -34,6 +34,7 @@
 #include "metrics_http.h"
 #include "report.h"
 #include "resolver.h"
+#include "sdnotify.h"
 #include "sink.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -172,6 +173,9 @@ static int run(struct daemon *d)
 			last_tick = now;
 			check_counters(d);
 			sample_metrics(d);
+			/* systemd's watchdog: fed while the loop and the enforce deadline thread run */
+			if (sdnotify_watchdog_usec() && enforce_alive(d->enforce))
+				sdnotify_send("WATCHDOG=1");
 			save_state(d, false);
 			if (now.tv_sec % 10 == 0)
 				resolver_prune(d->resolver);
@@ -371,6 +375,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 		free(previous);
 	}
 	save_state(d, false);
+	sdnotify_send("READY=1");
 	return 0;
 }
 
@@ -379,6 +384,7 @@ static void teardown(struct daemon *d)
 	bool started = d->bpf != NULL;
 
 	health_set_attached(false);
+	sdnotify_send("STOPPING=1");
 	/* answer what is held, close the fanotify group: execs never wait on a dead daemon */
 	enforce_stop(d->enforce);
 	d->enforce = NULL;

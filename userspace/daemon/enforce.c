@@ -1078,6 +1078,16 @@ void enforce_stop(struct enforce *e)
 	free(e);
 }
 
+bool enforce_alive(struct enforce *e)
+{
+	uint64_t beat, now = now_ns(CLOCK_MONOTONIC) / 1000000ULL;
+
+	if (!e || !e->sh)
+		return true;
+	beat = __atomic_load_n(&e->sh->heartbeat_ms, __ATOMIC_ACQUIRE);
+	return beat + 2ULL * e->policy.deadline_ms + 1000 >= now;
+}
+
 void enforce_set_store(struct enforce *e, struct sw_bstore *s)
 {
 	struct sw_bstore *old;

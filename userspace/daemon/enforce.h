@@ -31,6 +31,8 @@ struct sw_policy;
 int enforce_start(struct daemon *d, struct sw_error *err);
 /* Stop: pending events are answered (allow), the fanotify group closed. NULL ok. */
 void enforce_stop(struct enforce *e);
+/* The deadline thread ran recently (the systemd watchdog is fed only then); true without a backend. */
+bool enforce_alive(struct enforce *e);
 /* A new baseline store (reload): the decision cache is cleared. */
 void enforce_set_store(struct enforce *e, struct sw_bstore *s);
 /* A new policy (reload). */
