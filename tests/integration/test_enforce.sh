@@ -110,7 +110,7 @@ start_daemon() {
 		--metrics-listen "127.0.0.1:$PORT" \
 		${SW_ENFORCE_ARGS:-} 2>"$WORK/daemon.log" &
 	DAEMON_PID=$!
-	wait_until 60 grep -q '"action":"start"' "$EVENTS"
+	wait_until 60 grep -qs '"action":"start"' "$EVENTS"
 }
 start_daemon && pass daemon-started ||
 	{ fail daemon-started; sed 's/^/    /' "$WORK/daemon.log"; exit 0; }
@@ -253,4 +253,28 @@ sys.exit(1 if bad else 0)
 PY
 else
 	skip events-fit-schema "python3-jsonschema not installed"
+fi
+
+# ---- reloadable: a config file in audit, then SIGHUP with enforce
+EVENTS=$WORK/events-reload.jsonl
+write_cfg() { # MODE
+	cat >"$WORK/cfg.json" <<JSON
+{"baseline_dir": "$WORK/store", "trusted_keys": ["$WORK/k.pub"], "outputs": ["file:$EVENTS"],
+ "fold_window": 0, "mode": "$1", "scopes": ["image:$MON*=monitor"], "decision_deadline_ms": 5000}
+JSON
+}
+write_cfg audit
+"$SW" daemon --config "$WORK/cfg.json" 2>>"$WORK/daemon.log" &
+DAEMON_PID=$!
+if wait_until 60 grep -qs '"action":"start"' "$EVENTS"; then
+	try reload-audit-runs swen-enf-a 0 enforce_try /tmp/dropped true
+	decided reload-audit-event "$A" would_deny unknown /tmp/dropped
+	write_cfg enforce
+	kill -HUP "$DAEMON_PID"
+	wait_for reload-applied '.event.action == "config_reloaded"'
+	try reload-enforce-denies swen-enf-a $EPERM enforce_try /tmp/dropped true
+	decided reload-enforce-event "$A" denied unknown /tmp/dropped
+	try reload-monitor-scope-kept swen-enf-c 0 enforce_try /tmp/dropped true
+else
+	fail reload-daemon-started "$(tail -3 "$WORK/daemon.log")"
 fi
