@@ -17,6 +17,7 @@ fi
 IMG=localhost/swen-enf
 AUD=localhost/swen-aud
 MON=localhost/swen-mon
+IMG1_ID=
 CONTAINERS=()
 DAEMON_PID=
 EVENTS=$WORK/events.jsonl
@@ -28,7 +29,7 @@ cleanup() {
 		kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	fi
 	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1; done
-	podman rmi -f "$IMG:1" "$AUD:1" "$MON:1" >/dev/null 2>&1
+	podman rmi -f "$IMG:1" "$AUD:1" "$MON:1" ${IMG1_ID:+"$IMG1_ID"} >/dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -59,6 +60,7 @@ chmod 755 "$R/usr/bin/hello.sh"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$R/etc/passwd"
 tar -C "$R" -cf "$WORK/rootfs.tar" . && podman import -q "$WORK/rootfs.tar" "$IMG:1" >/dev/null &&
 	podman tag "$IMG:1" "$AUD:1" "$MON:1" || { fail build-image; exit 0; }
+IMG1_ID=$(podman image inspect -f '{{.Id}}' "$IMG:1")
 "$SW" keygen -o "$WORK/k" >/dev/null 2>&1
 mkdir -p "$WORK/store"
 skopeo copy -q "containers-storage:$IMG:1" "oci:$WORK/oci:1" &&
@@ -278,3 +280,14 @@ if wait_until 60 grep -qs '"action":"start"' "$EVENTS"; then
 else
 	fail reload-daemon-started "$(tail -3 "$WORK/daemon.log")"
 fi
+
+# ---- a swapped image under the baselined name: image_mismatch, every exec denied
+echo swapped >"$R/etc/swapped"
+tar -C "$R" -cf "$WORK/rootfs2.tar" . && podman import -q "$WORK/rootfs2.tar" "$IMG:1" >/dev/null ||
+	fail build-swapped-image
+timeout 60 podman run --rm --runtime runc --network none --name swen-enf-swap "$IMG:1" /bin/true \
+	>"$WORK/out" 2>&1
+got=$?
+CONTAINERS+=(swen-enf-swap)
+if [ "$got" != 0 ]; then pass swapped-image-entrypoint-denied; else fail swapped-image-entrypoint-denied "it ran"; fi
+wait_for swapped-image-event '.container.name == "swen-enf-swap" and .sealwatch.verdict == "image_mismatch" and .sealwatch.decision == "denied"'
