@@ -232,10 +232,29 @@ try dropped-allowed-while-daemon-stopped swen-enf-a 0 enforce_try /tmp/dropped t
 kill -CONT "$DAEMON_PID"
 try enforcing-again-after-sigcont swen-enf-a $EPERM enforce_try /tmp/dropped
 
-# ---- the daemon killed: the kernel releases its events, execs go on
+# ---- the daemon killed while an exec waits for it: the kernel releases the event
+kill -STOP "$DAEMON_PID"
+/bin/true &
+PEND=$!
+pending=no
+# bash builtins only (an exec would wait too): is it held in the permission event?
+for ((i = 0; i < 200000; i++)); do
+	w=
+	read -r w <"/proc/$PEND/wchan" 2>/dev/null # no newline there: read fails, w is set
+	[ -e "/proc/$PEND" ] || break
+	case $w in *fanotify*) pending=yes && break ;; esac
+done
 kill -KILL "$DAEMON_PID"
+t0=$EPOCHREALTIME
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
+if [ $pending = yes ] && wait_until 30 sh -c "! kill -0 $PEND 2>/dev/null"; then
+	pass pending-exec-released-when-daemon-killed
+	echo "INFO: an exec held by the stopped daemon finished $(ms_since "$t0") ms after SIGKILL (released by the kernel once the daemon has exited and its watchdog died with it)"
+else
+	fail pending-exec-released-when-daemon-killed "held in fanotify: $pending"
+fi
+wait "$PEND" 2>/dev/null
 if timeout 30 /bin/true; then pass host-exec-after-daemon-killed; else fail host-exec-after-daemon-killed; fi
 try container-exec-after-daemon-killed swen-enf-a 0 enforce_try /tmp/dropped true
 if wait_until 30 sh -c '! pgrep -x sealwatch-wd >/dev/null'; then pass watchdog-gone-with-daemon; else fail watchdog-gone-with-daemon; fi
