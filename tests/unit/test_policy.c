@@ -8,6 +8,8 @@
 
 #include "check.h"
 #include "config.h"
+#include "ecs.h"
+#include "events.h"
 #include "errors.h"
 #include "policy.h"
 
@@ -183,6 +185,43 @@ TEST(config_keys)
 	unlink(path);
 }
 
+/* The event of a decision: ECS event.type/outcome and sealwatch.decision (docs/events.md). */
+TEST(decision_event_fields)
+{
+	struct sw_exec_event ev = { .type = SW_EVENT_EXEC, .pid = 7, .tgid = 7 };
+	struct ecs_exec x = { .ev = &ev,
+			      .action = "exec",
+			      .verdict = SW_VERDICT_UNKNOWN,
+			      .severity = SW_SEVERITY_HIGH,
+			      .executable = "/tmp/x" };
+	char *line;
+
+	line = ecs_exec_json(&x); /* monitor: no decision fields */
+	CHECK(line && !strstr(line, "outcome") && !strstr(line, "decision"));
+	free(line);
+	x.decision = "denied";
+	x.mode = "enforce";
+	x.decision_ms = 1.5;
+	line = ecs_exec_json(&x);
+	CHECK(line && strstr(line, "\"type\":[\"start\",\"denied\"]"));
+	CHECK(line && strstr(line, "\"outcome\":\"failure\""));
+	CHECK(line && strstr(line, "\"decision\":\"denied\""));
+	CHECK(line && strstr(line, "\"mode\":\"enforce\""));
+	free(line);
+	x.decision = "would_deny";
+	x.mode = "audit";
+	line = ecs_exec_json(&x);
+	CHECK(line && strstr(line, "\"type\":[\"start\",\"allowed\"]"));
+	CHECK(line && strstr(line, "\"outcome\":\"success\""));
+	free(line);
+	x.action = "mmap_exec";
+	x.decision = "fallback_deny";
+	line = ecs_exec_json(&x);
+	CHECK(line && strstr(line, "\"type\":[\"access\",\"denied\"]"));
+	CHECK(line && strstr(line, "\"outcome\":\"failure\""));
+	free(line);
+}
+
 int main(void)
 {
 	RUN(modes_by_name);
@@ -190,5 +229,6 @@ int main(void)
 	RUN(first_matching_scope_decides);
 	RUN(decisions);
 	RUN(config_keys);
+	RUN(decision_event_fields);
 	return check_exit();
 }
