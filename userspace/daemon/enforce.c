@@ -100,6 +100,7 @@ struct enforce_shared {
 struct enforce {
 	struct daemon *d;
 	int fan_fd, stop_fd;
+	int life[2]; /* the watchdog reads [0]; [1], ours, closes when we exit */
 	pid_t self, watchdog;
 	struct enforce_shared *sh;
 	pthread_mutex_t lock; /* slots, queue, policy, store, answers */
@@ -837,17 +838,22 @@ static void *deadline_main(void *arg)
  * and every new event with allow. Only async-signal-safe calls (it is a
  * fork() of a threaded process). Dies with the daemon (PR_SET_PDEATHSIG).
  */
-static void watchdog_main(struct enforce_shared *sh, int fan_fd, pid_t parent)
+static void watchdog_main(struct enforce_shared *sh, int fan_fd, int life_fd, pid_t parent)
 {
-	struct timespec tick = { 0, ENFORCE_WATCHDOG_POLL_MS * 1000000L };
 	char buf[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	struct pollfd life = { .fd = life_fd, .events = POLLIN };
+	int lo = fan_fd < life_fd ? fan_fd : life_fd, hi = fan_fd ^ life_fd ^ lo;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
 	prctl(PR_SET_NAME, "sealwatch-wd");
-	close_range(0, (unsigned int)fan_fd - 1, 0);
-	close_range((unsigned int)fan_fd + 1, ~0U, 0);
+	/* keep the group and the read end of the life pipe only */
+	if (lo > 0)
+		close_range(0, (unsigned int)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+	close_range((unsigned int)hi + 1, ~0U, 0);
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000ULL;
 		uint64_t beat = __atomic_load_n(&sh->heartbeat_ms, __ATOMIC_ACQUIRE);
@@ -882,9 +888,16 @@ static void watchdog_main(struct enforce_shared *sh, int fan_fd, pid_t parent)
 			/* while the daemon is stopped, answer new events promptly */
 			p.revents = 0;
 			poll(&p, 1, ENFORCE_WATCHDOG_POLL_MS);
-			continue;
 		}
-		nanosleep(&tick, NULL);
+		/*
+		 * The daemon's end of the life pipe closes as soon as it exits
+		 * (before its exit completes, which PR_SET_PDEATHSIG waits for):
+		 * then leave at once, so that the group closes and the kernel
+		 * releases the pending events.
+		 */
+		life.revents = 0;
+		if (poll(&life, 1, ENFORCE_WATCHDOG_POLL_MS) > 0 && life.revents)
+			_exit(0);
 	}
 	_exit(0);
 }
@@ -937,11 +950,15 @@ static int start_watchdog(struct enforce *e, struct sw_error *err)
 	for (int i = 0; i < ENFORCE_SLOTS; i++)
 		e->sh->fds[i] = -1;
 	e->sh->deadline_ms = e->policy.deadline_ms;
+	if (pipe2(e->life, O_CLOEXEC))
+		return sw_error_set(err, -errno, "pipe: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
 		return sw_error_set(err, -errno, "fork: %s", strerror(errno));
 	if (!pid)
-		watchdog_main(e->sh, e->fan_fd, parent);
+		watchdog_main(e->sh, e->fan_fd, e->life[0], parent);
+	close(e->life[0]);
+	e->life[0] = -1;
 	e->watchdog = pid;
 	return 0;
 }
@@ -966,6 +983,7 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	e->d = d;
 	e->fan_fd = e->stop_fd = -1;
+	e->life[0] = e->life[1] = -1;
 	e->self = getpid();
 	e->policy = cfg->policy;
 	e->image_mismatch = cfg->image_mismatch;
@@ -1066,6 +1084,9 @@ void enforce_stop(struct enforce *e)
 	}
 	if (e->fan_fd >= 0)
 		close(e->fan_fd);
+	for (int k = 0; k < 2; k++)
+		if (e->life[k] >= 0)
+			close(e->life[k]);
 	if (e->stop_fd >= 0)
 		close(e->stop_fd);
 	free(e->deciders);
