@@ -239,8 +239,9 @@ PEND=$!
 pending=no
 # bash builtins only (an exec would wait too): is it held in the permission event?
 for ((i = 0; i < 200000; i++)); do
-	w=
-	read -r w <"/proc/$PEND/wchan" 2>/dev/null # no newline there: read fails, w is set
+	kid= w=
+	read -r kid _ <"/proc/$PEND/task/$PEND/children" 2>/dev/null # the subshell's /bin/true
+	[ -n "$kid" ] && read -r w <"/proc/$kid/wchan" 2>/dev/null # no newline: read fails, w is set
 	[ -e "/proc/$PEND" ] || break
 	case $w in *fanotify*) pending=yes && break ;; esac
 done
