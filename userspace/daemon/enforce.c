@@ -4,6 +4,8 @@
  * docs/enforce.md). The policy is verify/policy.c's; the verdict is the
  * verifier's (verifier_check_fd() on the event's fd: the exact file the
  * kernel is about to run); the event goes out through report_verdict().
+ * This file: the threads and the set-up; one decision is enforce_decide.c,
+ * the watchdog process enforce_watchdog.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,7 @@
 #include "daemon.h"
 #include "decide.h"
 #include "enforce.h"
+#include "enforce_internal.h"
 #include "errors.h"
 #include "events.h"
 #include "idmap.h"
@@ -44,147 +47,10 @@
 #include "vcache.h"
 #include "verifier.h"
 
-#define ENFORCE_SLOTS 1024 /* permission events held at once; more: fallback at once */
-#define ENFORCE_TICK_MS 5 /* the deadline thread's period, and the heartbeat's */
-#define ENFORCE_WATCHDOG_POLL_MS 20
-#define ENFORCE_MAX_MARKS 8
-#define ENFORCE_LAT_BUCKETS 12
-#define ENFORCE_SCOPE_CACHE 256 /* mount namespaces whose scope is known */
-
-#ifndef NS_GET_MNTNS_ID /* linux/nsfs.h of 6.8+: a mount namespace's 64-bit id, never reused */
-#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, __u64)
-#endif
-
 /* Decision latency buckets (seconds), for sealwatch_enforce_decision_seconds. */
 static const double lat_bounds[ENFORCE_LAT_BUCKETS] = { 0.0001, 0.00025, 0.0005, 0.001,
 							0.0025, 0.005,	 0.01,	 0.05,
 							0.1,	0.5,	 1,	 5 };
-
-enum answered_by {
-	BY_NONE,
-	BY_DECIDER,
-	BY_DEADLINE,
-	BY_WATCHDOG,
-};
-
-/* One permission event held until it is answered and its verdict reported. */
-struct slot {
-	bool in_use;
-	int fd; /* the event's fd: the exact file */
-	pid_t pid;
-	uint64_t mask;
-	uint64_t t0_ns; /* CLOCK_MONOTONIC when read */
-	uint64_t boot_ns; /* CLOCK_BOOTTIME when read (the report's latency) */
-	uint64_t mntns_id; /* the reader's reading, 0: unknown */
-	enum answered_by by;
-	enum sw_decision taken; /* what was answered */
-	bool picked; /* a decider has it */
-	bool scoped; /* mode/strict below are the event's scope's */
-	enum sw_mode mode;
-	bool strict;
-};
-
-/*
- * Shared with the watchdog process (MAP_SHARED): the daemon's heartbeat and
- * the event fds it holds, so that the watchdog can answer them when the
- * daemon stops answering.
- */
-struct enforce_shared {
-	uint64_t heartbeat_ms; /* CLOCK_MONOTONIC ms, written by the deadline thread */
-	uint32_t deadline_ms;
-	int32_t stop;
-	uint64_t answered; /* events the watchdog answered */
-	int32_t fds[ENFORCE_SLOTS]; /* -1: free */
-};
-
-struct enforce {
-	struct daemon *d;
-	int fan_fd, stop_fd;
-	int life[2]; /* the watchdog reads [0]; [1], ours, closes when we exit */
-	pid_t self, watchdog;
-	struct enforce_shared *sh;
-	pthread_mutex_t lock; /* slots, queue, policy, store, answers */
-	pthread_cond_t cond;
-	bool stopping;
-	struct slot slots[ENFORCE_SLOTS];
-	int free_list[ENFORCE_SLOTS];
-	size_t n_free;
-	int queue[ENFORCE_SLOTS]; /* FIFO of slot indices for the deciders */
-	size_t q_head, q_count;
-	struct sw_policy policy;
-	struct sw_bstore *store;
-	struct vcache *cache; /* this backend's own: reset with the store */
-	pthread_mutex_t resolver_lock;
-	struct resolver *resolver; /* this backend's own (resolvers are not thread-safe) */
-	bool image_mismatch, libraries;
-	__u32 host_mntns, host_userns;
-	char storage_roots[3][PATH_MAX];
-	pthread_t reader, deadline, *deciders;
-	unsigned int n_deciders;
-	bool reader_started, deadline_started;
-	/*
-	 * mount namespace id → its scope, filled by the deciders: the reader
-	 * answers a verified file of a known container (decision cache hit) at
-	 * once, without a hand-off. Cleared with the store and the policy.
-	 */
-	struct scope_entry {
-		uint64_t mntns_id; /* 0: free */
-		enum sw_mode mode;
-		bool strict;
-		const struct bstore_baseline *bl; /* in e->store */
-	} scopes[ENFORCE_SCOPE_CACHE];
-	unsigned int scope_next;
-	struct enforce_stats stats; /* atomics */
-	uint64_t lat[ENFORCE_LAT_BUCKETS + 1]; /* atomics; the last: +Inf */
-	uint64_t lat_sum_us;
-};
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void count(uint64_t *c)
-{
-	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
-}
-
-static __u32 ns_inode(pid_t pid, const char *ns)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, ns);
-	return stat(path, &st) ? 0 : (__u32)st.st_ino;
-}
-
-/* The never-reused id of @pid's mount namespace; 0 when unknown. */
-static uint64_t mntns_id(pid_t pid)
-{
-	char path[64];
-	__u64 id = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (ioctl(fd, NS_GET_MNTNS_ID, &id))
-		id = 0;
-	close(fd);
-	return id;
-}
-
-/* Write one answer; false when the kernel no longer holds the event (answered elsewhere). */
-static bool respond(int fan_fd, int fd, bool allow)
-{
-	struct fanotify_response r = { .fd = fd, .response = allow ? FAN_ALLOW : FAN_DENY };
-
-	return write(fan_fd, &r, sizeof(r)) == (ssize_t)sizeof(r);
-}
 
 static void note_latency(struct enforce *e, uint64_t t0_ns)
 {
@@ -198,7 +64,7 @@ static void note_latency(struct enforce *e, uint64_t t0_ns)
 }
 
 /* Answer slot @i with @dec unless answered already (lock held). True when this call answered. */
-static bool answer_locked(struct enforce *e, int i, enum sw_decision dec, enum answered_by by)
+bool enforce_answer_locked(struct enforce *e, int i, enum sw_decision dec, enum answered_by by)
 {
 	struct slot *s = &e->slots[i];
 
@@ -237,341 +103,6 @@ static void release_locked(struct enforce *e, int i)
 	e->free_list[e->n_free++] = i;
 }
 
-/* ---- the container path of a file the event's fd names ---- */
-
-/*
- * readlink of the event's fd: for a file of a container's overlay mount that
- * the daemon's mount namespace cannot reach, the kernel already gives the
- * path from the container's root ("/usr/bin/x"); a merged or layer directory
- * the daemon can see ("<storage>/overlay/ID/merged/usr/bin/x", ".../diff/...")
- * is cut to the same.
- */
-static void container_path(const struct enforce *e, char *path)
-{
-	for (size_t r = 0; r < 3; r++) {
-		const char *root = e->storage_roots[r], *p, *id;
-		size_t n = strlen(root);
-
-		if (!n || strncmp(path, root, n))
-			continue;
-		p = path + n;
-		if (!strncmp(p, "/overlay/", 9))
-			id = p + 9;
-		else if (!strncmp(p, "/overlay2/", 10))
-			id = p + 10;
-		else
-			continue;
-		p = strchr(id, '/');
-		if (!p)
-			continue;
-		if (!strncmp(p, "/merged/", 8))
-			p += 7;
-		else if (!strncmp(p, "/diff/", 6))
-			p += 5;
-		else
-			continue;
-		memmove(path, p, strlen(p) + 1);
-		return;
-	}
-}
-
-/* The container of @pid from /proc/PID/cgroup (any level of any hierarchy). */
-static bool container_of(pid_t pid, char id[SW_CONTAINER_ID_LEN + 1], const char **hint)
-{
-	char path[64], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':'), *comp, *save = NULL;
-
-		line[strcspn(line, "\n")] = '\0';
-		p = p ? strchr(p + 1, ':') : NULL;
-		for (comp = p ? strtok_r(p + 1, "/", &save) : NULL; comp && !found;
-		     comp = strtok_r(NULL, "/", &save))
-			found = !resolver_container_id(comp, id, hint);
-	}
-	fclose(f);
-	return found;
-}
-
-/* The process's container, image and ID maps into @job; false: not resolvable. */
-static bool resolve_container(struct enforce *e, struct verify_job *job, const char *id,
-			      const char *hint)
-{
-	const struct sw_container *c = NULL;
-	struct sw_error err = { { 0 } };
-	bool ok;
-
-	job->in_container = true;
-	pthread_mutex_lock(&e->resolver_lock);
-	ok = !resolver_lookup(e->resolver, id, hint, &c, &err);
-	if (ok) {
-		strdup_opt(&job->c_id, c->id);
-		strdup_opt(&job->c_runtime, c->runtime);
-		strdup_opt(&job->c_name, c->name);
-		strdup_opt(&job->c_image_id, c->image_id);
-		strdup_opt(&job->c_image_name, c->image_name);
-		strdup_opt(&job->c_pod, c->pod_name);
-		strdup_opt(&job->c_ns, c->pod_namespace);
-		strdup_opt(&job->c_cname, c->k8s_container_name);
-	} else {
-		job->c_id = strdup(id);
-	}
-	pthread_mutex_unlock(&e->resolver_lock);
-	if (job->ev.userns && job->ev.userns == e->host_userns) {
-		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
-		job->gid_map = job->uid_map;
-	} else {
-		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
-		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
-	}
-	return ok;
-}
-
-/* The process and file of slot @s into a new job (no fd: the slot keeps it). */
-static struct verify_job *job_of(struct enforce *e, const struct slot *s, char *path, size_t size)
-{
-	struct verify_job *job = calloc(1, sizeof(*job));
-	char link[64], buf[64];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (!job)
-		return NULL;
-	job->exe_fd = -1;
-	job->action = s->mask & FAN_OPEN_EXEC_PERM ? "exec" : "mmap_exec";
-	job->ev.type = SW_EVENT_EXEC;
-	job->ev.boot_ns = s->boot_ns;
-	job->ev.pid = job->ev.tgid = (__u32)s->pid;
-	job->ev.mntns = ns_inode(s->pid, "mnt");
-	job->ev.userns = ns_inode(s->pid, "user");
-	snprintf(link, sizeof(link), "/proc/%d", s->pid);
-	if (!stat(link, &st)) {
-		job->ev.uid = st.st_uid;
-		job->ev.gid = st.st_gid;
-	}
-	snprintf(link, sizeof(link), "/proc/%d/comm", s->pid);
-	fd = open(link, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
-			snprintf(job->ev.comm, sizeof(job->ev.comm), "%s", buf);
-		}
-	}
-	if (!fstat(s->fd, &st)) {
-		job->ev.file.dev = major(st.st_dev) << 20 | minor(st.st_dev);
-		job->ev.file.ino = st.st_ino;
-		job->ev.file.size = (__u64)st.st_size;
-		job->ev.file.ctime_sec = st.st_ctim.tv_sec;
-		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
-		job->ev.file.nlink = (__u32)st.st_nlink;
-	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", s->fd);
-	n = readlink(link, path, size - 1);
-	path[n > 0 ? n : 0] = '\0';
-	container_path(e, path);
-	snprintf(job->ev.filename, sizeof(job->ev.filename), "%s", path);
-	job->exe_path = strdup(path);
-	return job;
-}
-
-/* A shared object (ELF ET_DYN)? Only those are decided for FAN_OPEN_PERM. */
-static bool is_shared_object(int fd)
-{
-	unsigned char h[18];
-
-	return pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && !memcmp(h, "\177ELF", 4) &&
-	       h[16] == 3 /* ET_DYN */ && h[17] == 0;
-}
-
-struct outcome {
-	enum sw_verdict verdict;
-	const char *reason;
-	struct sw_verdict_result res;
-	struct sw_entry actual;
-	struct sw_file_meta meta;
-	struct vcache_hit hit;
-	bool hashed, cached;
-};
-
-/* The verdict on the slot's file against job->bl (set). */
-static void judge(struct enforce *e, struct verify_job *job, int fd, const char *path,
-		  struct content_hash *ch, struct outcome *o)
-{
-	const char *why;
-
-	if (!job->ev.file.nlink) {
-		o->verdict = SW_VERDICT_FILELESS;
-		o->reason = "executed file has been deleted";
-		return;
-	}
-	if (vcache_get(e->cache, &job->ev.file, job->bl, path, &o->hit)) {
-		o->verdict = o->hit.verdict;
-		o->reason = o->hit.reason;
-		o->cached = true;
-		return;
-	}
-	why = verifier_check_fd(job, fd, path, ch, &o->res, &o->actual, &o->meta);
-	if (why) {
-		o->verdict = SW_VERDICT_UNVERIFIED;
-		o->reason = why;
-		return;
-	}
-	o->hashed = true;
-	o->verdict = o->res.verdict;
-	o->reason = o->res.reason;
-	memset(&o->hit, 0, sizeof(o->hit));
-	o->hit.verdict = o->res.verdict;
-	memcpy(o->hit.sha256, o->actual.sha256, SW_SHA256_LEN);
-	o->hit.expected = o->res.expected;
-	o->hit.same_content_as = o->res.same_content_as;
-	o->hit.reason = o->res.reason;
-	o->hit.fields = o->res.fields;
-	o->hit.meta = o->meta;
-	snprintf(o->hit.path, sizeof(o->hit.path), "%s", o->res.resolved_path);
-	vcache_put(e->cache, &job->ev.file, job->bl, path, &o->hit);
-}
-
-static void report_decision(struct enforce *e, struct verify_job *job, const struct outcome *o,
-			    const struct slot *s, const char *path)
-{
-	struct ecs_container c;
-	struct ecs_exec x;
-
-	verify_job_event(job, &x, &c);
-	x.verdict = o->verdict;
-	x.reason = o->reason;
-	x.severity = verdict_severity(o->verdict);
-	x.executable = path;
-	if (o->hashed || o->cached) {
-		x.sha256 = o->hit.sha256;
-		x.expected = o->hit.expected;
-		x.same_content_as = o->hit.same_content_as;
-		x.fields = o->hit.fields;
-		x.actual = &o->hit.meta;
-	}
-	x.decision = s->by == BY_WATCHDOG ? "watchdog_allow" : policy_decision_name(s->taken);
-	x.mode = policy_mode_name(s->mode);
-	x.decision_ms = (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6;
-	report_verdict(e->d->report, &x);
-}
-
-/* Decide slot @i: scope, baseline, verdict, policy; answer; report. */
-static void decide(struct enforce *e, int i, struct content_hash *ch)
-{
-	struct slot *s = &e->slots[i];
-	char path[PATH_MAX], id[SW_CONTAINER_ID_LEN + 1];
-	const char *hint = NULL;
-	struct outcome o = { .verdict = SW_VERDICT_OK };
-	struct sw_policy pol;
-	struct verify_job *job;
-	enum sw_decision dec = SW_DECISION_ALLOW;
-	bool in_container, resolved = true;
-	enum sw_mode mode;
-	bool strict;
-
-	job = job_of(e, s, path, sizeof(path));
-	if (!job) {
-		pthread_mutex_lock(&e->lock);
-		answer_locked(e, i, SW_DECISION_FALLBACK_ALLOW, BY_DECIDER);
-		pthread_mutex_unlock(&e->lock);
-		return;
-	}
-	in_container =
-		job->ev.mntns && job->ev.mntns != e->host_mntns && container_of(s->pid, id, &hint);
-	if (in_container)
-		resolved = resolve_container(e, job, id, hint);
-	pthread_mutex_lock(&e->lock);
-	pol = e->policy;
-	policy_match(&pol, in_container, job->c_image_name, job->c_ns, &mode, &strict);
-	s->mode = mode;
-	s->strict = strict;
-	s->scoped = true;
-	job->store = bstore_ref(e->store);
-	pthread_mutex_unlock(&e->lock);
-
-	if (!policy_mode_decides(mode) ||
-	    ((s->mask & FAN_OPEN_PERM) && !(s->mask & FAN_OPEN_EXEC_PERM) &&
-	     !is_shared_object(s->fd)))
-		goto answer;
-	if (!resolved) {
-		o.verdict = SW_VERDICT_UNVERIFIED;
-		o.reason = "container not found in any runtime's state";
-	} else if (in_container) {
-		int by_name = 0;
-
-		job->bl =
-			bstore_find_image(job->store, job->c_image_id, job->c_image_name, &by_name);
-		job->baseline_match = by_name ? "image_name" : "image_id";
-		if (!job->bl) {
-			const struct bstore_baseline *named =
-				job->c_image_name ?
-					bstore_find_name(job->store, job->c_image_name) :
-					NULL;
-
-			if (named && named->b->hdr.config_digest && job->c_image_id &&
-			    e->image_mismatch) {
-				job->bl = named;
-				job->baseline_match = "image_mismatch";
-				o.verdict = SW_VERDICT_IMAGE_MISMATCH;
-				o.reason = "the image ID is not the one the signed baseline of its "
-					   "name records";
-			} else {
-				o.verdict = SW_VERDICT_NO_BASELINE;
-				o.reason = "the container's image has no verified baseline";
-			}
-		}
-	} else {
-		job->bl = bstore_host(job->store);
-		job->baseline_match = "host";
-		if (!job->bl) /* a host without a host baseline is never denied */
-			goto answer;
-	}
-	if (job->bl && o.verdict == SW_VERDICT_OK && in_container && s->mntns_id) {
-		pthread_mutex_lock(&e->lock);
-		if (bstore_find_image(e->store, job->c_image_id, job->c_image_name, &(int){ 0 }) ==
-		    job->bl) { /* still the current store's */
-			struct scope_entry *se = NULL;
-
-			for (unsigned int k = 0; k < ENFORCE_SCOPE_CACHE && !se; k++)
-				if (e->scopes[k].mntns_id == s->mntns_id)
-					se = &e->scopes[k];
-			if (!se) {
-				se = &e->scopes[e->scope_next];
-				e->scope_next = (e->scope_next + 1) % ENFORCE_SCOPE_CACHE;
-			}
-			*se = (struct scope_entry){ s->mntns_id, mode, strict, job->bl };
-		}
-		pthread_mutex_unlock(&e->lock);
-	}
-	if (job->bl && o.verdict == SW_VERDICT_OK)
-		judge(e, job, s->fd, path, ch, &o);
-	dec = policy_decide(&pol, mode, strict, o.verdict);
-answer:
-	pthread_mutex_lock(&e->lock);
-	answer_locked(e, i, dec, BY_DECIDER);
-	pthread_mutex_unlock(&e->lock);
-	count(&e->stats.decided);
-	if (now_ns(CLOCK_MONOTONIC) - s->t0_ns > 100000000ULL)
-		log_debug(
-			"enforce: slow decision on %s (pid %d): %.1f ms from the event, verdict %s",
-			path, (int)s->pid, (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6,
-			verdict_name(o.verdict));
-	if (s->taken != SW_DECISION_ALLOW)
-		report_decision(e, job, &o, s, path);
-	entry_clear(&o.actual);
-	verify_job_free(job);
-}
-
 /* ---- threads ---- */
 
 static void *decider_main(void *arg)
@@ -596,10 +127,10 @@ static void *decider_main(void *arg)
 		e->slots[i].picked = true;
 		pthread_mutex_unlock(&e->lock);
 		if (have_ch) {
-			decide(e, i, &ch);
+			enforce_decide(e, i, &ch);
 		} else {
 			pthread_mutex_lock(&e->lock);
-			answer_locked(e, i, SW_DECISION_FALLBACK_ALLOW, BY_DECIDER);
+			enforce_answer_locked(e, i, SW_DECISION_FALLBACK_ALLOW, BY_DECIDER);
 			pthread_mutex_unlock(&e->lock);
 		}
 		pthread_mutex_lock(&e->lock);
@@ -622,7 +153,7 @@ static bool answer_at_once(struct enforce *e, const struct fanotify_event_metada
 
 	if (m->pid == e->self || m->pid == e->watchdog)
 		return true;
-	if (ns_inode(m->pid, "mnt") != e->host_mntns)
+	if (enforce_ns_inode(m->pid, "mnt") != e->host_mntns)
 		return false;
 	pthread_mutex_lock(&e->lock);
 	policy_match(&e->policy, false, NULL, NULL, &mode, &strict);
@@ -630,46 +161,6 @@ static bool answer_at_once(struct enforce *e, const struct fanotify_event_metada
 	at_once = !policy_mode_decides(mode) || !bstore_host(e->store);
 	pthread_mutex_unlock(&e->lock);
 	return at_once;
-}
-
-/*
- * A file of a container whose scope is known (its mount namespace) that the
- * decision cache holds as ok: allowed by the reader, no hand-off. Only
- * non-blocking calls on the event's fd and /proc (never a file of the
- * filesystems we mark: the reader answers the daemon's own opens).
- */
-static bool cached_ok(struct enforce *e, const struct fanotify_event_metadata *m, uint64_t ns_id)
-{
-	struct sw_file_id id = { 0 };
-	struct vcache_hit hit;
-	char link[64], path[PATH_MAX];
-	const struct bstore_baseline *bl = NULL;
-	struct stat st;
-	ssize_t n;
-	bool ok;
-
-	if (!ns_id || fstat(m->fd, &st) || !S_ISREG(st.st_mode) || !st.st_nlink)
-		return false;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n <= 0)
-		return false;
-	path[n] = '\0';
-	container_path(e, path);
-	id.dev = major(st.st_dev) << 20 | minor(st.st_dev);
-	id.ino = st.st_ino;
-	id.size = (__u64)st.st_size;
-	id.ctime_sec = st.st_ctim.tv_sec;
-	id.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
-	id.nlink = (__u32)st.st_nlink;
-	/* one hold of the lock: the store (and so @bl) cannot change in between */
-	pthread_mutex_lock(&e->lock);
-	for (unsigned int k = 0; k < ENFORCE_SCOPE_CACHE && !bl; k++)
-		if (e->scopes[k].mntns_id == ns_id && policy_mode_decides(e->scopes[k].mode))
-			bl = e->scopes[k].bl;
-	ok = bl && vcache_get(e->cache, &id, bl, path, &hit) && hit.verdict == SW_VERDICT_OK;
-	pthread_mutex_unlock(&e->lock);
-	return ok;
 }
 
 static void take_event(struct enforce *e, const struct fanotify_event_metadata *m)
@@ -684,8 +175,8 @@ static void take_event(struct enforce *e, const struct fanotify_event_metadata *
 		close(m->fd);
 		return;
 	}
-	ns_id = mntns_id(m->pid);
-	if (cached_ok(e, m, ns_id)) {
+	ns_id = enforce_mntns_id(m->pid);
+	if (enforce_cached_ok(e, m, ns_id)) {
 		respond(e->fan_fd, m->fd, true);
 		close(m->fd);
 		count(&e->stats.allowed);
@@ -799,7 +290,7 @@ static void *deadline_main(void *arg)
 				strict = s->strict;
 			}
 			dec = policy_fallback(mode, strict);
-			if (answer_locked(e, i, dec, BY_DEADLINE) && n_told < 16) {
+			if (enforce_answer_locked(e, i, dec, BY_DEADLINE) && n_told < 16) {
 				char link[64];
 				ssize_t k;
 
@@ -829,77 +320,6 @@ static void *deadline_main(void *arg)
 		nanosleep(&tick, NULL);
 	}
 	return NULL;
-}
-
-/*
- * The watchdog process: holds the same fanotify group. While the daemon's
- * heartbeat is fresh it only watches; when it is older than the deadline
- * (the daemon is stopped or hung), it answers every event fd the daemon holds
- * and every new event with allow. Only async-signal-safe calls (it is a
- * fork() of a threaded process). Dies with the daemon (PR_SET_PDEATHSIG).
- */
-static void watchdog_main(struct enforce_shared *sh, int fan_fd, int life_fd, pid_t parent)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	struct pollfd life = { .fd = life_fd, .events = POLLIN };
-	int lo = fan_fd < life_fd ? fan_fd : life_fd, hi = fan_fd ^ life_fd ^ lo;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(0);
-	prctl(PR_SET_NAME, "sealwatch-wd");
-	/* keep the group and the read end of the life pipe only */
-	if (lo > 0)
-		close_range(0, (unsigned int)lo - 1, 0);
-	if (hi > lo + 1)
-		close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
-	close_range((unsigned int)hi + 1, ~0U, 0);
-	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000ULL;
-		uint64_t beat = __atomic_load_n(&sh->heartbeat_ms, __ATOMIC_ACQUIRE);
-		uint64_t limit = __atomic_load_n(&sh->deadline_ms, __ATOMIC_RELAXED);
-
-		if (beat && now > beat + limit) {
-			struct pollfd p = { .fd = fan_fd, .events = POLLIN };
-			ssize_t n;
-
-			for (int i = 0; i < ENFORCE_SLOTS; i++) {
-				int fd = __atomic_load_n(&sh->fds[i], __ATOMIC_ACQUIRE);
-
-				if (fd >= 0 && respond(fan_fd, fd, true))
-					__atomic_add_fetch(&sh->answered, 1, __ATOMIC_RELAXED);
-			}
-			while (poll(&p, 1, 0) > 0 && (n = read(fan_fd, buf, sizeof(buf))) > 0) {
-				struct fanotify_event_metadata *m;
-
-				for (m = (void *)buf; FAN_EVENT_OK(m, n);
-				     m = FAN_EVENT_NEXT(m, n)) {
-					if (m->fd < 0)
-						continue;
-					if (m->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM) &&
-					    respond(fan_fd, m->fd, true))
-						__atomic_add_fetch(&sh->answered, 1,
-								   __ATOMIC_RELAXED);
-					close(m->fd);
-				}
-			}
-			if (getppid() != parent)
-				_exit(0);
-			/* while the daemon is stopped, answer new events promptly */
-			p.revents = 0;
-			poll(&p, 1, ENFORCE_WATCHDOG_POLL_MS);
-		}
-		/*
-		 * The daemon's end of the life pipe closes as soon as it exits
-		 * (before its exit completes, which PR_SET_PDEATHSIG waits for):
-		 * then leave at once, so that the group closes and the kernel
-		 * releases the pending events.
-		 */
-		life.revents = 0;
-		if (poll(&life, 1, ENFORCE_WATCHDOG_POLL_MS) > 0 && life.revents)
-			_exit(0);
-	}
-	_exit(0);
 }
 
 /* ---- set-up ---- */
@@ -937,32 +357,6 @@ static int add_marks(struct enforce *e, const struct sw_config *cfg, struct sw_e
 	return 0;
 }
 
-static int start_watchdog(struct enforce *e, struct sw_error *err)
-{
-	pid_t parent = getpid(), pid;
-
-	e->sh = mmap(NULL, sizeof(*e->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		     0);
-	if (e->sh == MAP_FAILED) {
-		e->sh = NULL;
-		return sw_error_set(err, -errno, "mmap: %s", strerror(errno));
-	}
-	for (int i = 0; i < ENFORCE_SLOTS; i++)
-		e->sh->fds[i] = -1;
-	e->sh->deadline_ms = e->policy.deadline_ms;
-	if (pipe2(e->life, O_CLOEXEC))
-		return sw_error_set(err, -errno, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		return sw_error_set(err, -errno, "fork: %s", strerror(errno));
-	if (!pid)
-		watchdog_main(e->sh, e->fan_fd, e->life[0], parent);
-	close(e->life[0]);
-	e->life[0] = -1;
-	e->watchdog = pid;
-	return 0;
-}
-
 int enforce_start(struct daemon *d, struct sw_error *err)
 {
 	const struct sw_config *cfg = &d->cfg;
@@ -989,7 +383,7 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 	e->image_mismatch = cfg->image_mismatch;
 	e->libraries = cfg->enforce_libraries;
 	e->host_mntns = d->host_mntns;
-	e->host_userns = ns_inode(1, "user");
+	e->host_userns = enforce_ns_inode(1, "user");
 	e->store = bstore_ref(d->store);
 	snprintf(e->storage_roots[0], PATH_MAX, "%s",
 		 cfg->storage_root ? cfg->storage_root : "/var/lib/containers/storage");
@@ -1016,7 +410,7 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (e->stop_fd < 0)
 		return sw_error_set(err, -errno, "eventfd: %s", strerror(errno));
-	r = start_watchdog(e, err);
+	r = enforce_watchdog_start(e, err);
 	if (r)
 		return r;
 	e->n_deciders = cfg->hash_workers ? cfg->hash_workers : 2;
@@ -1071,7 +465,7 @@ void enforce_stop(struct enforce *e)
 	/* whatever is still held is allowed; closing the group releases the rest */
 	for (int i = 0; i < ENFORCE_SLOTS; i++)
 		if (e->slots[i].in_use) {
-			answer_locked(e, i, SW_DECISION_FALLBACK_ALLOW, BY_DEADLINE);
+			enforce_answer_locked(e, i, SW_DECISION_FALLBACK_ALLOW, BY_DEADLINE);
 			release_locked(e, i);
 		}
 	if (e->sh) {
