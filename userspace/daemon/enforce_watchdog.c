@@ -70,9 +70,13 @@ static void watchdog_main(struct enforce_shared *sh, int fan_fd, int life_fd, pi
 			}
 			if (getppid() != parent)
 				_exit(0);
-			/* while the daemon is stopped, answer new events promptly */
-			p.revents = 0;
-			poll(&p, 1, ENFORCE_WATCHDOG_POLL_MS);
+			/* while the daemon is stopped, wake for the next event at once */
+			struct pollfd both[2] = { { .fd = fan_fd, .events = POLLIN },
+						  { .fd = life_fd, .events = POLLIN } };
+
+			if (poll(both, 2, ENFORCE_WATCHDOG_POLL_MS) > 0 && both[1].revents)
+				_exit(0);
+			continue;
 		}
 		/*
 		 * The daemon's end of the life pipe closes as soon as it exits
