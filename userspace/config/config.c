@@ -26,6 +26,26 @@ void config_init(struct sw_config *c)
 	c->baseline_cache_max = 256;
 	c->registry_retry_max = 300;
 	c->registry_negative_ttl = 600;
+	policy_init(&c->policy);
+}
+
+int config_mode_from_name(const char *text, struct sw_policy *p)
+{
+	char mode[32];
+	size_t n = text ? strlen(text) : 0;
+	bool strict = false;
+
+	if (!n || n >= sizeof(mode))
+		return -EINVAL;
+	memcpy(mode, text, n + 1);
+	if (n > 7 && !strcmp(mode + n - 7, ",strict")) {
+		strict = true;
+		mode[n - 7] = '\0';
+	}
+	if (policy_mode_from_name(mode, &p->default_mode))
+		return -EINVAL;
+	p->default_strict = strict;
+	return 0;
 }
 
 int config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *ret)
@@ -468,6 +488,61 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 				r = -EBADMSG;
 			} else {
 				r = set_string(dst, v);
+			}
+		} else if (!strcmp(key, "mode")) {
+			if (!json_is_string(v) ||
+			    config_mode_from_name(json_string_value(v), &c->policy)) {
+				problem =
+					"must be one of monitor, audit, enforce (\",strict\" may follow)";
+				r = -EBADMSG;
+			}
+		} else if (!strcmp(key, "scopes")) {
+			size_t i;
+			json_t *item;
+
+			if (!json_is_array(v)) {
+				problem = "must be an array of \"image:PATTERN=MODE\", "
+					  "\"namespace:PATTERN=MODE\" or \"host=MODE\" strings";
+				r = -EBADMSG;
+			} else {
+				c->policy.n_scopes = 0;
+				json_array_foreach(v, i, item) {
+					int e = json_is_string(item) ?
+							policy_scope_add(&c->policy,
+									 json_string_value(item)) :
+							-EINVAL;
+
+					if (e) {
+						problem =
+							e == -E2BIG ?
+								"holds too many scopes" :
+								"holds a scope that is not "
+								"\"image:PATTERN=MODE[,strict]\", "
+								"\"namespace:PATTERN=MODE[,strict]\" or "
+								"\"host=MODE[,strict]\"";
+						r = -EBADMSG;
+						break;
+					}
+				}
+			}
+		} else if (!strcmp(key, "no_baseline_action")) {
+			const char *a = json_is_string(v) ? json_string_value(v) : "";
+
+			if (strcmp(a, "allow") && strcmp(a, "deny")) {
+				problem = "must be allow or deny";
+				r = -EBADMSG;
+			} else {
+				c->policy.deny_no_baseline = !strcmp(a, "deny");
+			}
+		} else if (!strcmp(key, "decision_deadline_ms")) {
+			r = set_uint(&c->policy.deadline_ms, v, 1, SW_POLICY_DEADLINE_MAX_MS,
+				     &problem);
+		} else if (!strcmp(key, "enforce_libraries")) {
+			if (!json_is_boolean(v)) {
+				problem = "must be true or false";
+				r = -EBADMSG;
+			} else {
+				c->enforce_libraries = json_is_true(v);
 			}
 		} else if (!strcmp(key, "fold_window")) {
 			r = set_uint(&c->fold_window, v, 0, 86400, &problem);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
+
 struct sw_error;
 
 #define SW_CONFIG_MAX_LIST 16
@@ -86,6 +88,14 @@ struct sw_config {
 	unsigned int baseline_cache_max; /* baselines kept on disk */
 	unsigned int registry_retry_max; /* seconds: cap of the unreachable-registry backoff */
 	unsigned int registry_negative_ttl; /* seconds: "none attached"/refused kept that long */
+	/*
+	 * prevention (docs/enforce.md): the default mode ("mode"), the scopes
+	 * ("scopes"), no_baseline's decision ("no_baseline_action"), the
+	 * decision deadline ("decision_deadline_ms")
+	 */
+	struct sw_policy policy;
+	/* enforce/audit scopes: also ask about every open of a shared object (FAN_OPEN_PERM) */
+	bool enforce_libraries;
 };
 
 #define SW_DEFAULT_BASELINE_CACHE "/var/cache/sealwatch/baselines"
@@ -114,6 +124,8 @@ int config_default_interpreters(struct sw_config *c);
 int config_identity_add(struct sw_config *c, const char *spec);
 /* The default layer stores when none was configured. */
 int config_default_layer_stores(struct sw_config *c);
+/* "monitor", "audit,strict", "enforce", … → the default mode and strictness; -EINVAL. */
+int config_mode_from_name(const char *text, struct sw_policy *p);
 /* "info", "low", "medium", "high", "critical" → ECS severity; -EINVAL. */
 int config_severity_from_name(const char *name, int *ret);
 /*

@@ -62,6 +62,15 @@ static void daemon_usage(FILE *out)
 		"      --baseline-cache-max N baselines kept in the cache (default 256, LRU)\n"
 		"      --registry-retry-max S backoff cap for unreachable registries (default 300)\n"
 		"      --registry-negative-ttl S  \"none attached\" remembered S seconds (600)\n"
+		"      --mode MODE            monitor (default), audit or enforce: the mode of\n"
+		"                             every scope no --scope names (\",strict\": deny\n"
+		"                             when no decision is reached; docs/enforce.md)\n"
+		"      --scope SCOPE=MODE     image:PATTERN, namespace:PATTERN or host, with its\n"
+		"                             mode (\",strict\" may follow); repeatable, first match\n"
+		"      --no-baseline-action allow|deny  no_baseline in enforce (default allow)\n"
+		"      --decision-deadline MS answer a permission by then, else the fallback\n"
+		"                             (allow+alert; deny+alert when strict; default 3000)\n"
+		"      --enforce-libraries    also decide opens of shared objects (FAN_OPEN_PERM)\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads the config file and baselines; SIGINT/SIGTERM stop.\n"
@@ -79,6 +88,11 @@ enum {
 	OPT_BASELINE_CACHE_MAX,
 	OPT_REGISTRY_RETRY,
 	OPT_REGISTRY_NEGATIVE,
+	OPT_MODE,
+	OPT_SCOPE,
+	OPT_NO_BASELINE_ACTION,
+	OPT_DECISION_DEADLINE,
+	OPT_ENFORCE_LIBRARIES,
 };
 
 static int set_str(char **dst, const char *v, struct sw_error *err)
@@ -140,6 +154,11 @@ static const struct option daemon_opts[] = {
 	{ "baseline-cache-max", required_argument, NULL, OPT_BASELINE_CACHE_MAX },
 	{ "registry-retry-max", required_argument, NULL, OPT_REGISTRY_RETRY },
 	{ "registry-negative-ttl", required_argument, NULL, OPT_REGISTRY_NEGATIVE },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "scope", required_argument, NULL, OPT_SCOPE },
+	{ "no-baseline-action", required_argument, NULL, OPT_NO_BASELINE_ACTION },
+	{ "decision-deadline", required_argument, NULL, OPT_DECISION_DEADLINE },
+	{ "enforce-libraries", no_argument, NULL, OPT_ENFORCE_LIBRARIES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -150,7 +169,48 @@ static const struct option daemon_opts[] = {
 struct flag_state {
 	struct sw_config lists; /* list flags: they replace the file's lists */
 	bool all_events, force_tracepoint, verbose, no_kernel_cache, registry_insecure;
+	bool enforce_libraries;
+	struct sw_policy scopes; /* --scope: they replace the file's scopes */
 };
+
+/* The prevention flags (docs/enforce.md). */
+static int policy_flag(int c, struct sw_config *cfg, struct flag_state *st, struct sw_error *err)
+{
+	int r;
+
+	switch (c) {
+	case OPT_MODE:
+		if (config_mode_from_name(optarg, &cfg->policy))
+			return sw_error_set(err, -EINVAL,
+					    "--mode: use monitor, audit or enforce (\",strict\" "
+					    "may follow), not '%s'",
+					    optarg);
+		return 0;
+	case OPT_SCOPE:
+		r = policy_scope_add(&st->scopes, optarg);
+		if (r == -E2BIG)
+			return sw_error_set(err, -EINVAL, "too many --scope");
+		if (r)
+			return sw_error_set(
+				err, -EINVAL,
+				"--scope wants image:PATTERN=MODE, namespace:PATTERN=MODE "
+				"or host=MODE (\",strict\" may follow), not '%s'",
+				optarg);
+		return 0;
+	case OPT_NO_BASELINE_ACTION:
+		if (strcmp(optarg, "allow") && strcmp(optarg, "deny"))
+			return sw_error_set(err, -EINVAL,
+					    "--no-baseline-action: use allow or deny");
+		cfg->policy.deny_no_baseline = !strcmp(optarg, "deny");
+		return 0;
+	case OPT_DECISION_DEADLINE:
+		return parse_count("--decision-deadline", optarg, 1, SW_POLICY_DEADLINE_MAX_MS,
+				   &cfg->policy.deadline_ms, err);
+	default: /* OPT_ENFORCE_LIBRARIES */
+		st->enforce_libraries = true;
+		return 0;
+	}
+}
 
 /* The registry flags (docs/registry.md); --registry is a list like the others. */
 static int registry_flag(int c, struct sw_config *cfg, struct flag_state *st, struct sw_error *err)
@@ -331,6 +391,8 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		return 1;
 	case OPT_REGISTRY ... OPT_REGISTRY_NEGATIVE:
 		return registry_flag(c, cfg, st, err);
+	case OPT_MODE ... OPT_ENFORCE_LIBRARIES:
+		return policy_flag(c, cfg, st, err);
 	default:
 		return sw_error_set(err, -EINVAL,
 				    "unknown option or missing value in '%s' (see --help)",
@@ -375,6 +437,11 @@ static void apply_flag_state(struct sw_config *cfg, struct flag_state *st)
 	cfg->all_events |= st->all_events;
 	cfg->force_tracepoint |= st->force_tracepoint;
 	cfg->verbose |= st->verbose;
+	cfg->enforce_libraries |= st->enforce_libraries;
+	if (st->scopes.n_scopes) {
+		memcpy(cfg->policy.scopes, st->scopes.scopes, sizeof(st->scopes.scopes));
+		cfg->policy.n_scopes = st->scopes.n_scopes;
+	}
 }
 
 /* First pass: only --config, so that the flags can override the file. */

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "daemon_metrics.h"
 #include "daemon_state.h"
+#include "enforce.h"
 #include "errors.h"
 #include "exitcode.h"
 #include "log.h"
@@ -34,6 +35,7 @@
 #include "nsroot.h"
 #include "report.h"
 #include "resolver.h"
+#include "sdnotify.h"
 #include "sink.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -108,6 +110,7 @@ static void sample_metrics(struct daemon *d)
 	};
 
 	daemon_metrics_sample(&src);
+	enforce_sample_metrics(d->enforce);
 }
 
 /* The loss record (--state-file): what a kill -9 now would lose. */
@@ -173,6 +176,9 @@ static int run(struct daemon *d)
 			last_tick = now;
 			check_counters(d);
 			sample_metrics(d);
+			/* systemd's watchdog: fed while the loop and the enforce deadline thread run */
+			if (sdnotify_watchdog_usec() && enforce_alive(d->enforce))
+				sdnotify_send("WATCHDOG=1");
 			save_state(d, false);
 			if (now.tv_sec % 10 == 0)
 				resolver_prune(d->resolver);
@@ -353,6 +359,8 @@ static int setup(struct daemon *d, struct sw_error *err)
 		r = setup_loop(d, err);
 	if (!r)
 		r = setup_kernel(d, err);
+	if (!r)
+		r = enforce_start(d, err);
 	if (r)
 		return r;
 	sample_metrics(d);
@@ -374,6 +382,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 		free(previous);
 	}
 	save_state(d, false);
+	sdnotify_send("READY=1");
 	return 0;
 }
 
@@ -382,6 +391,10 @@ static void teardown(struct daemon *d)
 	bool started = d->bpf != NULL;
 
 	health_set_attached(false);
+	sdnotify_send("STOPPING=1");
+	/* answer what is held, close the fanotify group: execs never wait on a dead daemon */
+	enforce_stop(d->enforce);
+	d->enforce = NULL;
 	reload_stop(d); /* the loader thread uses the keys, fetcher and report */
 	/* no new events while nobody polls; finish queued jobs (they may use d->bpf) */
 	if (d->verifier) {
@@ -452,6 +465,7 @@ int cmd_daemon(int argc, char **argv)
 	if (d.cfg.verbose)
 		log_set_level(SW_LOG_DEBUG);
 	daemon_metrics_describe();
+	enforce_describe_metrics();
 	health_set_config_loaded(true);
 	r = setup(&d, &err);
 	if (!r)

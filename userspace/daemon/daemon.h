@@ -25,6 +25,7 @@
 #include "verdict.h"
 
 struct bpf_loader;
+struct enforce;
 struct fetcher;
 struct metrics_http;
 struct report;
@@ -68,6 +69,7 @@ struct daemon {
 	struct metrics_http *http;
 	struct fetcher *fetcher; /* baselines from registries, NULL when none configured */
 	struct loader *loader; /* the baseline load running off the event loop, or NULL */
+	struct enforce *enforce; /* prevention (enforce.h), NULL when every scope monitors */
 	int argc; /* the command line, parsed again on each SIGHUP reload */
 	char **argv;
 	const char *config_file; /* --config, or NULL */

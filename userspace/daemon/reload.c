@@ -15,6 +15,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "daemon.h"
+#include "enforce.h"
 #include "errors.h"
 #include "log.h"
 #include "report.h"
@@ -112,6 +113,7 @@ static void swap_store(struct daemon *d, struct sw_bstore *s)
 	}
 	bstore_unref(d->store);
 	d->store = s;
+	enforce_set_store(d->enforce, s);
 	if (d->bpf) /* at start-up, announced once the programs are attached */
 		emit_loaded(d);
 }
@@ -381,6 +383,16 @@ static void reload_apply(struct daemon *d, struct reload *n)
 		      "config %s reloaded", d->config_file);
 	swap_store(d, n->store);
 	n->store = NULL;
+	enforce_set_policy(d->enforce, &d->cfg.policy);
+	if (!d->enforce) { /* a scope decides now: the backend starts */
+		struct sw_error err = { { 0 } };
+
+		if (enforce_start(d, &err)) {
+			log_error("reload: enforce backend: %s", err.msg);
+			enforce_stop(d->enforce);
+			d->enforce = NULL;
+		}
+	}
 	log_info("config %s reloaded, %zu baselines", d->config_file, bstore_count(d->store));
 }
 

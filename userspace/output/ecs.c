@@ -226,7 +226,17 @@ static json_t *event_json(const struct ecs_exec *x)
 	json_object_set_new(event, "kind",
 			    json_string(x->verdict == SW_VERDICT_OK ? "event" : "alert"));
 	json_object_set_new(event, "category", json_pack("[s]", category));
-	json_object_set_new(event, "type", json_pack("[s]", type));
+	if (x->decision) {
+		/* a permission decision: ECS event.type allowed/denied, the syscall's outcome */
+		bool denied =
+			!strcmp(x->decision, "denied") || !strcmp(x->decision, "fallback_deny");
+
+		json_object_set_new(event, "type",
+				    json_pack("[s,s]", type, denied ? "denied" : "allowed"));
+		json_object_set_new(event, "outcome", json_string(denied ? "failure" : "success"));
+	} else {
+		json_object_set_new(event, "type", json_pack("[s]", type));
+	}
 	json_object_set_new(event, "action", json_string(x->action));
 	json_object_set_new(event, "severity", json_integer(x->severity));
 	json_object_set_new(event, "module", json_string("sealwatch"));
@@ -342,6 +352,12 @@ static json_t *sealwatch_json(const struct ecs_exec *x)
 		json_object_set_new(sw, "old_path", jstr_raw(x->old_path));
 	if (x->layer)
 		json_object_set(sw, "layer", x->layer);
+	if (x->decision) {
+		json_object_set_new(sw, "decision", json_string(x->decision));
+		set_opt(sw, "mode", x->mode);
+		if (x->decision_ms >= 0)
+			json_object_set_new(sw, "decision_ms", json_real(x->decision_ms));
+	}
 	return sw;
 }
 

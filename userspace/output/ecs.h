@@ -51,6 +51,14 @@ struct ecs_exec {
 	const char *expected_image_id, *baseline_image_name;
 	char *const *args;
 	size_t n_args;
+	/*
+	 * prevention (docs/enforce.md): "denied", "would_deny", "fallback_allow",
+	 * "fallback_deny" or "allowed" (sealwatch.decision), the scope's mode
+	 * (sealwatch.mode), NULL for monitor events; denied ones carry
+	 * event.type "denied" and event.outcome "failure"
+	 */
+	const char *decision, *mode;
+	double decision_ms; /* how long the decision took; < 0: not given */
 };
 
 /* One event as a JSON line (no newline), malloc'd; NULL on ENOMEM. */

@@ -641,6 +641,23 @@ done:
 	entry_clear(&actual);
 }
 
+const char *verifier_check_fd(const struct verify_job *job, int fd, const char *path,
+			      struct content_hash *ch, struct sw_verdict_result *res,
+			      struct sw_entry *actual, struct sw_file_meta *meta)
+{
+	struct stat st;
+	const char *why;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return "not a regular file";
+	why = hash_exact(&job->ev.file, fd, ch, actual);
+	if (why)
+		return why;
+	file_meta(job, fd, &st, meta);
+	verdict_decide(job->bl->b, job->bl->idx, path, actual->sha256, actual->size, meta, res);
+	return NULL;
+}
+
 struct worker_arg {
 	struct verifier *v;
 	unsigned int slot;

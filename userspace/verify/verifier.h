@@ -115,6 +115,21 @@ void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct e
 void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
 		       const char *reason, int severity);
 
+/*
+ * Hash the open regular file @fd now, in the caller's thread, and decide it
+ * against job->bl under @path (the file's real path in the job's root); its
+ * identity must stay job->ev.file while it is read. NULL with @res, @actual
+ * (sha256, size; entry_clear() it) and @meta filled, else why it could not be
+ * verified (an unverified verdict). For permission backends (daemon/enforce.c).
+ */
+struct content_hash;
+struct sw_entry;
+struct sw_file_meta;
+struct sw_verdict_result;
+const char *verifier_check_fd(const struct verify_job *job, int fd, const char *path,
+			      struct content_hash *ch, struct sw_verdict_result *res,
+			      struct sw_entry *actual, struct sw_file_meta *meta);
+
 /* a worker on one job this long is stalled (/healthz says so) */
 #define VERIFIER_STALL_SEC 60
 
