@@ -19,9 +19,8 @@
 
 static struct verify_job *job(const char *scope, int n)
 {
-	struct verify_job *j = calloc(1, sizeof(*j));
+	struct verify_job *j = verify_job_alloc();
 
-	j->exe_fd = -1;
 	j->in_container = scope != NULL;
 	j->c_id = scope ? strdup(scope) : NULL;
 	j->ev.pid = (__u32)n; /* tells the jobs apart */

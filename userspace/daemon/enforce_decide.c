@@ -158,7 +158,7 @@ static bool resolve_container(struct enforce *e, struct verify_job *job, const c
 /* The process and file of slot @s into a new job (no fd: the slot keeps it). */
 static struct verify_job *job_of(struct enforce *e, const struct slot *s, char *path, size_t size)
 {
-	struct verify_job *job = calloc(1, sizeof(*job));
+	struct verify_job *job = verify_job_alloc();
 	char link[64], buf[64];
 	struct stat st;
 	ssize_t n;
@@ -166,7 +166,6 @@ static struct verify_job *job_of(struct enforce *e, const struct slot *s, char *
 
 	if (!job)
 		return NULL;
-	job->exe_fd = -1;
 	job->action = s->mask & FAN_OPEN_EXEC_PERM ? "exec" : "mmap_exec";
 	job->ev.type = SW_EVENT_EXEC;
 	job->ev.boot_ns = s->boot_ns;

@@ -106,13 +106,12 @@ static void set_container(struct verify_job *job, const struct sw_container *c)
 struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
 {
 	struct nsroot_key root = { ev->mntns, ev->root_dev, ev->root_ino };
-	struct verify_job *job = calloc(1, sizeof(*job));
+	struct verify_job *job = verify_job_alloc();
 
 	if (!job)
 		return NULL;
 	job->ev = *ev;
 	job->action = action;
-	job->exe_fd = -1;
 	/* pinned now: the process may be gone in a millisecond, its mounts with it */
 	job->root_fd = d->nsroot ? nsroot_open(d->nsroot, (int)ev->tgid, &root) : -1;
 	if (job->root_fd < 0)

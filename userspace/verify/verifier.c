@@ -221,6 +221,15 @@ void verify_job_report(struct report *r, const struct verify_job *job, enum sw_v
 	report_verdict(r, &x);
 }
 
+struct verify_job *verify_job_alloc(void)
+{
+	struct verify_job *job = calloc(1, sizeof(*job));
+
+	if (job)
+		job->exe_fd = job->root_fd = -1;
+	return job;
+}
+
 void verify_job_free(struct verify_job *job)
 {
 	if (!job)

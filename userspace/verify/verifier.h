@@ -75,6 +75,8 @@ void verifier_free(struct verifier *v);
  * -EAGAIN when nothing could be decided: the caller reports it unverified.
  */
 int verifier_submit(struct verifier *v, struct verify_job *job);
+/* A zeroed job with no fds (exe_fd, root_fd -1); NULL when out of memory. */
+struct verify_job *verify_job_alloc(void);
 void verify_job_free(struct verify_job *job);
 
 /*
