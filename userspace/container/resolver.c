@@ -6,6 +6,7 @@
  * go one way, resolver.c → readers → helpers.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,29 @@ int resolver_container_id(const char *cgroup_name, char id[SW_CONTAINER_ID_LEN +
 		end = pend;
 	}
 	return -ENOENT;
+}
+
+int resolver_container_of_pid(int pid, char id[SW_CONTAINER_ID_LEN + 1], const char **runtime_hint)
+{
+	char path[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *comp, *save = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		p = p ? strchr(p + 1, ':') : NULL;
+		for (comp = p ? strtok_r(p + 1, "/", &save) : NULL; comp && !found;
+		     comp = strtok_r(NULL, "/", &save))
+			found = !resolver_container_id(comp, id, runtime_hint);
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
 }
 
 /* ---- the resolver and its cache ---- */

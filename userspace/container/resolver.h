@@ -112,6 +112,13 @@ int resolver_container_id(const char *cgroup_name, char id[SW_CONTAINER_ID_LEN +
 			  const char **runtime_hint);
 
 /*
+ * The container of process @pid from any level of any hierarchy of its
+ * /proc/PID/cgroup (a container that made cgroups of its own). 0, or
+ * -ENOENT (none, or the process is gone). Thread-safe.
+ */
+int resolver_container_of_pid(int pid, char id[SW_CONTAINER_ID_LEN + 1], const char **runtime_hint);
+
+/*
  * Describe container @id (64 lowercase hex). @runtime_hint (may be NULL) says
  * which runtime's state to read first; the others are tried after it. The
  * result is cached: see "Ownership" above. -ENOENT when no runtime knows @id,

@@ -97,30 +97,6 @@ static void container_path(const struct enforce *e, char *path)
 	}
 }
 
-/* The container of @pid from /proc/PID/cgroup (any level of any hierarchy). */
-static bool container_of(pid_t pid, char id[SW_CONTAINER_ID_LEN + 1], const char **hint)
-{
-	char path[64], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':'), *comp, *save = NULL;
-
-		line[strcspn(line, "\n")] = '\0';
-		p = p ? strchr(p + 1, ':') : NULL;
-		for (comp = p ? strtok_r(p + 1, "/", &save) : NULL; comp && !found;
-		     comp = strtok_r(NULL, "/", &save))
-			found = !resolver_container_id(comp, id, hint);
-	}
-	fclose(f);
-	return found;
-}
-
 /* The process's container, image and ID maps into @job; false: not resolvable. */
 static bool resolve_container(struct enforce *e, struct verify_job *job, const char *id,
 			      const char *hint)
@@ -132,26 +108,11 @@ static bool resolve_container(struct enforce *e, struct verify_job *job, const c
 	job->in_container = true;
 	pthread_mutex_lock(&e->resolver_lock);
 	ok = !resolver_lookup(e->resolver, id, hint, &c, &err);
-	if (ok) {
-		strdup_opt(&job->c_id, c->id);
-		strdup_opt(&job->c_runtime, c->runtime);
-		strdup_opt(&job->c_name, c->name);
-		strdup_opt(&job->c_image_id, c->image_id);
-		strdup_opt(&job->c_image_name, c->image_name);
-		strdup_opt(&job->c_pod, c->pod_name);
-		strdup_opt(&job->c_ns, c->pod_namespace);
-		strdup_opt(&job->c_cname, c->k8s_container_name);
-	} else {
+	if (ok)
+		verify_job_set_container(job, c, e->host_userns);
+	else
 		job->c_id = strdup(id);
-	}
 	pthread_mutex_unlock(&e->resolver_lock);
-	if (job->ev.userns && job->ev.userns == e->host_userns) {
-		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
-		job->gid_map = job->uid_map;
-	} else {
-		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
-		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
-	}
 	return ok;
 }
 
@@ -188,14 +149,8 @@ static struct verify_job *job_of(struct enforce *e, const struct slot *s, char *
 			snprintf(job->ev.comm, sizeof(job->ev.comm), "%s", buf);
 		}
 	}
-	if (!fstat(s->fd, &st)) {
-		job->ev.file.dev = major(st.st_dev) << 20 | minor(st.st_dev);
-		job->ev.file.ino = st.st_ino;
-		job->ev.file.size = (__u64)st.st_size;
-		job->ev.file.ctime_sec = st.st_ctim.tv_sec;
-		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
-		job->ev.file.nlink = (__u32)st.st_nlink;
-	}
+	if (!fstat(s->fd, &st))
+		verify_job_file_from_stat(job, &st);
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", s->fd);
 	n = readlink(link, path, size - 1);
 	path[n > 0 ? n : 0] = '\0';
@@ -307,8 +262,8 @@ void enforce_decide(struct enforce *e, int i, struct content_hash *ch)
 		pthread_mutex_unlock(&e->lock);
 		return;
 	}
-	in_container =
-		job->ev.mntns && job->ev.mntns != e->host_mntns && container_of(s->pid, id, &hint);
+	in_container = job->ev.mntns && job->ev.mntns != e->host_mntns &&
+		       !resolver_container_of_pid(s->pid, id, &hint);
 	if (in_container)
 		resolved = resolve_container(e, job, id, hint);
 	pthread_mutex_lock(&e->lock);

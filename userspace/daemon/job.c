@@ -78,31 +78,6 @@ static __u32 host_userns(void)
 	return ino;
 }
 
-static void set_container(struct verify_job *job, const struct sw_container *c)
-{
-	job->in_container = true;
-	/*
-	 * file owners in the container's terms: the host's IDs when it shares
-	 * the host's user namespace, else its maps (read while the process lives)
-	 */
-	if (job->ev.userns && job->ev.userns == host_userns()) {
-		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
-		job->gid_map = job->uid_map;
-	} else {
-		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
-		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
-	}
-	strdup_opt(&job->c_id, c->id);
-	strdup_opt(&job->c_runtime, c->runtime);
-	strdup_opt(&job->c_name, c->name);
-	strdup_opt(&job->c_image_id, c->image_id);
-	strdup_opt(&job->c_image_name, c->image_name);
-	strdup_opt(&job->c_pod, c->pod_name);
-	strdup_opt(&job->c_ns, c->pod_namespace);
-	strdup_opt(&job->c_cname, c->k8s_container_name);
-	strdup_opt(&job->rootfs, c->rootfs);
-}
-
 struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
 {
 	struct nsroot_key root = { ev->mntns, ev->root_dev, ev->root_ino };
@@ -134,29 +109,6 @@ bool job_open_proc(struct verify_job *job, const char *what)
 	return true;
 }
 
-/* The container of process @pid from any level of its /proc/PID/cgroup paths. */
-static bool container_id_in_cgroups(__u32 pid, char *id, const char **hint)
-{
-	char path[64], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':'), *comp;
-
-		line[strcspn(line, "\n")] = '\0';
-		p = p ? strchr(p + 1, ':') : NULL;
-		for (comp = p ? strtok(p + 1, "/") : NULL; comp && !found; comp = strtok(NULL, "/"))
-			found = !resolver_container_id(comp, id, hint);
-	}
-	fclose(f);
-	return found;
-}
-
 /*
  * The container of an exec: from the cgroup leaf name the kernel gave, else
  * (a container that made cgroups of its own) from any level of the full
@@ -166,7 +118,7 @@ static bool container_id_of(const struct sw_exec_event *ev, char *id, const char
 {
 	if (!resolver_container_id(ev->cgroup_name, id, hint))
 		return true;
-	return container_id_in_cgroups(ev->tgid, id, hint);
+	return !resolver_container_of_pid((int)ev->tgid, id, hint);
 }
 
 /*
@@ -223,7 +175,7 @@ static bool container_scope(struct daemon *d, struct verify_job *job, const char
 			 NULL);
 		return false;
 	}
-	set_container(job, c);
+	verify_job_set_container(job, c, host_userns());
 	job->bl = bstore_find_image(job->store, c->image_id, c->image_name, &by_name);
 	job->baseline_match = by_name ? "image_name" : "image_id";
 	if (d->fetcher) {
@@ -251,7 +203,7 @@ bool job_scope(struct daemon *d, struct verify_job *job)
 	 */
 	if ((ev->flags & SW_EF_FOREIGN_MOUNT) && d->nsroot &&
 	    (pid = nsroot_pid_of(d->nsroot, ev->file_mntns)) > 0 &&
-	    container_id_in_cgroups((__u32)pid, id, &hint))
+	    !resolver_container_of_pid(pid, id, &hint))
 		return container_scope(d, job, id, hint);
 	/*
 	 * A container process is in a container's cgroup *and* out of the host's

@@ -58,12 +58,7 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 	else
 		job->exe_fd = verifier_open_in_root(job->in_container ? job->rootfs : NULL, path);
 	if (job->exe_fd >= 0 && !fstat(job->exe_fd, &st)) {
-		job->ev.file.dev = major(st.st_dev) << 20 | minor(st.st_dev);
-		job->ev.file.ino = st.st_ino;
-		job->ev.file.size = (__u64)st.st_size;
-		job->ev.file.ctime_sec = st.st_ctim.tv_sec;
-		job->ev.file.ctime_nsec = (__u32)st.st_ctim.tv_nsec;
-		job->ev.file.nlink = (__u32)st.st_nlink;
+		verify_job_file_from_stat(job, &st);
 	} else {
 		if (errno == EINVAL) /* a FIFO, socket or device: never opened */
 			verify_job_report(d->report, job, SW_VERDICT_UNVERIFIED,

@@ -18,6 +18,7 @@
 #include "content.h"
 #include "errors.h"
 #include "report.h"
+#include "strutil.h"
 #include "vcache.h"
 #include "decide.h"
 #include "resolver.h"
@@ -219,6 +220,42 @@ void verify_job_report(struct report *r, const struct verify_job *job, enum sw_v
 	x.reason = reason;
 	x.severity = severity;
 	report_verdict(r, &x);
+}
+
+void verify_job_set_container(struct verify_job *job, const struct sw_container *c,
+			      __u32 host_userns)
+{
+	job->in_container = true;
+	/*
+	 * file owners in the container's terms: the host's IDs when it shares
+	 * the host's user namespace, else its maps (read while the process lives)
+	 */
+	if (job->ev.userns && job->ev.userns == host_userns) {
+		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
+		job->gid_map = job->uid_map;
+	} else {
+		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
+		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
+	}
+	strdup_opt(&job->c_id, c->id);
+	strdup_opt(&job->c_runtime, c->runtime);
+	strdup_opt(&job->c_name, c->name);
+	strdup_opt(&job->c_image_id, c->image_id);
+	strdup_opt(&job->c_image_name, c->image_name);
+	strdup_opt(&job->c_pod, c->pod_name);
+	strdup_opt(&job->c_ns, c->pod_namespace);
+	strdup_opt(&job->c_cname, c->k8s_container_name);
+	strdup_opt(&job->rootfs, c->rootfs);
+}
+
+void verify_job_file_from_stat(struct verify_job *job, const struct stat *st)
+{
+	job->ev.file.dev = major(st->st_dev) << 20 | minor(st->st_dev);
+	job->ev.file.ino = st->st_ino;
+	job->ev.file.size = (__u64)st->st_size;
+	job->ev.file.ctime_sec = st->st_ctim.tv_sec;
+	job->ev.file.ctime_nsec = (__u32)st->st_ctim.tv_nsec;
+	job->ev.file.nlink = (__u32)st->st_nlink;
 }
 
 struct verify_job *verify_job_alloc(void)

@@ -63,6 +63,8 @@ struct verifier_opts {
 };
 
 struct verifier;
+struct stat;
+struct sw_container;
 
 int verifier_new(const struct verifier_opts *o, struct verifier **ret);
 /* Stop accepting jobs, finish the queued ones, join the workers. */
@@ -75,6 +77,14 @@ void verifier_free(struct verifier *v);
  * -EAGAIN when nothing could be decided: the caller reports it unverified.
  */
 int verifier_submit(struct verifier *v, struct verify_job *job);
+/*
+ * Container @c's names, image, rootfs into @job (copies), and the ID maps of
+ * its process (read now; the host's when the process is in @host_userns).
+ */
+void verify_job_set_container(struct verify_job *job, const struct sw_container *c,
+			      __u32 host_userns);
+/* ev.file from fstat() of the file found (not the kernel's identity). */
+void verify_job_file_from_stat(struct verify_job *job, const struct stat *st);
 /* A zeroed job with no fds (exe_fd, root_fd -1); NULL when out of memory. */
 struct verify_job *verify_job_alloc(void);
 void verify_job_free(struct verify_job *job);
