@@ -2,6 +2,7 @@
 /* reload.c: the baseline store, its swaps, and the SIGHUP reload of the config (daemon.h). */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,11 @@ static void swap_store(struct daemon *d, struct sw_bstore *s)
 	}
 	bstore_unref(d->store);
 	d->store = s;
+	/*
+	 * the old store was built by the loader thread, in its malloc arena:
+	 * give what it freed back to the kernel, or every reload adds to RSS
+	 */
+	malloc_trim(0);
 	enforce_set_store(d->enforce, s);
 	if (d->bpf) /* at start-up, announced once the programs are attached */
 		emit_loaded(d);

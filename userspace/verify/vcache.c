@@ -56,9 +56,22 @@ void vcache_free(struct vcache *c)
 
 void vcache_reset(struct vcache *c)
 {
+	/*
+	 * a fresh zeroed array, not a memset of the old one: the kernel's zero
+	 * pages cost no memory until a slot is used (65536 slots are ~46 MB
+	 * that a memset would make resident at every reload)
+	 */
+	struct slot *fresh = calloc(c->mask + 1, sizeof(*c->slots)), *old;
+
 	pthread_mutex_lock(&c->lock);
-	memset(c->slots, 0, (c->mask + 1) * sizeof(*c->slots));
+	old = c->slots;
+	if (fresh)
+		c->slots = fresh;
+	else
+		memset(c->slots, 0, (c->mask + 1) * sizeof(*c->slots));
 	pthread_mutex_unlock(&c->lock);
+	if (fresh)
+		free(old);
 }
 
 static size_t key_hash(const struct sw_file_id *id, const void *baseline, const char *path)
