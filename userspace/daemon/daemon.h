@@ -104,6 +104,12 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev);
 /* ---- jobs: one event's file, process and scope (job.c) ---- */
 
 struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action);
+/*
+ * job->root_fd: the root the event's process saw, pinned (nsroot.h) — its
+ * own while it lives, else another live process's with the same root. For
+ * what is looked up by name; a no-op once pinned.
+ */
+void job_pin_root(struct daemon *d, struct verify_job *job);
 /* readlink(/proc/PID/WHAT) as a malloc'd string, or NULL. */
 char *proc_link(__u32 pid, const char *what);
 /* Open /proc/PID/WHAT (the exact file) into job->exe_fd and its path into job->exe_path. */

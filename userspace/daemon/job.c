@@ -80,19 +80,26 @@ static __u32 host_userns(void)
 
 struct verify_job *job_new(struct daemon *d, const struct sw_exec_event *ev, const char *action)
 {
-	struct nsroot_key root = { ev->mntns, ev->root_dev, ev->root_ino };
 	struct verify_job *job = verify_job_alloc();
 
 	if (!job)
 		return NULL;
 	job->ev = *ev;
 	job->action = action;
-	/* pinned now: the process may be gone in a millisecond, its mounts with it */
-	job->root_fd = d->nsroot ? nsroot_open(d->nsroot, (int)ev->tgid, &root) : -1;
-	if (job->root_fd < 0)
-		job->root_fd = -1;
 	job->store = bstore_ref(d->store);
 	return job;
+}
+
+void job_pin_root(struct daemon *d, struct verify_job *job)
+{
+	const struct sw_exec_event *ev = &job->ev;
+	struct nsroot_key root = { ev->mntns, ev->root_dev, ev->root_ino };
+
+	if (job->root_fd >= 0 || !d->nsroot)
+		return;
+	job->root_fd = nsroot_open(d->nsroot, (int)ev->tgid, &root);
+	if (job->root_fd < 0)
+		job->root_fd = -1;
 }
 
 bool job_open_proc(struct verify_job *job, const char *what)
@@ -255,7 +262,15 @@ void daemon_kcache_learn(void *ctx, const struct verify_job *job)
 void job_verify(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
+	struct nsroot_key root = { ev->mntns, ev->root_dev, ev->root_ino };
 	struct vcache_hit hit;
+
+	/*
+	 * its file was opened at the event: the process lived then, and may
+	 * stand for its root when another of that root is gone (job_pin_root)
+	 */
+	if (job->exe_fd >= 0 && d->nsroot)
+		nsroot_learn(d->nsroot, &root, (int)ev->tgid);
 
 	/* code run from memory needs no baseline to be reported, in any scope */
 	if (ev->flags & (SW_EF_MEMFD | SW_EF_DELETED)) {
@@ -287,6 +302,9 @@ void job_verify(struct daemon *d, struct verify_job *job)
 			daemon_kcache_learn(d, job);
 		goto done;
 	}
+	/* the worker looks the file up by name when the exact file could not be opened */
+	if (job->exe_fd < 0)
+		job_pin_root(d, job);
 	if (!verifier_submit(d->verifier, job))
 		return;
 	emit_now(d, job, SW_VERDICT_UNVERIFIED, "hash queue full", NULL);

@@ -52,7 +52,8 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		return;
 	}
 	job->exe_path = strdup(path);
-	/* in the root the process saw (pinned at the event), else the container's rootfs */
+	/* in the root the process saw, else the container's rootfs */
+	job_pin_root(d, job);
 	if (job->root_fd >= 0)
 		job->exe_fd = verifier_open_at_root(job->root_fd, path);
 	else
@@ -79,7 +80,7 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
  * interpreter. Tell it here: the name given to execve (filename) is another
  * file than the one running, and it starts with "#!".
  */
-static bool tp_exec_is_script(const struct verify_job *job)
+static bool tp_exec_is_script(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
 	char path[PATH_MAX], head[2];
@@ -87,8 +88,11 @@ static bool tp_exec_is_script(const struct verify_job *job)
 	bool script = false;
 	int fd;
 
-	if (!(ev->flags & SW_EF_FALLBACK_TP) || job->root_fd < 0 ||
+	if (!(ev->flags & SW_EF_FALLBACK_TP) ||
 	    procpath_resolve((int)ev->tgid, -100, ev->filename, path, sizeof(path)))
+		return false;
+	job_pin_root(d, job);
+	if (job->root_fd < 0)
 		return false;
 	fd = verifier_open_at_root(job->root_fd, path);
 	if (fd < 0)
@@ -138,7 +142,7 @@ int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev)
 		verify_job_free(job);
 		return 0;
 	}
-	if ((ev->flags & SW_EF_SCRIPT) || tp_exec_is_script(job))
+	if ((ev->flags & SW_EF_SCRIPT) || tp_exec_is_script(d, job))
 		script_of_exec(d, ev, job->args, job->n_args);
 	else if (job->exe_fd < 0)
 		exe_fallback_path(job);

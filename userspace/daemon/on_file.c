@@ -407,6 +407,7 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev)
 	write_paths_read(ev, &p);
 	if (!job_scope(d, job))
 		goto done;
+	job_pin_root(d, job); /* the written paths are resolved in it */
 	write_paths_real(job, &p);
 	if (ev->flags & SW_EF_NODE_STORAGE) {
 		node_layer_write(d, job, &p);
