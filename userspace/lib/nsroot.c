@@ -178,7 +178,8 @@ size_t nsroot_seed(struct nsroot *t)
 }
 
 struct scan_for {
-	struct nsroot_key key;
+	struct nsroot_key key; /* what is looked for; the root found when any_root */
+	bool any_root; /* the namespace only */
 	int pid;
 };
 
@@ -186,8 +187,9 @@ static bool found_one(void *ctx, int pid, const struct nsroot_key *key)
 {
 	struct scan_for *s = ctx;
 
-	if (!key_eq(key, &s->key))
+	if (s->any_root ? key->mntns != s->key.mntns : !key_eq(key, &s->key))
 		return false;
+	s->key = *key;
 	s->pid = pid;
 	return true;
 }
@@ -200,12 +202,28 @@ static time_t monotonic_sec(void)
 	return ts.tv_sec;
 }
 
+/*
+ * On a miss: a process of @s->key in /proc, learned; at most one scan a
+ * second (a flood of misses costs one bounded scan). Its pid, or 0.
+ */
+static int scan_miss(struct nsroot *t, struct scan_for *s)
+{
+	time_t now = monotonic_sec();
+
+	if (t->last_scan >= 0 && now - t->last_scan < 1)
+		return 0;
+	t->last_scan = now;
+	scan_proc(found_one, s);
+	if (s->pid)
+		nsroot_learn(t, &s->key, s->pid);
+	return s->pid;
+}
+
 int nsroot_open(struct nsroot *t, int pid, const struct nsroot_key *key)
 {
 	struct nsroot_ent *e;
-	struct scan_for s = { *key, 0 };
+	struct scan_for s = { *key, false, 0 };
 	int fd = nsroot_pin_pid(pid, key);
-	time_t now;
 
 	if (fd >= 0) {
 		nsroot_learn(t, key, pid);
@@ -220,34 +238,12 @@ int nsroot_open(struct nsroot *t, int pid, const struct nsroot_key *key)
 			return fd;
 		drop(t, e); /* that one is gone too */
 	}
-	now = monotonic_sec();
-	if (t->last_scan >= 0 && now - t->last_scan < 1)
-		return -ESRCH;
-	t->last_scan = now;
-	scan_proc(found_one, &s);
-	if (!s.pid)
-		return -ESRCH;
-	fd = nsroot_pin_pid(s.pid, key);
-	if (fd >= 0)
-		nsroot_learn(t, key, s.pid);
-	return fd;
-}
-
-static bool ns_found(void *ctx, int pid, const struct nsroot_key *key)
-{
-	struct scan_for *s = ctx;
-
-	if (key->mntns != s->key.mntns)
-		return false;
-	s->key = *key;
-	s->pid = pid;
-	return true;
+	return scan_miss(t, &s) ? nsroot_pin_pid(s.pid, key) : -ESRCH;
 }
 
 int nsroot_pid_of(struct nsroot *t, uint32_t mntns)
 {
-	struct scan_for s = { { mntns, 0, 0 }, 0 };
-	time_t now;
+	struct scan_for s = { { mntns, 0, 0 }, true, 0 };
 
 	if (!mntns)
 		return 0;
@@ -266,12 +262,5 @@ int nsroot_pid_of(struct nsroot *t, uint32_t mntns)
 		}
 		drop(t, e); /* gone: the slot now holds another entry, look at it */
 	}
-	now = monotonic_sec();
-	if (t->last_scan >= 0 && now - t->last_scan < 1)
-		return 0;
-	t->last_scan = now;
-	scan_proc(ns_found, &s);
-	if (s.pid)
-		nsroot_learn(t, &s.key, s.pid);
-	return s.pid;
+	return scan_miss(t, &s);
 }
