@@ -63,6 +63,39 @@ static __always_inline void dir_walk(struct sw_exec_event *e, struct task_struct
 }
 
 /*
+ * A path event of @kind from the current task, its file identity empty and
+ * no old path yet; NULL when the ring buffer is full. Fill e->filename, then
+ * path_event_submit().
+ */
+static __always_inline struct sw_exec_event *path_event_start(struct task_struct *task, __u32 kind,
+							      __u32 flags)
+{
+	struct sw_exec_event *e = event_reserve(kind);
+
+	if (!e)
+		return NULL;
+	e->flags = SW_EF_NO_FILE_ID | flags;
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	fill_task(e, task);
+	e->old_path[0] = '\0';
+	return e;
+}
+
+/*
+ * Send @e, with the walk of @dirfd's directory when its path is relative
+ * (the old path's walk of a split rename is left out where the verifier
+ * wants small programs).
+ */
+static __always_inline void path_event_submit(struct sw_exec_event *e, struct task_struct *task,
+					      __s32 dirfd)
+{
+	e->fd = dirfd;
+	if (e->filename[0] != '/' && (!(e->flags & SW_EF_RENAME_OLD) || deep_walks))
+		dir_walk(e, task, dirfd);
+	event_submit(e);
+}
+
+/*
  * One event of @op: its path (a rename's new path), or with @old a
  * rename's old path (SW_EF_RENAME_OLD). A relative path comes with the walk
  * of its directory; a rename whose paths are both absolute is one event
@@ -72,27 +105,17 @@ static __always_inline void dir_walk(struct sw_exec_event *e, struct task_struct
 static __always_inline void path_event(struct task_struct *task, const struct path_op *op, bool old,
 				       bool both)
 {
-	struct sw_exec_event *e = event_reserve(op->kind);
-	__s32 dirfd = old ? op->fd2 : op->fd;
+	struct sw_exec_event *e = path_event_start(task, op->kind, old ? SW_EF_RENAME_OLD : 0);
 
 	if (!e)
 		return;
-	e->flags = SW_EF_NO_FILE_ID | (old ? SW_EF_RENAME_OLD : 0);
-	__builtin_memset(&e->file, 0, sizeof(e->file));
-	fill_task(e, task);
 	if (bpf_probe_read_kernel(e->filename, sizeof(e->filename), old ? op->path2 : op->path))
 		e->filename[0] = '\0';
-	e->fd = dirfd;
 	e->fd2 = old ? -1 : op->fd2;
-	e->old_path[0] = '\0';
-	if (e->filename[0] != '/') {
-		/* (the old path's walk is left out where the verifier wants small programs) */
-		if (!old || deep_walks)
-			dir_walk(e, task, dirfd);
-	} else if (both && bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2)) {
+	if (e->filename[0] == '/' && both &&
+	    bpf_probe_read_kernel(e->old_path, sizeof(e->old_path), op->path2))
 		e->old_path[0] = '\0';
-	}
-	event_submit(e);
+	path_event_submit(e, task, old ? op->fd2 : op->fd);
 }
 
 static __always_inline void path_exit(long ret)
@@ -217,24 +240,17 @@ int sw_truncate_exit(struct trace_event_raw_sys_exit *ctx)
 static __always_inline void iouring_event(struct task_struct *task, __u32 kind, __u32 flags,
 					  int dfd, struct filename *name, __u32 open_flags)
 {
-	struct sw_exec_event *e = event_reserve(kind);
+	struct sw_exec_event *e = path_event_start(task, kind, SW_EF_IOURING | flags);
 	const char *s = name ? BPF_CORE_READ(name, name) : NULL;
 
 	if (!e)
 		return;
-	e->flags = SW_EF_NO_FILE_ID | SW_EF_IOURING | flags;
-	__builtin_memset(&e->file, 0, sizeof(e->file));
-	fill_task(e, task);
 	if (!s || bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), s) < 0)
 		e->filename[0] = '\0';
-	e->fd = dfd;
 	e->fd2 = -1;
 	e->open_flags = open_flags;
-	e->old_path[0] = '\0';
 	/* (io threads share the submitter's fs and files: its cwd and dirfds) */
-	if (e->filename[0] != '/' && (!(flags & SW_EF_RENAME_OLD) || deep_walks))
-		dir_walk(e, task, dfd);
-	event_submit(e);
+	path_event_submit(e, task, dfd);
 }
 
 /*
