@@ -121,6 +121,9 @@ wait_for bind-mount-gone-modified ".container.id == \"$B\" and .event.action == 
 LAYER=$(dk image inspect -f '{{.GraphDriver.Data.UpperDir}}' "$IMG")
 C=swdk-a-$$
 x /usr/bin/d5 true
+# its verdict first: a write landing while the daemon hashes it would make
+# that verdict "file changed while it was hashed" (right, but not this check)
+wait_for d5-ok-before-node-write "$IN and .event.action == \"exec\" and .file.path == \"/usr/bin/d5\" and .sealwatch.verdict == \"ok\""
 if [ -f "$LAYER/usr/bin/d5" ]; then
 	echo '#node' >>"$LAYER/usr/bin/d5"
 	wait_for node-layer-write-tamper ".event.action == \"open_write\" and .sealwatch.verdict == \"tamper\" and .file.path == \"$LAYER/usr/bin/d5\" and (.sealwatch.layer.store == \"$DROOT/overlay2\")"
