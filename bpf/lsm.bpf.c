@@ -5,14 +5,18 @@
  * command line). Without the latter the programs load and attach and are
  * never called: the loader checks /sys/kernel/security/lsm first.
  *
- * Monitoring only: every program returns the verdict it was handed (0, or
- * what an earlier BPF LSM program decided), never a denial of its own.
+ * Monitoring programs return the verdict they were handed (0, or what an
+ * earlier BPF LSM program decided). Prevention (enforce.bpf.h, off unless
+ * the daemon switches it on) denies in lsm_enforce.bpf.c's
+ * bprm_check_security and in lsm_mmap.bpf.c's mmap_file and file_mprotect.
  *
  * The LSM object (skeleton lsm_bpf) is linked from this file, which defines
  * the maps and configuration all its files share (SW_OBJECT_OWNER), and one
  * file per hook family: lsm_mmap.bpf.c, lsm_open.bpf.c, lsm_path.bpf.c.
  *
  *   sw_lsm_exec      lsm/bprm_committed_creds  SW_EVENT_EXEC
+ *   sw_lsm_enforce_exec lsm/bprm_check_security SW_EVENT_EXEC with SW_EF_DENIED (prevention:
+ *                                              an exec denied, EPERM)
  *   sw_lsm_mmap      lsm/mmap_file             SW_EVENT_MMAP_EXEC (PROT_EXEC file maps)
  *   sw_lsm_mprotect  lsm/file_mprotect         SW_EVENT_MMAP_EXEC (PROT_EXEC onto a
  *                                              file mapping that was not executable)
@@ -74,6 +78,7 @@
 #include "event.bpf.h"
 #include "doors.bpf.h"
 #include "lsm.bpf.h"
+#include "enforce.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

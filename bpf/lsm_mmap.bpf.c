@@ -18,6 +18,7 @@
 #include "event.bpf.h"
 #include "doors.bpf.h"
 #include "lsm.bpf.h"
+#include "enforce.bpf.h"
 
 /*
  * Every mmap() of a file with PROT_EXEC: shared libraries, dlopen(), the ELF
@@ -25,6 +26,7 @@
  * @prot is what the kernel will map (READ_IMPLIES_EXEC applied); anonymous
  * maps have no file. The mapping does not exist yet (no address): the daemon
  * opens the file by its d_path in the task's root and checks its identity.
+ * Prevention (enforce.bpf.h) may deny it: the event then says so (SW_EF_DENIED).
  */
 SEC("lsm/mmap_file")
 int BPF_PROG(sw_lsm_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
@@ -32,21 +34,23 @@ int BPF_PROG(sw_lsm_mmap, struct file *file, unsigned long reqprot, unsigned lon
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct sw_exec_event *e;
+	int deny;
 
 	if (ret || !file || !(prot & PROT_EXEC))
 		return ret;
-	if (kcache_ok(file, task_scope(task)))
+	deny = enforce_decide(file, task);
+	if (!deny && kcache_ok(file, task_scope(task)))
 		return ret;
 	e = event_reserve(SW_EVENT_MMAP_EXEC);
 	if (!e)
-		return ret;
-	e->flags = SW_EF_LSM;
+		return deny;
+	e->flags = SW_EF_LSM | (deny ? SW_EF_DENIED : 0);
 	fill_task(e, task);
 	fill_file(e, file);
 	read_file_path(e, file);
 	e->interp[0] = '\0';
 	event_submit(e);
-	return ret;
+	return deny;
 }
 
 /*
@@ -61,16 +65,20 @@ int BPF_PROG(sw_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct sw_exec_event *e;
 	struct file *file;
+	int deny;
 
 	if (ret || !(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
 		return ret;
 	file = BPF_CORE_READ(vma, vm_file);
-	if (!file || kcache_ok(file, task_scope(task)))
+	if (!file)
+		return ret;
+	deny = enforce_decide(file, task);
+	if (!deny && kcache_ok(file, task_scope(task)))
 		return ret;
 	e = event_reserve(SW_EVENT_MMAP_EXEC);
 	if (!e)
-		return ret;
-	e->flags = SW_EF_LSM | SW_EF_MPROTECT;
+		return deny;
+	e->flags = SW_EF_LSM | SW_EF_MPROTECT | (deny ? SW_EF_DENIED : 0);
 	fill_task(e, task);
 	fill_file(e, file);
 	read_dentry_path(e, task, file);
@@ -78,5 +86,5 @@ int BPF_PROG(sw_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	e->addr = BPF_CORE_READ(vma, vm_start);
 	e->len = BPF_CORE_READ(vma, vm_end) - e->addr;
 	event_submit(e);
-	return ret;
+	return deny;
 }

@@ -120,6 +120,13 @@ enum sw_event_flags {
 	 * namespace (ignored everywhere else)
 	 */
 	SW_EF_PATH_NS_TOP = 1 << 22,
+	/*
+	 * the BPF LSM prevention backend (bpf/enforce.bpf.h) denied this exec
+	 * (lsm/bprm_check_security) or mapping with EPERM: filename is the
+	 * d_path of the file refused (for an exec the process still runs its
+	 * old image: /proc/PID/exe is not that file)
+	 */
+	SW_EF_DENIED = 1 << 23,
 };
 
 /*
@@ -251,6 +258,53 @@ struct sw_interp {
 	__u32 prefix;
 };
 
+/*
+ * Prevention in the kernel: the BPF LSM backend (bpf/enforce.bpf.h,
+ * docs/enforce.md). Two maps and four .data words, all written by the daemon
+ * (userspace/kernel/kenforce.c), read by the exec and mapping hooks.
+ *
+ * Map "enforce_scopes" (hash): scope (struct sw_exec_event.scope, the mount
+ * namespace's id) → struct sw_enforce_scope, filled as the daemon resolves
+ * processes to scopes; key 0 is the default for a scope not (yet) in the map.
+ *
+ * Map "enforce_files" (LRU hash): struct sw_enforce_key (inode in a scope) →
+ * struct sw_enforce_val: the daemon's decision on that exact file, valid
+ * while ctime (sec, nsec) and size are the same. ctime, not mtime or
+ * i_version: the kernel sets it on every write, truncate, chmod, chown, link
+ * and rename, userspace cannot set it (utimensat() sets mtime), and every
+ * filesystem keeps it (i_version is not kept by all). The LSM object reads the
+ * overlay inode's own copy (bpf/event.bpf.h, SW_LSM_OBJECT).
+ */
+enum sw_kmode {
+	SW_KMODE_MONITOR = 0,
+	SW_KMODE_AUDIT = 1,
+	SW_KMODE_ENFORCE = 2,
+};
+
+struct sw_enforce_scope {
+	__u32 mode; /* enum sw_kmode */
+	__u32 strict; /* 1: a file with no decision yet (a miss) is denied, else allowed */
+};
+
+enum sw_kdecision {
+	SW_KDEC_ALLOW = 1, /* verified ok in this scope */
+	SW_KDEC_DENY = 2, /* the baseline refuses it in this scope */
+};
+
+struct sw_enforce_key {
+	__u64 ino;
+	__u64 scope;
+	__u32 dev; /* kernel dev_t */
+	__u32 pad;
+};
+
+struct sw_enforce_val {
+	__s64 ctime_sec;
+	__u64 size;
+	__u32 ctime_nsec;
+	__u32 decision; /* enum sw_kdecision */
+};
+
 /* Per-CPU counters (array map "counters", one __u64 slot each). */
 /*
  * The BPF programs' per-CPU counters (map "counters", indexed by enum
@@ -274,7 +328,15 @@ struct sw_interp {
 	  "Write-opens and truncations that removed a file from the in-kernel cache.")          \
 	X(PENDING_FULL, "pending_full", "sealwatch_kernel_pending_overflows_total",             \
 	  "Syscall enter states (mmap, open, path operations) that did not fit: such a call "   \
-	  "is not reported.")
+	  "is not reported.")                                                                   \
+	X(ENFORCE_DENIED, "enforce_denied", "sealwatch_kernel_enforce_denied_total",            \
+	  "Execs and executable mappings the BPF LSM prevention backend denied (EPERM).")       \
+	X(ENFORCE_MISS, "enforce_miss", "sealwatch_kernel_enforce_misses_total",                \
+	  "Execs and mappings in an enforced scope of a file the daemon had not decided yet "   \
+	  "(the scope's fallback: deny when strict, else allow).")                              \
+	X(ENFORCE_STALE, "enforce_stale", "sealwatch_kernel_enforce_stale_total",               \
+	  "Execs and mappings allowed because the daemon's heartbeat was older than the "       \
+	  "deadline (a stopped or hung daemon).")
 
 enum sw_counter {
 #define SW_COUNTER_ENUM(id, name, metric, help) SW_CNT_##id,
@@ -308,5 +370,10 @@ _Static_assert(sizeof(struct sw_kcache_key) == 16, "sw_kcache_key layout");
 _Static_assert(sizeof(struct sw_kcache_val) == 72, "sw_kcache_val layout");
 _Static_assert(sizeof(struct sw_interp) == 24, "sw_interp layout");
 _Static_assert(sizeof(struct sw_read_prefix) == 72, "sw_read_prefix layout");
+_Static_assert(sizeof(struct sw_enforce_scope) == 8, "sw_enforce_scope layout");
+_Static_assert(sizeof(struct sw_enforce_key) == 24, "sw_enforce_key layout");
+_Static_assert(__builtin_offsetof(struct sw_enforce_key, dev) == 16, "sw_enforce_key layout");
+_Static_assert(sizeof(struct sw_enforce_val) == 24, "sw_enforce_val layout");
+_Static_assert(__builtin_offsetof(struct sw_enforce_val, decision) == 20, "sw_enforce_val layout");
 
 #endif

@@ -150,6 +150,7 @@ static int run(struct daemon *d)
 			return r;
 		}
 		health_tick();
+		prevent_tick(d);
 		report_fold_flush(d->report, false);
 		if (handle_signals(d))
 			return 0;
@@ -268,6 +269,7 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 	vo.report = d->report;
 	vo.cache = d->cache;
 	vo.on_ok = daemon_kcache_learn;
+	vo.on_report = prevent_on_report;
 	vo.ctx = d;
 	r = config_default_interpreters(&d->cfg) ?: config_default_layer_stores(&d->cfg);
 	if (r)
@@ -360,7 +362,7 @@ static int setup(struct daemon *d, struct sw_error *err)
 	if (!r)
 		r = setup_kernel(d, err);
 	if (!r)
-		r = enforce_start(d, err);
+		r = prevent_start(d, err);
 	if (r)
 		return r;
 	sample_metrics(d);
@@ -393,8 +395,7 @@ static void teardown(struct daemon *d)
 	health_set_attached(false);
 	sdnotify_send("STOPPING=1");
 	/* answer what is held, close the fanotify group: execs never wait on a dead daemon */
-	enforce_stop(d->enforce);
-	d->enforce = NULL;
+	prevent_stop(d);
 	reload_stop(d); /* the loader thread uses the keys, fetcher and report */
 	/* no new events while nobody polls; finish queued jobs (they may use d->bpf) */
 	if (d->verifier) {

@@ -25,9 +25,11 @@
 #include "verdict.h"
 
 struct bpf_loader;
+struct ecs_exec;
 struct enforce;
 struct fetcher;
 struct metrics_http;
+struct prevent;
 struct report;
 struct resolver;
 struct sw_bstore;
@@ -35,6 +37,7 @@ struct sw_container;
 struct sw_error;
 struct sigstore_policy;
 struct sw_exec_event;
+struct sw_policy;
 struct sw_pubkey;
 struct sw_sinks;
 struct vcache;
@@ -70,6 +73,7 @@ struct daemon {
 	struct fetcher *fetcher; /* baselines from registries, NULL when none configured */
 	struct loader *loader; /* the baseline load running off the event loop, or NULL */
 	struct enforce *enforce; /* prevention (enforce.h), NULL when every scope monitors */
+	struct prevent *prevent; /* which backend, the policy the monitor path decides by */
 	int argc; /* the command line, parsed again on each SIGHUP reload */
 	char **argv;
 	const char *config_file; /* --config, or NULL */
@@ -100,6 +104,24 @@ void daemon_kcache_learn(void *ctx, const struct verify_job *job);
 int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev);
 int daemon_on_file(struct daemon *d, const struct sw_exec_event *ev);
 int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev);
+
+/* ---- prevention: the backend, the monitor path's part (prevent.c, docs/enforce.md) ---- */
+
+/* Start a backend when a scope decides: BPF LSM when the loader can, else fanotify. */
+int prevent_start(struct daemon *d, struct sw_error *err);
+/* A new policy (reload), new baselines (the kernel's decisions are forgotten). */
+void prevent_set_policy(struct daemon *d, const struct sw_policy *p);
+void prevent_baselines_changed(struct daemon *d);
+/* The event loop: the BPF LSM backend's heartbeat. */
+void prevent_tick(struct daemon *d);
+/* Stop whichever backend runs (pending fanotify events allowed, the kernel's switch off). */
+void prevent_stop(struct daemon *d);
+/*
+ * Before a verdict on @job is reported (any thread): the decision the event
+ * carries and the kernel's next decision (BPF LSM), or false when the
+ * fanotify backend reported this finding already (then it is not reported).
+ */
+bool prevent_on_report(void *ctx, const struct verify_job *job, struct ecs_exec *x);
 
 /* ---- jobs: one event's file, process and scope (job.c) ---- */
 

@@ -244,7 +244,8 @@ void emit_now(struct daemon *d, struct verify_job *job, enum sw_verdict verdict,
 		x.fields = hit->fields;
 		x.actual = &hit->meta;
 	}
-	report_verdict(d->report, &x);
+	if (prevent_on_report(d, job, &x))
+		report_verdict(d->report, &x);
 }
 
 void daemon_kcache_learn(void *ctx, const struct verify_job *job)

@@ -127,6 +127,25 @@ static void exe_fallback_path(struct verify_job *job)
 	job->fallback_real = job->fallback_path != NULL;
 }
 
+/*
+ * An exec the BPF LSM prevention backend denied (SW_EF_DENIED): the file is
+ * found by its d_path in the process's root (the kernel's identity is checked
+ * before hashing), never through /proc/PID/exe, which is the caller's image.
+ */
+static int exec_denied(struct daemon *d, struct verify_job *job)
+{
+	if (!job_scope(d, job)) {
+		verify_job_free(job);
+		return 0;
+	}
+	if (job->ev.flags & SW_EF_DPATH) {
+		job->fallback_path = strdup(job->ev.filename);
+		job->fallback_real = job->fallback_path != NULL;
+	}
+	job_verify(d, job);
+	return 0;
+}
+
 int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev)
 {
 	struct verify_job *job;
@@ -135,6 +154,8 @@ int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev)
 	job = job_new(d, ev, "exec");
 	if (!job)
 		return 0;
+	if (ev->flags & SW_EF_DENIED) /* the process runs its old image: not /proc/PID/exe */
+		return exec_denied(d, job);
 	/* open the exact file first: the process may be gone in a millisecond */
 	job_open_proc(job, "exe");
 	read_args(ev->tgid, job);

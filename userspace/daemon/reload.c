@@ -120,6 +120,7 @@ static void swap_store(struct daemon *d, struct sw_bstore *s)
 	 */
 	malloc_trim(0);
 	enforce_set_store(d->enforce, s);
+	prevent_baselines_changed(d);
 	if (d->bpf) /* at start-up, announced once the programs are attached */
 		emit_loaded(d);
 }
@@ -389,11 +390,11 @@ static void reload_apply(struct daemon *d, struct reload *n)
 		      "config %s reloaded", d->config_file);
 	swap_store(d, n->store);
 	n->store = NULL;
-	enforce_set_policy(d->enforce, &d->cfg.policy);
-	if (!d->enforce) { /* a scope decides now: the backend starts */
+	prevent_set_policy(d, &d->cfg.policy);
+	{ /* a scope decides now: a backend starts (no-op when one runs) */
 		struct sw_error err = { { 0 } };
 
-		if (enforce_start(d, &err)) {
+		if (prevent_start(d, &err)) {
 			log_error("reload: enforce backend: %s", err.msg);
 			enforce_stop(d->enforce);
 			d->enforce = NULL;

@@ -133,6 +133,22 @@ bool bpf_loader_kcache_enabled(const struct bpf_loader *l);
 /* Switch the in-kernel cache at run time (reload of all_events/kernel_cache); flushes it. */
 int bpf_loader_kcache_set(struct bpf_loader *l, bool on);
 
+/*
+ * Prevention in the kernel (BPF LSM backend, include/events.h, docs/enforce.md):
+ * possible in LSM mode with the file doors. Switch: on/off, the daemon's tgid
+ * (it and its children are never denied) and the heartbeat deadline; the
+ * heartbeat is refreshed by the daemon's event loop. Scope: the mode of a
+ * scope (0: the default). File: the decision on a file identity in a scope.
+ * Flush: forget the decisions (and the scopes). 0 or -errno (-ENOTSUP: not possible).
+ */
+bool bpf_loader_enforce_possible(const struct bpf_loader *l);
+int bpf_loader_enforce_switch(struct bpf_loader *l, bool on, __u32 tgid, __u64 deadline_ns);
+void bpf_loader_enforce_heartbeat(struct bpf_loader *l);
+int bpf_loader_enforce_scope(struct bpf_loader *l, __u64 scope, enum sw_kmode mode, bool strict);
+int bpf_loader_enforce_file(struct bpf_loader *l, const struct sw_file_id *id, __u64 scope,
+			    enum sw_kdecision decision);
+int bpf_loader_enforce_flush(struct bpf_loader *l, bool scopes_too);
+
 /* Detach and unload everything, free @l. Accepts NULL. */
 void bpf_loader_close(struct bpf_loader *l);
 

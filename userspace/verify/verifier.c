@@ -415,7 +415,8 @@ static void emit_unhashed(struct verifier *v, struct verify_job *job, enum sw_ve
 	x.severity = severity;
 	x.executable = path;
 	x.expected = expected;
-	report_verdict(v->o.report, &x);
+	if (!v->o.on_report || v->o.on_report(v->o.ctx, job, &x))
+		report_verdict(v->o.report, &x);
 }
 
 /*
@@ -680,7 +681,8 @@ static void verify(struct verifier *v, struct verify_job *job, struct content_ha
 emit:
 	if (!x.severity)
 		x.severity = verdict_severity(x.verdict);
-	report_verdict(v->o.report, &x);
+	if (!v->o.on_report || v->o.on_report(v->o.ctx, job, &x))
+		report_verdict(v->o.report, &x);
 done:
 	if (fd >= 0 && fd != job->exe_fd)
 		close(fd);

@@ -59,6 +59,11 @@ struct verifier_opts {
 	struct vcache *cache;
 	/* called from a worker after an "ok" verdict on a hashed file (may be NULL) */
 	void (*on_ok)(void *ctx, const struct verify_job *job);
+	/*
+	 * called before a verdict on a job is reported (may be NULL): may set
+	 * the event's decision; false: the verdict is not reported
+	 */
+	bool (*on_report)(void *ctx, const struct verify_job *job, struct ecs_exec *x);
 	void *ctx;
 };
 
