@@ -65,6 +65,13 @@ for lib in $(ldd "$SW" | grep -o '/[^ ]*'); do
 done
 cp "$TOP/tests/vm/guest-lsm.sh" "$R/guest-lsm.sh"
 cp "$R/bin/busybox" "$R/bin/good"
+# prevention: the errno of a denied exec, a memfd exec (static: no libraries needed)
+H=$TOP/tests/integration/helpers
+gcc -O2 -static -o "$R/bin/enforce_try" "$H/enforce_try.c" &&
+	gcc -O2 -static -o "$R/bin/fileless_exec" "$H/fileless_exec.c" || {
+	fail build-helpers "gcc failed"
+	exit 0
+}
 cp "$R/bin/busybox" "$R/bin/victim"
 printf '#!/bin/sh\nexit 0\n' >"$R/bin/hello.sh"
 # for the file doors: a dynamic program (its libc and ld.so are among
@@ -176,7 +183,9 @@ tp_doors() {
 }
 
 # --- boot 1: lsm=...,bpf
-if boot lsm 4; then
+LSM_BOOTED=
+if boot lsm 5; then
+	LSM_BOOTED=1
 	O=$WORK/lsm
 	has lsm-auto-picks-lsm "$O/auto.jsonl" '.event.action == "start" and .sealwatch.attach_mode == "lsm/bprm_committed_creds"'
 	verdicts lsm-auto "$O/auto.jsonl"
@@ -237,6 +246,50 @@ if boot lsm 4; then
 		fail trace-counters "$(tail -n 1 "$O/trace.err")"
 	fi
 fi
+
+# --- the BPF LSM prevention backend (guest-lsm.sh prevent): exit codes and events
+prevent_checks() {
+	local O=$WORK/lsm rc=$WORK/lsm/prevent.rc E=$WORK/lsm/prevent-enforce.jsonl A=$WORK/lsm/prevent-audit.jsonl
+	exits() { # NAME WANT: the exit code guest-lsm.sh recorded for NAME
+		local got
+		got=$(awk -v n="$1" '$1 == n {print $2}' "$rc" 2>/dev/null)
+		if [ "$got" = "$2" ]; then pass "prevent-$1"; else fail "prevent-$1" "exit ${got:-none}, expected $2"; fi
+	}
+	exits enforce-good-1 0
+	exits enforce-good-2 0
+	exits enforce-victim-1 0 # not decided yet: not strict, it runs
+	exits enforce-victim-2 101 # EPERM from the kernel's decision
+	exits enforce-loader-2 127 # ld.so cannot map the dropped program
+	exits enforce-memfd 5 # fexecve of a memfd: EPERM
+	exits stopped-victim 0 # daemon SIGSTOPped past the deadline: allowed
+	exits resumed-victim 101
+	exits killed-victim 0
+	exits audit-victim-2 0
+	exits audit-loader-2 0
+	exits audit-memfd 0
+	if grep -q 'enforce: BPF LSM backend' "$O/prevent-enforce.err" 2>/dev/null; then
+		pass prevent-lsm-backend
+	else
+		fail prevent-lsm-backend "$(grep -i 'enforce\|prevention' "$O/prevent-enforce.err" | head -n 3)"
+	fi
+	has prevent-first-exec-fallback-allow "$E" '.file.path == "/bin/victim" and .sealwatch.decision == "fallback_allow" and .sealwatch.verdict == "modified" and .event.outcome == "success"'
+	has prevent-denied-event "$E" '.file.path == "/bin/victim" and .event.action == "exec" and .sealwatch.decision == "denied" and .sealwatch.verdict == "modified" and .event.outcome == "failure" and (.event.type | index("denied"))'
+	has prevent-mmap-denied-event "$E" '.file.path == "/bin/dyn-dropped" and .event.action == "mmap_exec" and .sealwatch.decision == "denied" and .sealwatch.verdict == "unknown"'
+	has prevent-memfd-denied-event "$E" '.sealwatch.verdict == "fileless" and .sealwatch.decision == "denied" and .event.outcome == "failure"'
+	if jq -e -s '[.[] | select(.file.path == "/bin/good" and .sealwatch.decision)] | length == 0' "$E" >/dev/null 2>&1; then
+		pass prevent-ok-no-decision-event
+	else
+		fail prevent-ok-no-decision-event "$(jq -c 'select(.file.path == "/bin/good" and .sealwatch.decision)' "$E" | head -n 2)"
+	fi
+	has prevent-audit-would-deny "$A" '.file.path == "/bin/victim" and .sealwatch.decision == "would_deny" and .sealwatch.verdict == "modified" and .event.outcome == "success"'
+	if jq -e -s '[.[] | select(.sealwatch.decision == "denied")] | length == 0' "$A" >/dev/null 2>&1; then
+		pass prevent-audit-never-denied
+	else
+		fail prevent-audit-never-denied "$(jq -c 'select(.sealwatch.decision == "denied") | [.file.path, .sealwatch.verdict]' "$A" | head -n 2)"
+	fi
+	check_schema prevent-schema "$E"
+}
+[ -n "$LSM_BOOTED" ] && prevent_checks
 
 # --- boot 2: no bpf in lsm=: LSM programs would attach and never run
 SW_VM_LSM=lockdown,capability,integrity

@@ -77,6 +77,64 @@ run_daemon() {
 	echo "SWVM: $name: daemon exit $?"
 }
 
+# rc NAME CMD...: run CMD, record "NAME EXIT" in /out/prevent.rc (the host asserts)
+rc() {
+	n=$1
+	shift
+	"$@" >/dev/null 2>&1
+	echo "$n $?" >>/out/prevent.rc
+}
+
+# prevent MODE: the BPF LSM prevention backend, host scope in MODE (enforce or
+# audit), heartbeat deadline 3 s (the default). A file the daemon has not decided yet runs
+# (not strict: the scope's fallback is allow); once the daemon's verdict is
+# in the kernel's map, the next exec or executable mapping is decided there.
+prevent() {
+	m=$1
+	out=/out/prevent-$m.jsonl
+	$SW daemon --host-baseline /cfg/host.jsonl --trusted-key /cfg/k.pub --mode "$m" \
+		--output "file:$out" 2>"/out/prevent-$m.err" &
+	pid=$!
+	if ! wait_file "$out" '"action":"start"' 120; then
+		echo "SWVM: prevent-$m: daemon did not start"
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		return 1
+	fi
+	rc "$m-good-1" /bin/enforce_try /bin/good true
+	rc "$m-victim-1" /bin/enforce_try /bin/victim true
+	rc "$m-loader-1" /lib64/ld-linux-x86-64.so.2 /bin/dyn-dropped 0
+	wait_file "$out" '"path":"/bin/victim"' 60 || echo "SWVM: prevent-$m: no victim event"
+	wait_file "$out" '"path":"/bin/dyn-dropped"' 60 || echo "SWVM: prevent-$m: no dyn-dropped event"
+	rc "$m-good-2" /bin/enforce_try /bin/good true
+	rc "$m-victim-2" /bin/enforce_try /bin/victim true
+	rc "$m-loader-2" /lib64/ld-linux-x86-64.so.2 /bin/dyn-dropped 0
+	rc "$m-memfd" /bin/fileless_exec memfd /bin/good true
+	if [ "$m" = enforce ]; then
+		# stopped daemon: after the heartbeat deadline the kernel allows
+		kill -STOP "$pid"
+		sleep 4
+		rc stopped-victim /bin/enforce_try /bin/victim true
+		kill -CONT "$pid"
+		i=0 # decided again once the loop refreshed the heartbeat (hang guard: 20 s)
+		while [ $i -lt 200 ]; do
+			/bin/enforce_try /bin/victim true >/dev/null 2>&1
+			[ $? = 101 ] && break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		rc resumed-victim /bin/enforce_try /bin/victim true
+		kill -KILL "$pid"
+		wait "$pid"
+		rc killed-victim /bin/enforce_try /bin/victim true
+		echo "SWVM: prevent-$m: daemon killed"
+		return 0
+	fi
+	kill -INT "$pid"
+	wait "$pid"
+	echo "SWVM: prevent-$m: daemon exit $?"
+}
+
 DOORS=
 if grep -q 'lsm=[^ ]*bpf' /proc/cmdline; then
 	# the root is read-only: /etc/ld.so.preload needs a writable /etc,
@@ -87,6 +145,8 @@ if grep -q 'lsm=[^ ]*bpf' /proc/cmdline; then
 	run_daemon auto
 	run_daemon tp_btf --attach tp_btf
 	run_daemon tp --attach tp
+	prevent enforce
+	prevent audit
 else
 	# booted without bpf in lsm=: auto must not pick LSM programs that
 	# would attach and never run; --attach lsm must refuse
