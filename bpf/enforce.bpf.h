@@ -4,7 +4,8 @@
  * decision the exec and mapping hooks take (lsm_enforce.bpf.c:
  * bprm_check_security; lsm_mmap.bpf.c: mmap_file, file_mprotect) from what
  * the daemon wrote (include/events.h, "Prevention in the kernel"). Include
- * after event.bpf.h and doors.bpf.h; the LSM object only.
+ * after event.bpf.h and doors.bpf.h. The tracepoint object uses only
+ * enforce_kill_memfd() (at the end).
  *
  * An LSM hook cannot wait for userspace: the daemon decides each file once
  * (it hashes the exact file, as for the monitor) and writes the decision into
@@ -131,6 +132,41 @@ static __always_inline int enforce_decide(struct file *file, struct task_struct 
 	if (ret)
 		count(SW_CNT_ENFORCE_DENIED);
 	return ret;
+}
+
+/*
+ * The tracepoint object (exec.bpf.c): sched_process_exec runs after the point
+ * of no return, so an exec cannot fail there any more. A memfd exec (which no
+ * fanotify mark reaches: the fanotify backend cannot deny it) in an enforced
+ * scope is killed instead: SIGKILL from bpf_send_signal() is delivered on the
+ * way back to userspace, before the first instruction of the new image.
+ * Same exemptions and heartbeat as enforce_decide(). True when killed.
+ */
+#define SIGKILL 9
+static __always_inline bool enforce_kill_memfd(struct sw_exec_event *e, struct task_struct *task)
+{
+	const struct sw_enforce_scope *sc;
+	__u64 scope, zero = 0, now;
+
+	if (!enforce_on || !(e->flags & SW_EF_MEMFD) || e->tgid == enforce_tgid ||
+	    e->ppid == enforce_tgid)
+		return false;
+	scope = e->scope;
+	sc = bpf_map_lookup_elem(&enforce_scopes, &scope);
+	if (!sc)
+		sc = bpf_map_lookup_elem(&enforce_scopes, &zero);
+	if (!sc || sc->mode != SW_KMODE_ENFORCE)
+		return false;
+	now = bpf_ktime_get_boot_ns();
+	if (now > enforce_heartbeat_ns && now - enforce_heartbeat_ns > enforce_deadline_ns) {
+		count(SW_CNT_ENFORCE_STALE);
+		return false;
+	}
+	if (bpf_send_signal(SIGKILL))
+		return false;
+	count(SW_CNT_ENFORCE_DENIED);
+	e->flags |= SW_EF_DENIED;
+	return true;
 }
 
 #endif /* SW_ENFORCE_BPF_H */

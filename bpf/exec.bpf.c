@@ -48,6 +48,7 @@
 #include "event.bpf.h"
 #include "doors.bpf.h"
 #include "pending.bpf.h"
+#include "enforce.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -95,6 +96,7 @@ int BPF_PROG(sw_exec_btf, struct task_struct *task, pid_t old_pid, struct linux_
 	} else {
 		exe_dentry_path(e, task, file);
 	}
+	enforce_kill_memfd(e, task);
 	sw_debug("exec tgid=%u file=%s flags=%x", e->tgid, e->filename, e->flags);
 	event_submit(e);
 	return 0;
@@ -123,6 +125,7 @@ int sw_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
 	/* __data_loc: offset in the low 16 bits, length in the high 16 */
 	read_path(e->filename, (const char *)ctx + (loc & 0xffff), &e->flags);
 	exe_dentry_path(e, task, BPF_CORE_READ(task, mm, exe_file));
+	enforce_kill_memfd(e, task);
 	sw_debug("exec(tp) tgid=%u file=%s flags=%x", e->tgid, e->filename, e->flags);
 	event_submit(e);
 	return 0;

@@ -124,7 +124,9 @@ enum sw_event_flags {
 	 * the BPF LSM prevention backend (bpf/enforce.bpf.h) denied this exec
 	 * (lsm/bprm_check_security) or mapping with EPERM: filename is the
 	 * d_path of the file refused (for an exec the process still runs its
-	 * old image: /proc/PID/exe is not that file)
+	 * old image: /proc/PID/exe is not that file). From the tracepoint
+	 * object: a memfd exec in an enforced scope, killed (SIGKILL) before
+	 * its new image ran (enforce_kill_memfd)
 	 */
 	SW_EF_DENIED = 1 << 23,
 };
@@ -260,7 +262,7 @@ struct sw_interp {
 
 /*
  * Prevention in the kernel: the BPF LSM backend (bpf/enforce.bpf.h,
- * docs/enforce.md). Two maps and four .data words, all written by the daemon
+ * docs/enforce.md). Two maps and four .bss words, all written by the daemon
  * (userspace/kernel/kenforce.c), read by the exec and mapping hooks.
  *
  * Map "enforce_scopes" (hash): scope (struct sw_exec_event.scope, the mount

@@ -178,9 +178,10 @@ try dlopen-dropped-library swen-enf-a 1 /usr/bin/dyn dlopen /tmp/evil.so
 try loader-trick-denied swen-enf-a 127 /lib64/ld-linux-x86-64.so.2 /tmp/dyn-copy
 decided loader-trick-event "$A" denied unknown /tmp/dyn-copy mmap_exec
 # memfd: the file lives on the kernel's internal shmem mount, which no fanotify
-# mark can reach: not denied by this backend; the exec monitor reports it
-try memfd-exec-runs swen-enf-a 0 fileless_exec memfd /bin/busybox true
-wait_for memfd-exec-reported-fileless ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and (.sealwatch.decision | not)"
+# mark can reach; the exec tracepoint kills it (SIGKILL before the new image
+# runs: podman exec says 137), the daemon reports it denied
+try memfd-exec-killed swen-enf-a 137 fileless_exec memfd /bin/busybox true
+wait_for memfd-exec-denied-event ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and .sealwatch.decision == \"denied\" and .event.outcome == \"failure\" and (.event.type | index(\"denied\"))"
 
 # ---- audit: the same attacks run; the events say they would be denied
 try audit-swapped-binary-runs swen-enf-b 0 enforce_try /usr/bin/v1 true
@@ -192,10 +193,17 @@ decided audit-tampered-script-event "$B" would_deny modified /usr/bin/hello.sh
 try audit-preload-loaded swen-enf-b 0 env LD_PRELOAD=/tmp/evil.so /usr/bin/dyn
 grep -qx 666 "$WORK/out" && pass audit-preload-library-loaded || fail audit-preload-library-loaded "$(cat "$WORK/out")"
 decided audit-preload-event "$B" would_deny unknown /tmp/evil.so mmap_exec
+try audit-memfd-runs swen-enf-b 0 fileless_exec memfd /bin/busybox true
+wait_for audit-memfd-event ".container.id == \"$B\" and .sealwatch.verdict == \"fileless\" and .sealwatch.decision == \"would_deny\" and .event.outcome == \"success\""
 
 # ---- monitor beside them: runs, reported by the exec monitor, no decision
 try monitor-dropped-binary-runs swen-enf-c 0 enforce_try /tmp/dropped true
 wait_for monitor-dropped-reported ".container.id == \"$Cm\" and .sealwatch.verdict == \"unknown\" and .file.path == \"/tmp/dropped\" and (.sealwatch.decision | not)"
+# ---- audit: one event per finding (the backend's would_deny), not the monitor's as well
+for p in /usr/bin/v1 /tmp/dropped /usr/bin/hello.sh; do
+	n=$(jq -s "[.[] | select(.container.id == \"$B\" and .file.path == \"$p\" and (.sealwatch.verdict == \"modified\" or .sealwatch.verdict == \"unknown\"))] | length" "$EVENTS")
+	if [ "$n" = 1 ]; then pass "audit-one-event-$p"; else fail "audit-one-event-$p" "$n events"; fi
+done
 if jq -e -s "[.[] | select(.container.id == \"$Cm\" and .sealwatch.decision)] | length == 0" "$EVENTS" >/dev/null; then
 	pass monitor-scope-no-decisions
 else

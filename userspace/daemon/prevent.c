@@ -48,6 +48,7 @@ struct prevent {
 	pthread_mutex_t lock; /* policy */
 	struct sw_policy policy;
 	bool lsm; /* the BPF LSM backend runs */
+	bool kernel; /* the kernel's switch is on (LSM backend, or memfd kills beside fanotify) */
 };
 
 static bool policy_any_decides(const struct sw_policy *p)
@@ -97,15 +98,24 @@ static int lsm_policy(struct daemon *d, const struct sw_policy *p)
 	return r ?: bpf_loader_enforce_scope(d->bpf, host_scope(d), kmode(mode), strict);
 }
 
-static int lsm_start(struct daemon *d, struct prevent *pv, struct sw_error *err)
+/* The kernel's part on: the policy in its maps, then the switch. */
+static int kernel_start(struct daemon *d, struct prevent *pv, unsigned int deadline)
 {
-	unsigned int deadline = pv->policy.deadline_ms ? pv->policy.deadline_ms :
-							 SW_POLICY_DEADLINE_DEFAULT_MS;
 	int r = lsm_policy(d, &pv->policy);
 
 	if (!r)
 		r = bpf_loader_enforce_switch(d->bpf, true, (__u32)getpid(),
 					      (__u64)deadline * 1000000ULL);
+	pv->kernel = !r;
+	return r;
+}
+
+static int lsm_start(struct daemon *d, struct prevent *pv, struct sw_error *err)
+{
+	unsigned int deadline =
+		pv->policy.deadline_ms ? pv->policy.deadline_ms : SW_POLICY_DEADLINE_DEFAULT_MS;
+	int r = kernel_start(d, pv, deadline);
+
 	if (r)
 		return sw_error_set(err, r, "BPF LSM prevention: %s", strerror(-r));
 	pv->lsm = true;
@@ -137,7 +147,12 @@ int prevent_start(struct daemon *d, struct sw_error *err)
 			return 0;
 		log_warn("%s: the fanotify backend instead", err->msg);
 	}
-	return enforce_start(d, err);
+	r = enforce_start(d, err);
+	/* beside fanotify, which no memfd reaches: the exec tracepoint kills memfd execs */
+	if (!r && d->enforce &&
+	    kernel_start(d, pv, pv->policy.deadline_ms ?: SW_POLICY_DEADLINE_DEFAULT_MS))
+		log_warn("enforce: memfd execs cannot be stopped in the kernel (tracepoint mode)");
+	return r;
 }
 
 void prevent_set_policy(struct daemon *d, const struct sw_policy *p)
@@ -151,7 +166,7 @@ void prevent_set_policy(struct daemon *d, const struct sw_policy *p)
 	pv->policy = *p;
 	pthread_mutex_unlock(&pv->lock);
 	enforce_set_policy(d->enforce, p);
-	if (pv->lsm && (r = lsm_policy(d, p)))
+	if (pv->kernel && (r = lsm_policy(d, p)))
 		log_warn("BPF LSM prevention: new policy: %s", strerror(-r));
 }
 
@@ -161,7 +176,7 @@ void prevent_baselines_changed(struct daemon *d)
 	struct sw_policy p;
 	int r;
 
-	if (!pv || !pv->lsm)
+	if (!pv || !pv->kernel)
 		return;
 	pthread_mutex_lock(&pv->lock);
 	p = pv->policy;
@@ -173,7 +188,7 @@ void prevent_baselines_changed(struct daemon *d)
 
 void prevent_tick(struct daemon *d)
 {
-	if (d->prevent && d->prevent->lsm)
+	if (d->prevent && d->prevent->kernel)
 		bpf_loader_enforce_heartbeat(d->bpf);
 }
 
@@ -185,7 +200,7 @@ void prevent_stop(struct daemon *d)
 	d->enforce = NULL;
 	if (!pv)
 		return;
-	if (pv->lsm)
+	if (pv->kernel)
 		bpf_loader_enforce_switch(d->bpf, false, 0, 0);
 	pthread_mutex_destroy(&pv->lock);
 	free(pv);
@@ -204,13 +219,13 @@ static bool fanotify_reported(const struct daemon *d, const struct verify_job *j
 }
 
 /* The kernel's decision for the next exec of this exact file in its scope. */
-static void lsm_learn(struct daemon *d, const struct verify_job *job, enum sw_mode mode,
+static void lsm_learn(struct daemon *d, const struct verify_job *job, bool lsm, enum sw_mode mode,
 		      bool strict, bool refused)
 {
 	int r;
 
 	r = bpf_loader_enforce_scope(d->bpf, job->ev.scope, kmode(mode), strict);
-	if (!r && mode == SW_MODE_ENFORCE && (refused || job->ev.file.nlink))
+	if (!r && lsm && mode == SW_MODE_ENFORCE && (refused || job->ev.file.nlink))
 		r = bpf_loader_enforce_file(d->bpf, &job->ev.file, job->ev.scope,
 					    refused ? SW_KDEC_DENY : SW_KDEC_ALLOW);
 	if (r)
@@ -223,7 +238,7 @@ bool prevent_on_report(void *ctx, const struct verify_job *job, struct ecs_exec 
 	struct prevent *pv = d->prevent;
 	enum sw_decision dec;
 	enum sw_mode mode;
-	bool strict, refused, lsm;
+	bool strict, refused, lsm, kernel;
 	struct sw_policy *p;
 
 	if (!pv)
@@ -236,11 +251,13 @@ bool prevent_on_report(void *ctx, const struct verify_job *job, struct ecs_exec 
 	refused = policy_verdict_refused(p, x->verdict);
 	dec = policy_decide(p, mode, strict, x->verdict);
 	lsm = pv->lsm;
+	kernel = pv->kernel;
 	pthread_mutex_unlock(&pv->lock);
-	if (!lsm)
+	if (kernel && (x->verdict == SW_VERDICT_OK || refused))
+		lsm_learn(d, job, lsm, mode, strict, refused);
+	if (!lsm && !(job->ev.flags & (SW_EF_DENIED | SW_EF_MEMFD)))
 		return !(refused && policy_mode_decides(mode) && fanotify_reported(d, job));
-	if (x->verdict == SW_VERDICT_OK || refused)
-		lsm_learn(d, job, mode, strict, refused);
+	/* decided in the kernel: the LSM backend, or a memfd exec beside fanotify */
 	if (job->ev.flags & SW_EF_DENIED)
 		dec = policy_decision_denies(dec) ? dec : SW_DECISION_FALLBACK_DENY;
 	else if (dec == SW_DECISION_DENY)

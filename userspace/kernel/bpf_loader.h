@@ -135,7 +135,8 @@ int bpf_loader_kcache_set(struct bpf_loader *l, bool on);
 
 /*
  * Prevention in the kernel (BPF LSM backend, include/events.h, docs/enforce.md):
- * possible in LSM mode with the file doors. Switch: on/off, the daemon's tgid
+ * possible in LSM mode with the file doors; in the tracepoint modes the same
+ * switches and maps serve the kill of memfd execs only. Switch: on/off, the daemon's tgid
  * (it and its children are never denied) and the heartbeat deadline; the
  * heartbeat is refreshed by the daemon's event loop. Scope: the mode of a
  * scope (0: the default). File: the decision on a file identity in a scope.

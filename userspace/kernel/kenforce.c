@@ -19,6 +19,12 @@ bool bpf_loader_enforce_possible(const struct bpf_loader *l)
 	       bpf_program__autoload(l->lsm->progs.sw_lsm_enforce_exec);
 }
 
+/* The loaded object has the switches and the maps (either object: memfd kills in tp modes). */
+static bool kernel_part(const struct bpf_loader *l)
+{
+	return l && l->enforce_on && l->enforce_scopes && l->enforce_files;
+}
+
 static __u64 boot_ns(void)
 {
 	struct timespec ts;
@@ -29,21 +35,18 @@ static __u64 boot_ns(void)
 
 void bpf_loader_enforce_heartbeat(struct bpf_loader *l)
 {
-	if (bpf_loader_enforce_possible(l))
-		__atomic_store_n(&l->lsm->bss->enforce_heartbeat_ns, boot_ns(), __ATOMIC_RELEASE);
+	if (kernel_part(l))
+		__atomic_store_n(l->enforce_heartbeat_ns, boot_ns(), __ATOMIC_RELEASE);
 }
 
 int bpf_loader_enforce_switch(struct bpf_loader *l, bool on, __u32 tgid, __u64 deadline_ns)
 {
-	struct lsm_bpf__bss *data;
-
-	if (!bpf_loader_enforce_possible(l))
+	if (!kernel_part(l))
 		return on ? -ENOTSUP : 0;
-	data = l->lsm->bss;
-	__atomic_store_n(&data->enforce_tgid, tgid, __ATOMIC_RELEASE);
-	__atomic_store_n(&data->enforce_deadline_ns, deadline_ns, __ATOMIC_RELEASE);
+	__atomic_store_n(l->enforce_tgid, tgid, __ATOMIC_RELEASE);
+	__atomic_store_n(l->enforce_deadline_ns, deadline_ns, __ATOMIC_RELEASE);
 	bpf_loader_enforce_heartbeat(l);
-	__atomic_store_n(&data->enforce_on, on, __ATOMIC_RELEASE);
+	__atomic_store_n(l->enforce_on, on, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -53,9 +56,9 @@ int bpf_loader_enforce_scope(struct bpf_loader *l, __u64 scope, enum sw_kmode mo
 	struct sw_enforce_scope old;
 	struct bpf_map *map;
 
-	if (!bpf_loader_enforce_possible(l))
+	if (!kernel_part(l))
 		return -ENOTSUP;
-	map = l->lsm->maps.enforce_scopes;
+	map = l->enforce_scopes;
 	if (!bpf_map__lookup_elem(map, &scope, sizeof(scope), &old, sizeof(old), 0) &&
 	    !memcmp(&old, &v, sizeof(v)))
 		return 0;
@@ -73,7 +76,7 @@ int bpf_loader_enforce_file(struct bpf_loader *l, const struct sw_file_id *id, _
 		.decision = decision,
 	};
 
-	if (!bpf_loader_enforce_possible(l))
+	if (!kernel_part(l))
 		return -ENOTSUP;
 	if (!id->ino || !scope)
 		return 0;
@@ -81,8 +84,7 @@ int bpf_loader_enforce_file(struct bpf_loader *l, const struct sw_file_id *id, _
 	 * A write racing with this insert is harmless: it changes ctime, so
 	 * the value never matches again (a miss, the scope's fallback).
 	 */
-	return bpf_map__update_elem(l->lsm->maps.enforce_files, &key, sizeof(key), &v, sizeof(v),
-				    BPF_ANY);
+	return bpf_map__update_elem(l->enforce_files, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
 }
 
 /* Empty @map; the number of entries removed or -errno. */
@@ -106,10 +108,10 @@ int bpf_loader_enforce_flush(struct bpf_loader *l, bool scopes_too)
 {
 	int n, m = 0;
 
-	if (!bpf_loader_enforce_possible(l))
+	if (!kernel_part(l))
 		return 0;
-	n = map_clear(l->lsm->maps.enforce_files, sizeof(struct sw_enforce_key));
+	n = map_clear(l->enforce_files, sizeof(struct sw_enforce_key));
 	if (n >= 0 && scopes_too)
-		m = map_clear(l->lsm->maps.enforce_scopes, sizeof(__u64));
+		m = map_clear(l->enforce_scopes, sizeof(__u64));
 	return n < 0 ? n : m < 0 ? m : n + m;
 }

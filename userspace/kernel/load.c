@@ -31,6 +31,11 @@ struct object_parts {
 	struct sw_read_prefix *read_prefixes;
 	struct sw_kcache_key *storage_roots;
 	bool *deep_walks;
+	/* prevention (bpf/enforce.bpf.h): .bss, switched at run time, and the maps */
+	struct bpf_map *enforce_scopes, *enforce_files;
+	bool *enforce_on;
+	__u32 *enforce_tgid;
+	__u64 *enforce_heartbeat_ns, *enforce_deadline_ns;
 };
 
 #define OBJECT_PARTS(skel)                                                               \
@@ -45,6 +50,12 @@ struct object_parts {
 		.read_prefixes = (struct sw_read_prefix *)(skel)->rodata->read_prefixes, \
 		.storage_roots = (struct sw_kcache_key *)(skel)->rodata->storage_roots,  \
 		.deep_walks = (bool *)&(skel)->rodata->deep_walks,                       \
+		.enforce_scopes = (skel)->maps.enforce_scopes,                           \
+		.enforce_files = (skel)->maps.enforce_files,                             \
+		.enforce_on = (bool *)&(skel)->bss->enforce_on,                          \
+		.enforce_tgid = (__u32 *)&(skel)->bss->enforce_tgid,                     \
+		.enforce_heartbeat_ns = (__u64 *)&(skel)->bss->enforce_heartbeat_ns,     \
+		.enforce_deadline_ns = (__u64 *)&(skel)->bss->enforce_deadline_ns,       \
 	})
 
 /*
@@ -107,6 +118,12 @@ static void adopt_object(struct bpf_loader *l, enum bpf_loader_mode mode,
 	l->counters_map = p->counters;
 	l->kcache_map = p->kcache;
 	l->kcache_switch = p->use_kcache;
+	l->enforce_scopes = p->enforce_scopes;
+	l->enforce_files = p->enforce_files;
+	l->enforce_on = p->enforce_on;
+	l->enforce_tgid = p->enforce_tgid;
+	l->enforce_heartbeat_ns = p->enforce_heartbeat_ns;
+	l->enforce_deadline_ns = p->enforce_deadline_ns;
 }
 
 /*

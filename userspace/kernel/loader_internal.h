@@ -49,6 +49,11 @@ struct bpf_loader {
 	/* the loaded object's map kcache and its use_kcache switch (.data, mmap'ed) */
 	struct bpf_map *kcache_map;
 	bool *kcache_switch;
+	/* prevention (bpf/enforce.bpf.h, kenforce.c): the maps and .bss of the loaded object */
+	struct bpf_map *enforce_scopes, *enforce_files;
+	bool *enforce_on;
+	__u32 *enforce_tgid;
+	__u64 *enforce_heartbeat_ns, *enforce_deadline_ns;
 };
 
 extern const char *const loader_mode_names[];
