@@ -357,24 +357,14 @@ static int add_marks(struct enforce *e, const struct sw_config *cfg, struct sw_e
 	return 0;
 }
 
-int enforce_start(struct daemon *d, struct sw_error *err)
+/* A backend's state from the daemon's configuration, not started yet; NULL: out of memory. */
+static struct enforce *enforce_new(struct daemon *d)
 {
 	const struct sw_config *cfg = &d->cfg;
-	struct resolver_opts ro = { .root = "",
-				    .storage_root = cfg->storage_root,
-				    .docker_root = cfg->docker_root,
-				    .containerd_root = cfg->containerd_root };
-	bool decides = policy_mode_decides(cfg->policy.default_mode);
-	struct enforce *e;
-	int r;
+	struct enforce *e = calloc(1, sizeof(*e));
 
-	for (size_t i = 0; i < cfg->policy.n_scopes; i++)
-		decides |= policy_mode_decides(cfg->policy.scopes[i].mode);
-	if (!decides || d->enforce)
-		return 0;
-	e = calloc(1, sizeof(*e));
 	if (!e)
-		return sw_error_set(err, -ENOMEM, "out of memory");
+		return NULL;
 	e->d = d;
 	e->fan_fd = e->stop_fd = -1;
 	e->life[0] = e->life[1] = -1;
@@ -394,25 +384,14 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 	pthread_cond_init(&e->cond, NULL);
 	for (int i = ENFORCE_SLOTS - 1; i >= 0; i--)
 		e->free_list[e->n_free++] = i;
-	d->enforce = e; /* enforce_stop() undoes a partial start */
-	r = vcache_new(cfg->cache_size, &e->cache);
-	if (r)
-		return sw_error_set(err, r, "out of memory");
-	r = resolver_new(&ro, &e->resolver, err);
-	if (r)
-		return r;
-	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE,
-				  O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-	if (e->fan_fd < 0)
-		return sw_error_set(err, -errno,
-				    "fanotify_init (permission events, enforce mode): %s",
-				    strerror(errno));
-	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (e->stop_fd < 0)
-		return sw_error_set(err, -errno, "eventfd: %s", strerror(errno));
-	r = enforce_watchdog_start(e, err);
-	if (r)
-		return r;
+	return e;
+}
+
+/* The deciders, the deadline thread and the reader. */
+static int enforce_threads(struct enforce *e, const struct sw_config *cfg, struct sw_error *err)
+{
+	int r;
+
 	e->n_deciders = cfg->hash_workers ? cfg->hash_workers : 2;
 	e->deciders = calloc(e->n_deciders, sizeof(*e->deciders));
 	if (!e->deciders)
@@ -432,6 +411,46 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 	if (r)
 		return sw_error_set(err, -r, "pthread_create: %s", strerror(r));
 	e->reader_started = true;
+	return 0;
+}
+
+int enforce_start(struct daemon *d, struct sw_error *err)
+{
+	const struct sw_config *cfg = &d->cfg;
+	struct resolver_opts ro = { .root = "",
+				    .storage_root = cfg->storage_root,
+				    .docker_root = cfg->docker_root,
+				    .containerd_root = cfg->containerd_root };
+	bool decides = policy_mode_decides(cfg->policy.default_mode);
+	struct enforce *e;
+	int r;
+
+	for (size_t i = 0; i < cfg->policy.n_scopes; i++)
+		decides |= policy_mode_decides(cfg->policy.scopes[i].mode);
+	if (!decides || d->enforce)
+		return 0;
+	e = enforce_new(d);
+	if (!e)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	d->enforce = e; /* enforce_stop() undoes a partial start */
+	r = vcache_new(cfg->cache_size, &e->cache);
+	if (r)
+		return sw_error_set(err, r, "out of memory");
+	r = resolver_new(&ro, &e->resolver, err);
+	if (r)
+		return r;
+	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE,
+				  O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (e->fan_fd < 0)
+		return sw_error_set(err, -errno,
+				    "fanotify_init (permission events, enforce mode): %s",
+				    strerror(errno));
+	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->stop_fd < 0)
+		return sw_error_set(err, -errno, "eventfd: %s", strerror(errno));
+	r = enforce_watchdog_start(e, err) ?: enforce_threads(e, cfg, err);
+	if (r)
+		return r;
 	/* marks last: from here on execs wait for our answers */
 	r = add_marks(e, cfg, err);
 	if (r)

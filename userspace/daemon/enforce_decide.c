@@ -241,6 +241,86 @@ static void report_decision(struct enforce *e, struct verify_job *job, const str
 	report_verdict(e->d->report, &x);
 }
 
+/*
+ * The baseline of the slot's process into job->bl, or the verdict reached
+ * without one (@o): unresolvable container, no_baseline, image_mismatch.
+ * False: a host without a host baseline (never denied, nothing to decide).
+ */
+static bool find_baseline(struct enforce *e, struct verify_job *job, bool in_container,
+			  bool resolved, struct outcome *o)
+{
+	int by_name = 0;
+
+	if (!resolved) {
+		o->verdict = SW_VERDICT_UNVERIFIED;
+		o->reason = "container not found in any runtime's state";
+		return true;
+	}
+	if (!in_container) {
+		job->bl = bstore_host(job->store);
+		job->baseline_match = "host";
+		return job->bl != NULL;
+	}
+	job->bl = bstore_find_image(job->store, job->c_image_id, job->c_image_name, &by_name);
+	job->baseline_match = by_name ? "image_name" : "image_id";
+	if (!job->bl) {
+		const struct bstore_baseline *named =
+			job->c_image_name ? bstore_find_name(job->store, job->c_image_name) : NULL;
+
+		if (named && named->b->hdr.config_digest && job->c_image_id && e->image_mismatch) {
+			job->bl = named;
+			job->baseline_match = "image_mismatch";
+			o->verdict = SW_VERDICT_IMAGE_MISMATCH;
+			o->reason = "the image ID is not the one the signed baseline of its "
+				    "name records";
+		} else {
+			o->verdict = SW_VERDICT_NO_BASELINE;
+			o->reason = "the container's image has no verified baseline";
+		}
+	}
+	return true;
+}
+
+/* The container's mount namespace → its scope, for the reader's fast path. */
+static void remember_scope(struct enforce *e, const struct slot *s, const struct verify_job *job)
+{
+	struct scope_entry *se = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	/* still the current store's baseline */
+	if (bstore_find_image(e->store, job->c_image_id, job->c_image_name, &(int){ 0 }) ==
+	    job->bl) {
+		for (unsigned int k = 0; k < ENFORCE_SCOPE_CACHE && !se; k++)
+			if (e->scopes[k].mntns_id == s->mntns_id)
+				se = &e->scopes[k];
+		if (!se) {
+			se = &e->scopes[e->scope_next];
+			e->scope_next = (e->scope_next + 1) % ENFORCE_SCOPE_CACHE;
+		}
+		*se = (struct scope_entry){ s->mntns_id, s->mode, s->strict, job->bl };
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Answer slot @i with @dec, then report it unless it was a plain allow. */
+static void answer_and_report(struct enforce *e, int i, enum sw_decision dec,
+			      struct verify_job *job, const struct outcome *o, const char *path)
+{
+	struct slot *s = &e->slots[i];
+
+	pthread_mutex_lock(&e->lock);
+	enforce_answer_locked(e, i, dec, BY_DECIDER);
+	pthread_mutex_unlock(&e->lock);
+	count(&e->stats.decided);
+	if (now_ns(CLOCK_MONOTONIC) - s->t0_ns > 100000000ULL)
+		log_debug(
+			"enforce: slow decision on %s (pid %d): %.1f ms from the event, verdict %s",
+			path, (int)s->pid, (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6,
+			verdict_name(o->verdict));
+	if (s->taken != SW_DECISION_ALLOW)
+		report_decision(e, job, o, s, path);
+}
+
 /* Decide slot @i: scope, baseline, verdict, policy; answer; report. */
 void enforce_decide(struct enforce *e, int i, struct content_hash *ch)
 {
@@ -277,73 +357,16 @@ void enforce_decide(struct enforce *e, int i, struct content_hash *ch)
 
 	if (!policy_mode_decides(mode) ||
 	    ((s->mask & FAN_OPEN_PERM) && !(s->mask & FAN_OPEN_EXEC_PERM) &&
-	     !is_shared_object(s->fd)))
+	     !is_shared_object(s->fd)) ||
+	    !find_baseline(e, job, in_container, resolved, &o))
 		goto answer;
-	if (!resolved) {
-		o.verdict = SW_VERDICT_UNVERIFIED;
-		o.reason = "container not found in any runtime's state";
-	} else if (in_container) {
-		int by_name = 0;
-
-		job->bl =
-			bstore_find_image(job->store, job->c_image_id, job->c_image_name, &by_name);
-		job->baseline_match = by_name ? "image_name" : "image_id";
-		if (!job->bl) {
-			const struct bstore_baseline *named =
-				job->c_image_name ?
-					bstore_find_name(job->store, job->c_image_name) :
-					NULL;
-
-			if (named && named->b->hdr.config_digest && job->c_image_id &&
-			    e->image_mismatch) {
-				job->bl = named;
-				job->baseline_match = "image_mismatch";
-				o.verdict = SW_VERDICT_IMAGE_MISMATCH;
-				o.reason = "the image ID is not the one the signed baseline of its "
-					   "name records";
-			} else {
-				o.verdict = SW_VERDICT_NO_BASELINE;
-				o.reason = "the container's image has no verified baseline";
-			}
-		}
-	} else {
-		job->bl = bstore_host(job->store);
-		job->baseline_match = "host";
-		if (!job->bl) /* a host without a host baseline is never denied */
-			goto answer;
-	}
-	if (job->bl && o.verdict == SW_VERDICT_OK && in_container && s->mntns_id) {
-		pthread_mutex_lock(&e->lock);
-		if (bstore_find_image(e->store, job->c_image_id, job->c_image_name, &(int){ 0 }) ==
-		    job->bl) { /* still the current store's */
-			struct scope_entry *se = NULL;
-
-			for (unsigned int k = 0; k < ENFORCE_SCOPE_CACHE && !se; k++)
-				if (e->scopes[k].mntns_id == s->mntns_id)
-					se = &e->scopes[k];
-			if (!se) {
-				se = &e->scopes[e->scope_next];
-				e->scope_next = (e->scope_next + 1) % ENFORCE_SCOPE_CACHE;
-			}
-			*se = (struct scope_entry){ s->mntns_id, mode, strict, job->bl };
-		}
-		pthread_mutex_unlock(&e->lock);
-	}
+	if (job->bl && o.verdict == SW_VERDICT_OK && in_container && s->mntns_id)
+		remember_scope(e, s, job);
 	if (job->bl && o.verdict == SW_VERDICT_OK)
 		judge(e, job, s->fd, path, ch, &o);
 	dec = policy_decide(&pol, mode, strict, o.verdict);
 answer:
-	pthread_mutex_lock(&e->lock);
-	enforce_answer_locked(e, i, dec, BY_DECIDER);
-	pthread_mutex_unlock(&e->lock);
-	count(&e->stats.decided);
-	if (now_ns(CLOCK_MONOTONIC) - s->t0_ns > 100000000ULL)
-		log_debug(
-			"enforce: slow decision on %s (pid %d): %.1f ms from the event, verdict %s",
-			path, (int)s->pid, (double)(now_ns(CLOCK_MONOTONIC) - s->t0_ns) / 1e6,
-			verdict_name(o.verdict));
-	if (s->taken != SW_DECISION_ALLOW)
-		report_decision(e, job, &o, s, path);
+	answer_and_report(e, i, dec, job, &o, path);
 	entry_clear(&o.actual);
 	verify_job_free(job);
 }
