@@ -109,7 +109,7 @@ prevent() {
 	rc "$m-good-2" /bin/enforce_try /bin/good true
 	rc "$m-victim-2" /bin/enforce_try /bin/victim true
 	rc "$m-loader-2" /lib64/ld-linux-x86-64.so.2 /bin/dyn-dropped 0
-	rc "$m-memfd" /bin/fileless_exec memfd /bin/good true
+	rc "$m-memfd" /bin/fileless_exec memfd /bin/busybox true
 	if [ "$m" = enforce ]; then
 		# stopped daemon: after the heartbeat deadline the kernel allows
 		kill -STOP "$pid"
