@@ -146,6 +146,10 @@ TEST(fold_first_at_once_repeats_counted_others_never)
 	CHECK(k1 != fold_key("c1", "/usr/bin/x", "exec", SW_VERDICT_MODIFIED, h2, 32, "r"));
 	CHECK(k1 != fold_key("c1", "/usr/bin/x", "exec", SW_VERDICT_MODIFIED, NULL, 0, "r"));
 	CHECK(k1 != fold_key(NULL, "c1/usr/bin/x", "exec", SW_VERDICT_MODIFIED, h1, 32, "r"));
+	/* a denial is another outcome than the run it follows (prevention, docs/enforce.md) */
+	CHECK(fold_key_decision(k1, NULL) == k1);
+	CHECK(fold_key_decision(k1, "denied") != k1);
+	CHECK(fold_key_decision(k1, "denied") != fold_key_decision(k1, "fallback_allow"));
 
 	f->window = 3600;
 	CHECK(!fold_seen(f, k1, "{\"a\":1}")); /* first: emitted */

@@ -43,6 +43,16 @@ uint64_t fold_key(const char *container, const char *path, const char *action, i
 	return h ? h : 1;
 }
 
+uint64_t fold_key_decision(uint64_t key, const char *decision)
+{
+	uint64_t h;
+
+	if (!decision)
+		return key;
+	h = mix_str(key, decision);
+	return h ? h : 1;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;

@@ -24,6 +24,8 @@ struct fold {
 
 uint64_t fold_key(const char *container, const char *path, const char *action, int verdict,
 		  const unsigned char *sha256, size_t sha_len, const char *reason);
+/* @key of an event with a permission decision (NULL: @key): a denial is not a repeat of a run. */
+uint64_t fold_key_decision(uint64_t key, const char *decision);
 /* A repeat inside the window of @key? Then it is counted (and @line kept), true. */
 bool fold_seen(struct fold *f, uint64_t key, const char *line);
 /* Summaries (malloc'd lines) of the windows that closed (@all: every one) into @out. */

@@ -196,6 +196,7 @@ static bool folded(struct report *r, const struct ecs_exec *x, const char *line)
 		return false;
 	key = fold_key(x->container ? x->container->id : NULL, path, x->action, x->verdict,
 		       x->sha256, x->sha256 ? SW_SHA256_LEN : 0, x->reason);
+	key = fold_key_decision(key, x->decision);
 	pthread_mutex_lock(&r->fold_lock);
 	if (r->fold)
 		seen = fold_seen(r->fold, key, line);
