@@ -181,7 +181,7 @@ decided loader-trick-event "$A" denied unknown /tmp/dyn-copy mmap_exec
 # mark can reach; the exec tracepoint kills it (SIGKILL before the new image
 # runs: podman exec says 137), the daemon reports it denied
 try memfd-exec-killed swen-enf-a 137 fileless_exec memfd /bin/busybox true
-wait_for memfd-exec-denied-event ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and .sealwatch.decision == \"denied\" and .event.outcome == \"failure\" and (.event.type | index(\"denied\"))"
+wait_for memfd-exec-denied-event ".container.id == \"$A\" and .sealwatch.verdict == \"fileless\" and (.sealwatch.reason | test(\"memfd\")) and .sealwatch.decision == \"denied\" and .event.outcome == \"failure\" and (.event.type | index(\"denied\"))"
 
 # ---- audit: the same attacks run; the events say they would be denied
 try audit-swapped-binary-runs swen-enf-b 0 enforce_try /usr/bin/v1 true
@@ -194,7 +194,7 @@ try audit-preload-loaded swen-enf-b 0 env LD_PRELOAD=/tmp/evil.so /usr/bin/dyn
 grep -qx 666 "$WORK/out" && pass audit-preload-library-loaded || fail audit-preload-library-loaded "$(cat "$WORK/out")"
 decided audit-preload-event "$B" would_deny unknown /tmp/evil.so mmap_exec
 try audit-memfd-runs swen-enf-b 0 fileless_exec memfd /bin/busybox true
-wait_for audit-memfd-event ".container.id == \"$B\" and .sealwatch.verdict == \"fileless\" and .sealwatch.decision == \"would_deny\" and .event.outcome == \"success\""
+wait_for audit-memfd-event ".container.id == \"$B\" and .sealwatch.verdict == \"fileless\" and (.sealwatch.reason | test(\"memfd\")) and .sealwatch.decision == \"would_deny\" and .event.outcome == \"success\""
 
 # ---- monitor beside them: runs, reported by the exec monitor, no decision
 try monitor-dropped-binary-runs swen-enf-c 0 enforce_try /tmp/dropped true
