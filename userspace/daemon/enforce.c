@@ -421,13 +421,10 @@ int enforce_start(struct daemon *d, struct sw_error *err)
 				    .storage_root = cfg->storage_root,
 				    .docker_root = cfg->docker_root,
 				    .containerd_root = cfg->containerd_root };
-	bool decides = policy_mode_decides(cfg->policy.default_mode);
 	struct enforce *e;
 	int r;
 
-	for (size_t i = 0; i < cfg->policy.n_scopes; i++)
-		decides |= policy_mode_decides(cfg->policy.scopes[i].mode);
-	if (!decides || d->enforce)
+	if (d->enforce)
 		return 0;
 	e = enforce_new(d);
 	if (!e)

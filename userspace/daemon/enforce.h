@@ -27,7 +27,7 @@ struct sw_bstore;
 struct sw_error;
 struct sw_policy;
 
-/* Start the backend when the policy has a scope that decides; d->enforce stays NULL otherwise. */
+/* Start the backend (prevent_start() in prevent.c decides whether, and which); no-op when it runs. */
 int enforce_start(struct daemon *d, struct sw_error *err);
 /* Stop: pending events are answered (allow), the fanotify group closed. NULL ok. */
 void enforce_stop(struct enforce *e);
