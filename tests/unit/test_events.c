@@ -257,6 +257,8 @@ static int harness_start(struct harness *h, int host, bool image_baseline, bool 
 	if (!r) {
 		vo.report = h->d.report;
 		vo.cache = h->d.cache;
+		vo.on_report = prevent_on_report; /* as daemon.c: a no-op without d.prevent */
+		vo.ctx = &h->d;
 		r = verifier_new(&vo, &h->d.verifier);
 	}
 	if (r)
@@ -439,6 +441,44 @@ TEST(exec_modified)
 	CHECK(str_at(e, "sealwatch.expected.sha256") != NULL);
 	CHECK(json_array_size(at(e, "process.args")) >= 1);
 	CHECK_INT(h.stats.verdicts[REPORT_ACTION_EXEC][SW_VERDICT_MODIFIED], 1);
+	harness_free(&h);
+}
+
+/*
+ * Prevention beside the monitor (daemon/prevent.c): in an audit scope the
+ * fanotify backend reports a refused exec itself, with its decision; the
+ * monitor's verdict on the same exec is not reported again. A memfd exec,
+ * which no fanotify mark reaches, is the monitor's to report: would_deny.
+ * The backend is a stub here (only its presence is looked at).
+ */
+TEST(audit_finding_reported_once_beside_fanotify)
+{
+	static char fanotify_stub;
+	struct harness h;
+	struct sw_exec_event ev = exec_event(SW_EVENT_EXEC);
+	struct sw_exec_event memfd = exec_event(SW_EVENT_EXEC);
+	json_t *e;
+
+	if (harness_start(&h, HOST_MODIFIED, false, false)) {
+		CHECK(0);
+		return;
+	}
+	h.d.cfg.policy.default_mode = SW_MODE_AUDIT;
+	CHECK_INT(prevent_init(&h.d), 0);
+	h.d.enforce = (struct enforce *)&fanotify_stub;
+	daemon_on_event(&h.d, &ev);
+	memfd.flags |= SW_EF_MEMFD;
+	daemon_on_event(&h.d, &memfd);
+	verifier_free(h.d.verifier); /* every verdict out before the stub goes */
+	h.d.verifier = NULL;
+	h.d.enforce = NULL;
+	prevent_stop(&h.d);
+	harness_finish(&h);
+	e = only(&h, "exec");
+	CHECK_STR(str_at(e, "sealwatch.verdict"), "fileless");
+	CHECK_STR(str_at(e, "sealwatch.decision"), "would_deny");
+	CHECK_STR(str_at(e, "sealwatch.mode"), "audit");
+	CHECK_STR(str_at(e, "event.outcome"), "success");
 	harness_free(&h);
 }
 
@@ -816,6 +856,7 @@ int main(void)
 	RUN(exec_ok_counted_not_emitted);
 	RUN(exec_ok_emitted_with_all_events_then_cached);
 	RUN(exec_modified);
+	RUN(audit_finding_reported_once_beside_fanotify);
 	RUN(exec_unknown);
 	RUN(exec_fileless_without_baseline);
 	RUN(exec_host_without_baseline_is_unmonitored);

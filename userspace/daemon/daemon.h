@@ -107,6 +107,8 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev);
 
 /* ---- prevention: the backend, the monitor path's part (prevent.c, docs/enforce.md) ---- */
 
+/* The policy the monitor path decides by, no backend yet (prevent_start() calls it). 0 or -ENOMEM. */
+int prevent_init(struct daemon *d);
 /* Start a backend when a scope decides: BPF LSM when the loader can, else fanotify. */
 int prevent_start(struct daemon *d, struct sw_error *err);
 /* A new policy (reload), new baselines (the kernel's decisions are forgotten). */

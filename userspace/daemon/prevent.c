@@ -126,19 +126,29 @@ static int lsm_start(struct daemon *d, struct prevent *pv, struct sw_error *err)
 	return 0;
 }
 
+int prevent_init(struct daemon *d)
+{
+	struct prevent *pv;
+
+	if (d->prevent)
+		return 0;
+	pv = calloc(1, sizeof(*pv));
+	if (!pv)
+		return -ENOMEM;
+	pthread_mutex_init(&pv->lock, NULL);
+	pv->policy = d->cfg.policy;
+	d->prevent = pv;
+	return 0;
+}
+
 int prevent_start(struct daemon *d, struct sw_error *err)
 {
-	struct prevent *pv = d->prevent;
+	struct prevent *pv;
 	int r;
 
-	if (!pv) {
-		pv = calloc(1, sizeof(*pv));
-		if (!pv)
-			return sw_error_set(err, -ENOMEM, "out of memory");
-		pthread_mutex_init(&pv->lock, NULL);
-		pv->policy = d->cfg.policy;
-		d->prevent = pv;
-	}
+	if (prevent_init(d))
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	pv = d->prevent;
 	if (!policy_any_decides(&d->cfg.policy) || pv->lsm || d->enforce)
 		return 0;
 	if (bpf_loader_enforce_possible(d->bpf)) {
