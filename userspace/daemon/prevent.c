@@ -217,6 +217,14 @@ void prevent_stop(struct daemon *d)
 	d->prevent = NULL;
 }
 
+/* An action the kernel's hooks decide: execs (a #! script too) and executable mappings. */
+static bool kernel_decides(const struct verify_job *job)
+{
+	const char *a = job->action;
+
+	return !strcmp(a, "exec") || !strcmp(a, "exec_script") || !strcmp(a, "mmap_exec");
+}
+
 /* The fanotify backend decided (and reported) this finding itself. */
 static bool fanotify_reported(const struct daemon *d, const struct verify_job *job)
 {
@@ -268,6 +276,8 @@ bool prevent_on_report(void *ctx, const struct verify_job *job, struct ecs_exec 
 	if (!lsm && !(job->ev.flags & (SW_EF_DENIED | SW_EF_MEMFD)))
 		return !(refused && policy_mode_decides(mode) && fanotify_reported(d, job));
 	/* decided in the kernel: the LSM backend, or a memfd exec beside fanotify */
+	if (!kernel_decides(job))
+		return true; /* interpreter reads, read paths: reported, never denied */
 	if (job->ev.flags & SW_EF_DENIED)
 		dec = policy_decision_denies(dec) ? dec : SW_DECISION_FALLBACK_DENY;
 	else if (dec == SW_DECISION_DENY)
