@@ -261,6 +261,10 @@ prevent_checks() {
 	exits enforce-victim-2 101 # EPERM from the kernel's decision
 	exits enforce-loader-2 127 # ld.so cannot map the dropped program
 	exits enforce-memfd 5 # fexecve of a memfd: EPERM
+	exits strict-good 0 # decided ok before the reload to strict
+	exits strict-dropped 101 # never decided: denied at once in a strict scope
+	exits strict-hello-1 101 # an ok script never decided: denied (fallback_deny)
+	exits strict-hello-2 0 # decided ok meanwhile
 	exits stopped-victim 0 # daemon SIGSTOPped past the deadline: allowed
 	exits resumed-victim 101
 	exits killed-victim 0
@@ -275,6 +279,8 @@ prevent_checks() {
 	has prevent-first-exec-fallback-allow "$E" '.file.path == "/bin/victim" and .sealwatch.decision == "fallback_allow" and .sealwatch.verdict == "modified" and .event.outcome == "success"'
 	has prevent-denied-event "$E" '.file.path == "/bin/victim" and .event.action == "exec" and .sealwatch.decision == "denied" and .sealwatch.verdict == "modified" and .event.outcome == "failure" and (.event.type | index("denied"))'
 	has prevent-mmap-denied-event "$E" '.file.path == "/bin/dyn-dropped" and .event.action == "mmap_exec" and .sealwatch.decision == "denied" and .sealwatch.verdict == "unknown"'
+	has prevent-strict-miss-denied "$E" '.file.path == "/bin/dropped" and .sealwatch.decision == "denied" and .sealwatch.verdict == "unknown" and .event.outcome == "failure"'
+	has prevent-strict-ok-fallback-deny "$E" '.file.path == "/bin/hello.sh" and .sealwatch.decision == "fallback_deny" and .sealwatch.verdict == "ok" and .event.outcome == "failure"'
 	has prevent-memfd-denied-event "$E" '.sealwatch.verdict == "fileless" and .sealwatch.decision == "denied" and .event.outcome == "failure"'
 	if jq -e -s '[.[] | select(.file.path == "/bin/good" and .sealwatch.decision)] | length == 0' "$E" >/dev/null 2>&1; then
 		pass prevent-ok-no-decision-event

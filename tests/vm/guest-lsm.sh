@@ -92,7 +92,8 @@ rc() {
 prevent() {
 	m=$1
 	out=/out/prevent-$m.jsonl
-	$SW daemon --host-baseline /cfg/host.jsonl --trusted-key /cfg/k.pub --mode "$m" \
+	echo "{\"mode\": \"$m\"}" >/tmp/prevent.json
+	$SW daemon --host-baseline /cfg/host.jsonl --trusted-key /cfg/k.pub --config /tmp/prevent.json \
 		--output "file:$out" 2>"/out/prevent-$m.err" &
 	pid=$!
 	if ! wait_file "$out" '"action":"start"' 120; then
@@ -111,6 +112,16 @@ prevent() {
 	rc "$m-loader-2" /lib64/ld-linux-x86-64.so.2 /bin/dyn-dropped 0
 	rc "$m-memfd" /bin/fileless_exec memfd /bin/busybox true
 	if [ "$m" = enforce ]; then
+		# strict (a reload): a file with no decision yet is denied at once,
+		# decided files keep their decision (busybox, this script's tools)
+		echo '{"mode": "enforce,strict"}' >/tmp/prevent.json
+		kill -HUP "$pid"
+		wait_file "$out" '"action":"config_reloaded"' 60 || echo "SWVM: prevent: no reload"
+		rc strict-good /bin/enforce_try /bin/good true
+		rc strict-dropped /bin/enforce_try /bin/dropped true
+		rc strict-hello-1 /bin/enforce_try /bin/hello.sh
+		wait_file "$out" '"path":"/bin/hello.sh"' 60 || echo "SWVM: prevent: no hello.sh event"
+		rc strict-hello-2 /bin/enforce_try /bin/hello.sh
 		# stopped daemon: after the heartbeat deadline the kernel allows
 		kill -STOP "$pid"
 		sleep 4

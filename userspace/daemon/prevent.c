@@ -81,14 +81,22 @@ static __u64 host_scope(const struct daemon *d)
 	return id ? id : d->host_mntns;
 }
 
-/* The default mode (key 0) and the host's, into the kernel; decisions forgotten. */
-static int lsm_policy(struct daemon *d, const struct sw_policy *p)
+/*
+ * The default mode (key 0) and the host's into the kernel, the other scopes
+ * forgotten (learned again from the next verdicts); with @files the decisions
+ * on files too (new baselines: a verdict may change; a new policy alone
+ * changes no verdict).
+ */
+static int lsm_policy(struct daemon *d, const struct sw_policy *p, bool files)
 {
 	enum sw_mode mode;
 	bool strict;
-	int r;
+	int r = 0;
 
-	r = bpf_loader_enforce_flush(d->bpf, true);
+	if (files)
+		r = bpf_loader_enforce_flush(d->bpf, true);
+	else
+		r = bpf_loader_enforce_flush_scopes(d->bpf);
 	if (r < 0)
 		return r;
 	r = bpf_loader_enforce_scope(d->bpf, 0, kmode(p->default_mode), p->default_strict);
@@ -101,7 +109,7 @@ static int lsm_policy(struct daemon *d, const struct sw_policy *p)
 /* The kernel's part on: the policy in its maps, then the switch. */
 static int kernel_start(struct daemon *d, struct prevent *pv, unsigned int deadline)
 {
-	int r = lsm_policy(d, &pv->policy);
+	int r = lsm_policy(d, &pv->policy, true);
 
 	if (!r)
 		r = bpf_loader_enforce_switch(d->bpf, true, (__u32)getpid(),
@@ -176,7 +184,7 @@ void prevent_set_policy(struct daemon *d, const struct sw_policy *p)
 	pv->policy = *p;
 	pthread_mutex_unlock(&pv->lock);
 	enforce_set_policy(d->enforce, p);
-	if (pv->kernel && (r = lsm_policy(d, p)))
+	if (pv->kernel && (r = lsm_policy(d, p, false)))
 		log_warn("BPF LSM prevention: new policy: %s", strerror(-r));
 }
 
@@ -191,7 +199,7 @@ void prevent_baselines_changed(struct daemon *d)
 	pthread_mutex_lock(&pv->lock);
 	p = pv->policy;
 	pthread_mutex_unlock(&pv->lock);
-	r = lsm_policy(d, &p);
+	r = lsm_policy(d, &p, true);
 	if (r)
 		log_warn("BPF LSM prevention: baselines reloaded: %s", strerror(-r));
 }

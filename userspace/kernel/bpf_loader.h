@@ -149,6 +149,7 @@ int bpf_loader_enforce_scope(struct bpf_loader *l, __u64 scope, enum sw_kmode mo
 int bpf_loader_enforce_file(struct bpf_loader *l, const struct sw_file_id *id, __u64 scope,
 			    enum sw_kdecision decision);
 int bpf_loader_enforce_flush(struct bpf_loader *l, bool scopes_too);
+int bpf_loader_enforce_flush_scopes(struct bpf_loader *l);
 
 /* Detach and unload everything, free @l. Accepts NULL. */
 void bpf_loader_close(struct bpf_loader *l);

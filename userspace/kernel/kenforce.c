@@ -104,6 +104,11 @@ static int map_clear(struct bpf_map *map, size_t key_size)
 	return n;
 }
 
+int bpf_loader_enforce_flush_scopes(struct bpf_loader *l)
+{
+	return kernel_part(l) ? map_clear(l->enforce_scopes, sizeof(__u64)) : 0;
+}
+
 int bpf_loader_enforce_flush(struct bpf_loader *l, bool scopes_too)
 {
 	int n, m = 0;
