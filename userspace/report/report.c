@@ -217,7 +217,9 @@ void report_verdict(struct report *r, const struct ecs_exec *x)
 
 	if (a >= 0 && x->verdict < SW_VERDICT__COUNT)
 		__atomic_add_fetch(&r->stats.verdicts[a][x->verdict], 1, __ATOMIC_RELAXED);
-	if (x->verdict != SW_VERDICT_OK || __atomic_load_n(&r->all_events, __ATOMIC_RELAXED)) {
+	/* ok is reported only with all_events, unless a permission decision says more (denied) */
+	if (x->verdict != SW_VERDICT_OK || x->decision ||
+	    __atomic_load_n(&r->all_events, __ATOMIC_RELAXED)) {
 		char *line = ecs_exec_json(x);
 
 		if (line && folded(r, x, line)) {
