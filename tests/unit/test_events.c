@@ -482,6 +482,38 @@ TEST(audit_finding_reported_once_beside_fanotify)
 	harness_free(&h);
 }
 
+/*
+ * A reload that loads the same baselines keeps the BPF LSM backend's
+ * decisions (daemon/reload.c swap_store): told by the baselines' digests.
+ */
+TEST(store_same_by_digest)
+{
+	struct harness h;
+	struct sw_error err = { { 0 } };
+	struct bstore_opts bo = { 0 };
+	struct sw_bstore *again = NULL, *none = NULL;
+
+	if (harness_start(&h, HOST_OK, false, false)) {
+		CHECK(0);
+		return;
+	}
+	bo.host_baseline = tpath("host.jsonl");
+	bo.keys = &h.key;
+	bo.n_keys = 1;
+	CHECK_INT(bstore_load(&bo, &again, &err), 0);
+	bo.host_baseline = NULL;
+	CHECK_INT(bstore_load(&bo, &none, &err), 0);
+	CHECK(bstore_same(h.d.store, again));
+	CHECK(bstore_same(again, h.d.store));
+	CHECK(!bstore_same(h.d.store, none));
+	CHECK(!bstore_same(none, h.d.store));
+	CHECK(bstore_same(none, NULL));
+	bstore_unref(again);
+	bstore_unref(none);
+	harness_finish(&h);
+	harness_free(&h);
+}
+
 TEST(exec_unknown)
 {
 	struct harness h;
@@ -857,6 +889,7 @@ int main(void)
 	RUN(exec_ok_emitted_with_all_events_then_cached);
 	RUN(exec_modified);
 	RUN(audit_finding_reported_once_beside_fanotify);
+	RUN(store_same_by_digest);
 	RUN(exec_unknown);
 	RUN(exec_fileless_without_baseline);
 	RUN(exec_host_without_baseline_is_unmonitored);

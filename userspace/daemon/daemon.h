@@ -111,7 +111,7 @@ int daemon_on_write(struct daemon *d, const struct sw_exec_event *ev);
 int prevent_init(struct daemon *d);
 /* Start a backend when a scope decides: BPF LSM when the loader can, else fanotify. */
 int prevent_start(struct daemon *d, struct sw_error *err);
-/* A new policy (reload), new baselines (the kernel's decisions are forgotten). */
+/* A new policy (reload); baselines that changed (the kernel's decisions are forgotten). */
 void prevent_set_policy(struct daemon *d, const struct sw_policy *p);
 void prevent_baselines_changed(struct daemon *d);
 /* The event loop: the BPF LSM backend's heartbeat. */

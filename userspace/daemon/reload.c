@@ -104,6 +104,8 @@ static int build_store(struct daemon *d, const struct sw_config *cfg, struct sw_
 
 static void swap_store(struct daemon *d, struct sw_bstore *s)
 {
+	bool same = bstore_same(d->store, s);
+
 	/* cache entries point into the old snapshot: reset before it can be freed */
 	vcache_reset(d->cache);
 	if (d->bpf) {
@@ -120,7 +122,8 @@ static void swap_store(struct daemon *d, struct sw_bstore *s)
 	 */
 	malloc_trim(0);
 	enforce_set_store(d->enforce, s);
-	prevent_baselines_changed(d);
+	if (!same)
+		prevent_baselines_changed(d);
 	if (d->bpf) /* at start-up, announced once the programs are attached */
 		emit_loaded(d);
 }

@@ -446,6 +446,30 @@ size_t bstore_count(const struct sw_bstore *s)
 	return s ? s->n + (s->host ? 1 : 0) : 0;
 }
 
+static bool same_baseline(const struct bstore_baseline *a, const struct bstore_baseline *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a->digest, b->digest) && a->restricted == b->restricted &&
+	       a->n_images == b->n_images;
+}
+
+bool bstore_same(const struct sw_bstore *a, const struct sw_bstore *b)
+{
+	if (bstore_count(a) != bstore_count(b) ||
+	    !same_baseline(a ? a->host : NULL, b ? b->host : NULL))
+		return false;
+	for (size_t i = 0; a && i < a->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = same_baseline(&a->v[i], &b->v[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 const struct bstore_baseline *bstore_find_image(const struct sw_bstore *s, const char *image_id,
 						const char *image_name, int *ret_by_name)
 {

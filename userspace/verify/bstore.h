@@ -83,6 +83,8 @@ int bstore_load(const struct bstore_opts *o, struct sw_bstore **ret, struct sw_e
 struct sw_bstore *bstore_ref(struct sw_bstore *s);
 void bstore_unref(struct sw_bstore *s);
 size_t bstore_count(const struct sw_bstore *s);
+/* The same baselines (by file digest, host and images alike), whatever their order? */
+bool bstore_same(const struct sw_bstore *a, const struct sw_bstore *b);
 
 /*
  * The baseline of an image: by config digest ("sha256:…"), else — only when
