@@ -266,47 +266,33 @@ static bool challenge_param(const char *ch, const char *key, char *out, size_t s
 	return false;
 }
 
-/* Answer a 401: a bearer token from the realm (anonymous or Basic), or Basic. */
-static int authenticate(struct reg_client *c, const char *challenge, const char *scope,
-			struct sw_error *err)
+/* The client's "Authorization: @scheme @cred" header from now on. */
+static int set_authz(struct reg_client *c, const char *scheme, const char *cred,
+		     struct sw_error *err)
 {
-	char realm[1024], service[256] = "", ch_scope[512] = "", *url = NULL, *esc_s, *esc_sc;
+	free(c->authz);
+	if (asprintf(&c->authz, "Authorization: %s %s", scheme, cred) < 0) {
+		c->authz = NULL;
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* GET the token endpoint @realm for @service and @scope (Basic when configured): its JSON. */
+static int token_request(struct reg_client *c, const char *realm, const char *service,
+			 const char *scope, json_t **ret, struct sw_error *err)
+{
 	struct reg_resp resp = { .max = 1 << 20 };
 	struct curl_slist *hdrs = NULL;
-	char *hdr = NULL;
-	const char *tok;
-	json_t *j = NULL;
-	CURL *h;
+	char *url = NULL, *hdr = NULL, *esc_s, *esc_sc;
 	long status = 0;
+	CURL *h = curl_easy_init();
 	int r;
 
-	if (!strncasecmp(challenge, "Basic", 5)) {
-		if (!c->basic)
-			return sw_error_set(err, -EACCES,
-					    "%s: the registry wants credentials (Basic) and "
-					    "none are configured for it",
-					    c->host);
-		free(c->authz);
-		if (asprintf(&c->authz, "Authorization: Basic %s", c->basic) < 0) {
-			c->authz = NULL;
-			return sw_error_set(err, -ENOMEM, "out of memory");
-		}
-		return 0;
-	}
-	if (strncasecmp(challenge, "Bearer", 6) ||
-	    !challenge_param(challenge, "realm", realm, sizeof(realm)))
-		return sw_error_set(err, -EACCES, "%s: unsupported authentication challenge",
-				    c->host);
-	if (strncmp(realm, "https://", 8) && !(c->o.insecure && !strncmp(realm, "http://", 7)))
-		return sw_error_set(err, -EACCES, "%s: token realm %.200s is not https", c->host,
-				    realm);
-	challenge_param(challenge, "service", service, sizeof(service));
-	challenge_param(challenge, "scope", ch_scope, sizeof(ch_scope));
-	h = curl_easy_init();
 	if (!h)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	esc_s = curl_easy_escape(h, service, 0);
-	esc_sc = curl_easy_escape(h, ch_scope[0] ? ch_scope : scope, 0);
+	esc_sc = curl_easy_escape(h, scope, 0);
 	if (!esc_s || !esc_sc ||
 	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_s,
 		     esc_sc) < 0) {
@@ -336,23 +322,9 @@ static int authenticate(struct reg_client *c, const char *challenge, const char 
 				 "%s: token request refused (HTTP %ld)", c->host, status);
 		goto cleanup;
 	}
-	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-	tok = json_string_value(json_object_get(j, "token"));
-	if (!tok)
-		tok = json_string_value(json_object_get(j, "access_token"));
-	if (!tok || !*tok || strlen(tok) > AUTH_MAX) {
-		r = sw_error_set(err, -EACCES, "%s: token response without a token", c->host);
-		goto cleanup;
-	}
-	free(c->authz);
-	if (asprintf(&c->authz, "Authorization: Bearer %s", tok) < 0) {
-		c->authz = NULL;
-		r = sw_error_set(err, -ENOMEM, "out of memory");
-		goto cleanup;
-	}
+	*ret = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
 	r = 0;
 cleanup:
-	json_decref(j);
 	curl_free(esc_s);
 	curl_free(esc_sc);
 	curl_slist_free_all(hdrs);
@@ -360,6 +332,46 @@ cleanup:
 	reg_resp_clear(&resp);
 	free(url);
 	free(hdr);
+	return r;
+}
+
+/* Answer a 401: a bearer token from the realm (anonymous or Basic), or Basic. */
+static int authenticate(struct reg_client *c, const char *challenge, const char *scope,
+			struct sw_error *err)
+{
+	char realm[1024], service[256] = "", ch_scope[512] = "";
+	const char *tok;
+	json_t *j = NULL;
+	int r;
+
+	if (!strncasecmp(challenge, "Basic", 5)) {
+		if (!c->basic)
+			return sw_error_set(err, -EACCES,
+					    "%s: the registry wants credentials (Basic) and "
+					    "none are configured for it",
+					    c->host);
+		return set_authz(c, "Basic", c->basic, err);
+	}
+	if (strncasecmp(challenge, "Bearer", 6) ||
+	    !challenge_param(challenge, "realm", realm, sizeof(realm)))
+		return sw_error_set(err, -EACCES, "%s: unsupported authentication challenge",
+				    c->host);
+	if (strncmp(realm, "https://", 8) && !(c->o.insecure && !strncmp(realm, "http://", 7)))
+		return sw_error_set(err, -EACCES, "%s: token realm %.200s is not https", c->host,
+				    realm);
+	challenge_param(challenge, "service", service, sizeof(service));
+	challenge_param(challenge, "scope", ch_scope, sizeof(ch_scope));
+	r = token_request(c, realm, service, ch_scope[0] ? ch_scope : scope, &j, err);
+	if (r)
+		return r;
+	tok = json_string_value(json_object_get(j, "token"));
+	if (!tok)
+		tok = json_string_value(json_object_get(j, "access_token"));
+	if (!tok || !*tok || strlen(tok) > AUTH_MAX)
+		r = sw_error_set(err, -EACCES, "%s: token response without a token", c->host);
+	else
+		r = set_authz(c, "Bearer", tok, err);
+	json_decref(j);
 	return r;
 }
 
