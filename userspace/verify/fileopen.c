@@ -40,9 +40,10 @@ static int reopen_regular(int pfd)
 	return fd;
 }
 
-int verifier_open_regular(const char *path)
+/* reopen_regular(@pfd) (a @pfd < 0 passes through), @pfd closed, errno kept. */
+static int reopen_closing(int pfd)
 {
-	int pfd = open(path, O_PATH | O_CLOEXEC), fd, e;
+	int fd, e;
 
 	if (pfd < 0)
 		return -1;
@@ -53,6 +54,13 @@ int verifier_open_regular(const char *path)
 	return fd;
 }
 
+int verifier_open_regular(const char *path)
+{
+	int pfd = open(path, O_PATH | O_CLOEXEC);
+
+	return reopen_closing(pfd);
+}
+
 int verifier_open_at_root(int root_fd, const char *path)
 {
 	/* the final component may be a symlink too: resolved, but never out of the root */
@@ -60,15 +68,9 @@ int verifier_open_at_root(int root_fd, const char *path)
 		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	int pfd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how)), fd, e;
+	int pfd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 
-	if (pfd < 0)
-		return -1;
-	fd = reopen_regular(pfd);
-	e = errno;
-	close(pfd);
-	errno = e;
-	return fd;
+	return reopen_closing(pfd);
 }
 
 int verifier_open_in_root(const char *rootfs, const char *path)

@@ -76,23 +76,6 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	return buf + n_root;
 }
 
-/* Emit a verdict on @job reached without hashing it. */
-static void emit_unhashed(struct verifier *v, struct verify_job *job, enum sw_verdict verdict,
-			  const char *reason, int severity, const struct sw_entry *expected,
-			  const char *path)
-{
-	struct ecs_container c;
-	struct ecs_exec x;
-
-	verify_job_event(job, &x, &c);
-	x.verdict = verdict;
-	x.reason = reason;
-	x.severity = severity;
-	x.executable = path;
-	x.expected = expected;
-	report_verdict(v->o.report, &x);
-}
-
 /*
  * The real path of the job's file known without opening anything by name:
  * the link of the file opened at event time, or the kernel's dentry walk.
@@ -125,27 +108,27 @@ static bool decide_unhashed(struct verifier *v, struct verify_job *job, bool too
 	bool in_baseline = e && entry_is_content(e) && e->has_sha256;
 
 	if (path && job->bl && !in_baseline) {
-		emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
-			      e ? (too_large ? "path is not a regular file in the baseline (not "
-					       "hashed: too large)" :
-					       "path is not a regular file in the baseline (not "
-					       "hashed: hash queue full)") :
-			      too_large ?
-				  "path is not in the baseline (not hashed: too large)" :
-				  "path is not in the baseline (not hashed: hash queue full)",
-			      SW_SEVERITY_HIGH, NULL, path);
+		verify_job_report(
+			v->o.report, job, SW_VERDICT_UNKNOWN,
+			e	  ? (too_large ? "path is not a regular file in the baseline (not "
+						 "hashed: too large)" :
+						 "path is not a regular file in the baseline (not "
+						 "hashed: hash queue full)") :
+			too_large ? "path is not in the baseline (not hashed: too large)" :
+				    "path is not in the baseline (not hashed: hash queue full)",
+			SW_SEVERITY_HIGH, NULL, path);
 		return true;
 	}
 	if (in_baseline && e->size != job->ev.file.size) {
-		emit_unhashed(v, job, SW_VERDICT_MODIFIED,
-			      "content differs from the baseline (size differs, not hashed)",
-			      SW_SEVERITY_CRITICAL, e, path);
+		verify_job_report(v->o.report, job, SW_VERDICT_MODIFIED,
+				  "content differs from the baseline (size differs, not hashed)",
+				  SW_SEVERITY_CRITICAL, e, path);
 		return true;
 	}
 	if (too_large) {
-		emit_unhashed(v, job, SW_VERDICT_UNVERIFIED,
-			      "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH, NULL,
-			      path ? path : job->exe_path);
+		verify_job_report(v->o.report, job, SW_VERDICT_UNVERIFIED,
+				  "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH,
+				  NULL, path ? path : job->exe_path);
 		return true;
 	}
 	return false;
@@ -166,12 +149,12 @@ static bool unknown_unopened(struct verifier *v, struct verify_job *job)
 		errno = saved;
 		return false;
 	}
-	emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
-		      e ? "path is not a regular file in the baseline (not hashed: the process "
-			  "exited and its path no longer holds the file)" :
-			  "path is not in the baseline (not hashed: the process exited and its "
-			  "path no longer holds the file)",
-		      SW_SEVERITY_HIGH, NULL, path);
+	verify_job_report(v->o.report, job, SW_VERDICT_UNKNOWN,
+			  e ? "path is not a regular file in the baseline (not hashed: the process "
+			      "exited and its path no longer holds the file)" :
+			      "path is not in the baseline (not hashed: the process exited and its "
+			      "path no longer holds the file)",
+			  SW_SEVERITY_HIGH, NULL, path);
 	return true;
 }
 
@@ -410,7 +393,7 @@ static void *worker(void *arg)
 			verify(v, job, &ch);
 		else
 			verify_job_report(v->o.report, job, SW_VERDICT_UNVERIFIED, "out of memory",
-					  verdict_severity(SW_VERDICT_UNVERIFIED));
+					  verdict_severity(SW_VERDICT_UNVERIFIED), NULL, NULL);
 		verify_job_free(job);
 		__atomic_store_n(busy, 0, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&v->stats.done, 1, __ATOMIC_RELAXED);

@@ -45,7 +45,8 @@ void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct e
 }
 
 void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
-		       const char *reason, int severity)
+		       const char *reason, int severity, const struct sw_entry *expected,
+		       const char *path)
 {
 	struct ecs_container c;
 	struct ecs_exec x;
@@ -54,6 +55,9 @@ void verify_job_report(struct report *r, const struct verify_job *job, enum sw_v
 	x.verdict = verdict;
 	x.reason = reason;
 	x.severity = severity;
+	x.expected = expected;
+	if (path)
+		x.executable = path;
 	report_verdict(r, &x);
 }
 
