@@ -128,19 +128,28 @@ int config_list_add(char **list, size_t *n, const char *value)
 	return 0;
 }
 
+/* @values appended to a list the file and the flags left unset. */
+static int list_defaults(char **list, size_t *n, bool set, const char *const *values,
+			 size_t n_values)
+{
+	int r = 0;
+
+	if (set)
+		return 0;
+	for (size_t i = 0; i < n_values && !r; i++)
+		r = config_list_add(list, n, values[i]);
+	return r;
+}
+
 int config_default_interpreters(struct sw_config *c)
 {
 	static const char *const names[] = {
 		"sh",	 "bash",  "dash", "ash",  "zsh",  "ksh*",   "busybox", "python*",
 		"perl*", "ruby*", "node", "php*", "lua*", "tclsh*", "Rscript", "pwsh",
 	};
-	int r = 0;
 
-	if (c->interpreters_set)
-		return 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !r; i++)
-		r = config_list_add(c->interpreters, &c->n_interpreters, names[i]);
-	return r;
+	return list_defaults(c->interpreters, &c->n_interpreters, c->interpreters_set, names,
+			     sizeof(names) / sizeof(names[0]));
 }
 
 int config_default_layer_stores(struct sw_config *c)
@@ -154,13 +163,9 @@ int config_default_layer_stores(struct sw_config *c)
 		"/var/lib/rancher/rke2/agent/containerd/io.containerd.snapshotter.v1.overlayfs/"
 		"snapshots",
 	};
-	int r = 0;
 
-	if (c->layer_stores_set)
-		return 0;
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !r; i++)
-		r = config_list_add(c->layer_stores, &c->n_layer_stores, dirs[i]);
-	return r;
+	return list_defaults(c->layer_stores, &c->n_layer_stores, c->layer_stores_set, dirs,
+			     sizeof(dirs) / sizeof(dirs[0]));
 }
 
 int config_severity_from_name(const char *name, int *ret)

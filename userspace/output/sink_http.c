@@ -484,20 +484,12 @@ static const char *const http_options[] = {
 	"insecure",   "index",		 "batch", "batch_wait", NULL
 };
 
-const struct sink_driver sink_http_driver = {
-	.options = http_options,
-	.scheme = "http",
-	.open = http_open,
-	.deliver = http_deliver,
-	.run = http_run,
-	.close = http_close,
-};
+/* http and https: one driver, two schemes */
+#define HTTP_DRIVER(name)                                                      \
+	{                                                                      \
+		.options = http_options, .scheme = name, .open = http_open,    \
+		.deliver = http_deliver, .run = http_run, .close = http_close, \
+	}
 
-const struct sink_driver sink_https_driver = {
-	.options = http_options,
-	.scheme = "https",
-	.open = http_open,
-	.deliver = http_deliver,
-	.run = http_run,
-	.close = http_close,
-};
+const struct sink_driver sink_http_driver = HTTP_DRIVER("http");
+const struct sink_driver sink_https_driver = HTTP_DRIVER("https");
