@@ -281,6 +281,12 @@ void sinks_free(struct sw_sinks *s)
 	free(s);
 }
 
+void sinks_reopen(struct sw_sinks *s)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		__atomic_store_n(&s->v[i]->reopen, 1, __ATOMIC_RELEASE);
+}
+
 void sinks_emit(struct sw_sinks *s, const char *line)
 {
 	for (size_t i = 0; i < s->n; i++) {

@@ -102,6 +102,7 @@ struct sink {
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid once stop is set */
 	uint64_t lost; /* dropped lines not yet reported to the sink */
 	uint64_t held; /* lines the worker took and has not delivered, dropped or spooled */
+	int reopen; /* sinks_reopen() asked (atomic): a file driver reopens its path before writing */
 	pthread_t thread;
 	bool started;
 };
