@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for userspace/crypto/crypto.c: arbitrary bytes as signature text
+ * libFuzzer target for userspace/crypto/ (crypto_keys.c, crypto.c): arbitrary bytes as signature text
  * (base64 decoding, DER and length checks, EVP verify) against a fixed
  * ECDSA P-256 and a fixed Ed25519 public key, and as PEM public key text.
  * Seeds in tests/fuzz/seeds/fuzz_signature/ are valid signatures over

@@ -113,6 +113,38 @@ fi
 order=$(jq -r --arg c "$CID" 'select(.event.action == "exec" and .container.id == $c) | .file.path' "$WORK/siem-lines.jsonl" | tr '\n' ' ')
 [ "$order" = "/tmp/drop-1 /tmp/drop-2 /tmp/drop-3 /tmp/drop-4 /tmp/drop-5 " ] && pass alerts-in-order ||
 	fail alerts-in-order "$order"
+
+# log rotation: the file output renamed away, SIGUSR1 reopens it (logrotate's
+# postrotate); the daemon lives on, lines before go to the old file, after to the new
+ROT=$WORK/rot.jsonl
+EVENTS=$ROT
+"$SW" daemon --baseline-dir "$WORK/store" --trusted-key "$WORK/k.pub" --output "file:$ROT" \
+	2>"$WORK/daemon-rot.log" &
+DAEMON_PID=$!
+if wait_for rot-daemon-started '.event.action == "start"' 20; then
+	drop() { podman exec "$CT" /bin/sh -c "cp /bin/busybox /tmp/$1 && echo '#$1' >> /tmp/$1 && chmod 755 /tmp/$1 && /tmp/$1 true" >/dev/null 2>&1; }
+	drop rot-a
+	wait_for rot-before ".container.id == \"$CID\" and .file.path == \"/tmp/rot-a\""
+	mv "$ROT" "$ROT.1"
+	kill -USR1 "$DAEMON_PID"
+	kill -USR1 "$DAEMON_PID" # twice: a reopen with nothing written in between is harmless
+	drop rot-b
+	wait_for rot-new-file-after-sigusr1 ".container.id == \"$CID\" and .file.path == \"/tmp/rot-b\""
+	kill -0 "$DAEMON_PID" 2>/dev/null && pass sigusr1-daemon-lives || fail sigusr1-daemon-lives "gone: $(tail -n 3 "$WORK/daemon-rot.log")"
+	if grep -q '/tmp/rot-a' "$ROT.1" && ! grep -q '/tmp/rot-b' "$ROT.1" && ! grep -q '/tmp/rot-a' "$ROT" 2>/dev/null; then
+		pass sigusr1-old-file-keeps-lines-before
+	else
+		fail sigusr1-old-file-keeps-lines-before "old: $(grep -c rot- "$ROT.1") new: $(grep -c rot- "$ROT" 2>/dev/null)"
+	fi
+	grep -q 'SIGUSR1' "$WORK/daemon-rot.log" && pass sigusr1-logged || fail sigusr1-logged "$(tail -n 3 "$WORK/daemon-rot.log")"
+	kill "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	rc=$?
+	[ "$rc" = 0 ] && pass rot-daemon-clean-exit || fail rot-daemon-clean-exit "exit $rc"
+else
+	sed 's/^/    /' "$WORK/daemon-rot.log" | tail -n 5
+fi
+DAEMON_PID=
 if ls "$WORK"/san.* >/dev/null 2>&1; then
 	fail sanitizers-clean "$(cat "$WORK"/san.* | head -n 20)"
 else

@@ -13,6 +13,7 @@
 
 #include "imageref.h"
 #include "baseline.h"
+#include "cli_options.h"
 #include "commands.h"
 #include "errors.h"
 #include "exitcode.h"
@@ -123,88 +124,72 @@ static int limit_flag(int c, struct sw_image_opts *o)
 	return 0;
 }
 
+static const struct option baseline_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "name", required_argument, NULL, 'n' },
+	CLI_IMAGE_OPTIONS,
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "include", required_argument, NULL, 'i' },
+	{ "max-bytes", required_argument, NULL, 'B' },
+	{ "max-entries", required_argument, NULL, 'E' },
+	{ "max-ratio", required_argument, NULL, 'R' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	CLI_REGISTRY_OPTIONS,
+	{ 0 },
+};
+
+/* One option of baseline's own (not an image's or a registry's): 0, 1 after --help, or -1. */
+static int baseline_option(int c, struct sw_image_opts *o, const char **output)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'o':
+		*output = optarg;
+		return 0;
+	case 'n':
+		o->name = optarg;
+		return 0;
+	case 'j':
+		if (parse_u64(optarg, &v) || v == 0 || v > 64) {
+			log_error("baseline: --jobs wants 1..64, not '%s'", optarg);
+			return -1;
+		}
+		o->jobs = (unsigned int)v;
+		return 0;
+	case 'i':
+		o->includes[o->n_includes++] = optarg;
+		return 0;
+	case 'B':
+	case 'E':
+	case 'R':
+		return limit_flag(c, o);
+	case 'v':
+		log_set_level(SW_LOG_DEBUG);
+		return 0;
+	case 'h':
+		baseline_usage(stdout);
+		return 1;
+	default:
+		log_error("baseline: try 'sealwatch baseline --help'");
+		return -1;
+	}
+}
+
 /* The command line into @o and *@output: 0, 1 after --help, or -1 (usage error, logged). */
 static int parse_baseline_args(int argc, char **argv, struct sw_image_opts *o, struct reg_opts *ro,
 			       const char **output)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "allow-devices", no_argument, NULL, 'D' },
-		{ "max-bytes", required_argument, NULL, 'B' },
-		{ "max-entries", required_argument, NULL, 'E' },
-		{ "max-ratio", required_argument, NULL, 'R' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "insecure", no_argument, NULL, 'I' },
-		{ "ca-file", required_argument, NULL, 'C' },
-		{ "auth-file", required_argument, NULL, 'A' },
-		{ "token-file", required_argument, NULL, 'T' },
-		{ 0 },
-	};
-	uint64_t v;
-	int c;
+	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:j:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			*output = optarg;
-			break;
-		case 'n':
-			o->name = optarg;
-			break;
-		case 'p':
-			o->platform = optarg;
-			break;
-		case 'j':
-			if (parse_u64(optarg, &v) || v == 0 || v > 64) {
-				log_error("baseline: --jobs wants 1..64, not '%s'", optarg);
-				return -1;
-			}
-			o->jobs = (unsigned int)v;
-			break;
-		case 'x':
-			o->excludes[o->n_excludes++] = optarg;
-			break;
-		case 'i':
-			o->includes[o->n_includes++] = optarg;
-			break;
-		case 'D':
-			o->limits.allow_devices = true;
-			break;
-		case 'B':
-		case 'E':
-		case 'R':
-			if (limit_flag(c, o))
-				return -1;
-			break;
-		case 'I':
-			ro->insecure = true;
-			break;
-		case 'C':
-			ro->ca_file = optarg;
-			break;
-		case 'A':
-			ro->auth_file = optarg;
-			break;
-		case 'T':
-			ro->token_file = optarg;
-			break;
-		case 'v':
-			log_set_level(SW_LOG_DEBUG);
-			break;
-		case 'h':
-			baseline_usage(stdout);
-			return 1;
-		default:
-			log_error("baseline: try 'sealwatch baseline --help'");
-			return -1;
-		}
+	while ((c = getopt_long(argc, argv, "o:j:vh", baseline_options, NULL)) != -1) {
+		if (cli_image_option(c, o) || cli_registry_option(c, ro))
+			continue;
+		r = baseline_option(c, o, output);
+		if (r)
+			return r;
 	}
 	if (optind != argc - 1 || !*output) {
 		log_error("baseline: need one IMAGE and -o FILE (see --help)");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_options.h"
 #include "commands.h"
 #include "crypto.h"
 #include "errors.h"
@@ -238,8 +239,6 @@ static int verify_keys(struct sw_pubkey *const *keys, size_t n, const char *path
 	return SW_EXIT_BAD_SIGNATURE;
 }
 
-enum { OPT_IDENTITY = 256, OPT_IDENTITY_RE, OPT_ISSUER, OPT_ROOT };
-
 /* `verify --bundle`: keyless or one managed key, see cmd_sigstore.c. */
 static int verify_bundle(struct sigstore_cli_args *a, const char *sig_path, size_t n_keys,
 			 const char *const *key_paths, int argc, char **argv)
@@ -258,53 +257,43 @@ static int verify_bundle(struct sigstore_cli_args *a, const char *sig_path, size
 	return r ? r : sigstore_cli_verify(a);
 }
 
-int cmd_verify(int argc, char **argv)
+/* What `verify` takes from the command line. */
+struct verify_args {
+	const char *key_paths[MAX_KEYS];
+	size_t n_keys;
+	const char *sig_path;
+	struct sigstore_cli_args bundle; /* --bundle and the keyless signer */
+};
+
+/* The options into @a: -1 to go on, else the exit code (help printed, or a usage error). */
+static int parse_verify_args(int argc, char **argv, struct verify_args *a)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "signature", required_argument, NULL, 's' },
 		{ "bundle", required_argument, NULL, 'b' },
-		{ "certificate-identity", required_argument, NULL, OPT_IDENTITY },
-		{ "certificate-identity-regexp", required_argument, NULL, OPT_IDENTITY_RE },
-		{ "certificate-oidc-issuer", required_argument, NULL, OPT_ISSUER },
-		{ "trusted-root", required_argument, NULL, OPT_ROOT },
+		CLI_KEYLESS_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sigstore_cli_args bundle = { 0 };
-	const char *key_paths[MAX_KEYS], *sig_path = NULL, *path;
-	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
-	char default_sig[PATH_MAX], *data = NULL, *sig = NULL;
-	size_t n_keys = 0, len = 0, sig_len = 0;
-	struct sw_error e = { { 0 } };
-	int c, r, ret = SW_EXIT_OK;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:s:b:h", opts, NULL)) != -1) {
+		if (cli_keyless_option(c, &a->bundle))
+			continue;
 		switch (c) {
 		case 'k':
-			if (n_keys == MAX_KEYS)
+			if (a->n_keys == MAX_KEYS)
 				return cli_usage_error("verify", "at most %d --key options",
 						       MAX_KEYS);
-			key_paths[n_keys++] = optarg;
+			a->key_paths[a->n_keys++] = optarg;
 			break;
 		case 's':
-			sig_path = optarg;
+			a->sig_path = optarg;
 			break;
 		case 'b':
-			bundle.bundle = optarg;
-			break;
-		case OPT_IDENTITY:
-			bundle.identity = optarg;
-			break;
-		case OPT_IDENTITY_RE:
-			bundle.identity_regexp = optarg;
-			break;
-		case OPT_ISSUER:
-			bundle.issuer = optarg;
-			break;
-		case OPT_ROOT:
-			bundle.trusted_root = optarg;
+			a->bundle.bundle = optarg;
 			break;
 		case 'h':
 			verify_usage();
@@ -313,26 +302,20 @@ int cmd_verify(int argc, char **argv)
 			return cli_bad_option("verify", c, argv);
 		}
 	}
-	if (bundle.bundle)
-		return verify_bundle(&bundle, sig_path, n_keys, key_paths, argc, argv);
-	if (bundle.identity || bundle.identity_regexp || bundle.issuer || bundle.trusted_root)
-		return cli_usage_error("verify",
-				       "--certificate-* and --trusted-root need --bundle");
-	if (!n_keys)
-		return cli_usage_error("verify", "--key is required");
-	if (argc - optind != 1)
-		return cli_usage_error("verify",
-				       argc == optind ? "missing FILE" : "exactly one FILE");
-	path = argv[optind];
-	if (!sig_path) {
-		if (snprintf(default_sig, sizeof(default_sig), "%s.sig", path) >=
-		    (int)sizeof(default_sig))
-			return cli_usage_error("verify", "path too long");
-		sig_path = default_sig;
-	}
+	return -1;
+}
 
-	for (size_t i = 0; i < n_keys; i++) {
-		r = crypto_pubkey_load(key_paths[i], &keys[i], &e);
+/* Verify @path's signature at @sig_path with the keys of @a. */
+static int verify_with_keys(const struct verify_args *a, const char *path, const char *sig_path)
+{
+	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
+	char *data = NULL, *sig = NULL;
+	size_t len = 0, sig_len = 0;
+	struct sw_error e = { { 0 } };
+	int r, ret = SW_EXIT_OK;
+
+	for (size_t i = 0; i < a->n_keys; i++) {
+		r = crypto_pubkey_load(a->key_paths[i], &keys[i], &e);
 		if (r < 0)
 			goto cleanup;
 	}
@@ -347,13 +330,42 @@ int cmd_verify(int argc, char **argv)
 	r = file_read_all(path, SIGNED_FILE_MAX, &data, &len, &e);
 	if (r < 0)
 		goto cleanup;
-	ret = verify_keys(keys, n_keys, path, sig_path, data, len, sig, sig_len);
+	ret = verify_keys(keys, a->n_keys, path, sig_path, data, len, sig, sig_len);
 cleanup:
 	if (r < 0)
 		ret = fail(r, &e);
-	for (size_t i = 0; i < n_keys; i++)
+	for (size_t i = 0; i < a->n_keys; i++)
 		crypto_pubkey_free(keys[i]);
 	free(sig);
 	free(data);
 	return ret;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct verify_args a = { .n_keys = 0 };
+	char default_sig[PATH_MAX];
+	const char *path;
+	int r;
+
+	r = parse_verify_args(argc, argv, &a);
+	if (r >= 0)
+		return r;
+	if (a.bundle.bundle)
+		return verify_bundle(&a.bundle, a.sig_path, a.n_keys, a.key_paths, argc, argv);
+	if (a.bundle.identity || a.bundle.identity_regexp || a.bundle.issuer ||
+	    a.bundle.trusted_root)
+		return cli_usage_error("verify",
+				       "--certificate-* and --trusted-root need --bundle");
+	if (!a.n_keys)
+		return cli_usage_error("verify", "--key is required");
+	if (argc - optind != 1)
+		return cli_usage_error("verify",
+				       argc == optind ? "missing FILE" : "exactly one FILE");
+	path = argv[optind];
+	if (a.sig_path)
+		return verify_with_keys(&a, path, a.sig_path);
+	if (snprintf(default_sig, sizeof(default_sig), "%s.sig", path) >= (int)sizeof(default_sig))
+		return cli_usage_error("verify", "path too long");
+	return verify_with_keys(&a, path, default_sig);
 }

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "baseline.h"
+#include "cli_options.h"
 #include "commands.h"
 #include "crypto.h"
 #include "errors.h"
@@ -53,44 +54,20 @@ static int fail(const char *cmd, int err, const struct sw_error *e)
 	"                        $DOCKER_CONFIG/config.json or ~/.docker/config.json)\n" \
 	"      --token-file F    a bearer token for the registry\n"
 
-enum { OPT_INSECURE = 256, OPT_CA, OPT_AUTH, OPT_TOKEN, OPT_ROOT, OPT_ID, OPT_ID_RE, OPT_ISSUER };
-
 /* The options push and pull share, and the end of their tables. */
-#define REGISTRY_LONG_OPTIONS                                                                     \
-	{ "key", required_argument, NULL, 'k' }, { "insecure", no_argument, NULL, OPT_INSECURE }, \
-		{ "ca-file", required_argument, NULL, OPT_CA },                                   \
-		{ "auth-file", required_argument, NULL, OPT_AUTH },                               \
-		{ "token-file", required_argument, NULL, OPT_TOKEN },                             \
-		{ "help", no_argument, NULL, 'h' },                                               \
-	{                                                                                         \
-		NULL, 0, NULL, 0                                                                  \
+#define REGISTRY_LONG_OPTIONS                                          \
+	{ "key", required_argument, NULL, 'k' }, CLI_REGISTRY_OPTIONS, \
+		{ "help", no_argument, NULL, 'h' },                    \
+	{                                                              \
+		NULL, 0, NULL, 0                                       \
 	}
-
-static bool registry_option(int c, struct reg_opts *ro)
-{
-	switch (c) {
-	case OPT_INSECURE:
-		ro->insecure = true;
-		return true;
-	case OPT_CA:
-		ro->ca_file = optarg;
-		return true;
-	case OPT_AUTH:
-		ro->auth_file = optarg;
-		return true;
-	case OPT_TOKEN:
-		ro->token_file = optarg;
-		return true;
-	}
-	return false;
-}
 
 /* What push and pull take from the command line (each its own option table). */
 struct reg_cli {
 	struct reg_opts ro;
 	const char *baseline, *signature, *output;
-	/* pull: Sigstore bundles verified offline against these */
-	const char *trusted_root, *identity, *identity_regexp, *issuer;
+	/* pull: Sigstore bundles verified offline against these (trusted root, identity) */
+	struct sigstore_cli_args kl;
 	char *key_paths[MAX_KEYS];
 	size_t n_keys;
 	struct reg_ref ref;
@@ -112,7 +89,7 @@ static int parse_cli(const char *cmd, int argc, char **argv, const struct option
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-		if (registry_option(c, &a->ro))
+		if (cli_registry_option(c, &a->ro) || cli_keyless_option(c, &a->kl))
 			continue;
 		switch (c) {
 		case 'b':
@@ -129,18 +106,6 @@ static int parse_cli(const char *cmd, int argc, char **argv, const struct option
 				return cli_usage_error(cmd, "at most %d --key", MAX_KEYS);
 			a->key_paths[a->n_keys++] = optarg;
 			break;
-		case OPT_ROOT:
-			a->trusted_root = optarg;
-			break;
-		case OPT_ID:
-			a->identity = optarg;
-			break;
-		case OPT_ID_RE:
-			a->identity_regexp = optarg;
-			break;
-		case OPT_ISSUER:
-			a->issuer = optarg;
-			break;
 		case 'h':
 			usage();
 			return SW_EXIT_OK;
@@ -153,9 +118,9 @@ static int parse_cli(const char *cmd, int argc, char **argv, const struct option
 		return cli_usage_error(cmd, "--baseline is required");
 	if (!strcmp(cmd, "pull") && !a->output)
 		return cli_usage_error(cmd, "-o DIR is required");
-	if ((a->identity || a->identity_regexp || a->issuer) && !a->trusted_root)
+	if ((a->kl.identity || a->kl.identity_regexp || a->kl.issuer) && !a->kl.trusted_root)
 		return cli_usage_error(cmd, "a certificate identity needs --trusted-root");
-	if (a->trusted_root && (!a->issuer || !a->identity == !a->identity_regexp))
+	if (a->kl.trusted_root && (!a->kl.issuer || !a->kl.identity == !a->kl.identity_regexp))
 		return cli_usage_error(cmd, "--trusted-root needs --certificate-oidc-issuer and "
 					    "one of --certificate-identity(-regexp)");
 	if (argc - optind != 1)
@@ -185,7 +150,7 @@ static void push_usage(void)
 	       "error.\n");
 }
 
-static int load_keys(char **paths, size_t n, struct sw_pubkey **keys, struct sw_error *e)
+static int load_keys(char *const *paths, size_t n, struct sw_pubkey **keys, struct sw_error *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		int r = crypto_pubkey_load(paths[i], &keys[i], e);
@@ -193,6 +158,61 @@ static int load_keys(char **paths, size_t n, struct sw_pubkey **keys, struct sw_
 		if (r)
 			return r;
 	}
+	return 0;
+}
+
+/* The signature given, else FILE.sigstore.json when it exists, else FILE.sig. */
+static const char *push_signature_path(const char *path, const char *given, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (given)
+		return given;
+	snprintf(buf, size, "%s.sigstore.json", path);
+	if (stat(buf, &st))
+		snprintf(buf, size, "%s.sig", path);
+	return buf;
+}
+
+/* The baseline at @path (an image's, not the host's) and its signature's bytes. */
+static int push_read(const char *path, const char *sig_path, char **data, size_t *len, char **sig,
+		     size_t *sig_len, struct sw_baseline **b, struct sw_error *e)
+{
+	int r = file_read_all(path, BASELINE_FILE_MAX, data, len, e);
+
+	if (r)
+		return r;
+	r = file_read_all(sig_path, SIG_FILE_MAX, sig, sig_len, e);
+	if (r == -ENOENT)
+		r = sw_error_set(e, -ENOKEY, "%s: signature missing: %s", path, sig_path);
+	if (r)
+		return r;
+	r = baseline_parse(*data, *len, b, e);
+	if (r)
+		return sw_error_prefix(e, r, "%s", path);
+	if (!(*b)->hdr.config_digest)
+		return sw_error_set(e, -EBADMSG,
+				    "%s: a host baseline (no image ID) has no image to "
+				    "travel with",
+				    path);
+	return 0;
+}
+
+/* With --key: the .sig signature verifies with one of the keys (a bundle is refused). */
+static int push_check_signature(const struct reg_cli *a, struct sw_pubkey **keys,
+				const char *sig_path, const char *sig_mt, const char *data,
+				size_t len, const char *sig, size_t sig_len, struct sw_error *e)
+{
+	int r = load_keys(a->key_paths, a->n_keys, keys, e);
+
+	if (r)
+		return r;
+	if (a->n_keys && !strcmp(sig_mt, REG_MT_SIGSTORE_BUNDLE))
+		return sw_error_set(e, -ENOTSUP, "%s: --key checks .sig signatures, not bundles",
+				    sig_path);
+	if (a->n_keys)
+		return crypto_verify_any(keys, a->n_keys, (const unsigned char *)data, len, sig,
+					 sig_len, e);
 	return 0;
 }
 
@@ -218,62 +238,21 @@ int cmd_push(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	path = a.baseline;
-	sig_path = a.signature;
-	if (!sig_path) {
-		struct stat st;
-
-		snprintf(sig_default, sizeof(sig_default), "%s.sigstore.json", path);
-		if (stat(sig_default, &st))
-			snprintf(sig_default, sizeof(sig_default), "%s.sig", path);
-		sig_path = sig_default;
-	}
+	sig_path = push_signature_path(path, a.signature, sig_default, sizeof(sig_default));
 	if (strlen(sig_path) > 14 && !strcmp(sig_path + strlen(sig_path) - 14, ".sigstore.json"))
 		sig_mt = REG_MT_SIGSTORE_BUNDLE;
-
-	r = file_read_all(path, BASELINE_FILE_MAX, &data, &len, &e);
-	if (r)
-		goto out;
-	r = file_read_all(sig_path, SIG_FILE_MAX, &sig, &sig_len, &e);
-	if (r == -ENOENT)
-		r = sw_error_set(&e, -ENOKEY, "%s: signature missing: %s", path, sig_path);
-	if (r)
-		goto out;
-	r = baseline_parse(data, len, &b, &e);
-	if (r) {
-		sw_error_prefix(&e, r, "%s", path);
-		goto out;
-	}
-	if (!b->hdr.config_digest) {
-		r = sw_error_set(&e, -EBADMSG,
-				 "%s: a host baseline (no image ID) has no image to "
-				 "travel with",
-				 path);
-		goto out;
-	}
-	r = load_keys(a.key_paths, a.n_keys, keys, &e);
-	if (r)
-		goto out;
-	if (a.n_keys && !strcmp(sig_mt, REG_MT_SIGSTORE_BUNDLE)) {
-		r = sw_error_set(&e, -ENOTSUP, "%s: --key checks .sig signatures, not bundles",
-				 sig_path);
-		goto out;
-	}
-	if (a.n_keys) {
-		r = crypto_verify_any(keys, a.n_keys, (unsigned char *)data, len, sig, sig_len, &e);
-		if (r)
-			goto out;
-	}
-	r = reg_client_new(&a.ro, a.ref.host, &client, &e);
-	if (r)
-		goto out;
-	r = reg_push_baseline(client, &a.ref, b->hdr.config_digest, data, len, sig, sig_len, sig_mt,
-			      &res, &e);
-	if (r)
-		goto out;
-	printf("pushed: %s -> %s/%s@%s (artifact %s, %s)\n", path, a.ref.host, a.ref.repo,
-	       res.image_digest, res.artifact_digest,
-	       res.referrers_api ? "referrers API" : "referrers tag schema");
-out:
+	r = push_read(path, sig_path, &data, &len, &sig, &sig_len, &b, &e);
+	if (!r)
+		r = push_check_signature(&a, keys, sig_path, sig_mt, data, len, sig, sig_len, &e);
+	if (!r)
+		r = reg_client_new(&a.ro, a.ref.host, &client, &e);
+	if (!r)
+		r = reg_push_baseline(client, &a.ref, b->hdr.config_digest, data, len, sig, sig_len,
+				      sig_mt, &res, &e);
+	if (!r)
+		printf("pushed: %s -> %s/%s@%s (artifact %s, %s)\n", path, a.ref.host, a.ref.repo,
+		       res.image_digest, res.artifact_digest,
+		       res.referrers_api ? "referrers API" : "referrers tag schema");
 	ret = r ? fail("push", r, &e) : SW_EXIT_OK;
 	for (size_t i = 0; i < a.n_keys; i++)
 		crypto_pubkey_free(keys[i]);
@@ -343,9 +322,9 @@ static int verify_pulled_bundle(const struct reg_cli *a, const struct sigstore_t
 				const struct reg_baseline *rb, struct sw_error *e)
 {
 	struct sigstore_policy policy = {
-		.identity = a->identity,
-		.identity_regexp = a->identity_regexp,
-		.issuer = a->issuer,
+		.identity = a->kl.identity,
+		.identity_regexp = a->kl.identity_regexp,
+		.issuer = a->kl.issuer,
 	};
 	struct sigstore_artifact art = { .data = (const unsigned char *)rb->baseline,
 					 .len = rb->len };
@@ -383,14 +362,52 @@ static int write_pulled(const char *dir, const struct reg_baseline *rb, const ch
 	return r;
 }
 
+/* A pulled artifact's signature, when trust was given: a bundle against @root, else the keys. */
+static int pull_verify_signature(const struct reg_cli *a, const struct sigstore_trusted_root *root,
+				 struct sw_pubkey *const *keys, const struct reg_baseline *rb,
+				 struct sw_error *e)
+{
+	int r;
+
+	if (!a->n_keys && !root)
+		return 0;
+	if (!strcmp(rb->sig_media_type, REG_MT_SIGSTORE_BUNDLE))
+		r = verify_pulled_bundle(a, root, rb, e);
+	else if (!a->n_keys)
+		r = sw_error_set(e, -EKEYREJECTED, "a key signature: give --key to check it");
+	else
+		r = crypto_verify_any(keys, a->n_keys, (unsigned char *)rb->baseline, rb->len,
+				      rb->sig, rb->sig_len, e);
+	if (r)
+		sw_error_prefix(e, r, "artifact %s", rb->artifact_digest);
+	return r;
+}
+
+/* A pulled artifact is a baseline of the image (@config) with a signature that verifies. */
+static int pull_check(const struct reg_cli *a, const struct sigstore_trusted_root *root,
+		      struct sw_pubkey *const *keys, const struct reg_baseline *rb,
+		      const char *config, struct sw_error *e)
+{
+	struct sw_baseline *b = NULL;
+	int r = baseline_parse(rb->baseline, rb->len, &b, e);
+
+	if (!r && (!b->hdr.config_digest || strcmp(b->hdr.config_digest, config)))
+		r = sw_error_set(e, -EBADMSG,
+				 "artifact %s: baseline is for image %s, not %s "
+				 "(image_mismatch)",
+				 rb->artifact_digest,
+				 b->hdr.config_digest ? b->hdr.config_digest : "(none)", config);
+	baseline_free(b);
+	if (!r)
+		r = pull_verify_signature(a, root, keys, rb, e);
+	return r;
+}
+
 int cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "trusted-root", required_argument, NULL, OPT_ROOT },
-		{ "certificate-identity", required_argument, NULL, OPT_ID },
-		{ "certificate-identity-regexp", required_argument, NULL, OPT_ID_RE },
-		{ "certificate-oidc-issuer", required_argument, NULL, OPT_ISSUER },
+		CLI_KEYLESS_OPTIONS,
 		REGISTRY_LONG_OPTIONS,
 	};
 	struct sigstore_trusted_root *root = NULL;
@@ -400,63 +417,36 @@ int cmd_pull(int argc, char **argv)
 	struct sw_pubkey *keys[MAX_KEYS] = { NULL };
 	struct sw_error e = { { 0 } }, why = { { 0 } };
 	struct reg_client *client = NULL;
-	const char *dir;
 	size_t n = 0;
 	int r, why_r = 0, ret;
 
 	ret = parse_cli("pull", argc, argv, opts, ":o:k:h", pull_usage, "REF@DIGEST", &a);
 	if (ret >= 0)
 		return ret;
-	dir = a.output;
 	r = load_keys(a.key_paths, a.n_keys, keys, &e);
-	if (!r && a.trusted_root)
-		r = sigstore_trusted_root_load(a.trusted_root, &root, &e);
-	if (r)
-		goto out;
-	r = reg_client_new(&a.ro, a.ref.host, &client, &e);
-	if (r)
-		goto out;
-	r = image_config_of(client, &a.ref, digest, config, &e);
-	if (r)
-		goto out;
-	r = reg_fetch_baselines(client, a.ref.repo, digest, got, MAX_FETCH, &n, &e);
+	if (!r && a.kl.trusted_root)
+		r = sigstore_trusted_root_load(a.kl.trusted_root, &root, &e);
+	if (!r)
+		r = reg_client_new(&a.ro, a.ref.host, &client, &e);
+	if (!r)
+		r = image_config_of(client, &a.ref, digest, config, &e);
+	if (!r)
+		r = reg_fetch_baselines(client, a.ref.repo, digest, got, MAX_FETCH, &n, &e);
 	if (r)
 		goto out;
 	r = -ENOKEY;
 	for (size_t i = 0; i < n; i++) {
-		struct sw_baseline *b = NULL;
 		struct sw_error be = { { 0 } };
-		int br = baseline_parse(got[i].baseline, got[i].len, &b, &be);
+		int br = pull_check(&a, root, keys, &got[i], config, &be);
 
-		if (!br && (!b->hdr.config_digest || strcmp(b->hdr.config_digest, config)))
-			br = sw_error_set(&be, -EBADMSG,
-					  "artifact %s: baseline is for image %s, not %s "
-					  "(image_mismatch)",
-					  got[i].artifact_digest,
-					  b->hdr.config_digest ? b->hdr.config_digest : "(none)",
-					  config);
-		baseline_free(b);
-		if (!br && (a.n_keys || root)) {
-			if (!strcmp(got[i].sig_media_type, REG_MT_SIGSTORE_BUNDLE))
-				br = verify_pulled_bundle(&a, root, &got[i], &be);
-			else if (!a.n_keys)
-				br = sw_error_set(&be, -EKEYREJECTED,
-						  "a key signature: give --key to check it");
-			else
-				br = crypto_verify_any(keys, a.n_keys,
-						       (unsigned char *)got[i].baseline, got[i].len,
-						       got[i].sig, got[i].sig_len, &be);
-			if (br)
-				sw_error_prefix(&be, br, "artifact %s", got[i].artifact_digest);
-		}
-		if (br) {
+		if (br) { /* keep the first refusal, or a signature's */
 			if (!why_r || br == -EKEYREJECTED) {
 				why_r = br;
 				why = be;
 			}
 			continue;
 		}
-		r = write_pulled(dir, &got[i], config, out_path, &e);
+		r = write_pulled(a.output, &got[i], config, out_path, &e);
 		if (!r)
 			printf("pulled: %s/%s@%s -> %s (artifact %s, signature %s)\n", a.ref.host,
 			       a.ref.repo, digest, out_path, got[i].artifact_digest,

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "baseline.h"
+#include "cli_options.h"
 #include "bstore.h"
 #include "commands.h"
 #include "crypto.h"
@@ -181,85 +182,70 @@ static int check_scan_args(const struct scan_args *a)
 	return 0;
 }
 
+static const struct option scan_options[] = {
+	{ "baseline", required_argument, NULL, 'b' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "signature", required_argument, NULL, 's' },
+	{ "insecure-skip-verify", no_argument, NULL, 'I' },
+	{ "jobs", required_argument, NULL, 'j' },
+	CLI_IMAGE_OPTIONS,
+	{ "bundle", required_argument, NULL, 'B' },
+	CLI_KEYLESS_OPTIONS,
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* One option of scan's own (not an image's or the keyless signer's): 0, 1 after --help, or -1. */
+static int scan_option(int c, struct scan_args *a, struct sw_image_opts *o)
+{
+	switch (c) {
+	case 'b':
+		a->baseline_path = optarg;
+		return 0;
+	case 'k':
+		if (a->n_keys == MAX_KEYS) {
+			log_error("scan: at most %d keys", MAX_KEYS);
+			return -1;
+		}
+		a->keys[a->n_keys++] = optarg;
+		return 0;
+	case 's':
+		a->sig_path = optarg;
+		return 0;
+	case 'I':
+		a->skip_verify = true;
+		return 0;
+	case 'j':
+		o->jobs = (unsigned int)atoi(optarg);
+		if (o->jobs < 1 || o->jobs > 64) {
+			log_error("scan: --jobs wants 1..64, not '%s'", optarg);
+			return -1;
+		}
+		return 0;
+	case 'B':
+		a->kl.bundle = optarg;
+		return 0;
+	case 'h':
+		scan_usage(stdout);
+		return 1;
+	default:
+		log_error("scan: try 'sealwatch scan --help'");
+		return -1;
+	}
+}
+
 /* The command line into @a and @o: 0, 1 after --help, or -1 (usage error, logged). */
 static int parse_scan_args(int argc, char **argv, struct scan_args *a, struct sw_image_opts *o)
 {
-	static const struct option opts[] = {
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "signature", required_argument, NULL, 's' },
-		{ "insecure-skip-verify", no_argument, NULL, 'I' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ "allow-devices", no_argument, NULL, 'D' },
-		{ "bundle", required_argument, NULL, 'B' },
-		{ "certificate-identity", required_argument, NULL, 'i' },
-		{ "certificate-identity-regexp", required_argument, NULL, 'e' },
-		{ "certificate-oidc-issuer", required_argument, NULL, 'u' },
-		{ "trusted-root", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:k:s:j:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			a->baseline_path = optarg;
-			break;
-		case 'k':
-			if (a->n_keys == MAX_KEYS) {
-				log_error("scan: at most %d keys", MAX_KEYS);
-				return -1;
-			}
-			a->keys[a->n_keys++] = optarg;
-			break;
-		case 's':
-			a->sig_path = optarg;
-			break;
-		case 'I':
-			a->skip_verify = true;
-			break;
-		case 'p':
-			o->platform = optarg;
-			break;
-		case 'j':
-			o->jobs = (unsigned int)atoi(optarg);
-			if (o->jobs < 1 || o->jobs > 64) {
-				log_error("scan: --jobs wants 1..64, not '%s'", optarg);
-				return -1;
-			}
-			break;
-		case 'x':
-			o->excludes[o->n_excludes++] = optarg;
-			break;
-		case 'D':
-			o->limits.allow_devices = true;
-			break;
-		case 'B':
-			a->kl.bundle = optarg;
-			break;
-		case 'i':
-			a->kl.identity = optarg;
-			break;
-		case 'e':
-			a->kl.identity_regexp = optarg;
-			break;
-		case 'u':
-			a->kl.issuer = optarg;
-			break;
-		case 'r':
-			a->kl.trusted_root = optarg;
-			break;
-		case 'h':
-			scan_usage(stdout);
-			return 1;
-		default:
-			log_error("scan: try 'sealwatch scan --help'");
-			return -1;
-		}
+	while ((c = getopt_long(argc, argv, "b:k:s:j:h", scan_options, NULL)) != -1) {
+		if (cli_image_option(c, o) || cli_keyless_option(c, &a->kl))
+			continue;
+		r = scan_option(c, a, o);
+		if (r)
+			return r;
 	}
 	if (optind != argc - 1 || !a->baseline_path) {
 		log_error("scan: need --baseline FILE and one IMAGE (see --help)");

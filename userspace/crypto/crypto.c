@@ -24,20 +24,14 @@
 
 #include "base64.h"
 #include "crypto.h"
+#include "crypto_internal.h"
 #include "errors.h"
 #include "fileio.h"
 #include "hexutil.h"
 
-#define KEY_FILE_MAX (64 * 1024)
 /* Decoded signature bytes: DER ECDSA P-256 is at most 72, Ed25519 is 64. */
 #define SIG_RAW_MAX 128
 #define ED25519_SIG_LEN 64
-
-struct sw_pubkey {
-	EVP_PKEY *pkey;
-	enum sw_key_type type;
-	char id[72]; /* "sha256:<64 hex>" */
-};
 
 static const char *const key_type_names[] = {
 	[SW_KEY_ECDSA_P256] = "ecdsa-p256",
@@ -56,363 +50,12 @@ int crypto_key_type_from_name(const char *name, enum sw_key_type *ret)
 }
 
 /* The last OpenSSL error as text, for messages; clears the queue. */
-static const char *ossl_reason(void)
+const char *crypto_ossl_reason(void)
 {
 	const char *r = ERR_reason_error_string(ERR_peek_last_error());
 
 	ERR_clear_error();
 	return r ? r : "unknown OpenSSL error";
-}
-
-/* Short name of an ASN.1 object, or its dotted form. */
-static void oid_name(const ASN1_OBJECT *obj, char *out, size_t size)
-{
-	int nid = obj ? OBJ_obj2nid(obj) : NID_undef;
-
-	if (nid != NID_undef)
-		snprintf(out, size, "%s", OBJ_nid2sn(nid));
-	else if (!obj || OBJ_obj2txt(out, (int)size, obj, 1) <= 0)
-		snprintf(out, size, "unknown");
-}
-
-/* Accept EC keys on P-256 and Ed25519 keys; name anything else. */
-static int key_check_type(EVP_PKEY *pkey, const char *what, enum sw_key_type *ret,
-			  struct sw_error *err)
-{
-	char group[80];
-	const char *name, *nist;
-	size_t group_len = 0;
-
-	if (EVP_PKEY_is_a(pkey, "ED25519")) {
-		*ret = SW_KEY_ED25519;
-		return 0;
-	}
-	if (EVP_PKEY_is_a(pkey, "EC")) {
-		if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-						    sizeof(group), &group_len)) {
-			ERR_clear_error();
-			return sw_error_set(err, -ENOTSUP,
-					    "%s: EC key without a named curve is not supported "
-					    "(only P-256)",
-					    what);
-		}
-		if (strcmp(group, "prime256v1") && strcmp(group, "P-256")) {
-			nist = EC_curve_nid2nist(OBJ_sn2nid(group));
-			return sw_error_set(err, -ENOTSUP,
-					    "%s: EC key on curve %s%s%s%s is not supported "
-					    "(only P-256)",
-					    what, group, nist ? " (" : "", nist ? nist : "",
-					    nist ? ")" : "");
-		}
-		*ret = SW_KEY_ECDSA_P256;
-		return 0;
-	}
-	name = EVP_PKEY_get0_type_name(pkey);
-	return sw_error_set(err, -ENOTSUP,
-			    "%s: %s keys are not supported (use ECDSA P-256 or Ed25519)", what,
-			    name ? name : "this type of");
-}
-
-static bool label_is_private(const char *label)
-{
-	size_t n = strlen(label), s = strlen("PRIVATE KEY");
-
-	return n >= s && !strcmp(label + n - s, "PRIVATE KEY");
-}
-
-static bool label_is_encrypted(const char *label, const char *header)
-{
-	return !strncmp(label, "ENCRYPTED ", 10) || (header && strstr(header, "ENCRYPTED"));
-}
-
-/*
- * The first PEM block of @buf that is not "EC PARAMETERS" (what
- * `openssl ecparam -genkey` puts before the key). *ret_data is wiped and
- * freed by pem_block_free().
- */
-struct pem_block {
-	char *label;
-	char *header;
-	unsigned char *data;
-	long len;
-};
-
-static void pem_block_free(struct pem_block *b)
-{
-	if (b->data)
-		OPENSSL_secure_clear_free(b->data, (size_t)b->len);
-	OPENSSL_secure_free(b->label);
-	OPENSSL_secure_free(b->header);
-	memset(b, 0, sizeof(*b));
-}
-
-static int pem_first_block(const void *buf, size_t len, const char *what, struct pem_block *b,
-			   struct sw_error *err)
-{
-	BIO *bio;
-	int ret;
-
-	memset(b, 0, sizeof(*b));
-	if (len > KEY_FILE_MAX)
-		return sw_error_set(err, -EFBIG, "%s: larger than %d bytes, not a key", what,
-				    KEY_FILE_MAX);
-	bio = BIO_new_mem_buf(buf, (int)len);
-	if (!bio)
-		return sw_error_set(err, -ENOMEM, "%s: out of memory", what);
-	for (;;) {
-		if (!PEM_read_bio_ex(bio, &b->label, &b->header, &b->data, &b->len,
-				     PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE)) {
-			unsigned long e = ERR_peek_last_error();
-
-			ERR_clear_error();
-			if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
-			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
-				ret = sw_error_set(err, -EBADMSG, "%s: no PEM key found", what);
-			else
-				ret = sw_error_set(err, -EBADMSG, "%s: malformed PEM (%s)", what,
-						   ERR_reason_error_string(e) ?: "bad base64");
-			memset(b, 0, sizeof(*b));
-			goto cleanup;
-		}
-		if (strcmp(b->label, "EC PARAMETERS"))
-			break;
-		pem_block_free(b);
-	}
-	ret = 0;
-cleanup:
-	BIO_free(bio);
-	return ret;
-}
-
-/* Parse a PEM public key (SubjectPublicKeyInfo) into a sw_pubkey. */
-static int pubkey_parse(const void *buf, size_t len, const char *what, struct sw_pubkey **ret,
-			struct sw_error *err)
-{
-	unsigned char md[32], *der = NULL;
-	const unsigned char *p;
-	struct sw_pubkey *key = NULL;
-	struct pem_block b;
-	X509_PUBKEY *xpk = NULL;
-	int r, der_len;
-
-	r = pem_first_block(buf, len, what, &b, err);
-	if (r < 0)
-		return r;
-	if (label_is_private(b.label)) {
-		r = sw_error_set(err, -EINVAL,
-				 "%s is a private key; verifying needs the public key "
-				 "(openssl pkey -in KEY -pubout)",
-				 what);
-		goto cleanup;
-	}
-	if (!strcmp(b.label, "RSA PUBLIC KEY")) {
-		r = sw_error_set(err, -ENOTSUP,
-				 "%s: RSA keys are not supported (use ECDSA P-256 or Ed25519)",
-				 what);
-		goto cleanup;
-	}
-	if (!strcmp(b.label, "CERTIFICATE")) {
-		r = sw_error_set(err, -ENOTSUP,
-				 "%s is a certificate; extract its key with "
-				 "'openssl x509 -pubkey -noout'",
-				 what);
-		goto cleanup;
-	}
-	if (strcmp(b.label, "PUBLIC KEY")) {
-		r = sw_error_set(err, -EBADMSG, "%s: PEM block \"%.40s\" is not a public key", what,
-				 b.label);
-		goto cleanup;
-	}
-	p = b.data;
-	xpk = d2i_X509_PUBKEY(NULL, &p, b.len);
-	if (!xpk || p != b.data + b.len) {
-		ERR_clear_error();
-		r = sw_error_set(err, -EBADMSG, "%s: malformed public key (not DER SPKI)", what);
-		goto cleanup;
-	}
-	key = calloc(1, sizeof(*key));
-	if (!key) {
-		r = sw_error_set(err, -ENOMEM, "%s: out of memory", what);
-		goto cleanup;
-	}
-	key->pkey = X509_PUBKEY_get(xpk);
-	if (!key->pkey) {
-		ASN1_OBJECT *alg = NULL;
-		char name[80];
-		int nid;
-
-		ERR_clear_error();
-		X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xpk);
-		oid_name(alg, name, sizeof(name));
-		nid = alg ? OBJ_obj2nid(alg) : NID_undef;
-		if (nid == NID_X9_62_id_ecPublicKey || nid == NID_ED25519)
-			r = sw_error_set(err, -EBADMSG, "%s: malformed %s public key", what, name);
-		else
-			r = sw_error_set(err, -ENOTSUP,
-					 "%s: key algorithm %s is not supported "
-					 "(use ECDSA P-256 or Ed25519)",
-					 what, name);
-		goto cleanup;
-	}
-	r = key_check_type(key->pkey, what, &key->type, err);
-	if (r < 0)
-		goto cleanup;
-	der_len = i2d_PUBKEY(key->pkey, &der);
-	if (der_len <= 0 || !EVP_Digest(der, (size_t)der_len, md, NULL, EVP_sha256(), NULL)) {
-		r = sw_error_set(err, -ENOMEM, "%s: cannot encode key: %s", what, ossl_reason());
-		goto cleanup;
-	}
-	digest_format_sha256(md, key->id);
-	*ret = key;
-	key = NULL;
-	r = 0;
-cleanup:
-	OPENSSL_free(der);
-	X509_PUBKEY_free(xpk);
-	crypto_pubkey_free(key);
-	pem_block_free(&b);
-	return r;
-}
-
-/* Parse a PEM private key: PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY". */
-static int privkey_parse(const void *buf, size_t len, const char *what, EVP_PKEY **ret_pkey,
-			 enum sw_key_type *ret_type, struct sw_error *err)
-{
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	EVP_PKEY *pkey = NULL;
-	const unsigned char *p;
-	struct pem_block b;
-	int r;
-
-	r = pem_first_block(buf, len, what, &b, err);
-	if (r < 0)
-		return r;
-	p = b.data;
-	if (!strcmp(b.label, "PUBLIC KEY") || !strcmp(b.label, "RSA PUBLIC KEY")) {
-		r = sw_error_set(err, -EINVAL, "%s is a public key; signing needs the private key",
-				 what);
-	} else if (strstr(b.label, "SIGSTORE") || strstr(b.label, "COSIGN")) {
-		r = sw_error_set(err, -ENOTSUP,
-				 "%s: cosign's encrypted private keys are not supported "
-				 "(sign with 'cosign sign-blob --key', same format)",
-				 what);
-	} else if (label_is_encrypted(b.label, b.header)) {
-		r = sw_error_set(err, -ENOTSUP,
-				 "%s: encrypted private keys are not supported "
-				 "(decrypt with 'openssl pkey -in KEY -out PLAIN.key')",
-				 what);
-	} else if (!strcmp(b.label, "OPENSSH PRIVATE KEY")) {
-		r = sw_error_set(err, -ENOTSUP,
-				 "%s: OpenSSH private keys are not supported (use PEM PKCS#8)",
-				 what);
-	} else if (!strcmp(b.label, "RSA PRIVATE KEY") || !strcmp(b.label, "DSA PRIVATE KEY")) {
-		r = sw_error_set(err, -ENOTSUP,
-				 "%s: %.3s keys are not supported (use ECDSA P-256 or Ed25519)",
-				 what, b.label);
-	} else if (!strcmp(b.label, "PRIVATE KEY")) {
-		p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, b.len);
-		if (!p8 || p != b.data + b.len) {
-			ERR_clear_error();
-			r = sw_error_set(err, -EBADMSG, "%s: malformed PKCS#8 private key", what);
-			goto cleanup;
-		}
-		pkey = EVP_PKCS82PKEY(p8);
-		if (!pkey) {
-			const ASN1_OBJECT *alg = NULL;
-			char name[80];
-
-			ERR_clear_error();
-			if (PKCS8_pkey_get0(&alg, NULL, NULL, NULL, p8) != 1)
-				alg = NULL;
-			oid_name(alg, name, sizeof(name));
-			r = sw_error_set(err, -ENOTSUP,
-					 "%s: private key algorithm %s is not supported "
-					 "(use ECDSA P-256 or Ed25519)",
-					 what, name);
-			goto cleanup;
-		}
-		r = 0;
-	} else if (!strcmp(b.label, "EC PRIVATE KEY")) {
-		pkey = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, b.len);
-		if (!pkey || p != b.data + b.len) {
-			ERR_clear_error();
-			r = sw_error_set(err, -EBADMSG, "%s: malformed EC private key", what);
-			goto cleanup;
-		}
-		r = 0;
-	} else if (label_is_private(b.label)) {
-		r = sw_error_set(err, -ENOTSUP, "%s: \"%.40s\" keys are not supported", what,
-				 b.label);
-	} else {
-		r = sw_error_set(err, -EBADMSG, "%s: PEM block \"%.40s\" is not a private key",
-				 what, b.label);
-	}
-	if (r < 0)
-		goto cleanup;
-	r = key_check_type(pkey, what, ret_type, err);
-	if (r < 0)
-		goto cleanup;
-	*ret_pkey = pkey;
-	pkey = NULL;
-cleanup:
-	EVP_PKEY_free(pkey);
-	PKCS8_PRIV_KEY_INFO_free(p8);
-	pem_block_free(&b);
-	return r;
-}
-
-/* Read a secret file into a buffer that the caller wipes with OPENSSL_clear_free. */
-static int secret_read(const char *path, unsigned char **ret_buf, size_t *ret_len,
-		       struct sw_error *err)
-{
-	const size_t cap = KEY_FILE_MAX + 1;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = sw_error_set(err, -EINVAL, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	buf = OPENSSL_malloc(cap);
-	if (!buf) {
-		r = sw_error_set(err, -ENOMEM, "%s: out of memory", path);
-		goto cleanup;
-	}
-	while (len < cap) {
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = sw_error_set(err, -errno, "%s: %s", path, strerror(errno));
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > KEY_FILE_MAX) {
-		r = sw_error_set(err, -EFBIG, "%s: larger than %d bytes, not a key", path,
-				 KEY_FILE_MAX);
-		goto cleanup;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-	r = 0;
-cleanup:
-	OPENSSL_clear_free(buf, cap);
-	close(fd);
-	return r;
 }
 
 /* Create @path (must not exist) with @mode; returns an fd or a negative errno. */
@@ -456,7 +99,8 @@ int crypto_keygen(enum sw_key_type type, const char *priv_path, const char *pub_
 	else
 		return sw_error_set(err, -EINVAL, "unknown key type %d", (int)type);
 	if (!pkey)
-		return sw_error_set(err, -ENOMEM, "key generation failed: %s", ossl_reason());
+		return sw_error_set(err, -ENOMEM, "key generation failed: %s",
+				    crypto_ossl_reason());
 
 	/* secure memory BIO: wiped when freed */
 	priv_bio = BIO_new(BIO_s_secmem());
@@ -464,7 +108,7 @@ int crypto_keygen(enum sw_key_type type, const char *priv_path, const char *pub_
 	if (!priv_bio || !pub_bio ||
 	    !PEM_write_bio_PrivateKey(priv_bio, pkey, NULL, NULL, 0, NULL, NULL) ||
 	    !PEM_write_bio_PUBKEY(pub_bio, pkey)) {
-		r = sw_error_set(err, -ENOMEM, "cannot encode key: %s", ossl_reason());
+		r = sw_error_set(err, -ENOMEM, "cannot encode key: %s", crypto_ossl_reason());
 		goto cleanup;
 	}
 	priv_len = BIO_get_mem_data(priv_bio, &priv_pem);
@@ -498,20 +142,17 @@ cleanup:
 int crypto_sign(const char *key_path, const unsigned char *data, size_t len, char **ret_b64,
 		struct sw_error *err)
 {
-	unsigned char *key_buf = NULL, *sig = NULL;
+	unsigned char *sig = NULL;
 	enum sw_key_type type;
 	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	size_t key_len = 0, sig_len = 0;
+	size_t sig_len = 0;
 	char *b64 = NULL;
 	int r;
 
-	r = secret_read(key_path, &key_buf, &key_len, err);
+	r = crypto_privkey_load(key_path, &pkey, &type, err);
 	if (r < 0)
 		return r;
-	r = privkey_parse(key_buf, key_len, key_path, &pkey, &type, err);
-	if (r < 0)
-		goto cleanup;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx) {
 		r = sw_error_set(err, -ENOMEM, "out of memory");
@@ -521,7 +162,7 @@ int crypto_sign(const char *key_path, const unsigned char *data, size_t len, cha
 	if (EVP_DigestSignInit_ex(ctx, NULL, type == SW_KEY_ECDSA_P256 ? "SHA256" : NULL, NULL,
 				  NULL, pkey, NULL) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &sig_len, data, len) != 1) {
-		r = sw_error_set(err, -EIO, "%s: cannot sign: %s", key_path, ossl_reason());
+		r = sw_error_set(err, -EIO, "%s: cannot sign: %s", key_path, crypto_ossl_reason());
 		goto cleanup;
 	}
 	sig = OPENSSL_malloc(sig_len);
@@ -530,7 +171,7 @@ int crypto_sign(const char *key_path, const unsigned char *data, size_t len, cha
 		goto cleanup;
 	}
 	if (EVP_DigestSign(ctx, sig, &sig_len, data, len) != 1) {
-		r = sw_error_set(err, -EIO, "%s: cannot sign: %s", key_path, ossl_reason());
+		r = sw_error_set(err, -EIO, "%s: cannot sign: %s", key_path, crypto_ossl_reason());
 		goto cleanup;
 	}
 	if (base64_encode(sig, sig_len, &b64) < 0) {
@@ -545,42 +186,7 @@ cleanup:
 	OPENSSL_free(sig);
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(pkey);
-	OPENSSL_clear_free(key_buf, key_len);
 	return r;
-}
-
-int crypto_pubkey_load(const char *path, struct sw_pubkey **ret, struct sw_error *err)
-{
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	/* also wipes the file's bytes: they may be a private key given by mistake */
-	r = secret_read(path, &buf, &len, err);
-	if (r < 0)
-		return r;
-	r = pubkey_parse(buf, len, path, ret, err);
-	OPENSSL_clear_free(buf, len);
-	return r;
-}
-
-int crypto_pubkey_load_mem(const char *pem, size_t len, struct sw_pubkey **ret,
-			   struct sw_error *err)
-{
-	return pubkey_parse(pem, len, "public key", ret, err);
-}
-
-void crypto_pubkey_free(struct sw_pubkey *key)
-{
-	if (!key)
-		return;
-	EVP_PKEY_free(key->pkey);
-	free(key);
-}
-
-const char *crypto_pubkey_id(const struct sw_pubkey *key)
-{
-	return key->id;
 }
 
 /*
@@ -666,7 +272,7 @@ int crypto_verify(const struct sw_pubkey *key, const unsigned char *data, size_t
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	if (EVP_DigestVerifyInit_ex(ctx, NULL, key->type == SW_KEY_ECDSA_P256 ? "SHA256" : NULL,
 				    NULL, NULL, key->pkey, NULL) != 1) {
-		r = sw_error_set(err, -EIO, "cannot verify: %s", ossl_reason());
+		r = sw_error_set(err, -EIO, "cannot verify: %s", crypto_ossl_reason());
 		goto cleanup;
 	}
 	if (EVP_DigestVerify(ctx, raw, raw_len, data, len) == 1)

@@ -78,6 +78,9 @@ static bool handle_signals(struct daemon *d)
 			log_info("SIGHUP: reloading %s",
 				 d->config_file ? "config and baselines" : "baselines");
 			d->config_reload_pending = true;
+		} else if (si.ssi_signo == SIGUSR1) {
+			log_info("SIGUSR1: reopening the file outputs");
+			sinks_reopen(d->sinks);
 		} else {
 			stop = true;
 		}
@@ -207,13 +210,14 @@ static int host_mount_ns(__u32 *ret, struct sw_error *err)
 	return 0;
 }
 
-/* SIGINT, SIGTERM, SIGHUP: read from a signalfd by the event loop. */
+/* SIGINT, SIGTERM, SIGHUP, SIGUSR1: read from a signalfd by the event loop. */
 static void daemon_signal_mask(sigset_t *mask)
 {
 	sigemptyset(mask);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR1);
 }
 
 /* Outputs, keys, caches, the resolver, the baselines and the hash workers. */

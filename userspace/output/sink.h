@@ -32,6 +32,13 @@ int sinks_new(char *const *specs, size_t n, struct sw_sinks **ret, struct sw_err
 int sinks_check(char *const *specs, size_t n, struct sw_error *err);
 /* Flush every queue (bounded: SINK_FLUSH_TIMEOUT_MS in all), stop the workers. NULL ok. */
 void sinks_free(struct sw_sinks *s);
+/*
+ * SIGUSR1 (log rotation): every file output reopens its path before it writes
+ * its next line, so lines queued before go to the renamed file's successor,
+ * never after the rename into the old one once the worker has seen the request.
+ * Only sets a flag: safe from the event loop, never blocks.
+ */
+void sinks_reopen(struct sw_sinks *s);
 /* Queue @line (one JSON object, no newline) for every sink; never blocks on I/O. */
 void sinks_emit(struct sw_sinks *s, const char *line);
 /* Delivery errors of every sink so far (also in sealwatch_sink_errors_total). */

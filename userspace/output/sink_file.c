@@ -10,6 +10,7 @@
 
 #include "errors.h"
 #include "fileio.h"
+#include "log.h"
 #include "sink_internal.h"
 
 struct file_sink {
@@ -127,11 +128,31 @@ out:
 	return r;
 }
 
+/*
+ * The file after a rotation (SIGUSR1: sinks_reopen) or a failed reopen: the
+ * path opened again, created when the rotation renamed it away.
+ */
+static int file_reopen_if_asked(struct sink *k, struct file_sink *f)
+{
+	if (!f->owned)
+		return 0;
+	if (__atomic_exchange_n(&k->reopen, 0, __ATOMIC_ACQ_REL) && f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	return f->fd < 0 ? file_open_fd(f) : 0;
+}
+
 static int file_deliver(struct sink *k, char **lines, size_t n)
 {
 	struct file_sink *f = k->priv;
 	size_t done = 0;
-	int r = 0;
+	int r = file_reopen_if_asked(k, f);
+
+	if (r) {
+		log_warn("output file:%s: %s", f->path, strerror(-r));
+		return r;
+	}
 
 	while (done < n && !r) {
 		f->buf.len = 0;

@@ -84,11 +84,128 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return sink_past_deadline(ctx) ? 1 : 0;
 }
 
+/* The options http_open() reads besides the core's and those it stores at once. */
+struct http_open_options {
+	const char *token_file, *auth_file, *spool, *ca, *index;
+	uint64_t spool_max;
+};
+
+static int http_read_options(struct sink *k, struct http_sink *h, struct sink_spec *spec,
+			     struct http_open_options *o, struct sw_error *err)
+{
+	int r;
+
+	sink_opt_str(spec, "token_file", &o->token_file);
+	sink_opt_str(spec, "basic_auth_file", &o->auth_file);
+	sink_opt_str(spec, "spool", &o->spool);
+	sink_opt_str(spec, "ca", &o->ca);
+	sink_opt_str(spec, "index", &o->index);
+	r = sink_opt_uint(spec, "batch", 1, 100000, &k->batch, err);
+	if (!r)
+		r = sink_opt_ms(spec, "batch_wait", &k->batch_wait_ms, err);
+	if (!r)
+		r = sink_opt_size(spec, "spool_max", &o->spool_max, err);
+	if (!r)
+		r = sink_opt_bool(spec, "insecure", &h->insecure, err);
+	if (r)
+		return r;
+	if (k->format == SINK_FORMAT_FALCO)
+		k->batch = 1; /* falcosidekick takes one alert per request */
+	return 0;
+}
+
+/* Options that exclude or need each other. */
+static int http_check_options(const struct sink *k, const struct http_sink *h,
+			      const struct sink_spec *spec, const struct http_open_options *o,
+			      struct sw_error *err)
+{
+	if (o->index && k->format != SINK_FORMAT_ELASTIC_BULK)
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': option index needs format=elastic-bulk",
+				    spec->text);
+	if (o->token_file && o->auth_file)
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': options token_file and basic_auth_file exclude "
+				    "each other",
+				    spec->text);
+	if (k->format == SINK_FORMAT_SPLUNK_HEC && !o->token_file)
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': format=splunk-hec needs token_file", spec->text);
+	if (o->spool_max < 4096)
+		return sw_error_set(err, -EBADMSG, "output '%s': option spool_max: at least 4K",
+				    spec->text);
+	if ((o->ca || h->insecure) && strcmp(spec->scheme, "https"))
+		return sw_error_set(err, -EBADMSG,
+				    "output '%s': options ca and insecure need https", spec->text);
+	return 0;
+}
+
+/* h->auth_header from token_file, h->userpwd from basic_auth_file. */
+static int http_read_credentials(const struct sink *k, struct http_sink *h, struct sink_spec *spec,
+				 const struct http_open_options *o, struct sw_error *err)
+{
+	int r;
+
+	if (o->token_file) {
+		char *tok;
+
+		r = read_secret(spec, "token_file", o->token_file, &tok, err);
+		if (r)
+			return r;
+		r = asprintf(&h->auth_header, "Authorization: %s %s",
+			     k->format == SINK_FORMAT_SPLUNK_HEC ? "Splunk" : "Bearer", tok);
+		free(tok);
+		if (r < 0)
+			return sw_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (o->auth_file) {
+		r = read_secret(spec, "basic_auth_file", o->auth_file, &h->userpwd, err);
+		if (r)
+			return r;
+		if (!strchr(h->userpwd, ':'))
+			return sw_error_set(err, -EBADMSG,
+					    "output '%s': basic_auth_file must hold USER:PASSWORD",
+					    spec->text);
+	}
+	return 0;
+}
+
+/* The request headers and the curl handle. */
+static int http_new_handle(const struct sink *k, struct http_sink *h, struct sw_error *err)
+{
+	h->headers = curl_slist_append(NULL, k->format == SINK_FORMAT_FALCO ||
+							     k->format == SINK_FORMAT_SPLUNK_HEC ?
+						     "Content-Type: application/json" :
+						     "Content-Type: application/x-ndjson");
+	if (h->headers && h->auth_header)
+		h->headers = curl_slist_append(h->headers, h->auth_header);
+	if (h->headers)
+		h->headers = curl_slist_append(h->headers, "Expect:");
+	h->curl = curl_easy_init();
+	if (!h->headers || !h->curl)
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int http_open_spool(struct sink *k, struct http_sink *h, const struct sink_spec *spec,
+			   const struct http_open_options *o, struct sw_error *err)
+{
+	int r = spool_open(o->spool, o->spool_max, &h->spool, err);
+
+	if (r)
+		return sw_error_prefix(err, r, "output '%s'", spec->text);
+	sink_set_gauge(k, "sealwatch_sink_spool_bytes", (double)spool_bytes(h->spool));
+	if (spool_ignored(h->spool))
+		log_warn("output %s: spool %s: %llu files named like segments are not ours "
+			 "(symlinks, other owners, links): never shipped",
+			 k->name, o->spool, (unsigned long long)spool_ignored(h->spool));
+	return 0;
+}
+
 static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *err)
 {
 	struct http_sink *h = calloc(1, sizeof(*h));
-	const char *token_file = NULL, *auth_file = NULL, *spool = NULL, *ca = NULL, *index = NULL;
-	uint64_t spool_max = 256ULL << 20;
+	struct http_open_options o = { .spool_max = 256ULL << 20 };
 	const char *q = strchr(spec->raw, '?');
 	int r;
 
@@ -107,87 +224,21 @@ static int http_open(struct sink *k, struct sink_spec *spec, struct sw_error *er
 	h->url = strndup(spec->raw, q ? (size_t)(q - spec->raw) : strlen(spec->raw));
 	if (!h->url)
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	sink_opt_str(spec, "token_file", &token_file);
-	sink_opt_str(spec, "basic_auth_file", &auth_file);
-	sink_opt_str(spec, "spool", &spool);
-	sink_opt_str(spec, "ca", &ca);
-	sink_opt_str(spec, "index", &index);
-	r = sink_opt_uint(spec, "batch", 1, 100000, &k->batch, err);
+	r = http_read_options(k, h, spec, &o, err);
 	if (!r)
-		r = sink_opt_ms(spec, "batch_wait", &k->batch_wait_ms, err);
-	if (!r)
-		r = sink_opt_size(spec, "spool_max", &spool_max, err);
-	if (!r)
-		r = sink_opt_bool(spec, "insecure", &h->insecure, err);
+		r = http_check_options(k, h, spec, &o, err);
 	if (r)
 		return r;
-	if (k->format == SINK_FORMAT_FALCO)
-		k->batch = 1; /* falcosidekick takes one alert per request */
-	if (index && k->format != SINK_FORMAT_ELASTIC_BULK)
-		return sw_error_set(err, -EBADMSG,
-				    "output '%s': option index needs format=elastic-bulk",
-				    spec->text);
-	if (token_file && auth_file)
-		return sw_error_set(err, -EBADMSG,
-				    "output '%s': options token_file and basic_auth_file exclude "
-				    "each other",
-				    spec->text);
-	if (k->format == SINK_FORMAT_SPLUNK_HEC && !token_file)
-		return sw_error_set(err, -EBADMSG,
-				    "output '%s': format=splunk-hec needs token_file", spec->text);
-	if (spool_max < 4096)
-		return sw_error_set(err, -EBADMSG, "output '%s': option spool_max: at least 4K",
-				    spec->text);
-	if ((ca || h->insecure) && strcmp(spec->scheme, "https"))
-		return sw_error_set(err, -EBADMSG,
-				    "output '%s': options ca and insecure need https", spec->text);
-	if (ca && !(h->ca = strdup(ca)))
+	if (o.ca && !(h->ca = strdup(o.ca)))
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	if (index && !(h->index = strdup(index)))
+	if (o.index && !(h->index = strdup(o.index)))
 		return sw_error_set(err, -ENOMEM, "out of memory");
-	if (token_file) {
-		char *tok;
-
-		r = read_secret(spec, "token_file", token_file, &tok, err);
-		if (r)
-			return r;
-		r = asprintf(&h->auth_header, "Authorization: %s %s",
-			     k->format == SINK_FORMAT_SPLUNK_HEC ? "Splunk" : "Bearer", tok);
-		free(tok);
-		if (r < 0)
-			return sw_error_set(err, -ENOMEM, "out of memory");
-	}
-	if (auth_file) {
-		r = read_secret(spec, "basic_auth_file", auth_file, &h->userpwd, err);
-		if (r)
-			return r;
-		if (!strchr(h->userpwd, ':'))
-			return sw_error_set(err, -EBADMSG,
-					    "output '%s': basic_auth_file must hold USER:PASSWORD",
-					    spec->text);
-	}
-	h->headers = curl_slist_append(NULL, k->format == SINK_FORMAT_FALCO ||
-							     k->format == SINK_FORMAT_SPLUNK_HEC ?
-						     "Content-Type: application/json" :
-						     "Content-Type: application/x-ndjson");
-	if (h->headers && h->auth_header)
-		h->headers = curl_slist_append(h->headers, h->auth_header);
-	if (h->headers)
-		h->headers = curl_slist_append(h->headers, "Expect:");
-	h->curl = curl_easy_init();
-	if (!h->headers || !h->curl)
-		return sw_error_set(err, -ENOMEM, "out of memory");
-	if (spool) {
-		r = spool_open(spool, spool_max, &h->spool, err);
-		if (r)
-			return sw_error_prefix(err, r, "output '%s'", spec->text);
-		sink_set_gauge(k, "sealwatch_sink_spool_bytes", (double)spool_bytes(h->spool));
-		if (spool_ignored(h->spool))
-			log_warn("output %s: spool %s: %llu files named like segments are not ours "
-				 "(symlinks, other owners, links): never shipped",
-				 k->name, spool, (unsigned long long)spool_ignored(h->spool));
-	}
-	return 0;
+	r = http_read_credentials(k, h, spec, &o, err);
+	if (!r)
+		r = http_new_handle(k, h, err);
+	if (!r && o.spool)
+		r = http_open_spool(k, h, spec, &o, err);
+	return r;
 }
 
 static void note(struct sink *k, const char *msg)
@@ -306,14 +357,6 @@ static void to_spool(struct sink *k, char **lines, size_t n)
 	update_gauge(k);
 }
 
-static struct timespec mono_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t;
-}
-
 /*
  * With a spool: memory → (receiver up, spool empty) → POST; otherwise memory →
  * spool, and the spool's oldest lines → POST whenever the backoff allows.
@@ -324,7 +367,7 @@ static void spool_run(struct sink *k)
 	struct http_sink *h = k->priv;
 	char **lines = calloc(k->batch, sizeof(*lines));
 	unsigned int backoff = k->retry_min_ms;
-	struct timespec next_try = mono_now();
+	struct timespec next_try = sink_now_mono();
 	size_t n;
 
 	if (!lines) {
@@ -332,7 +375,7 @@ static void spool_run(struct sink *k)
 		return;
 	}
 	for (;;) {
-		struct timespec now = mono_now();
+		struct timespec now = sink_now_mono();
 		bool may_try = sink_timespec_cmp(&now, &next_try) >= 0;
 
 		int r;
@@ -350,7 +393,7 @@ static void spool_run(struct sink *k)
 			} else {
 				sink_error(k);
 				to_spool(k, lines, n);
-				next_try = mono_now();
+				next_try = sink_now_mono();
 				sink_timespec_add_ms(&next_try, backoff);
 				backoff = backoff * 2 > k->retry_max_ms ? k->retry_max_ms :
 									  backoff * 2;
@@ -380,7 +423,7 @@ static void spool_run(struct sink *k)
 			} else {
 				sink_error(k);
 			}
-			next_try = mono_now();
+			next_try = sink_now_mono();
 			sink_timespec_add_ms(&next_try, backoff);
 			backoff = backoff * 2 > k->retry_max_ms ? k->retry_max_ms : backoff * 2;
 		}
@@ -441,20 +484,12 @@ static const char *const http_options[] = {
 	"insecure",   "index",		 "batch", "batch_wait", NULL
 };
 
-const struct sink_driver sink_http_driver = {
-	.options = http_options,
-	.scheme = "http",
-	.open = http_open,
-	.deliver = http_deliver,
-	.run = http_run,
-	.close = http_close,
-};
+/* http and https: one driver, two schemes */
+#define HTTP_DRIVER(name)                                                      \
+	{                                                                      \
+		.options = http_options, .scheme = name, .open = http_open,    \
+		.deliver = http_deliver, .run = http_run, .close = http_close, \
+	}
 
-const struct sink_driver sink_https_driver = {
-	.options = http_options,
-	.scheme = "https",
-	.open = http_open,
-	.deliver = http_deliver,
-	.run = http_run,
-	.close = http_close,
-};
+const struct sink_driver sink_http_driver = HTTP_DRIVER("http");
+const struct sink_driver sink_https_driver = HTTP_DRIVER("https");

@@ -62,6 +62,12 @@ int sink_parse_hostport(const char *target, char **host, char **port, const char
 
 struct sink;
 
+/* The metric families of every sink (labelled sink="NAME"). */
+#define SINK_M_EVENTS "sealwatch_sink_events_total"
+#define SINK_M_ERRORS "sealwatch_sink_errors_total"
+#define SINK_M_DROPPED "sealwatch_sink_dropped_total"
+#define SINK_M_QUEUE "sealwatch_sink_queue_depth"
+
 struct sink_driver {
 	const char *scheme;
 	const char *const *options; /* the options it takes (NULL-terminated), besides the core's */
@@ -96,11 +102,16 @@ struct sink {
 	struct timespec deadline; /* CLOCK_MONOTONIC, valid once stop is set */
 	uint64_t lost; /* dropped lines not yet reported to the sink */
 	uint64_t held; /* lines the worker took and has not delivered, dropped or spooled */
+	int reopen; /* sinks_reopen() asked (atomic): a file driver reopens its path before writing */
 	pthread_t thread;
 	bool started;
 };
 
-/* Worker side of the queue. */
+/* Worker side of the queue (sink_worker.c). */
+/* The thread of a sink: the driver's run(), else take → deliver with retries. */
+void *sink_worker(void *arg);
+/* @n lines lost; @held: lines the worker held (else never queued: the queue was full). */
+void sink_count_dropped(struct sink *k, uint64_t n, bool held);
 /* Up to @max lines; waits for the first, then up to @wait_ms for more. 0: stopped and empty. */
 size_t sink_take(struct sink *k, char **lines, size_t max, unsigned int wait_ms);
 size_t sink_take_nowait(struct sink *k, char **lines, size_t max);
@@ -124,6 +135,7 @@ void sink_restore_lost(struct sink *k, char *report);
 void sink_send_lost_report(struct sink *k);
 void sink_set_gauge(struct sink *k, const char *name, double v);
 void sink_timespec_add_ms(struct timespec *t, unsigned int ms);
+struct timespec sink_now_mono(void);
 int sink_timespec_cmp(const struct timespec *a, const struct timespec *b);
 
 /* Formats (sink_format.c). */

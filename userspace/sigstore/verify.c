@@ -117,96 +117,121 @@ out:
 	return r;
 }
 
+/*
+ * The signer's key the policy asks for: a managed key (*@managed, to free)
+ * or the leaf certificate's (*@leaf, owned by the bundle).
+ */
+static int signer_key(const struct sigstore_bundle *b, const struct sigstore_policy *policy,
+		      EVP_PKEY **managed, X509 **leaf, EVP_PKEY **key, struct sw_error *err)
+{
+	if (policy->key_pem) {
+		if (!b->has_public_key)
+			return sw_error_set(err, -EKEYREJECTED,
+					    "bundle: signed with a certificate, not a managed key");
+		*managed = load_pem_key(policy->key_pem, policy->key_pem_len);
+		if (!*managed)
+			return sw_error_set(err, -EBADMSG, "key: not a PEM public key");
+		*key = *managed;
+		return 0;
+	}
+	if (!policy->issuer || !!policy->identity == !!policy->identity_regexp)
+		return sw_error_set(err, -EINVAL,
+				    "policy: an OIDC issuer and one identity are required");
+	if (b->has_public_key || !b->chain)
+		return sw_error_set(err, -EKEYREJECTED,
+				    "bundle: signed with a managed key; verify with its key");
+	*leaf = sk_X509_value(b->chain, 0);
+	*key = X509_get0_pubkey(*leaf);
+	if (!*key)
+		return sw_error_set(err, -EBADMSG, "certificate: unreadable public key");
+	return 0;
+}
+
+/* The verified times (milliseconds): every RFC 3161 timestamp's, then every SET's. */
+struct verified_times {
+	int64_t all[MAX_TIMES];
+	size_t n;
+	int64_t tsa[SS_MAX_ENTRIES]; /* the RFC 3161 ones alone */
+	size_t n_tsa;
+};
+
+static int check_timestamps(const struct sigstore_trusted_root *root,
+			    const struct sigstore_bundle *b, struct verified_times *t,
+			    struct sw_error *err)
+{
+	for (size_t i = 0; i < b->n_tsr; i++) {
+		int r = ss_rfc3161_verify(root, b->tsr[i], b->tsr_len[i], b->sig, b->sig_len,
+					  &t->tsa[t->n_tsa], err);
+
+		if (r < 0)
+			return r;
+		t->all[t->n++] = t->tsa[t->n_tsa++];
+	}
+	return 0;
+}
+
+/*
+ * Every transparency-log entry; one with a verified SET adds its time, one
+ * without needs its log's key valid at every time stamped.
+ */
+static int check_tlog(const struct sigstore_trusted_root *root, const struct sigstore_bundle *b,
+		      const struct sigstore_artifact *art, EVP_PKEY *key, int64_t now,
+		      struct verified_times *t, struct sw_error *err)
+{
+	if (!b->n_entries)
+		return sw_error_set(err, -EKEYREJECTED, "tlog: no transparency-log entry");
+	for (size_t i = 0; i < b->n_entries; i++) {
+		const struct ss_tlog_entry *e = &b->entries[i];
+		const struct ss_log_key *log;
+		bool set_ok;
+		int r = ss_tlog_verify_entry(root, b, e, art->sha256, key, now, &set_ok, err);
+
+		if (r < 0)
+			return r;
+		if (set_ok) {
+			t->all[t->n++] = e->integrated_time * 1000;
+			continue;
+		}
+		log = ss_find_log(root->tlogs, root->n_tlogs, e->log_id, e->log_id_len);
+		for (size_t k = 0; k < t->n_tsa; k++)
+			if (!ss_window_contains(&log->valid, t->tsa[k]))
+				return sw_error_set(err, -EKEYREJECTED,
+						    "tlog: the log key was not valid at the "
+						    "time stamped");
+	}
+	return 0;
+}
+
 int sigstore_verify(const struct sigstore_trusted_root *root, const struct sigstore_bundle *b,
 		    const struct sigstore_artifact *art, const struct sigstore_policy *policy,
 		    int64_t now, struct sigstore_result *ret, struct sw_error *err)
 {
 	struct sigstore_result res = { 0 };
-	EVP_PKEY *managed = NULL, *key;
-	int64_t times[MAX_TIMES], tsa_times[SS_MAX_ENTRIES];
-	size_t n_times = 0, n_tsa = 0;
+	struct verified_times t = { .n = 0 };
+	EVP_PKEY *managed = NULL, *key = NULL;
 	X509 *leaf = NULL;
 	int r;
 
-	if (policy->key_pem) {
-		if (!b->has_public_key)
-			return sw_error_set(err, -EKEYREJECTED,
-					    "bundle: signed with a certificate, not a managed key");
-		managed = load_pem_key(policy->key_pem, policy->key_pem_len);
-		if (!managed)
-			return sw_error_set(err, -EBADMSG, "key: not a PEM public key");
-		key = managed;
-	} else {
-		if (!policy->issuer || !!policy->identity == !!policy->identity_regexp)
-			return sw_error_set(err, -EINVAL,
-					    "policy: an OIDC issuer and one identity are required");
-		if (b->has_public_key || !b->chain)
-			return sw_error_set(
-				err, -EKEYREJECTED,
-				"bundle: signed with a managed key; verify with its key");
-		leaf = sk_X509_value(b->chain, 0);
-		key = X509_get0_pubkey(leaf);
-		if (!key) {
-			r = sw_error_set(err, -EBADMSG, "certificate: unreadable public key");
-			goto out;
-		}
-	}
-
-	r = verify_signature(b, art, key, err);
-	if (r < 0)
-		goto out;
-
-	for (size_t i = 0; i < b->n_tsr; i++) {
-		r = ss_rfc3161_verify(root, b->tsr[i], b->tsr_len[i], b->sig, b->sig_len,
-				      &tsa_times[n_tsa], err);
-		if (r < 0)
-			goto out;
-		times[n_times++] = tsa_times[n_tsa++];
-	}
-
-	if (!b->n_entries) {
-		r = sw_error_set(err, -EKEYREJECTED, "tlog: no transparency-log entry");
-		goto out;
-	}
-	for (size_t i = 0; i < b->n_entries; i++) {
-		const struct ss_tlog_entry *e = &b->entries[i];
-		bool set_ok;
-
-		r = ss_tlog_verify_entry(root, b, e, art->sha256, key, now, &set_ok, err);
-		if (r < 0)
-			goto out;
-		if (set_ok) {
-			times[n_times++] = e->integrated_time * 1000;
-		} else {
-			const struct ss_log_key *log =
-				ss_find_log(root->tlogs, root->n_tlogs, e->log_id, e->log_id_len);
-
-			for (size_t t = 0; t < n_tsa; t++)
-				if (!ss_window_contains(&log->valid, tsa_times[t])) {
-					r = sw_error_set(err, -EKEYREJECTED,
-							 "tlog: the log key was not valid at the "
-							 "time stamped");
-					goto out;
-				}
-		}
-	}
-	if (!n_times) {
+	r = signer_key(b, policy, &managed, &leaf, &key, err);
+	if (r >= 0)
+		r = verify_signature(b, art, key, err);
+	if (r >= 0)
+		r = check_timestamps(root, b, &t, err);
+	if (r >= 0)
+		r = check_tlog(root, b, art, key, now, &t, err);
+	if (r >= 0 && !t.n)
 		r = sw_error_set(err, -EKEYREJECTED,
 				 "timestamp: no verified time (neither a signed entry timestamp "
 				 "nor an RFC 3161 timestamp)");
+	if (r >= 0 && leaf)
+		r = check_certificate(root, leaf, t.all, t.n, policy, &res, err);
+	if (r < 0)
 		goto out;
-	}
-
-	if (leaf) {
-		r = check_certificate(root, leaf, times, n_times, policy, &res, err);
-		if (r < 0)
-			goto out;
-	}
-	res.signed_at = times[0] / 1000;
-	for (size_t i = 1; i < n_times; i++)
-		if (times[i] / 1000 < res.signed_at)
-			res.signed_at = times[i] / 1000;
-	res.n_timestamps = (unsigned)n_times;
+	res.signed_at = t.all[0] / 1000;
+	for (size_t i = 1; i < t.n; i++)
+		if (t.all[i] / 1000 < res.signed_at)
+			res.signed_at = t.all[i] / 1000;
+	res.n_timestamps = (unsigned)t.n;
 	res.n_tlog_entries = (unsigned)b->n_entries;
 	if (ret)
 		*ret = res;
