@@ -5,6 +5,7 @@
  * on_exec.c, on_file.c, job.c; the big picture: docs/architecture.md.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -363,6 +364,11 @@ static int setup(struct daemon *d, struct sw_error *err)
 		r = enforce_start(d, err);
 	if (r)
 		return r;
+	/*
+	 * loading the BPF object parsed the kernel's BTF (megabytes, freed by
+	 * now but held in the heap below live allocations): give it back
+	 */
+	malloc_trim(0);
 	sample_metrics(d);
 	health_tick();
 	health_set_attached(true);
