@@ -454,6 +454,13 @@ int cmd_daemon(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	/* a closed stdout or a reset connection is a sink error (counted), never a kill */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * blocks of 512 KiB or more (a store's entry arrays and string blocks, the
+	 * baseline files read whole) come from mmap and go back whole when freed;
+	 * glibc's default threshold rises with every such free and would put
+	 * them in the heaps, where each reload leaves some behind
+	 */
+	mallopt(M_MMAP_THRESHOLD, 512 * 1024);
 	config_init(&d.cfg);
 	log_set_timestamps(1);
 	d.argc = argc;
