@@ -4,8 +4,10 @@
 # and 50 signed baselines of ENTRIES entries, after RELOADS reloads of the 10,
 # printed beside the baselines' size on disk and the compact data they carry
 # (entries × (path + 32-byte digest + 16 bytes of attributes)); then where the
-# RSS of the 10-baseline daemon goes, by mapping (smaps). Prints figures;
-# asserts nothing.
+# RSS of the idle and of the 10-baseline daemon goes, by mapping (smaps).
+# "anon kB" is the daemon's own memory (heap, stacks); the rest of RSS is
+# files (libraries) and the BPF mappings (the ring buffer's data pages are
+# mapped twice, so they count twice). Prints figures; asserts nothing.
 #
 #   bench/memory.sh [ENTRIES] [RELOADS]     defaults: 20000 40
 #   SW=path/to/sealwatch                    default .output/sealwatch
@@ -79,18 +81,35 @@ print(t)')
 	echo "$((disk / 1024)) $((bytes / 1024)) $entries"
 }
 
-printf '%-34s %10s %10s %12s %14s\n' "daemon with" "RSS kB" "peak kB" "on disk kB" "compact kB"
+printf '%-34s %10s %10s %10s %12s %14s\n' "daemon with" "RSS kB" "peak kB" "anon kB" "on disk kB" \
+	"compact kB"
 row() { # LABEL DIR
 	local s
 	s=$(sizes "$2")
-	printf '%-34s %10s %10s %12s %14s\n' "$1" "$(kb "$DPID" VmRSS)" "$(kb "$DPID" VmHWM)" \
-		"$(echo "$s" | cut -d' ' -f1)" "$(echo "$s" | cut -d' ' -f2)"
+	printf '%-34s %10s %10s %10s %12s %14s\n' "$1" "$(kb "$DPID" VmRSS)" "$(kb "$DPID" VmHWM)" \
+		"$(kb "$DPID" RssAnon)" "$(echo "$s" | cut -d' ' -f1)" "$(echo "$s" | cut -d' ' -f2)"
+}
+
+# where the RSS goes, by mapping (kB), and the threads
+breakdown() {
+	echo "where the RSS of the $1 daemon goes (smaps, kB):"
+	awk '
+		/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]"
+			if (name ~ /\.so/) { sub(/.*\//, "", name); name = "lib " name }
+			else if (name ~ /bpf/) name = "bpf maps/ring buffer"
+			else if (name ~ /sealwatch/) name = "sealwatch binary" }
+		/^Rss:/ { rss[name] += $2 }
+		END { for (n in rss) if (rss[n] >= 64) printf "%8d  %s\n", rss[n], n }' \
+		"/proc/$DPID/smaps" | sort -rn | head -n 15 | sed 's/^/    /'
+	echo "    threads: $(ls "/proc/$DPID/task" | wc -l)"
+	echo
 }
 
 mkdir -p "$T/s0"
 run_daemon "$T/s0" || exit 1
 sleep 2
 row "no baseline (idle)" "$T/s0"
+IDLE_BREAKDOWN=$(breakdown idle)
 stop_daemon
 
 for n in 1 10 50; do
@@ -112,17 +131,9 @@ for n in 1 10 50; do
 		for _ in $(seq 5000); do /bin/true; done
 		row "10 × $ENTRIES, after 5000 host execs" "$T/s$n"
 		echo
-		echo "where the RSS of the 10-baseline daemon goes (smaps, kB):"
-		awk '
-			/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]"
-				if (name ~ /\.so/) { sub(/.*\//, "", name); name = "lib " name }
-				else if (name ~ /bpf/) name = "bpf maps/ring buffer"
-				else if (name ~ /sealwatch/) name = "sealwatch binary" }
-			/^Rss:/ { rss[name] += $2 }
-			END { for (n in rss) if (rss[n] >= 64) printf "%8d  %s\n", rss[n], n }' \
-			"/proc/$DPID/smaps" | sort -rn | head -n 15 | sed 's/^/    /'
-		echo "    threads: $(ls "/proc/$DPID/task" | wc -l)"
-		echo
+		breakdown 10-baseline
 	fi
 	stop_daemon
 done
+echo
+echo "$IDLE_BREAKDOWN"

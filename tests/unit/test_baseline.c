@@ -214,6 +214,48 @@ cleanup:
 	free_entries(e, n);
 }
 
+/* The daemon's store layout: same entries, same bytes, same lookups, one block of strings. */
+TEST(compact_keeps_every_field)
+{
+	struct sw_entry e[32];
+	size_t n = sample_entries(e), len = 0, len2 = 0;
+	struct sw_error err = { { 0 } };
+	struct sw_baseline *b = NULL;
+	const struct sw_entry *hl, *ls;
+	char *buf, *buf2 = NULL;
+	int r;
+
+	buf = write_mem(&oci_header, e, n, &len, &r);
+	CHECK_INT(r, 0);
+	r = baseline_parse(buf, len, &b, &err);
+	CHECK_INT(r, 0);
+	if (r)
+		goto cleanup;
+	CHECK_INT(baseline_compact(b), 0);
+	CHECK(b->strings != NULL);
+	CHECK_INT(b->n_entries, n);
+	for (size_t i = 0; i < n && i < b->n_entries; i++)
+		check_entry_eq(&b->entries[i], &e[i]);
+	buf2 = write_mem(&b->hdr, b->entries, b->n_entries, &len2, &r);
+	CHECK_INT(r, 0);
+	CHECK(len == len2 && memcmp(buf, buf2, len) == 0);
+	CHECK_STR(baseline_lookup(b, "/weird/new\nline \"q\" \\")->path,
+		  "/weird/new\nline \"q\" \\");
+	CHECK(baseline_lookup(b, "/usr/bin") == NULL);
+	for (size_t i = 0; i < b->n_entries; i++)
+		CHECK(baseline_lookup(b, b->entries[i].path) == &b->entries[i]);
+	/* a hardlink's target is the bytes of its target's path, not a copy */
+	hl = baseline_lookup(b, "/usr/bin/dir");
+	ls = baseline_lookup(b, "/usr/bin/ls");
+	CHECK(hl && ls && hl->link == ls->path);
+	CHECK_INT(baseline_compact(b), 0); /* once is enough */
+cleanup:
+	baseline_free(b);
+	free(buf);
+	free(buf2);
+	free_entries(e, n);
+}
+
 TEST(known_bytes)
 {
 	static const char want[] =
@@ -536,6 +578,7 @@ TEST(rejects_malformed)
 int main(void)
 {
 	RUN(round_trip_every_field);
+	RUN(compact_keeps_every_field);
 	RUN(known_bytes);
 	RUN(empty_and_missing_final_newline);
 	RUN(load_from_file);

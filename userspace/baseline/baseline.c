@@ -339,10 +339,89 @@ void baseline_free(struct sw_baseline *b)
 	if (!b)
 		return;
 	baseline_header_clear(&b->hdr);
+	if (!b->strings) /* compact: the strings are one block */
+		for (size_t i = 0; i < b->n_entries; i++)
+			entry_clear(&b->entries[i]);
+	free(b->entries);
+	free(b->strings);
+	free(b);
+}
+
+/* The entry whose path is @s, else NULL: its bytes can be shared. */
+static const struct sw_entry *shared_path(const struct sw_baseline *b, const char *s)
+{
+	return s && s[0] == '/' ? baseline_lookup(b, s) : NULL;
+}
+
+/* Bytes of the block for @e's strings: its path, and what no path of @b holds. */
+static size_t compact_len(const struct sw_baseline *b, const struct sw_entry *e)
+{
+	size_t n = strlen(e->path) + 1 + (e->caps ? e->caps_len : 0);
+
+	if (e->link && !shared_path(b, e->link))
+		n += strlen(e->link) + 1;
+	if (e->interp && !shared_path(b, e->interp))
+		n += strlen(e->interp) + 1;
+	return n;
+}
+
+static char *compact_put(char **pos, const void *s, size_t n)
+{
+	char *at = *pos;
+
+	memcpy(at, s, n);
+	*pos += n;
+	return at;
+}
+
+/* @s as stored in @v: the placed path of the entry named @s, else a copy. */
+static char *compact_str(const struct sw_baseline *b, const struct sw_entry *v, char **pos,
+			 const char *s)
+{
+	const struct sw_entry *same = shared_path(b, s);
+
+	if (!s)
+		return NULL;
+	return same ? v[same - b->entries].path : compact_put(pos, s, strlen(s) + 1);
+}
+
+int baseline_compact(struct sw_baseline *b)
+{
+	struct sw_entry *v;
+	size_t total = 0;
+	char *block, *pos;
+
+	if (b->strings || !b->n_entries)
+		return 0;
+	for (size_t i = 0; i < b->n_entries; i++)
+		total += compact_len(b, &b->entries[i]);
+	v = malloc(b->n_entries * sizeof(*v));
+	block = malloc(total);
+	if (!v || !block) {
+		free(v);
+		free(block);
+		return -ENOMEM;
+	}
+	pos = block;
+	/* every path first, so that links and interpreters can point at them */
+	for (size_t i = 0; i < b->n_entries; i++) {
+		v[i] = b->entries[i];
+		v[i].path = compact_put(&pos, b->entries[i].path, strlen(b->entries[i].path) + 1);
+	}
+	for (size_t i = 0; i < b->n_entries; i++) {
+		const struct sw_entry *e = &b->entries[i];
+
+		v[i].link = compact_str(b, v, &pos, e->link);
+		v[i].interp = compact_str(b, v, &pos, e->interp);
+		if (e->caps)
+			v[i].caps = (unsigned char *)compact_put(&pos, e->caps, e->caps_len);
+	}
 	for (size_t i = 0; i < b->n_entries; i++)
 		entry_clear(&b->entries[i]);
 	free(b->entries);
-	free(b);
+	b->entries = v;
+	b->strings = block;
+	return 0;
 }
 
 const struct sw_entry *baseline_lookup(const struct sw_baseline *b, const char *path)

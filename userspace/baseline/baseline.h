@@ -30,6 +30,12 @@ struct sw_baseline {
 	struct sw_entry *entries; /* sorted by raw path bytes, unique */
 	size_t n_entries;
 	unsigned char digest[32]; /* sha256 of the exact file bytes */
+	/*
+	 * NULL, or the one block that holds every string of the entries (path,
+	 * link, interp, caps) after baseline_compact(): then the entries are
+	 * read-only and freed only with the baseline.
+	 */
+	char *strings;
 };
 
 /*
@@ -51,6 +57,15 @@ int baseline_parse(const char *buf, size_t len, struct sw_baseline **ret, struct
 int baseline_load(const char *path, struct sw_baseline **ret, struct sw_error *err);
 
 void baseline_free(struct sw_baseline *b);
+
+/*
+ * Rebuild a parsed baseline for a long life read-only (the daemon's store):
+ * the entries in one exact array, their strings in one block, a link or
+ * interpreter equal to a path of the baseline sharing that path's bytes.
+ * Same entries, same values, same lookups; no entry may be changed or
+ * cleared afterwards. -ENOMEM leaves @b as it was.
+ */
+int baseline_compact(struct sw_baseline *b);
 void baseline_header_clear(struct sw_baseline_header *hdr);
 
 /* One entry as the JSON object of its baseline line (for scan output and events). */

@@ -5,6 +5,7 @@
  * on_exec.c, on_file.c, job.c; the big picture: docs/architecture.md.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -369,6 +370,11 @@ static int setup(struct daemon *d, struct sw_error *err)
 		r = prevent_start(d, err);
 	if (r)
 		return r;
+	/*
+	 * loading the BPF object parsed the kernel's BTF (megabytes, freed by
+	 * now but held in the heap below live allocations): give it back
+	 */
+	malloc_trim(0);
 	sample_metrics(d);
 	health_tick();
 	health_set_attached(true);
@@ -453,6 +459,13 @@ int cmd_daemon(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	/* a closed stdout or a reset connection is a sink error (counted), never a kill */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * blocks of 512 KiB or more (a store's entry arrays and string blocks, the
+	 * baseline files read whole) come from mmap and go back whole when freed;
+	 * glibc's default threshold rises with every such free and would put
+	 * them in the heaps, where each reload leaves some behind
+	 */
+	mallopt(M_MMAP_THRESHOLD, 512 * 1024);
 	config_init(&d.cfg);
 	log_set_timestamps(1);
 	d.argc = argc;

@@ -139,6 +139,79 @@ static int open_body(const char *path, uint64_t max, struct sw_error *err)
 	return r;
 }
 
+/* Where the signature and the bundle of @path are, and which of them decides. */
+struct signed_by {
+	const char *sig_path, *bundle_path;
+	char *def_sig, *def_bundle; /* owned defaults: PATH.sig, PATH.sigstore.json */
+	bool use_bundle;
+};
+
+static int signed_by_resolve(struct signed_by *sb, const char *path, size_t n_keys,
+			     const struct bstore_keyless *keyless, struct sw_error *err)
+{
+	if (keyless && keyless->root) {
+		if (!sb->bundle_path) {
+			if (asprintf(&sb->def_bundle, "%s" BUNDLE_SUFFIX, path) < 0) {
+				sb->def_bundle = NULL;
+				return sw_error_set(err, -ENOMEM, "out of memory");
+			}
+			sb->bundle_path = sb->def_bundle;
+		}
+		sb->use_bundle = !access(sb->bundle_path, F_OK) || !n_keys;
+	}
+	if (!sb->use_bundle && !sb->sig_path) {
+		if (asprintf(&sb->def_sig, "%s.sig", path) < 0) {
+			sb->def_sig = NULL;
+			return sw_error_set(err, -ENOMEM, "out of memory");
+		}
+		sb->sig_path = sb->def_sig;
+	}
+	return 0;
+}
+
+/* The bytes of @fd, read once the bundle is known to exist, and verified by it. */
+static int read_bundled(int fd, const char *path, const char *bundle_path, uint64_t max,
+			const struct bstore_keyless *keyless, uint32_t *ret_matched, char **buf,
+			size_t *len, struct sw_error *err)
+{
+	int r;
+
+	if (access(bundle_path, F_OK))
+		return sw_error_set(err, -ENOKEY, "%s: bundle missing", bundle_path);
+	r = file_read_fd(fd, path, max, buf, len, err);
+	if (!r)
+		r = verify_keyless(bundle_path, *buf, *len, keyless, ret_matched, err);
+	return r;
+}
+
+/* The bytes of @fd, read once the (small) signature is, and verified by one of @keys. */
+static int read_signed(int fd, const char *path, const char *sig_path, uint64_t max,
+		       struct sw_pubkey *const *keys, size_t n_keys, char **buf, size_t *len,
+		       struct sw_error *err)
+{
+	char *sig = NULL;
+	size_t sig_len;
+	int r;
+
+	r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
+	if (r)
+		return sw_error_set(err,
+				    r == -ENOENT		? -ENOKEY :
+				    r == -EFBIG || r == -EINVAL ? -EBADMSG :
+								  r,
+				    "%s: signature missing or unreadable: %s", sig_path,
+				    r == -EINVAL ? "not a regular file" : strerror(-r));
+	r = file_read_fd(fd, path, max, buf, len, err);
+	if (!r) {
+		r = crypto_verify_any(keys, n_keys, (const unsigned char *)*buf, *len, sig, sig_len,
+				      err);
+		if (r)
+			sw_error_prefix(err, r, "%s", path);
+	}
+	free(sig);
+	return r;
+}
+
 /*
  * The body is opened and checked (regular, at most @max bytes) but read only
  * after its signature or bundle is known to exist (the small signature is
@@ -150,89 +223,35 @@ static int load_verified(const char *path, const char *sig_path, const char *bun
 			 const struct bstore_keyless *keyless, uint32_t *ret_matched,
 			 struct sw_baseline **ret, struct sw_error *err)
 {
-	char *buf = NULL, *sig = NULL, *def_sig = NULL, *def_bundle = NULL;
-	size_t len, sig_len;
-	bool use_bundle = false;
+	struct signed_by sb = { .sig_path = sig_path, .bundle_path = bundle_path };
 	uint32_t matched = 0;
+	char *buf = NULL;
 	int r, fd = -1;
+	size_t len;
 
-	if (keyless && keyless->root) {
-		if (!bundle_path) {
-			if (asprintf(&def_bundle, "%s" BUNDLE_SUFFIX, path) < 0) {
-				def_bundle = NULL;
-				r = sw_error_set(err, -ENOMEM, "out of memory");
-				goto cleanup;
-			}
-			bundle_path = def_bundle;
-		}
-		use_bundle = !access(bundle_path, F_OK) || !n_keys;
+	r = signed_by_resolve(&sb, path, n_keys, keyless, err);
+	if (!r) {
+		fd = open_body(path, max, err);
+		r = fd < 0 ? fd : 0;
 	}
-	if (!use_bundle && !sig_path) {
-		if (asprintf(&def_sig, "%s.sig", path) < 0) {
-			def_sig = NULL;
-			r = sw_error_set(err, -ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		sig_path = def_sig;
-	}
-	fd = open_body(path, max, err);
-	if (fd < 0) {
-		r = fd;
-		goto cleanup;
-	}
-	if (use_bundle) {
-		if (access(bundle_path, F_OK)) {
-			r = sw_error_set(err, -ENOKEY, "%s: bundle missing", bundle_path);
-			goto cleanup;
-		}
-		r = file_read_fd(fd, path, max, &buf, &len, err);
-		if (!r)
-			r = verify_keyless(bundle_path, buf, len, keyless, &matched, err);
-		if (r)
-			goto cleanup;
-		goto parse;
-	}
-	r = file_read_all(sig_path, MAX_SIGNATURE, &sig, &sig_len, err);
-	if (r) {
-		r = sw_error_set(err,
-				 r == -ENOENT		     ? -ENOKEY :
-				 r == -EFBIG || r == -EINVAL ? -EBADMSG :
-							       r,
-				 "%s: signature missing or unreadable: %s", sig_path,
-				 r == -EINVAL ? "not a regular file" : strerror(-r));
-		goto cleanup;
-	}
-	r = file_read_fd(fd, path, max, &buf, &len, err);
-	if (r)
-		goto cleanup;
-	r = crypto_verify_any(keys, n_keys, (const unsigned char *)buf, len, sig, sig_len, err);
-	if (r) {
-		sw_error_prefix(err, r, "%s", path);
-		goto cleanup;
-	}
-parse:
+	if (!r && sb.use_bundle)
+		r = read_bundled(fd, path, sb.bundle_path, max, keyless, &matched, &buf, &len, err);
+	else if (!r)
+		r = read_signed(fd, path, sb.sig_path, max, keys, n_keys, &buf, &len, err);
 	/* parse exactly the bytes that were verified */
-	r = baseline_parse(buf, len, ret, err);
-	if (r) {
+	if (!r && (r = baseline_parse(buf, len, ret, err)))
 		sw_error_prefix(err, r, "%s", path);
-		goto cleanup;
+	if (!r && sb.use_bundle &&
+	    (r = check_signer_image(sb.bundle_path, *ret, keyless, matched, err))) {
+		baseline_free(*ret);
+		*ret = NULL;
 	}
-	if (use_bundle) {
-		r = check_signer_image(bundle_path, *ret, keyless, matched, err);
-		if (r) {
-			baseline_free(*ret);
-			*ret = NULL;
-			goto cleanup;
-		}
-	}
-	if (ret_matched)
+	if (!r && ret_matched)
 		*ret_matched = matched;
-cleanup:
 	if (fd >= 0)
 		close(fd);
-	free(def_bundle);
-	free(def_sig);
-	free(sig);
+	free(sb.def_bundle);
+	free(sb.def_sig);
 	free(buf);
 	return r;
 }
@@ -301,6 +320,9 @@ static int load_one(const struct bstore_opts *o, const char *path, struct bstore
 			  o->n_keys, o->keyless, &matched, &out->b, &err);
 	if (!r && matched)
 		r = keep_signer_images(o->keyless, matched, out);
+	/* the store's layout (baseline.h); out of memory, it stays as parsed: as right, larger */
+	if (!r)
+		baseline_compact(out->b);
 	if (!r)
 		r = baseline_index_build(out->b, &out->idx);
 	if (!r) {

@@ -10,23 +10,29 @@
 #include "scan.h"
 #include "decide.h"
 
+/* 4 bytes an entry: positions in b->entries, not pointers */
 struct baseline_index {
-	const struct sw_entry **by_hash; /* content entries sorted by sha256, then path */
+	const struct sw_entry *entries;
+	uint32_t *by_hash; /* content entries sorted by sha256, then path */
 	size_t n;
 };
 
-static int cmp_by_hash(const void *a, const void *b)
+static int cmp_by_hash(const void *a, const void *b, void *arg)
 {
-	const struct sw_entry *const *x = a, *const *y = b;
-	int c = memcmp((*x)->sha256, (*y)->sha256, SW_SHA256_LEN);
+	const struct sw_entry *v = arg, *x = &v[*(const uint32_t *)a],
+			      *y = &v[*(const uint32_t *)b];
+	int c = memcmp(x->sha256, y->sha256, SW_SHA256_LEN);
 
-	return c ? c : strcmp((*x)->path, (*y)->path);
+	return c ? c : strcmp(x->path, y->path);
 }
 
 int baseline_index_build(const struct sw_baseline *b, struct baseline_index **ret)
 {
-	struct baseline_index *idx = calloc(1, sizeof(*idx));
+	struct baseline_index *idx;
 
+	if (b->n_entries > UINT32_MAX)
+		return -EFBIG;
+	idx = calloc(1, sizeof(*idx));
 	if (!idx)
 		return -ENOMEM;
 	idx->by_hash = malloc((b->n_entries ? b->n_entries : 1) * sizeof(*idx->by_hash));
@@ -34,10 +40,11 @@ int baseline_index_build(const struct sw_baseline *b, struct baseline_index **re
 		free(idx);
 		return -ENOMEM;
 	}
+	idx->entries = b->entries;
 	for (size_t i = 0; i < b->n_entries; i++)
 		if (b->entries[i].has_sha256)
-			idx->by_hash[idx->n++] = &b->entries[i];
-	qsort(idx->by_hash, idx->n, sizeof(*idx->by_hash), cmp_by_hash);
+			idx->by_hash[idx->n++] = (uint32_t)i;
+	qsort_r(idx->by_hash, idx->n, sizeof(*idx->by_hash), cmp_by_hash, (void *)b->entries);
 	*ret = idx;
 	return 0;
 }
@@ -59,13 +66,14 @@ const struct sw_entry *baseline_index_find(const struct baseline_index *idx,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (memcmp(idx->by_hash[mid]->sha256, sha256, SW_SHA256_LEN) < 0)
+		if (memcmp(idx->entries[idx->by_hash[mid]].sha256, sha256, SW_SHA256_LEN) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (idx && lo < idx->n && !memcmp(idx->by_hash[lo]->sha256, sha256, SW_SHA256_LEN))
-		return idx->by_hash[lo];
+	if (idx && lo < idx->n &&
+	    !memcmp(idx->entries[idx->by_hash[lo]].sha256, sha256, SW_SHA256_LEN))
+		return &idx->entries[idx->by_hash[lo]];
 	return NULL;
 }
 
