@@ -17,7 +17,9 @@ static const int baseline_a, baseline_b;
 
 static struct sw_file_id file_id(__u64 ino)
 {
-	struct sw_file_id id = { .ino = ino, .size = 100, .ctime_sec = 5, .ctime_nsec = 6, .dev = 7 };
+	struct sw_file_id id = {
+		.ino = ino, .size = 100, .ctime_sec = 5, .ctime_nsec = 6, .dev = 7
+	};
 
 	return id;
 }
