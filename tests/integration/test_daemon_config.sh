@@ -25,6 +25,31 @@ expect_exit unknown-flag 2 "$SW" daemon --frobnicate
 expect_exit bad-output 5 "$SW" daemon --output "file:$WORK/no/such/dir/x.jsonl"
 expect_exit bad-output-scheme 3 "$SW" daemon --output "kafka://x"
 check help "$SW" daemon --help
+# log lines: --log-format json (or the config's log_format) makes each an ECS-shaped
+# JSON object; under journald (JOURNAL_STREAM names stderr) each has its priority prefix
+expect_exit log-format-bad 2 "$SW" daemon --log-format yaml && errline log-format-bad-msg "--log-format"
+cfg '{"log_format": "xml"}'
+expect_exit config-log-format-bad 3 "$SW" daemon --config "$WORK/c.json" && errline config-log-format-bad-msg "key 'log_format'"
+if expect_exit log-format-json-exit 5 "$SW" daemon --log-format json --output "file:$WORK/no/such/dir/x.jsonl"; then
+	if jq -e -s 'length >= 1 and all(.[]; .log.level == "error" and .log.logger == "sealwatch" and (.message | test("no/such/dir")) and (."@timestamp" | test("Z$")))' "$WORK/.err" >/dev/null 2>&1; then
+		pass log-format-json-lines
+	else
+		fail log-format-json-lines "$(head -c 300 "$WORK/.err")"
+	fi
+fi
+cfg "{\"log_format\": \"json\", \"outputs\": [\"file:$WORK/no/such/dir/y.jsonl\"]}"
+expect_exit config-log-format-json 5 "$SW" daemon --config "$WORK/c.json" &&
+	{ jq -e -s 'all(.[]; .log.level == "error")' "$WORK/.err" >/dev/null 2>&1 && pass config-log-format-json-lines || fail config-log-format-json-lines "$(head -c 300 "$WORK/.err")"; }
+: >"$WORK/journal.err"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$WORK/journal.err") "$SW" daemon --output "file:$WORK/no/such/dir/x.jsonl" 2>>"$WORK/journal.err"
+if grep -q '^<3>sealwatch: error: daemon: output' "$WORK/journal.err" && ! grep -v '^<[0-7]>' "$WORK/journal.err" | grep -q .; then
+	pass journald-priority-prefix
+else
+	fail journald-priority-prefix "$(head -c 300 "$WORK/journal.err")"
+fi
+: >"$WORK/other.err"
+JOURNAL_STREAM=1:1 "$SW" daemon --output "file:$WORK/no/such/dir/x.jsonl" 2>>"$WORK/other.err"
+grep -q '^<' "$WORK/other.err" && fail no-prefix-when-stderr-is-not-the-journal "$(head -c 200 "$WORK/other.err")" || pass no-prefix-when-stderr-is-not-the-journal
 if need_root && command -v setpriv >/dev/null; then
 	: >"$WORK/ev.jsonl"
 	chmod 777 "$WORK" && chmod 666 "$WORK/ev.jsonl"

@@ -63,6 +63,7 @@ struct sw_config {
 	size_t n_layer_stores;
 	bool layer_stores_set;
 	bool verbose;
+	bool log_json; /* "log_format": "json": the daemon's log lines as JSON objects */
 	/* seconds during which repeats of one finding are folded into a summary (0: off) */
 	unsigned int fold_window;
 	/* image_mismatch: verify a container whose image ID is not its name's baseline's by name */

@@ -335,6 +335,21 @@ static int key_no_baseline_severity(struct sw_config *c, const struct config_key
 	return 0;
 }
 
+/* "log_format": text or json */
+static int key_log_format(struct sw_config *c, const struct config_key *k, json_t *v,
+			  const char **problem)
+{
+	const char *f = json_string_value(v);
+
+	(void)k;
+	if (!f || (strcmp(f, "text") && strcmp(f, "json"))) {
+		*problem = "must be text or json";
+		return -EBADMSG;
+	}
+	c->log_json = !strcmp(f, "json");
+	return 0;
+}
+
 #define FIELD(member) offsetof(struct sw_config, member)
 #define LIST(member) .field = FIELD(member), .count = FIELD(n_##member)
 
@@ -382,6 +397,7 @@ static const struct config_key keys[] = {
 	{ "image_mismatch", key_bool, FIELD(image_mismatch) },
 	{ "all_events", key_bool, FIELD(all_events) },
 	{ "verbose", key_bool, FIELD(verbose) },
+	{ "log_format", key_log_format },
 	{ "force_tracepoint", key_bool, FIELD(force_tracepoint) },
 	{ "kernel_cache", key_bool, FIELD(no_kernel_cache), .invert = true },
 	{ "attach", key_attach },

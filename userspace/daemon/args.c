@@ -71,9 +71,12 @@ static void daemon_usage(FILE *out)
 		"      --decision-deadline MS answer a permission by then, else the fallback\n"
 		"                             (allow+alert; deny+alert when strict; default 3000)\n"
 		"      --enforce-libraries    also decide opens of shared objects (FAN_OPEN_PERM)\n"
+		"      --log-format text|json log lines as text (default) or JSON objects;\n"
+		"                             under systemd with sd-daemon priority prefixes\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
-		"Signals: SIGHUP reloads the config file and baselines; SIGINT/SIGTERM stop.\n"
+		"Signals: SIGHUP reloads the config file and baselines; SIGUSR1 reopens file\n"
+		"outputs (log rotation); SIGINT/SIGTERM stop.\n"
 		"Exit codes: 0 stopped cleanly, 2 usage, 3 bad config, 5 system error\n"
 		"(not root, no BTF, BPF load failure).\n");
 }
@@ -93,6 +96,7 @@ enum {
 	OPT_NO_BASELINE_ACTION,
 	OPT_DECISION_DEADLINE,
 	OPT_ENFORCE_LIBRARIES,
+	OPT_LOG_FORMAT,
 };
 
 static int set_str(char **dst, const char *v, struct sw_error *err)
@@ -159,6 +163,7 @@ static const struct option daemon_opts[] = {
 	{ "no-baseline-action", required_argument, NULL, OPT_NO_BASELINE_ACTION },
 	{ "decision-deadline", required_argument, NULL, OPT_DECISION_DEADLINE },
 	{ "enforce-libraries", no_argument, NULL, OPT_ENFORCE_LIBRARIES },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -385,6 +390,11 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		return 0;
 	case 'v':
 		st->verbose = true;
+		return 0;
+	case OPT_LOG_FORMAT:
+		if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+			return sw_error_set(err, -EINVAL, "--log-format: use text or json");
+		cfg->log_json = !strcmp(optarg, "json");
 		return 0;
 	case 'h':
 		daemon_usage(stdout);

@@ -482,6 +482,7 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (d.cfg.verbose)
 		log_set_level(SW_LOG_DEBUG);
+	log_set_json(d.cfg.log_json);
 	daemon_metrics_describe();
 	enforce_describe_metrics();
 	health_set_config_loaded(true);

@@ -379,6 +379,7 @@ static void reload_apply(struct daemon *d, struct reload *n)
 	d->cfg = n->cfg;
 	config_init(&n->cfg);
 	log_set_level(d->cfg.verbose ? SW_LOG_DEBUG : SW_LOG_INFO);
+	log_set_json(d->cfg.log_json);
 	report_set_all_events(d->report, d->cfg.all_events);
 	verifier_set_hash_max_size(d->verifier, d->cfg.hash_max_size);
 	report_set_fold_window(d->report, d->cfg.fold_window);
