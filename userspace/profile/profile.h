@@ -124,7 +124,10 @@ char *profile_json(const struct profile *p, bool exported, size_t *ret_len);
 int profile_save(const struct profile *p, const char *path, struct sw_error *err);
 void profile_free(struct profile *p);
 enum profile_state profile_get_state(const struct profile *p);
-void profile_set_state(struct profile *p, enum profile_state st);
+/* Lock, or learn again from @now (the stability and learning clocks restart). */
+void profile_set_state(struct profile *p, enum profile_state st, time_t now);
+/* Elements of each kind. */
+void profile_sizes(const struct profile *p, size_t *exes, size_t *edges, size_t *users);
 const char *profile_state_name(enum profile_state st);
 
 #endif

@@ -35,9 +35,20 @@ enum profile_state profile_get_state(const struct profile *p)
 	return p->state;
 }
 
-void profile_set_state(struct profile *p, enum profile_state st)
+void profile_set_state(struct profile *p, enum profile_state st, time_t now)
 {
 	p->state = st;
+	if (st == PROFILE_LEARNING) {
+		p->created = p->last_new = now;
+		p->execs_since_new = 0;
+	}
+}
+
+void profile_sizes(const struct profile *p, size_t *exes, size_t *edges, size_t *users)
+{
+	*exes = p->exes.n;
+	*edges = p->edges.n;
+	*users = p->users.n;
 }
 
 bool profile_image_id_ok(const char *s)

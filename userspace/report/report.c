@@ -101,6 +101,7 @@ static const char *const alert_names[REPORT_ALERT__COUNT] = {
 	[REPORT_ALERT_EVENTS_LOST] = "events_lost",
 	[REPORT_ALERT_BASELINE_REFUSED] = "baseline_refused",
 	[REPORT_ALERT_CONFIG_ERROR] = "config_error",
+	[REPORT_ALERT_PROFILE_REFUSED] = "profile_refused",
 };
 
 const char *report_action_name(enum report_action a)
