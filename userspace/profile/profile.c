@@ -282,30 +282,31 @@ static unsigned int learn(struct profile_store *s, struct pentry *e, struct pset
 	return 0;
 }
 
+/* One element: learned while learning, else (locked, or locked by a cap just now) checked. */
+static unsigned int element(struct profile_store *s, struct pentry *e, struct pset *set,
+			    const char *item, size_t max, unsigned int bit, time_t now)
+{
+	if (e->state == PROFILE_LEARNING)
+		return learn(s, e, set, item, max, bit, now);
+	return pset_has(set, item) ? 0 : bit;
+}
+
 static unsigned int check(struct profile_store *s, struct pentry *e, const struct fact_items *it,
 			  time_t now)
 {
 	struct profile *p = e->p;
-	unsigned int new_bits = 0;
+	unsigned int new_bits;
 
 	if (e->state == PROFILE_LEARNING) {
 		p->execs++;
 		p->execs_since_new++;
-		new_bits |= learn(s, e, &p->exes, it->exe, s->lim.max_executables,
-				  PROFILE_EL_EXECUTABLE, now);
-		if (it->edge)
-			new_bits |= learn(s, e, &p->edges, it->edge, s->lim.max_edges,
-					  PROFILE_EL_EDGE, now);
-		new_bits |= learn(s, e, &p->users, it->uid, s->lim.max_users, PROFILE_EL_USER, now);
-		return new_bits;
 	}
-	if (!pset_has(&p->exes, it->exe))
-		new_bits |= PROFILE_EL_EXECUTABLE;
-	if (it->edge && !pset_has(&p->edges, it->edge))
-		new_bits |= PROFILE_EL_EDGE;
-	if (!pset_has(&p->users, it->uid))
-		new_bits |= PROFILE_EL_USER;
-	return new_bits;
+	new_bits = element(s, e, &p->exes, it->exe, s->lim.max_executables, PROFILE_EL_EXECUTABLE,
+			   now);
+	if (it->edge)
+		new_bits |= element(s, e, &p->edges, it->edge, s->lim.max_edges, PROFILE_EL_EDGE,
+				    now);
+	return new_bits | element(s, e, &p->users, it->uid, s->lim.max_users, PROFILE_EL_USER, now);
 }
 
 void profile_observe(struct profile_store *s, const struct profile_fact *f, time_t now,
