@@ -26,7 +26,7 @@ stop_daemon() {
 	DAEMON_PID=
 }
 cleanup() {
-	[ -n "${SW_KEEP_EVENTS:-}" ] && cp "$EVENTS" "$SW_KEEP_EVENTS" 2>/dev/null
+	[ -n "${SW_KEEP_EVENTS:-}" ] && cat "$WORK"/events-*.jsonl "$EVENTS" >"$SW_KEEP_EVENTS" 2>/dev/null
 	stop_daemon
 	for c in "${CONTAINERS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1; done
 	podman rmi -f "$IMG_A:1" "$IMG_B:1" >/dev/null 2>&1
@@ -137,7 +137,7 @@ expect_exit export-1 0 "$SW" profile export --profile-dir "$P" "$A_ID" -o "$WORK
 
 # --- 5. restart: the profile stays locked; B learns and locks by stability
 stop_daemon
-: >"$EVENTS"
+mv "$EVENTS" "$WORK/events-1.jsonl"
 start_daemon "$P" --profile-quiet 2 --profile-min-execs 10 ||
 	{ fail restarted "$(tail -n 5 "$WORK/daemon.log")"; exit 0; }
 run_c r3-$$ "$IMG_A"
@@ -173,7 +173,7 @@ cp "$WORK/exportb.json" "$P2/$B_HEX.json"
 "$SW" sign --key "$WORK/k.key" "$P2/$B_HEX.json" >/dev/null 2>&1
 sed -i 's#"/srv/web"#"/srv/wfb"#' "$P2/$B_HEX.json"
 expect_exit signed-unlock-refused 4 "$SW" profile unlock --profile-dir "$P2" "$A_ID"
-: >"$EVENTS"
+mv "$EVENTS" "$WORK/events-2.jsonl"
 start_daemon "$P2" --profile-quiet 1 --profile-min-execs 1 ||
 	{ fail signed-start "$(tail -n 5 "$WORK/daemon.log")"; exit 0; }
 podman exec --user 4324 r1-$$ /bin/id >/dev/null
@@ -190,7 +190,7 @@ P3=$WORK/bad
 mkdir -p "$P3"
 printf '{"sealwatch_profile":1,"image_id":' >"$P3/$A_HEX.json"
 head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$P3/$B_HEX.json"
-: >"$EVENTS"
+mv "$EVENTS" "$WORK/events-3.jsonl"
 start_daemon "$P3" || { fail bad-start "$(tail -n 5 "$WORK/daemon.log")"; exit 0; }
 wait_for corrupt-refused ".event.action == \"profile_refused\" and .sealwatch.image_id == \"$A_ID\" and .event.kind == \"alert\"" 60
 wait_for oversized-refused ".event.action == \"profile_refused\" and .sealwatch.image_id == \"$B_ID\" and (.sealwatch.reason | test(\"larger than\"))" 60

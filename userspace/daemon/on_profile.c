@@ -4,11 +4,14 @@
  * verified exec handed to profile/, anomalies reported (daemon.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -95,6 +98,86 @@ static const char *exec_name(const struct verify_job *job)
 	return job->exe_path;
 }
 
+/* @path inside the root of @pid is the file /proc/PID/exe is (symlinks followed in the root). */
+static bool is_exe_of(__u32 pid, const char *path, const struct stat *exe)
+{
+	char root[48];
+	struct stat st;
+	bool same;
+	int fd;
+
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
+	fd = verifier_open_in_root(root, path);
+	if (fd < 0)
+		return false;
+	same = !fstat(fd, &st) && st.st_dev == exe->st_dev && st.st_ino == exe->st_ino;
+	close(fd);
+	return same;
+}
+
+/* @path inside the root of @pid is a #! script naming @interp on its first line. */
+static bool is_script_of(__u32 pid, const char *path, const char *interp)
+{
+	char root[48], head[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
+	fd = verifier_open_in_root(root, path);
+	if (fd < 0)
+		return false;
+	n = pread(fd, head, sizeof(head) - 1, 0);
+	close(fd);
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return false;
+	head[n] = '\0';
+	head[strcspn(head, "\n")] = '\0';
+	return strstr(head, interp) != NULL;
+}
+
+/*
+ * The name a process was run by when the daemon did not see its exec (it
+ * started before the daemon): rebuilt from /proc the way exec_name() would
+ * have named it — a #! script by its path (argv: interpreter, script), a
+ * binary by argv[0] when that is the file running, or found on the default
+ * PATH; else the file's real path.
+ */
+static char *name_from_proc(__u32 pid)
+{
+	static const char *const path_dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+						 "/usr/bin",	    "/sbin",	      "/bin" };
+	char file[64], buf[1024], cand[PATH_MAX];
+	const char *a0 = buf, *a1 = NULL;
+	struct stat exe;
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(file, sizeof(file), "/proc/%u/cmdline", pid);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	snprintf(file, sizeof(file), "/proc/%u/exe", pid);
+	if (n <= 0 || stat(file, &exe))
+		return proc_link(pid, "exe");
+	buf[n] = '\0';
+	if ((size_t)n > strlen(buf) + 1)
+		a1 = buf + strlen(buf) + 1;
+	if (a1 && a0[0] == '/' && a1[0] == '/' && is_exe_of(pid, a0, &exe) &&
+	    is_script_of(pid, a1, a0))
+		return strdup(a1);
+	if (a0[0] == '/' && is_exe_of(pid, a0, &exe))
+		return strdup(a0);
+	for (size_t i = 0; a0[0] && !strchr(a0, '/') && i < sizeof(path_dirs) / sizeof(*path_dirs);
+	     i++) {
+		snprintf(cand, sizeof(cand), "%s/%s", path_dirs[i], a0);
+		if (is_exe_of(pid, cand, &exe))
+			return strdup(cand);
+	}
+	return proc_link(pid, "exe");
+}
+
 void profiles_note_exec(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -105,7 +188,7 @@ void profiles_note_exec(struct daemon *d, struct verify_job *job)
 	if (d->exec_names->slot[ev->ppid % EXEC_NAMES].tgid == ev->ppid && ev->ppid)
 		job->parent_exe = strdup(d->exec_names->slot[ev->ppid % EXEC_NAMES].name);
 	else
-		job->parent_exe = proc_link(ev->ppid, "exe");
+		job->parent_exe = name_from_proc(ev->ppid);
 	name = exec_name(job);
 	if (name) {
 		d->exec_names->slot[ev->tgid % EXEC_NAMES].tgid = ev->tgid;
@@ -171,7 +254,11 @@ static void profile_exec(struct daemon *d, const struct verify_job *job,
 	f.image_id = job->c_image_id;
 	f.exe = exec_name(job);
 	f.sha256 = sha256;
-	f.parent = job->parent_exe;
+	/* a #! script's interpreter: the edge is the script's (exec_script), not parent → sh */
+	if (!strcmp(job->action, "exec") && (job->ev.flags & SW_EF_SCRIPT))
+		f.parent = NULL;
+	else
+		f.parent = job->parent_exe;
 	f.uid = job->ev.uid;
 	profile_observe(d->profiles, &f, time(NULL), &out);
 	if (out.refused[0])
