@@ -89,6 +89,8 @@ static const struct {
 	{ "sealwatch_profiles_signed", METRIC_GAUGE, "Profiles loaded from a verified signed file." },
 	{ "sealwatch_profile_elements", METRIC_GAUGE,
 	  "Elements (executables, edges, users) of every profile, summed." },
+	{ "sealwatch_profile_memory_bytes", METRIC_GAUGE,
+	  "Heap held by the profiles (element sets and strings, entries)." },
 	{ "sealwatch_profile_anomalies_total", METRIC_COUNTER,
 	  "Execs with an element new to a locked profile (anomaly events before folding)." },
 	{ "sealwatch_profile_capped_total", METRIC_COUNTER,
@@ -212,6 +214,7 @@ static void sample_profiles(struct profile_store *p)
 	metrics_set("sealwatch_profiles", "state=\"refused\"", (double)ps.refused);
 	metrics_set("sealwatch_profiles_signed", NULL, (double)ps.signed_profiles);
 	metrics_set("sealwatch_profile_elements", NULL, (double)ps.elements);
+	metrics_set("sealwatch_profile_memory_bytes", NULL, (double)ps.bytes);
 	metrics_set("sealwatch_profile_anomalies_total", NULL, (double)ps.anomalies);
 	metrics_set("sealwatch_profile_capped_total", NULL, (double)ps.capped);
 	metrics_set("sealwatch_profile_untracked_total", NULL, (double)ps.untracked);

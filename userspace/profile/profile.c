@@ -438,7 +438,10 @@ void profile_store_stats(struct profile_store *s, struct profile_stats *out)
 		if (e->p) {
 			out->signed_profiles += e->p->is_signed;
 			out->elements += e->p->exes.n + e->p->edges.n + e->p->users.n;
+			out->bytes += sizeof(*e->p) + pset_bytes(&e->p->exes) +
+				      pset_bytes(&e->p->edges) + pset_bytes(&e->p->users);
 		}
+		out->bytes += sizeof(*e) + sizeof(e);
 	}
 	out->anomalies = s->anomalies;
 	out->capped = s->capped;

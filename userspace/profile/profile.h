@@ -78,6 +78,7 @@ struct profile_stats {
 	uint64_t capped; /* elements not learned: a cap was hit */
 	uint64_t untracked; /* execs of images beyond max_profiles */
 	uint64_t write_errors;
+	uint64_t bytes; /* heap held by the profiles (sets, strings, entries) */
 };
 
 struct profile_store;
