@@ -262,11 +262,11 @@ static void profile_exec(struct daemon *d, const struct verify_job *job,
 	f.uid = job->ev.uid;
 	profile_observe(d->profiles, &f, time(NULL), &out);
 	if (out.refused[0])
-		report_daemon(d->report, "alert", "profile_refused", SW_SEVERITY_MEDIUM,
-			      json_pack("{s:s,s:s}", "image_id", job->c_image_id, "reason",
-					out.refused),
-			      "profile of image %s refused (not learned, not checked): %s",
-			      job->c_image_id, out.refused);
+		report_daemon(
+			d->report, "alert", "profile_refused", SW_SEVERITY_MEDIUM,
+			json_pack("{s:s,s:s}", "image_id", job->c_image_id, "reason", out.refused),
+			"profile of image %s refused (not learned, not checked): %s",
+			job->c_image_id, out.refused);
 	if (out.new_elements)
 		report_anomaly(d, job, sha256, &out);
 }

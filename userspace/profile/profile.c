@@ -304,8 +304,8 @@ static unsigned int check(struct profile_store *s, struct pentry *e, const struc
 	new_bits = element(s, e, &p->exes, it->exe, s->lim.max_executables, PROFILE_EL_EXECUTABLE,
 			   now);
 	if (it->edge)
-		new_bits |= element(s, e, &p->edges, it->edge, s->lim.max_edges, PROFILE_EL_EDGE,
-				    now);
+		new_bits |=
+			element(s, e, &p->edges, it->edge, s->lim.max_edges, PROFILE_EL_EDGE, now);
 	return new_bits | element(s, e, &p->users, it->uid, s->lim.max_users, PROFILE_EL_USER, now);
 }
 
@@ -372,8 +372,8 @@ static bool changed_on_disk(struct pentry *e)
 
 	if (stat(e->path, &st))
 		return e->ino != 0; /* reset: it was on disk */
-	return st.st_ino != e->ino || st.st_dev != e->dev ||
-	       st.st_mtim.tv_sec != e->mtime.tv_sec || st.st_mtim.tv_nsec != e->mtime.tv_nsec;
+	return st.st_ino != e->ino || st.st_dev != e->dev || st.st_mtim.tv_sec != e->mtime.tv_sec ||
+	       st.st_mtim.tv_nsec != e->mtime.tv_nsec;
 }
 
 static void entry_write(struct profile_store *s, struct pentry *e)

@@ -127,19 +127,20 @@ static json_t *users_json(const struct pset *s)
 
 char *profile_json(const struct profile *p, bool exported, size_t *ret_len)
 {
-	json_t *o = json_pack("{s:i,s:s,s:s,s:o,s:o,s:o}", "sealwatch_profile", PROFILE_FORMAT,
-			      "image_id", p->image_id, "state",
-			      exported ? "locked" : profile_state_name(p->state), "executables",
-			      set_json(&p->exes, "path", "sha256"), "edges",
-			      set_json(&p->edges, "parent", "child"), "users", users_json(&p->users));
+	json_t *o = json_pack(
+		"{s:i,s:s,s:s,s:o,s:o,s:o}", "sealwatch_profile", PROFILE_FORMAT, "image_id",
+		p->image_id, "state", exported ? "locked" : profile_state_name(p->state),
+		"executables", set_json(&p->exes, "path", "sha256"), "edges",
+		set_json(&p->edges, "parent", "child"), "users", users_json(&p->users));
 	char *text, *out = NULL;
 
 	if (!o)
 		return NULL;
 	if (!exported) {
 		json_object_set_new(o, "learning",
-				    json_pack("{s:I,s:I,s:I,s:I}", "created", (json_int_t)p->created,
-					      "last_new", (json_int_t)p->last_new, "execs",
+				    json_pack("{s:I,s:I,s:I,s:I}", "created",
+					      (json_int_t)p->created, "last_new",
+					      (json_int_t)p->last_new, "execs",
 					      (json_int_t)p->execs, "execs_since_new",
 					      (json_int_t)p->execs_since_new));
 		json_object_set_new(o, "counters",
@@ -235,8 +236,8 @@ static int parse_sets(struct profile *p, json_t *o, const struct profile_limits 
 		snprintf(uid, sizeof(uid), "%lld", (long long)json_integer_value(v));
 		r = pset_add(&p->users, uid, lim->max_users);
 		if (r < 0)
-			return sw_error_set(err, r, r == -E2BIG ? "more users than the cap" :
-								  "out of memory");
+			return sw_error_set(
+				err, r, r == -E2BIG ? "more users than the cap" : "out of memory");
 	}
 	return 0;
 }
@@ -246,8 +247,8 @@ static int parse_learning(struct profile *p, json_t *o, struct sw_error *err)
 	json_t *l = json_object_get(o, "learning"), *c = json_object_get(o, "counters");
 	json_int_t v[6] = { 0 };
 
-	if ((l && json_unpack(l, "{s:I,s:I,s:I,s:I}", "created", &v[0], "last_new", &v[1],
-			      "execs", &v[2], "execs_since_new", &v[3])) ||
+	if ((l && json_unpack(l, "{s:I,s:I,s:I,s:I}", "created", &v[0], "last_new", &v[1], "execs",
+			      &v[2], "execs_since_new", &v[3])) ||
 	    (c && json_unpack(c, "{s:I,s:I}", "anomalies", &v[4], "capped", &v[5])))
 		return sw_error_set(err, -EBADMSG, "malformed learning or counters");
 	for (int i = 0; i < 6; i++)
@@ -346,8 +347,8 @@ int profile_path(const char *dir, const char *image_id, char *out, size_t size,
 	DIR *dh;
 
 	if (!hex_only(hex, 64))
-		return sw_error_set(err, -EINVAL, "%s: not an image ID (sha256:HEX or a HEX prefix)",
-				    image_id);
+		return sw_error_set(err, -EINVAL,
+				    "%s: not an image ID (sha256:HEX or a HEX prefix)", image_id);
 	if (strlen(hex) == 64) {
 		snprintf(found, sizeof(found), "%s", hex);
 		goto done;
