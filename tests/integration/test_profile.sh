@@ -74,7 +74,7 @@ start_daemon() { # PROFILE-DIR [FLAGS…]
 		--profile-dir "$dir" --metrics-listen "127.0.0.1:$PORT" --output "file:$EVENTS" \
 		"$@" 2>>"$WORK/daemon.log" &
 	DAEMON_PID=$!
-	wait_until 30 grep -q '"action":"start"' "$EVENTS"
+	wait_until 30 grep -qs '"action":"start"' "$EVENTS"
 }
 run_c() { # NAME IMAGE — the service, detached
 	podman run -d --name "$1" --network none "$2:1" /srv/web >/dev/null && CONTAINERS+=("$1")
