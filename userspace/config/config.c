@@ -382,6 +382,47 @@ bool config_error_key(const char *msg, char *key, size_t size)
 	return true;
 }
 
+/*
+ * "profiles": {"dir": PATH, "quiet": S, "min_execs": N, "max_learning": S}
+ * (docs/profiles.md): profiles on, every member optional ("dir" defaults to
+ * SW_DEFAULT_PROFILE_DIR).
+ */
+static int set_profiles(struct sw_config *c, json_t *v, const char **problem)
+{
+	const char *key;
+	json_t *m;
+	int r = 0;
+
+	if (!json_is_object(v)) {
+		*problem =
+			"must be an object: {\"dir\", \"quiet\", \"min_execs\", \"max_learning\"}";
+		return -EBADMSG;
+	}
+	json_object_foreach(v, key, m) {
+		if (!strcmp(key, "dir")) {
+			if (!json_is_string(m) || json_string_value(m)[0] != '/') {
+				*problem = "dir must be an absolute path";
+				return -EBADMSG;
+			}
+			r = set_string(&c->profile_dir, m);
+		} else if (!strcmp(key, "quiet")) {
+			r = set_uint(&c->profile_quiet, m, 1, 365 * 86400, problem);
+		} else if (!strcmp(key, "min_execs")) {
+			r = set_uint(&c->profile_min_execs, m, 1, 1u << 30, problem);
+		} else if (!strcmp(key, "max_learning")) {
+			r = set_uint(&c->profile_max_learning, m, 1, 365 * 86400, problem);
+		} else {
+			*problem = "unknown member (dir, quiet, min_execs, max_learning)";
+			return -EBADMSG;
+		}
+		if (r)
+			return r;
+	}
+	if (!c->profile_dir && !(c->profile_dir = strdup(SW_DEFAULT_PROFILE_DIR)))
+		return -ENOMEM;
+	return 0;
+}
+
 int config_load_file(struct sw_config *c, const char *path, struct sw_error *err)
 {
 	const char *key, *problem = NULL;
@@ -422,6 +463,8 @@ int config_load_file(struct sw_config *c, const char *path, struct sw_error *err
 			}
 		} else if (!strcmp(key, "trusted_identities")) {
 			r = set_identities(c, v, &problem);
+		} else if (!strcmp(key, "profiles")) {
+			r = set_profiles(c, v, &problem);
 		} else if (!strcmp(key, "registries")) {
 			r = set_list(c->registries, &c->n_registries, v, &problem);
 			for (size_t i = 0; !r && i < c->n_registries; i++)
