@@ -195,6 +195,9 @@ static bool folded(struct report *r, const struct ecs_exec *x, const char *line)
 
 	if (x->verdict == SW_VERDICT_OK || !__atomic_load_n(&r->fold, __ATOMIC_RELAXED))
 		return false;
+	/* an anomaly is one finding however the file was reached: its reason names the elements */
+	if (x->verdict == SW_VERDICT_ANOMALY)
+		path = NULL;
 	key = fold_key(x->container ? x->container->id : NULL, path, x->action, x->verdict,
 		       x->sha256, x->sha256 ? SW_SHA256_LEN : 0, x->reason);
 	pthread_mutex_lock(&r->fold_lock);
