@@ -201,3 +201,10 @@ kill -0 "$DAEMON_PID" 2>/dev/null && pass bad-files-no-crash || fail bad-files-n
 	fail corrupt-kept
 expect_exit show-corrupt 3 "$SW" profile show --profile-dir "$P3" "$A_ID"
 stop_daemon
+
+# every daemon run of this file stopped cleanly (under SANITIZE=1: no sanitizer report, no leak)
+if grep -q 'Sanitizer' "$WORK/daemon.log"; then
+	fail daemon-log-clean "$(grep -m 3 -A 12 'Sanitizer' "$WORK/daemon.log")"
+else
+	pass daemon-log-clean
+fi
