@@ -386,6 +386,7 @@ static void entry_write(struct profile_store *s, struct pentry *e)
 		return;
 	if (profile_save(e->p, e->path, &err) || stat(e->path, &st)) {
 		s->write_errors++;
+		e->dirty = true; /* tried again at the next tick */
 		return;
 	}
 	note_disk(e, &st);
