@@ -232,12 +232,14 @@ for r in 1 2 3; do
 		if [ -n "$DPID" ]; then
 			sleep 1
 			stop_daemon
+			jq -r 'select(.sealwatch.verdict == "anomaly") | "    \(.sealwatch.reason) (parent pid \(.process.parent.pid), args \(.process.args))"' "$T/ev3.jsonl" >>"$T/anomalies.txt"
 			extra=$(jq -s '"  (events lost: \([.[] | select(.event.action == "events_lost") | .sealwatch.lost] | add // 0), anomalies: \([.[] | select(.sealwatch.verdict == "anomaly")] | length))"' -r "$T/ev3.jsonl")
 		fi
 		total[$m]=$(echo "${total[$m]} + $s" | bc -l)
 		printf '  %-2s %-32s %7.2f s %8.0f execs/s%s\n' "$r" "$m" "$s" "$(echo "$N / $s" | bc -l)" "$extra"
 	done
 done
+[ -s "$T/anomalies.txt" ] && { echo '  anomalies in the storm rounds:'; sort "$T/anomalies.txt" | uniq -c; }
 bare=$(echo "$N * 3 / ${total["no daemon"]}" | bc -l)
 for m in "${MODES[@]}"; do
 	rate=$(echo "$N * 3 / ${total[$m]}" | bc -l)
