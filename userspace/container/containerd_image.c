@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * containerd_image.c: the image ID of a containerd container (issue 12 §7).
+ * containerd_image.c: the image ID of a containerd container (docs/architecture.md, container/).
  *
  * Why this way. The image ID is the image config's digest. containerd keeps
  *   - in its metadata DB (bbolt, <root>/io.containerd.metadata.v1.bolt/meta.db)

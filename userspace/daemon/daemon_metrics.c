@@ -222,88 +222,101 @@ static void sample_profiles(struct profile_store *p)
 	metrics_set("sealwatch_profile_write_errors_total", NULL, (double)ps.write_errors);
 }
 
-void daemon_metrics_sample(const struct daemon_metrics_sources *s)
+static void sample_fetcher(struct fetcher *f)
+{
+	struct fetcher_stats fs;
+
+	fetcher_get_stats(f, &fs);
+	metrics_set("sealwatch_registry_fetches_total", "result=\"fetched\"", (double)fs.fetched);
+	metrics_set("sealwatch_registry_fetches_total", "result=\"absent\"", (double)fs.absent);
+	metrics_set("sealwatch_registry_fetches_total", "result=\"refused\"", (double)fs.refused);
+	metrics_set("sealwatch_registry_fetches_total", "result=\"unreachable\"",
+		    (double)fs.unreachable);
+	metrics_set("sealwatch_registry_pending_images", NULL, (double)fs.pending);
+	metrics_set("sealwatch_baseline_cache_evictions_total", NULL, (double)fs.evicted);
+}
+
+/* The loader's attach mode, the kernel's counters and the ring buffer; events the kernel dropped. */
+static uint64_t sample_kernel(struct bpf_loader *bpf)
 {
 	static __u64 ringbuf_full_seen;
 	__u64 cnt[SW_CNT__MAX], used, size;
+	bool have_cnt = !bpf_loader_counters(bpf, cnt);
+	uint64_t dropped = 0;
+
+	attach_set(bpf_loader_mode_name(bpf_loader_mode(bpf)), 1);
+	metrics_set("sealwatch_file_doors_active", NULL, bpf_loader_doors_active(bpf));
+	for (size_t i = 0; have_cnt && i < SW_CNT__MAX; i++)
+		metrics_set(kernel_counters[i], NULL, (double)cnt[i]);
+	metrics_set("sealwatch_ringbuf_bad_records_total", NULL,
+		    (double)bpf_loader_bad_records(bpf));
+	bpf_loader_ringbuf_fill(bpf, &used, &size);
+	metrics_set("sealwatch_ringbuf_used_bytes", NULL, (double)used);
+	metrics_set("sealwatch_ringbuf_size_bytes", NULL, (double)size);
+	/* the peak while the backlog was read; full when the kernel dropped since */
+	used = bpf_loader_ringbuf_peak(bpf);
+	if (have_cnt) {
+		if (cnt[SW_CNT_RINGBUF_FULL] > ringbuf_full_seen)
+			used = size;
+		ringbuf_full_seen = cnt[SW_CNT_RINGBUF_FULL];
+		dropped += cnt[SW_CNT_RINGBUF_FULL];
+	}
+	metrics_set("sealwatch_ringbuf_fill_ratio", NULL, size ? (double)used / (double)size : 0);
+	return dropped;
+}
+
+/* The hash workers and their queue; jobs the full queue refused. */
+static uint64_t sample_verifier(struct verifier *v)
+{
 	struct verifier_stats vs;
+
+	verifier_stats(v, &vs);
+	metrics_set("sealwatch_hashed_files_total", NULL, (double)vs.files_hashed);
+	metrics_set("sealwatch_hashed_bytes_total", NULL, (double)vs.bytes_hashed);
+	metrics_set("sealwatch_hash_queue_depth", NULL, (double)vs.depth);
+	metrics_set("sealwatch_hash_queue_capacity", NULL, (double)vs.capacity);
+	metrics_set("sealwatch_hash_queue_full_total", NULL, (double)vs.queue_full);
+	metrics_set("sealwatch_hash_skipped_total", "reason=\"too_large\"", (double)vs.too_large);
+	metrics_set("sealwatch_hash_skipped_total", "reason=\"queue_full\"", (double)vs.unhashed);
+	metrics_set("sealwatch_hash_workers_stalled", NULL, (double)vs.stalled);
+	health_set_workers_stalled(vs.stalled, vs.oldest_busy_sec);
+	return vs.queue_full;
+}
+
+static void sample_latency(struct report *r)
+{
+	uint64_t n;
+	double p99, p50;
+
+	report_latency(r, 0.99, &n, &p99);
+	report_latency(r, 0.5, &n, &p50);
+	metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.99\"", p99);
+	metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.5\"", p50);
+	metrics_set("sealwatch_verdict_latency_events", NULL, (double)n);
+}
+
+void daemon_metrics_sample(const struct daemon_metrics_sources *s)
+{
 	uint64_t hits, misses, dropped = 0;
 
 	if (s->stats)
 		sample_daemon(s->stats, s->baselines_loaded);
-	if (s->fetcher) {
-		struct fetcher_stats fs;
-
-		fetcher_get_stats(s->fetcher, &fs);
-		metrics_set("sealwatch_registry_fetches_total", "result=\"fetched\"",
-			    (double)fs.fetched);
-		metrics_set("sealwatch_registry_fetches_total", "result=\"absent\"",
-			    (double)fs.absent);
-		metrics_set("sealwatch_registry_fetches_total", "result=\"refused\"",
-			    (double)fs.refused);
-		metrics_set("sealwatch_registry_fetches_total", "result=\"unreachable\"",
-			    (double)fs.unreachable);
-		metrics_set("sealwatch_registry_pending_images", NULL, (double)fs.pending);
-		metrics_set("sealwatch_baseline_cache_evictions_total", NULL, (double)fs.evicted);
-	}
+	if (s->fetcher)
+		sample_fetcher(s->fetcher);
 	if (s->report)
 		sample_report(s->report);
 	if (s->profiles)
 		sample_profiles(s->profiles);
-	if (s->bpf) {
-		attach_set(bpf_loader_mode_name(bpf_loader_mode(s->bpf)), 1);
-		metrics_set("sealwatch_file_doors_active", NULL, bpf_loader_doors_active(s->bpf));
-		bool have_cnt = !bpf_loader_counters(s->bpf, cnt);
-
-		if (have_cnt) {
-			for (size_t i = 0; i < SW_CNT__MAX; i++)
-				metrics_set(kernel_counters[i], NULL, (double)cnt[i]);
-		}
-		metrics_set("sealwatch_ringbuf_bad_records_total", NULL,
-			    (double)bpf_loader_bad_records(s->bpf));
-		bpf_loader_ringbuf_fill(s->bpf, &used, &size);
-		metrics_set("sealwatch_ringbuf_used_bytes", NULL, (double)used);
-		metrics_set("sealwatch_ringbuf_size_bytes", NULL, (double)size);
-		/* the peak while the backlog was read; full when the kernel dropped since */
-		used = bpf_loader_ringbuf_peak(s->bpf);
-		if (have_cnt) {
-			if (cnt[SW_CNT_RINGBUF_FULL] > ringbuf_full_seen)
-				used = size;
-			ringbuf_full_seen = cnt[SW_CNT_RINGBUF_FULL];
-			dropped += cnt[SW_CNT_RINGBUF_FULL];
-		}
-		metrics_set("sealwatch_ringbuf_fill_ratio", NULL,
-			    size ? (double)used / (double)size : 0);
-	}
+	if (s->bpf)
+		dropped += sample_kernel(s->bpf);
 	if (s->cache) {
 		vcache_stats(s->cache, &hits, &misses);
 		metrics_set("sealwatch_verdict_cache_hits_total", NULL, (double)hits);
 		metrics_set("sealwatch_verdict_cache_misses_total", NULL, (double)misses);
 	}
-	if (s->verifier) {
-		verifier_stats(s->verifier, &vs);
-		metrics_set("sealwatch_hashed_files_total", NULL, (double)vs.files_hashed);
-		metrics_set("sealwatch_hashed_bytes_total", NULL, (double)vs.bytes_hashed);
-		metrics_set("sealwatch_hash_queue_depth", NULL, (double)vs.depth);
-		metrics_set("sealwatch_hash_queue_capacity", NULL, (double)vs.capacity);
-		metrics_set("sealwatch_hash_queue_full_total", NULL, (double)vs.queue_full);
-		metrics_set("sealwatch_hash_skipped_total", "reason=\"too_large\"",
-			    (double)vs.too_large);
-		metrics_set("sealwatch_hash_skipped_total", "reason=\"queue_full\"",
-			    (double)vs.unhashed);
-		metrics_set("sealwatch_hash_workers_stalled", NULL, (double)vs.stalled);
-		health_set_workers_stalled(vs.stalled, vs.oldest_busy_sec);
-		dropped += vs.queue_full;
-	}
-	if (s->report) {
-		uint64_t n;
-		double p99, p50;
-
-		report_latency(s->report, 0.99, &n, &p99);
-		report_latency(s->report, 0.5, &n, &p50);
-		metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.99\"", p99);
-		metrics_set("sealwatch_verdict_latency_seconds", "quantile=\"0.5\"", p50);
-		metrics_set("sealwatch_verdict_latency_events", NULL, (double)n);
-	}
+	if (s->verifier)
+		dropped += sample_verifier(s->verifier);
+	if (s->report)
+		sample_latency(s->report);
 	health_note_dropped(dropped + s->sink_dropped);
 }

@@ -66,7 +66,7 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 			verify_job_report(d->report, job, SW_VERDICT_UNVERIFIED,
 					  "the script's path holds a file that is not regular "
 					  "(FIFO, socket, device)",
-					  SW_SEVERITY_HIGH);
+					  SW_SEVERITY_HIGH, NULL, NULL);
 		else
 			emit_now(d, job, SW_VERDICT_UNVERIFIED,
 				 "script not found in the process's root", NULL);

@@ -198,6 +198,49 @@ static bool list_differs(char *const *a, size_t na, char *const *b, size_t nb)
 	return false;
 }
 
+/* A list key keeps its running value: @old's strings move into @nc. */
+static void keep_list(char **dst, size_t *n_dst, char **src, size_t *n_src, size_t size)
+{
+	for (size_t i = 0; i < *n_dst; i++)
+		free(dst[i]);
+	memcpy(dst, src, size);
+	*n_dst = *n_src;
+	*n_src = 0;
+}
+
+#define KEEP_LIST(f) keep_list(nc->f, &nc->n_##f, old->f, &old->n_##f, sizeof(old->f))
+#define KEEP_STR(f)             \
+	do {                    \
+		free(nc->f);    \
+		nc->f = old->f; \
+		old->f = NULL;  \
+	} while (0)
+#define NOTE(k) json_array_append_new(keys, json_string(k))
+
+/* The fetcher runs with the registry settings it started with. */
+static void keep_registry_keys(struct sw_config *old, struct sw_config *nc, json_t *keys)
+{
+	if (list_differs(old->registries, old->n_registries, nc->registries, nc->n_registries) ||
+	    str_differs(nc->baseline_cache, old->baseline_cache) ||
+	    str_differs(nc->registry_ca_file, old->registry_ca_file) ||
+	    str_differs(nc->registry_auth_file, old->registry_auth_file) ||
+	    str_differs(nc->registry_token_file, old->registry_token_file) ||
+	    nc->registry_insecure != old->registry_insecure ||
+	    nc->baseline_cache_max != old->baseline_cache_max ||
+	    nc->registry_retry_max != old->registry_retry_max ||
+	    nc->registry_negative_ttl != old->registry_negative_ttl)
+		NOTE("registries");
+	KEEP_LIST(registries);
+	KEEP_STR(baseline_cache);
+	KEEP_STR(registry_ca_file);
+	KEEP_STR(registry_auth_file);
+	KEEP_STR(registry_token_file);
+	nc->registry_insecure = old->registry_insecure;
+	nc->baseline_cache_max = old->baseline_cache_max;
+	nc->registry_retry_max = old->registry_retry_max;
+	nc->registry_negative_ttl = old->registry_negative_ttl;
+}
+
 /*
  * Keys that shape threads, sockets, the BPF programs or the sinks set at
  * start: a reload keeps their running values (moved into @nc) and says which
@@ -208,83 +251,43 @@ static size_t keep_restart_keys(struct daemon *d, struct sw_config *nc, json_t *
 	struct sw_config *old = &d->cfg;
 
 	if (list_differs(old->outputs, old->n_outputs, nc->outputs, nc->n_outputs))
-		json_array_append_new(keys, json_string("outputs"));
-	for (size_t i = 0; i < nc->n_outputs; i++)
-		free(nc->outputs[i]);
-	memcpy(nc->outputs, old->outputs, sizeof(old->outputs));
-	nc->n_outputs = old->n_outputs;
-	old->n_outputs = 0;
+		NOTE("outputs");
 	if (nc->hash_workers != old->hash_workers)
-		json_array_append_new(keys, json_string("hash_workers"));
+		NOTE("hash_workers");
 	if (nc->queue_size != old->queue_size)
-		json_array_append_new(keys, json_string("queue_size"));
+		NOTE("queue_size");
 	if (nc->cache_size != old->cache_size)
-		json_array_append_new(keys, json_string("cache_size"));
+		NOTE("cache_size");
 	if (nc->force_tracepoint != old->force_tracepoint)
-		json_array_append_new(keys, json_string("force_tracepoint"));
+		NOTE("force_tracepoint");
 	if (nc->attach != old->attach)
-		json_array_append_new(keys, json_string("attach"));
+		NOTE("attach");
 	if (str_differs(nc->metrics_listen, old->metrics_listen))
-		json_array_append_new(keys, json_string("metrics_listen"));
+		NOTE("metrics_listen");
 	/* compiled into the BPF programs' read-only data at load */
 	if (list_differs(old->interpreters, old->n_interpreters, nc->interpreters,
 			 nc->n_interpreters))
-		json_array_append_new(keys, json_string("interpreters"));
+		NOTE("interpreters");
 	if (list_differs(old->verify_read_paths, old->n_verify_read_paths, nc->verify_read_paths,
 			 nc->n_verify_read_paths))
-		json_array_append_new(keys, json_string("verify_read_paths"));
-	for (size_t i = 0; i < nc->n_interpreters; i++)
-		free(nc->interpreters[i]);
-	memcpy(nc->interpreters, old->interpreters, sizeof(old->interpreters));
-	nc->n_interpreters = old->n_interpreters;
+		NOTE("verify_read_paths");
+	keep_registry_keys(old, nc, keys);
+	KEEP_LIST(outputs);
+	KEEP_LIST(interpreters);
 	nc->interpreters_set = old->interpreters_set;
-	old->n_interpreters = 0;
-	for (size_t i = 0; i < nc->n_verify_read_paths; i++)
-		free(nc->verify_read_paths[i]);
-	memcpy(nc->verify_read_paths, old->verify_read_paths, sizeof(old->verify_read_paths));
-	nc->n_verify_read_paths = old->n_verify_read_paths;
-	old->n_verify_read_paths = 0;
-	/* the fetcher runs with the registry settings it started with */
-	if (list_differs(old->registries, old->n_registries, nc->registries, nc->n_registries) ||
-	    str_differs(nc->baseline_cache, old->baseline_cache) ||
-	    str_differs(nc->registry_ca_file, old->registry_ca_file) ||
-	    str_differs(nc->registry_auth_file, old->registry_auth_file) ||
-	    str_differs(nc->registry_token_file, old->registry_token_file) ||
-	    nc->registry_insecure != old->registry_insecure ||
-	    nc->baseline_cache_max != old->baseline_cache_max ||
-	    nc->registry_retry_max != old->registry_retry_max ||
-	    nc->registry_negative_ttl != old->registry_negative_ttl)
-		json_array_append_new(keys, json_string("registries"));
-	for (size_t i = 0; i < nc->n_registries; i++)
-		free(nc->registries[i]);
-	memcpy(nc->registries, old->registries, sizeof(old->registries));
-	nc->n_registries = old->n_registries;
-	old->n_registries = 0;
-#define KEEP_STR(f)             \
-	do {                    \
-		free(nc->f);    \
-		nc->f = old->f; \
-		old->f = NULL;  \
-	} while (0)
-	KEEP_STR(baseline_cache);
-	KEEP_STR(registry_ca_file);
-	KEEP_STR(registry_auth_file);
-	KEEP_STR(registry_token_file);
-#undef KEEP_STR
-	nc->registry_insecure = old->registry_insecure;
-	nc->baseline_cache_max = old->baseline_cache_max;
-	nc->registry_retry_max = old->registry_retry_max;
-	nc->registry_negative_ttl = old->registry_negative_ttl;
+	KEEP_LIST(verify_read_paths);
+	KEEP_STR(metrics_listen);
 	nc->hash_workers = old->hash_workers;
 	nc->queue_size = old->queue_size;
 	nc->cache_size = old->cache_size;
 	nc->force_tracepoint = old->force_tracepoint;
 	nc->attach = old->attach;
-	free(nc->metrics_listen);
-	nc->metrics_listen = old->metrics_listen;
-	old->metrics_listen = NULL;
 	return json_array_size(keys);
 }
+
+#undef NOTE
+#undef KEEP_STR
+#undef KEEP_LIST
 
 /*
  * SIGHUP: read the config file and command line again and validate all of

@@ -88,8 +88,13 @@ int image_plan_parse_config(json_t *cfg, size_t n_layers, const char *want_platf
 	return 0;
 }
 
-int image_plan_alloc_layers(struct image_plan *plan, size_t n, struct sw_error *err)
+int image_plan_layers(struct image_plan *plan, json_t *layers, image_plan_layer_fn fn,
+		      struct store *st, struct sw_error *err)
 {
+	size_t n = json_array_size(layers), i;
+	json_t *l;
+	int ret = 0;
+
 	if (n > MAX_LAYERS)
 		return sw_error_set(err, -EBADMSG, "image has %zu layers (limit %d)", n,
 				    MAX_LAYERS);
@@ -97,7 +102,12 @@ int image_plan_alloc_layers(struct image_plan *plan, size_t n, struct sw_error *
 	if (!plan->layers)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	plan->n_layers = n;
-	return 0;
+	json_array_foreach(layers, i, l) {
+		ret = fn(st, i, l, &plan->layers[i], err);
+		if (ret)
+			break;
+	}
+	return ret;
 }
 
 void image_plan_clear(struct image_plan *plan)

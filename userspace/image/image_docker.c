@@ -127,12 +127,12 @@ static int plan_layer(struct store *st, size_t i, json_t *l, struct image_plan_l
 int image_plan_docker(struct store *st, const char *ref, const char *platform,
 		      struct image_plan *plan, struct sw_error *err)
 {
-	json_t *mf = NULL, *img = NULL, *cfg = NULL, *layers, *l;
+	json_t *mf = NULL, *img = NULL, *cfg = NULL, *layers;
 	unsigned char cfg_digest[32];
 	char *buf = NULL, digest_s[72];
 	const char *cfg_member, *name = NULL;
 	json_error_t jerr;
-	size_t len, i;
+	size_t len;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -161,12 +161,7 @@ int image_plan_docker(struct store *st, const char *ref, const char *platform,
 	}
 	ret = read_config(st, cfg_member, cfg_digest, &cfg, err);
 	if (!ret)
-		ret = image_plan_alloc_layers(plan, json_array_size(layers), err);
-	json_array_foreach(layers, i, l) {
-		if (ret)
-			break;
-		ret = plan_layer(st, i, l, &plan->layers[i], err);
-	}
+		ret = image_plan_layers(plan, layers, plan_layer, st, err);
 	if (!ret)
 		ret = image_plan_parse_config(cfg, plan->n_layers, platform, plan, err);
 	if (ret)

@@ -379,10 +379,9 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 {
 	struct candidates c = { 0 };
 	struct candidate *chosen = NULL;
-	json_t *index = NULL, *manifest = NULL, *config = NULL, *layers, *l;
+	json_t *index = NULL, *manifest = NULL, *config = NULL, *layers;
 	struct descriptor cfg_desc;
 	char def_platform[64];
-	size_t i;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -407,12 +406,7 @@ int image_plan_oci(struct store *st, const char *ref, const char *platform, stru
 				   chosen->d.digest_str);
 		goto cleanup;
 	}
-	ret = image_plan_alloc_layers(plan, json_array_size(layers), err);
-	json_array_foreach(layers, i, l) {
-		if (ret)
-			break;
-		ret = plan_layer(st, i, l, &plan->layers[i], err);
-	}
+	ret = image_plan_layers(plan, layers, plan_layer, st, err);
 	if (!ret)
 		ret = read_json_blob(st, &cfg_desc, IMAGE_CONFIG_MAX, "config", &config, err);
 	if (!ret)

@@ -25,8 +25,17 @@ void image_platform_of(struct json_t *p, char *out, size_t n);
 /* "linux/arm64" matches "linux/arm64" and, when no variant is asked for, "linux/arm64/v8". */
 bool image_platform_match(const char *want, const char *have);
 
-/* plan->layers for @n layers (at most 1000), zeroed; plan->n_layers = @n. */
-int image_plan_alloc_layers(struct image_plan *plan, size_t n, struct sw_error *err);
+struct image_plan_layer;
+struct store;
+/* One entry of a manifest's layer list into @pl (a planner's own reader). */
+typedef int (*image_plan_layer_fn)(struct store *st, size_t i, struct json_t *l,
+				   struct image_plan_layer *pl, struct sw_error *err);
+/*
+ * plan->layers for the JSON array @layers (at most 1000 entries), each
+ * filled by @fn; plan->n_layers = their count. Stops at @fn's first error.
+ */
+int image_plan_layers(struct image_plan *plan, struct json_t *layers, image_plan_layer_fn fn,
+		      struct store *st, struct sw_error *err);
 
 /*
  * Config: rootfs.diff_ids (one per layer, bottom first) into plan->hdr and

@@ -3,7 +3,8 @@
  * The HTTP side of the registry client (registry.h): one libcurl easy handle
  * per client (connections reused), the distribution API's auth dance
  * (WWW-Authenticate: Bearer realm/service/scope → anonymous or Basic token
- * request; Basic challenges answered from config.json), manifests and blobs.
+ * request; Basic challenges answered from config.json). Manifests, blobs and
+ * referrers are in manifest.c, streamed blobs in blob_stream.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,24 +28,6 @@
 #include "registry_internal.h"
 
 #define AUTH_MAX 8192
-#define ACCEPT_MANIFESTS                                                                 \
-	"Accept: " REG_MT_OCI_MANIFEST ", " REG_MT_OCI_INDEX ", " REG_MT_DOCKER_MANIFEST \
-	", " REG_MT_DOCKER_LIST
-
-struct reg_client {
-	/*
-	 * Guards curl and authz: a registry store (regstore.c) is read by the
-	 * image reader's layer threads at once, one client for all.
-	 */
-	pthread_mutex_t lock;
-	CURL *curl;
-	char *host;
-	char *base; /* "https://host" */
-	struct reg_opts o;
-	char *ca_file, *token_file, *auth_file;
-	char *authz; /* "Authorization: …" header, NULL = anonymous */
-	char *basic; /* base64 "user:pass" from config.json, NULL when none */
-};
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -231,7 +214,7 @@ void reg_resp_clear(struct reg_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int curl_common(struct reg_client *c, CURL *h, struct curl_slist *hdrs, bool stream)
+int reg_curl_common(struct reg_client *c, CURL *h, struct curl_slist *hdrs, bool stream)
 {
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -283,47 +266,33 @@ static bool challenge_param(const char *ch, const char *key, char *out, size_t s
 	return false;
 }
 
-/* Answer a 401: a bearer token from the realm (anonymous or Basic), or Basic. */
-static int authenticate(struct reg_client *c, const char *challenge, const char *scope,
-			struct sw_error *err)
+/* The client's "Authorization: @scheme @cred" header from now on. */
+static int set_authz(struct reg_client *c, const char *scheme, const char *cred,
+		     struct sw_error *err)
 {
-	char realm[1024], service[256] = "", ch_scope[512] = "", *url = NULL, *esc_s, *esc_sc;
+	free(c->authz);
+	if (asprintf(&c->authz, "Authorization: %s %s", scheme, cred) < 0) {
+		c->authz = NULL;
+		return sw_error_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* GET the token endpoint @realm for @service and @scope (Basic when configured): its JSON. */
+static int token_request(struct reg_client *c, const char *realm, const char *service,
+			 const char *scope, json_t **ret, struct sw_error *err)
+{
 	struct reg_resp resp = { .max = 1 << 20 };
 	struct curl_slist *hdrs = NULL;
-	char *hdr = NULL;
-	const char *tok;
-	json_t *j = NULL;
-	CURL *h;
+	char *url = NULL, *hdr = NULL, *esc_s, *esc_sc;
 	long status = 0;
+	CURL *h = curl_easy_init();
 	int r;
 
-	if (!strncasecmp(challenge, "Basic", 5)) {
-		if (!c->basic)
-			return sw_error_set(err, -EACCES,
-					    "%s: the registry wants credentials (Basic) and "
-					    "none are configured for it",
-					    c->host);
-		free(c->authz);
-		if (asprintf(&c->authz, "Authorization: Basic %s", c->basic) < 0) {
-			c->authz = NULL;
-			return sw_error_set(err, -ENOMEM, "out of memory");
-		}
-		return 0;
-	}
-	if (strncasecmp(challenge, "Bearer", 6) ||
-	    !challenge_param(challenge, "realm", realm, sizeof(realm)))
-		return sw_error_set(err, -EACCES, "%s: unsupported authentication challenge",
-				    c->host);
-	if (strncmp(realm, "https://", 8) && !(c->o.insecure && !strncmp(realm, "http://", 7)))
-		return sw_error_set(err, -EACCES, "%s: token realm %.200s is not https", c->host,
-				    realm);
-	challenge_param(challenge, "service", service, sizeof(service));
-	challenge_param(challenge, "scope", ch_scope, sizeof(ch_scope));
-	h = curl_easy_init();
 	if (!h)
 		return sw_error_set(err, -ENOMEM, "out of memory");
 	esc_s = curl_easy_escape(h, service, 0);
-	esc_sc = curl_easy_escape(h, ch_scope[0] ? ch_scope : scope, 0);
+	esc_sc = curl_easy_escape(h, scope, 0);
 	if (!esc_s || !esc_sc ||
 	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_s,
 		     esc_sc) < 0) {
@@ -339,7 +308,7 @@ static int authenticate(struct reg_client *c, const char *challenge, const char 
 		}
 		hdrs = curl_slist_append(hdrs, hdr);
 	}
-	curl_common(c, h, hdrs, false);
+	reg_curl_common(c, h, hdrs, false);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
@@ -353,23 +322,9 @@ static int authenticate(struct reg_client *c, const char *challenge, const char 
 				 "%s: token request refused (HTTP %ld)", c->host, status);
 		goto cleanup;
 	}
-	j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-	tok = json_string_value(json_object_get(j, "token"));
-	if (!tok)
-		tok = json_string_value(json_object_get(j, "access_token"));
-	if (!tok || !*tok || strlen(tok) > AUTH_MAX) {
-		r = sw_error_set(err, -EACCES, "%s: token response without a token", c->host);
-		goto cleanup;
-	}
-	free(c->authz);
-	if (asprintf(&c->authz, "Authorization: Bearer %s", tok) < 0) {
-		c->authz = NULL;
-		r = sw_error_set(err, -ENOMEM, "out of memory");
-		goto cleanup;
-	}
+	*ret = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
 	r = 0;
 cleanup:
-	json_decref(j);
 	curl_free(esc_s);
 	curl_free(esc_sc);
 	curl_slist_free_all(hdrs);
@@ -377,6 +332,46 @@ cleanup:
 	reg_resp_clear(&resp);
 	free(url);
 	free(hdr);
+	return r;
+}
+
+/* Answer a 401: a bearer token from the realm (anonymous or Basic), or Basic. */
+static int authenticate(struct reg_client *c, const char *challenge, const char *scope,
+			struct sw_error *err)
+{
+	char realm[1024], service[256] = "", ch_scope[512] = "";
+	const char *tok;
+	json_t *j = NULL;
+	int r;
+
+	if (!strncasecmp(challenge, "Basic", 5)) {
+		if (!c->basic)
+			return sw_error_set(err, -EACCES,
+					    "%s: the registry wants credentials (Basic) and "
+					    "none are configured for it",
+					    c->host);
+		return set_authz(c, "Basic", c->basic, err);
+	}
+	if (strncasecmp(challenge, "Bearer", 6) ||
+	    !challenge_param(challenge, "realm", realm, sizeof(realm)))
+		return sw_error_set(err, -EACCES, "%s: unsupported authentication challenge",
+				    c->host);
+	if (strncmp(realm, "https://", 8) && !(c->o.insecure && !strncmp(realm, "http://", 7)))
+		return sw_error_set(err, -EACCES, "%s: token realm %.200s is not https", c->host,
+				    realm);
+	challenge_param(challenge, "service", service, sizeof(service));
+	challenge_param(challenge, "scope", ch_scope, sizeof(ch_scope));
+	r = token_request(c, realm, service, ch_scope[0] ? ch_scope : scope, &j, err);
+	if (r)
+		return r;
+	tok = json_string_value(json_object_get(j, "token"));
+	if (!tok)
+		tok = json_string_value(json_object_get(j, "access_token"));
+	if (!tok || !*tok || strlen(tok) > AUTH_MAX)
+		r = sw_error_set(err, -EACCES, "%s: token response without a token", c->host);
+	else
+		r = set_authz(c, "Bearer", tok, err);
+	json_decref(j);
 	return r;
 }
 
@@ -406,7 +401,7 @@ static int request_locked(struct reg_client *c, const struct reg_req *q, struct 
 		}
 		hdrs = curl_slist_append(hdrs, "Expect:");
 		curl_easy_reset(c->curl);
-		curl_common(c, c->curl, hdrs, false);
+		reg_curl_common(c, c->curl, hdrs, false);
 		curl_easy_setopt(c->curl, CURLOPT_URL, url);
 		curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
@@ -461,384 +456,4 @@ int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *
 	r = request_locked(c, q, resp, err);
 	pthread_mutex_unlock(&c->lock);
 	return r;
-}
-
-/* ---- manifests and blobs ---- */
-
-static void scope_of(char *out, size_t n, const char *repo, bool push)
-{
-	snprintf(out, n, "repository:%s:%s", repo, push ? "pull,push" : "pull");
-}
-
-void reg_sha256_str(const void *data, size_t len, char *out)
-{
-	unsigned char d[32];
-
-	EVP_Digest(data, len, d, NULL, EVP_sha256(), NULL);
-	digest_format_sha256(d, out);
-}
-
-/*
- * GET (or HEAD: @ret_resp NULL) /v2/@repo/@kind/@reference, "manifests" or
- * "blobs". A GET of a blob, or of a manifest by digest, is checked against it; *@ret_resp holds the
- * answer (caller clears it), its body never NULL. @ret_digest (may be NULL):
- * the body's digest.
- */
-static int get_checked(struct reg_client *c, const char *repo, const char *kind,
-		       const char *reference, const char *accept, size_t max,
-		       struct reg_resp *ret_resp, char *ret_digest, struct sw_error *err)
-{
-	char path[1024], scope[512], digest[72];
-	struct reg_resp head = { 0 }, *resp = ret_resp ? ret_resp : &head;
-	struct reg_req q = {
-		.method = ret_resp ? "GET" : "HEAD", .path = path, .accept = accept, .scope = scope
-	};
-	int r;
-
-	resp->max = max;
-	snprintf(path, sizeof(path), "/v2/%s/%s/%s", repo, kind, reference);
-	scope_of(scope, sizeof(scope), repo, false);
-	r = reg_request(c, &q, resp, err);
-	if (r || !ret_resp) {
-		reg_resp_clear(&head);
-		return r;
-	}
-	reg_sha256_str(resp->body ? resp->body : "", resp->len, digest);
-	/* a blob always, a manifest when asked by digest (not by tag) */
-	if ((!strcmp(kind, "blobs") || !strncmp(reference, "sha256:", 7)) &&
-	    strcmp(reference, digest))
-		return sw_error_set(err, -EBADMSG, "%s/%s: %.*s %s has digest %s", c->host, repo,
-				    (int)strlen(kind) - 1, kind, reference, digest);
-	if (!resp->body && !(resp->body = strdup("")))
-		return sw_error_set(err, -ENOMEM, "out of memory");
-	if (ret_digest)
-		strcpy(ret_digest, digest);
-	return 0;
-}
-
-int reg_manifest_get(struct reg_client *c, const char *repo, const char *reference, char **ret_body,
-		     size_t *ret_len, char *ret_media_type, char *ret_digest, struct sw_error *err)
-{
-	struct reg_resp resp = { 0 };
-	json_t *j;
-	int r;
-
-	r = get_checked(c, repo, "manifests", reference, ACCEPT_MANIFESTS, REG_MANIFEST_MAX, &resp,
-			ret_digest, err);
-	if (r)
-		goto cleanup;
-	ret_media_type[0] = '\0';
-	j = json_loadb(resp.body, resp.len, 0, NULL);
-	if (json_is_string(json_object_get(j, "mediaType")))
-		snprintf(ret_media_type, 128, "%s",
-			 json_string_value(json_object_get(j, "mediaType")));
-	json_decref(j);
-	if (!ret_media_type[0]) {
-		size_t n = strcspn(resp.content_type, ";");
-
-		snprintf(ret_media_type, 128, "%.*s", (int)(n < 127 ? n : 127), resp.content_type);
-	}
-	*ret_body = resp.body;
-	*ret_len = resp.len;
-	resp.body = NULL;
-cleanup:
-	reg_resp_clear(&resp);
-	return r;
-}
-
-int reg_manifest_exists(struct reg_client *c, const char *repo, const char *reference,
-			struct sw_error *err)
-{
-	return get_checked(c, repo, "manifests", reference, ACCEPT_MANIFESTS, 0, NULL, NULL, err);
-}
-
-int reg_manifest_put(struct reg_client *c, const char *repo, const char *reference,
-		     const char *media_type, const void *body, size_t len, bool *ret_subject,
-		     struct sw_error *err)
-{
-	char path[1024], scope[512];
-	struct reg_resp resp = { 0 };
-	struct reg_req q = { .method = "PUT",
-			     .path = path,
-			     .content_type = media_type,
-			     .body = body,
-			     .body_len = len,
-			     .scope = scope };
-	int r;
-
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, reference);
-	scope_of(scope, sizeof(scope), repo, true);
-	r = reg_request(c, &q, &resp, err);
-	if (!r && ret_subject)
-		*ret_subject = resp.oci_subject;
-	reg_resp_clear(&resp);
-	return r;
-}
-
-int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, size_t max,
-		 char **ret_body, size_t *ret_len, struct sw_error *err)
-{
-	struct reg_resp resp = { 0 };
-	int r;
-
-	r = get_checked(c, repo, "blobs", digest, NULL, max, &resp, NULL, err);
-	if (!r) {
-		*ret_body = resp.body;
-		*ret_len = resp.len;
-		resp.body = NULL;
-	}
-	reg_resp_clear(&resp);
-	return r;
-}
-
-int reg_blob_exists(struct reg_client *c, const char *repo, const char *digest,
-		    struct sw_error *err)
-{
-	return get_checked(c, repo, "blobs", digest, NULL, 0, NULL, NULL, err);
-}
-
-int reg_blob_put(struct reg_client *c, const char *repo, const void *body, size_t len,
-		 char *ret_digest, struct sw_error *err)
-{
-	char path[1024], scope[512], put[4200];
-	struct reg_resp resp = { 0 };
-	struct reg_req q = { .method = "POST", .path = path, .scope = scope };
-	int r;
-
-	reg_sha256_str(body, len, ret_digest);
-	r = reg_blob_exists(c, repo, ret_digest, err);
-	if (r != -ENOENT)
-		return r;
-	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", repo);
-	scope_of(scope, sizeof(scope), repo, true);
-	r = reg_request(c, &q, &resp, err);
-	if (r)
-		goto cleanup;
-	if (!resp.location[0]) {
-		r = sw_error_set(err, -EBADMSG, "%s: blob upload without a Location", c->host);
-		goto cleanup;
-	}
-	if (resp.location[0] == '/')
-		snprintf(put, sizeof(put), "%s%s%sdigest=%s", c->base, resp.location,
-			 strchr(resp.location, '?') ? "&" : "?", ret_digest);
-	else
-		snprintf(put, sizeof(put), "%s%sdigest=%s", resp.location,
-			 strchr(resp.location, '?') ? "&" : "?", ret_digest);
-	q = (struct reg_req){ .method = "PUT",
-			      .path = put,
-			      .content_type = "application/octet-stream",
-			      .body = body,
-			      .body_len = len,
-			      .scope = scope };
-	r = reg_request(c, &q, &resp, err);
-cleanup:
-	reg_resp_clear(&resp);
-	return r;
-}
-
-/* ---- streamed blobs: a thread writes into a socketpair the reader reads ---- */
-
-struct blob_stream {
-	pthread_t thread;
-	int rd, wr;
-	CURL *h;
-	struct curl_slist *hdrs;
-	char url[4096];
-	long status;
-	CURLcode cc;
-	bool joined;
-	char host[256];
-};
-
-static size_t stream_body(char *p, size_t size, size_t n, void *ud)
-{
-	struct blob_stream *s = ud;
-	size_t len = size * n, off = 0;
-	long status = 0;
-
-	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200)
-		return len; /* an error page: not the blob */
-	while (off < len) {
-		ssize_t w = send(s->wr, p + off, len - off, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return 0; /* reader gone */
-		}
-		off += (size_t)w;
-	}
-	return len;
-}
-
-static void *stream_main(void *arg)
-{
-	struct blob_stream *s = arg;
-
-	s->cc = curl_easy_perform(s->h);
-	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
-	shutdown(s->wr, SHUT_WR);
-	return NULL;
-}
-
-static int stream_join(struct blob_stream *s)
-{
-	if (!s->joined) {
-		pthread_join(s->thread, NULL);
-		s->joined = true;
-	}
-	return s->cc == CURLE_OK && s->status == 200 ? 0 : -1;
-}
-
-static ssize_t stream_read(void *ctx, void *buf, size_t len, struct sw_error *err)
-{
-	struct blob_stream *s = ctx;
-
-	for (;;) {
-		ssize_t n = read(s->rd, buf, len);
-
-		if (n > 0)
-			return n;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sw_error_set(err, -errno, "%s: read: %s", s->host, strerror(errno));
-		if (stream_join(s))
-			return s->cc != CURLE_OK ?
-				       sw_error_set(err, -EHOSTUNREACH, "%s: %s", s->host,
-						    curl_easy_strerror(s->cc)) :
-				       sw_error_set(err,
-						    s->status == 404 ? -EBADMSG : -EHOSTUNREACH,
-						    "%s: blob: HTTP %ld", s->host, s->status);
-		return 0;
-	}
-}
-
-static void stream_close(void *ctx)
-{
-	struct blob_stream *s = ctx;
-
-	if (!s)
-		return;
-	close(s->rd); /* the writer's next send fails: the transfer ends */
-	stream_join(s);
-	close(s->wr);
-	curl_slist_free_all(s->hdrs);
-	curl_easy_cleanup(s->h);
-	free(s);
-}
-
-int reg_blob_stream(struct reg_client *c, const char *repo, const char *digest,
-		    struct byte_source *src, struct sw_error *err)
-{
-	struct blob_stream *s;
-	int sv[2];
-	int r;
-
-	/* authenticate first (and learn that the blob exists) with a HEAD */
-	r = reg_blob_exists(c, repo, digest, err);
-	if (r)
-		return r == -ENOENT ? sw_error_set(err, -EBADMSG, "%s/%s: blob %s missing", c->host,
-						   repo, digest) :
-				      r;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return sw_error_set(err, -ENOMEM, "out of memory");
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		free(s);
-		return sw_error_set(err, -errno, "socketpair: %s", strerror(errno));
-	}
-	s->rd = sv[0];
-	s->wr = sv[1];
-	snprintf(s->host, sizeof(s->host), "%s", c->host);
-	snprintf(s->url, sizeof(s->url), "%s/v2/%s/blobs/%s", c->base, repo, digest);
-	s->h = curl_easy_init();
-	if (!s->h)
-		goto nomem;
-	pthread_mutex_lock(&c->lock);
-	if (c->authz)
-		s->hdrs = curl_slist_append(s->hdrs, c->authz);
-	pthread_mutex_unlock(&c->lock);
-	curl_common(c, s->h, s->hdrs, true);
-	curl_easy_setopt(s->h, CURLOPT_URL, s->url);
-	curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, stream_body);
-	curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
-	if (pthread_create(&s->thread, NULL, stream_main, s))
-		goto nomem;
-	src->read = stream_read;
-	src->close = stream_close;
-	src->ctx = s;
-	return 0;
-nomem:
-	close(sv[0]);
-	close(sv[1]);
-	curl_slist_free_all(s->hdrs);
-	if (s->h)
-		curl_easy_cleanup(s->h);
-	free(s);
-	return sw_error_set(err, -ENOMEM, "out of memory");
-}
-
-/* ---- referrers ---- */
-
-int reg_referrers(struct reg_client *c, const char *repo, const char *digest,
-		  const char *artifact_type, json_t **ret_index, bool *ret_api,
-		  struct sw_error *err)
-{
-	char path[1024], scope[512], tag[80], mt[128], got[72], *body = NULL, *esc = NULL;
-	struct reg_resp resp = { .max = REG_MANIFEST_MAX };
-	struct reg_req q = {
-		.method = "GET", .path = path, .accept = "Accept: " REG_MT_OCI_INDEX, .scope = scope
-	};
-	size_t len;
-	json_t *j;
-	int r;
-
-	if (strncmp(digest, "sha256:", 7) || strlen(digest) != 71)
-		return sw_error_set(err, -EINVAL, "%s: not a sha256 digest", digest);
-	scope_of(scope, sizeof(scope), repo, false);
-	if (artifact_type)
-		esc = curl_easy_escape(c->curl, artifact_type, 0);
-	snprintf(path, sizeof(path), "/v2/%s/referrers/%s%s%s", repo, digest,
-		 esc ? "?artifactType=" : "", esc ? esc : "");
-	curl_free(esc);
-	r = reg_request(c, &q, &resp, err);
-	if (!r && strncmp(resp.content_type, REG_MT_OCI_INDEX, strlen(REG_MT_OCI_INDEX)))
-		r = -ENOENT; /* a 200 that is not an index: no API (some proxies) */
-	if (!r) {
-		j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-		reg_resp_clear(&resp);
-		if (!json_is_object(j)) {
-			json_decref(j);
-			return sw_error_set(err, -EBADMSG, "%s/%s: referrers: not a JSON object",
-					    c->host, repo);
-		}
-		*ret_index = j;
-		*ret_api = true;
-		return 0;
-	}
-	reg_resp_clear(&resp);
-	if (r != -ENOENT && r != -EBADMSG)
-		return r;
-	/* no referrers API (404, or 400 as some registries answer): the tag schema */
-	snprintf(tag, sizeof(tag), "sha256-%s", digest + 7);
-	r = reg_manifest_get(c, repo, tag, &body, &len, mt, got, err);
-	*ret_api = false;
-	if (r == -ENOENT) {
-		*ret_index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType",
-				       REG_MT_OCI_INDEX, "manifests");
-		return *ret_index ? 0 : sw_error_set(err, -ENOMEM, "out of memory");
-	}
-	if (r)
-		return r;
-	j = json_loadb(body, len, 0, NULL);
-	free(body);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return sw_error_set(err, -EBADMSG, "%s/%s: referrers tag %s: not a JSON object",
-				    c->host, repo, tag);
-	}
-	*ret_index = j;
-	return 0;
 }

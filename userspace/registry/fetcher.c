@@ -22,54 +22,10 @@
 #include "crypto.h"
 #include "errors.h"
 #include "fetcher.h"
+#include "fetcher_internal.h"
 #include "fileio.h"
 #include "registry.h"
 #include "sigstore.h"
-
-#define MAX_IMAGES 4096
-#define MAX_DIGESTS 4
-#define MAX_CANDIDATES 8
-#define TOUCH_EVERY_S 60
-
-struct image {
-	char id[72];
-	char name[512];
-	char digests[MAX_DIGESTS][72];
-	size_t n_digests;
-	enum fetch_state state;
-	bool in_flight, queued;
-	unsigned int backoff_s;
-	time_t next_try; /* CLOCK_MONOTONIC seconds */
-	time_t last_touch;
-	char path[PATH_MAX];
-};
-
-struct done {
-	struct fetch_result r;
-	struct done *next;
-};
-
-struct fetcher {
-	struct fetcher_opts o;
-	char **registries;
-	char *cache_dir;
-	char *ca_file, *auth_file, *token_file; /* f->o.reg points here */
-	struct sw_pubkey *keys[16];
-	size_t n_keys;
-	char *trusted_root;
-	struct sigstore_policy *ids; /* strings owned here */
-	size_t n_ids;
-	struct reg_client **clients; /* worker only, one per registry */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
-	bool started, stop;
-	int efd;
-	struct image *images;
-	size_t n_images;
-	struct done *done_head, **done_tail;
-	struct fetcher_stats stats;
-};
 
 static time_t now_s(void)
 {
@@ -201,225 +157,8 @@ void fetcher_touch(struct fetcher *f, const char *path)
 
 /* ---- the worker ---- */
 
-struct job {
-	char id[72], name[512], digests[MAX_DIGESTS][72];
-	size_t n_digests;
-};
-
-/*
- * A Sigstore bundle over the baseline's bytes, with the trusted root and
- * identities; *@ret_matched: the identities that accepted it. @check gets
- * the failed check's name.
- */
-static int verify_bundle(struct fetcher *f, const struct reg_baseline *b, uint32_t *ret_matched,
-			 char *check, size_t check_size, struct sw_error *err)
-{
-	struct sigstore_artifact art = { .data = (const unsigned char *)b->baseline,
-					 .len = b->len };
-	struct sigstore_trusted_root *root = NULL;
-	struct sigstore_bundle *bundle = NULL;
-	int r;
-
-	if (!f->trusted_root) {
-		snprintf(check, check_size, "policy");
-		return sw_error_set(err, -ENOKEY,
-				    "a Sigstore bundle, and this daemon has no trusted root");
-	}
-	/* read at every fetch: the user updates it like any package file */
-	r = sigstore_trusted_root_load(f->trusted_root, &root, err);
-	if (r) {
-		snprintf(check, check_size, "policy");
-		return sw_error_prefix(err, r, "trusted root");
-	}
-	r = sigstore_bundle_parse(b->sig, b->sig_len, &bundle, err);
-	if (r) {
-		snprintf(check, check_size, "bundle");
-		sw_error_prefix(err, r, "bundle");
-		goto out;
-	}
-	EVP_Digest(b->baseline, b->len, art.sha256, NULL, EVP_sha256(), NULL);
-	r = sigstore_verify_any(root, bundle, &art, f->ids, f->n_ids, (int64_t)time(NULL),
-				ret_matched, NULL, err);
-	if (r)
-		sigstore_check_name(err->msg, check, check_size);
-out:
-	sigstore_bundle_free(bundle);
-	sigstore_trusted_root_free(root);
-	return r;
-}
-
-/*
- * Check one candidate: the signature (or bundle), the image ID, and for a
- * bundle that its signer may sign this image (by the baseline's image name
- * and by the name the runtime gave); write it to the cache.
- */
-static int accept_candidate(struct fetcher *f, const struct job *j, const struct reg_baseline *b,
-			    struct fetch_result *res, struct sw_error *err)
-{
-	bool keyless = !strcmp(b->sig_media_type, REG_MT_SIGSTORE_BUNDLE);
-	char sig_path[PATH_MAX + 32];
-	struct sw_baseline *bl = NULL;
-	uint32_t matched = 0;
-	int r;
-
-	res->check[0] = '\0';
-	if (keyless)
-		r = verify_bundle(f, b, &matched, res->check, sizeof(res->check), err);
-	else
-		r = crypto_verify_any(f->keys, f->n_keys, (const unsigned char *)b->baseline,
-				      b->len, b->sig, b->sig_len, err);
-	if (r)
-		return r;
-	r = baseline_parse(b->baseline, b->len, &bl, err);
-	if (r)
-		return r;
-	if (!bl->hdr.config_digest || strcmp(bl->hdr.config_digest, j->id)) {
-		r = sw_error_set(err, -EBADMSG, "baseline is for image %s (image_mismatch)",
-				 bl->hdr.config_digest ? bl->hdr.config_digest : "(none)");
-	} else if (keyless) {
-		const char *bad =
-			!sigstore_policies_allow_image(f->ids, f->n_ids, matched,
-						       bl->hdr.image_name) ?
-				(bl->hdr.image_name ? bl->hdr.image_name : "(none named)") :
-			!sigstore_policies_allow_image(f->ids, f->n_ids, matched, j->name) ?
-				j->name :
-				NULL;
-
-		if (bad) {
-			char pats[400];
-
-			sigstore_policies_images(f->ids, f->n_ids, matched, pats, sizeof(pats));
-			snprintf(res->check, sizeof(res->check), "image");
-			r = sw_error_set(err, -EKEYREJECTED,
-					 "image: the signer may sign baselines of images %s only, "
-					 "not of %s",
-					 pats, bad);
-		}
-	}
-	baseline_free(bl);
-	if (r)
-		return r;
-	snprintf(res->path, sizeof(res->path), "%s/%s.jsonl", f->cache_dir, j->id + 7);
-	snprintf(sig_path, sizeof(sig_path), "%s%s", res->path,
-		 keyless ? ".sigstore.json" : ".sig");
-	/* signature first: the store never sees a baseline without it */
-	r = file_write_atomic(sig_path, b->sig, b->sig_len, 0644, err);
-	if (!r) {
-		/* the other kind from an earlier fetch would decide instead (bstore.h) */
-		snprintf(sig_path, sizeof(sig_path), "%s%s", res->path,
-			 keyless ? ".sig" : ".sigstore.json");
-		unlink(sig_path);
-		r = file_write_atomic(res->path, b->baseline, b->len, 0644, err);
-	}
-	return r;
-}
-
-static void fetch(struct fetcher *f, const struct job *j, struct fetch_result *res)
-{
-	char host[256], repo[256];
-	struct sw_error err = { { 0 } };
-	bool unreachable = false, refused = false, answered = false;
-	char refused_check[sizeof(res->check)] = "", down[256] = "", down_msg[256] = "";
-	size_t order[16], n_order = 0;
-
-	memset(res, 0, sizeof(*res));
-	snprintf(res->image_id, sizeof(res->image_id), "%s", j->id);
-	res->state = FETCH_ABSENT;
-	if (!j->n_digests || !j->name[0] ||
-	    !fetcher_split_name(j->name, host, sizeof(host), repo, sizeof(repo))) {
-		snprintf(res->msg, sizeof(res->msg), "%s",
-			 j->name[0] ? "the runtime records no manifest digest for this image" :
-				      "the runtime records no image name (no repository to ask)");
-		return;
-	}
-	/* the image's own registry first when configured, then the others (mirrors) */
-	for (size_t i = 0; i < f->o.n_registries && n_order < 16; i++)
-		if (!strcmp(f->registries[i], host))
-			order[n_order++] = i;
-	for (size_t i = 0; i < f->o.n_registries && n_order < 16; i++)
-		if (strcmp(f->registries[i], host))
-			order[n_order++] = i;
-	snprintf(res->msg, sizeof(res->msg), "no baseline attached to %s in %zu registries",
-		 j->digests[0], n_order);
-	for (size_t oi = 0; oi < n_order; oi++) {
-		size_t ri = order[oi];
-
-		bool reg_down = false;
-
-		if (!f->clients[ri] &&
-		    reg_client_new(&f->o.reg, f->registries[ri], &f->clients[ri], &err)) {
-			unreachable = true;
-			snprintf(down, sizeof(down), "%s", f->registries[ri]);
-			snprintf(down_msg, sizeof(down_msg), "%s", err.msg);
-			continue;
-		}
-		for (size_t di = 0; di < j->n_digests; di++) {
-			struct reg_baseline got[MAX_CANDIDATES];
-			size_t n = 0;
-			int r = reg_fetch_baselines(f->clients[ri], repo, j->digests[di], got,
-						    MAX_CANDIDATES, &n, &err);
-
-			if (r == -ENOENT)
-				continue;
-			if (r == -EHOSTUNREACH || r == -EACCES || r == -ENOMEM) {
-				unreachable = reg_down = true;
-				snprintf(down, sizeof(down), "%s", f->registries[ri]);
-				snprintf(down_msg, sizeof(down_msg), "%s", err.msg);
-				break; /* this registry: try the next one */
-			}
-			snprintf(res->source, sizeof(res->source), "registry://%s/%s@%s",
-				 f->registries[ri], repo, j->digests[di]);
-			if (r) {
-				refused = true;
-				snprintf(res->msg, sizeof(res->msg), "%s", err.msg);
-				continue;
-			}
-			for (size_t k = 0; k < n; k++) {
-				if (res->state != FETCH_READY) {
-					r = accept_candidate(f, j, &got[k], res, &err);
-					if (!r) {
-						res->state = FETCH_READY;
-						snprintf(res->msg, sizeof(res->msg),
-							 "artifact %s verified",
-							 got[k].artifact_digest);
-					} else {
-						refused = true;
-						snprintf(res->msg, sizeof(res->msg),
-							 "artifact %s: %s", got[k].artifact_digest,
-							 err.msg);
-						snprintf(refused_check, sizeof(refused_check), "%s",
-							 res->check);
-					}
-				}
-				reg_baseline_clear(&got[k]);
-			}
-			if (res->state == FETCH_READY)
-				return;
-		}
-		answered |= !reg_down;
-	}
-	if (refused) {
-		res->state = FETCH_REFUSED;
-		snprintf(res->check, sizeof(res->check), "%s", refused_check);
-	} else if (unreachable && !answered) {
-		res->state = FETCH_PENDING;
-		res->transient = true;
-		snprintf(res->msg, sizeof(res->msg), "%s", down_msg);
-	} else if (unreachable) {
-		/*
-		 * Mirrors hold the same content: one that answered "none
-		 * attached" settles it (no_baseline, never pending for ever
-		 * behind a mirror that is down); asked again sooner, though.
-		 */
-		res->partial = true;
-		snprintf(res->msg, sizeof(res->msg),
-			 "no baseline attached to %s in %zu registries (%s unreachable: %.150s)",
-			 j->digests[0], n_order, down, down_msg);
-	}
-}
-
 /* The next image due, copied into @j (marked in flight); false when none. */
-static bool next_job(struct fetcher *f, struct job *j, time_t *ret_wait)
+static bool next_job(struct fetcher *f, struct fetch_job *j, time_t *ret_wait)
 {
 	time_t now = now_s(), wait = -1;
 
@@ -511,7 +250,7 @@ static void *worker(void *arg)
 		return NULL;
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
-		struct job j;
+		struct fetch_job j;
 		time_t wait;
 
 		if (!next_job(f, &j, &wait)) {
@@ -527,7 +266,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&f->lock);
-		fetch(f, &j, res);
+		fetcher_fetch_one(f, &j, res);
 		if (res->state == FETCH_READY)
 			evict(f);
 		pthread_mutex_lock(&f->lock);
@@ -695,6 +434,73 @@ static int copy_identities(struct fetcher *f, const struct fetcher_opts *o)
 	return failed ? -ENOMEM : 0;
 }
 
+/* Defaults for the options left 0. */
+static void apply_defaults(struct fetcher_opts *o)
+{
+	if (!o->cache_max)
+		o->cache_max = 256;
+	if (!o->retry_min_s)
+		o->retry_min_s = 1;
+	if (!o->retry_max_s)
+		o->retry_max_s = 300;
+	if (o->retry_max_s < o->retry_min_s)
+		o->retry_max_s = o->retry_min_s;
+	if (!o->negative_s)
+		o->negative_s = 600;
+}
+
+/* Deep copies of the caller's strings (@f->o points at them after); -ENOMEM. */
+static int copy_strings(struct fetcher *f, const struct fetcher_opts *o)
+{
+	bool failed = false;
+	int r;
+
+	f->o.trusted_root = NULL;
+	f->o.identities = NULL;
+	r = copy_identities(f, o);
+	if (r)
+		return r;
+	f->cache_dir = dup_or_null(o->cache_dir, &failed);
+	f->ca_file = dup_or_null(o->reg.ca_file, &failed);
+	f->auth_file = dup_or_null(o->reg.auth_file, &failed);
+	f->token_file = dup_or_null(o->reg.token_file, &failed);
+	f->registries = calloc(o->n_registries, sizeof(char *));
+	f->clients = calloc(o->n_registries, sizeof(*f->clients));
+	f->images = calloc(MAX_IMAGES, sizeof(*f->images));
+	if (failed || !f->registries || !f->clients || !f->images)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_registries; i++)
+		f->registries[i] = dup_or_null(o->registries[i], &failed);
+	f->o.reg.ca_file = f->ca_file;
+	f->o.reg.auth_file = f->auth_file;
+	f->o.reg.token_file = f->token_file;
+	f->o.registries = NULL;
+	f->o.key_paths = NULL;
+	f->o.cache_dir = f->cache_dir;
+	return failed ? -ENOMEM : 0;
+}
+
+/* The keys, the cache directory, the eventfd and the worker. */
+static int start(struct fetcher *f, const struct fetcher_opts *o, struct sw_error *err)
+{
+	int r;
+
+	for (; f->n_keys < o->n_keys; f->n_keys++) {
+		r = crypto_pubkey_load(o->key_paths[f->n_keys], &f->keys[f->n_keys], err);
+		if (r)
+			return r;
+	}
+	if (mkdir(f->cache_dir, 0700) && errno != EEXIST)
+		return sw_error_set(err, -errno, "%s: %s", f->cache_dir, strerror(errno));
+	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (f->efd < 0)
+		return sw_error_set(err, -errno, "eventfd: %s", strerror(errno));
+	if (pthread_create(&f->thread, NULL, worker, f))
+		return sw_error_set(err, -EAGAIN, "cannot start the fetch worker");
+	f->started = true;
+	return 0;
+}
+
 int fetcher_new(const struct fetcher_opts *o, struct fetcher **ret, struct sw_error *err)
 {
 	struct fetcher *f = calloc(1, sizeof(*f));
@@ -711,16 +517,7 @@ int fetcher_new(const struct fetcher_opts *o, struct fetcher **ret, struct sw_er
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (!f->o.cache_max)
-		f->o.cache_max = 256;
-	if (!f->o.retry_min_s)
-		f->o.retry_min_s = 1;
-	if (!f->o.retry_max_s)
-		f->o.retry_max_s = 300;
-	if (f->o.retry_max_s < f->o.retry_min_s)
-		f->o.retry_max_s = f->o.retry_min_s;
-	if (!f->o.negative_s)
-		f->o.negative_s = 600;
+	apply_defaults(&f->o);
 	if (!o->n_registries || !o->cache_dir || (!o->n_keys && !o->trusted_root) ||
 	    o->n_keys > 16 || o->n_identities > 32) {
 		r = sw_error_set(
@@ -728,59 +525,14 @@ int fetcher_new(const struct fetcher_opts *o, struct fetcher **ret, struct sw_er
 			"registries need a cache directory and 1-16 keys or a trusted root");
 		goto fail;
 	}
-	f->o.trusted_root = NULL;
-	f->o.identities = NULL;
-	r = copy_identities(f, o);
+	r = copy_strings(f, o);
 	if (r) {
 		sw_error_set(err, r, "out of memory");
 		goto fail;
 	}
-	f->cache_dir = strdup(o->cache_dir);
-	f->registries = calloc(o->n_registries, sizeof(char *));
-	f->clients = calloc(o->n_registries, sizeof(*f->clients));
-	f->images = calloc(MAX_IMAGES, sizeof(*f->images));
-	if (!f->cache_dir || !f->registries || !f->clients || !f->images) {
-		r = sw_error_set(err, -ENOMEM, "out of memory");
+	r = start(f, o, err);
+	if (r)
 		goto fail;
-	}
-	f->ca_file = o->reg.ca_file ? strdup(o->reg.ca_file) : NULL;
-	f->auth_file = o->reg.auth_file ? strdup(o->reg.auth_file) : NULL;
-	f->token_file = o->reg.token_file ? strdup(o->reg.token_file) : NULL;
-	if ((o->reg.ca_file && !f->ca_file) || (o->reg.auth_file && !f->auth_file) ||
-	    (o->reg.token_file && !f->token_file)) {
-		r = sw_error_set(err, -ENOMEM, "out of memory");
-		goto fail;
-	}
-	f->o.reg.ca_file = f->ca_file;
-	f->o.reg.auth_file = f->auth_file;
-	f->o.reg.token_file = f->token_file;
-	f->o.registries = NULL;
-	f->o.key_paths = NULL;
-	f->o.cache_dir = f->cache_dir;
-	for (size_t i = 0; i < o->n_registries; i++)
-		if (!(f->registries[i] = strdup(o->registries[i]))) {
-			r = sw_error_set(err, -ENOMEM, "out of memory");
-			goto fail;
-		}
-	for (; f->n_keys < o->n_keys; f->n_keys++) {
-		r = crypto_pubkey_load(o->key_paths[f->n_keys], &f->keys[f->n_keys], err);
-		if (r)
-			goto fail;
-	}
-	if (mkdir(f->cache_dir, 0700) && errno != EEXIST) {
-		r = sw_error_set(err, -errno, "%s: %s", f->cache_dir, strerror(errno));
-		goto fail;
-	}
-	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (f->efd < 0) {
-		r = sw_error_set(err, -errno, "eventfd: %s", strerror(errno));
-		goto fail;
-	}
-	if (pthread_create(&f->thread, NULL, worker, f)) {
-		r = sw_error_set(err, -EAGAIN, "cannot start the fetch worker");
-		goto fail;
-	}
-	f->started = true;
 	*ret = f;
 	return 0;
 fail:

@@ -3,10 +3,29 @@
 #ifndef SW_REGISTRY_INTERNAL_H
 #define SW_REGISTRY_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-struct reg_client;
+#include <curl/curl.h>
+
+#include "registry.h"
+
+/* One client per registry host (client.c); shared by manifest.c and blob_stream.c. */
+struct reg_client {
+	/*
+	 * Guards curl and authz: a registry store (regstore.c) is read by the
+	 * image reader's layer threads at once, one client for all.
+	 */
+	pthread_mutex_t lock;
+	CURL *curl;
+	char *host;
+	char *base; /* "https://host" */
+	struct reg_opts o;
+	char *ca_file, *token_file, *auth_file;
+	char *authz; /* "Authorization: …" header, NULL = anonymous */
+	char *basic; /* base64 "user:pass" from config.json, NULL when none */
+};
 struct sw_error;
 
 struct reg_req {
@@ -40,6 +59,8 @@ struct reg_resp {
 int reg_request(struct reg_client *c, const struct reg_req *q, struct reg_resp *resp,
 		struct sw_error *err);
 void reg_resp_clear(struct reg_resp *r);
+/* The options every request of @c sets on @h: redirects, protocols, timeouts, TLS. */
+int reg_curl_common(struct reg_client *c, CURL *h, struct curl_slist *hdrs, bool stream);
 /* "sha256:<hex>" of @len bytes into @out (>= 72 bytes). */
 void reg_sha256_str(const void *data, size_t len, char *out);
 

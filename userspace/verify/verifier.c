@@ -24,24 +24,6 @@
 #include "resolver.h"
 #include "verifier.h"
 
-/*
- * The hash queue is fair per scope (a container, or the host): each scope
- * has its own FIFO, workers serve the scopes with jobs round robin, and one
- * scope may hold at most cap / (other scopes + 2) jobs, so a tenant that
- * floods the queue leaves room, and turns, to every other.
- */
-struct vq_scope {
-	struct vq_scope *prev, *next; /* ring of the scopes that have jobs */
-	struct verify_job *head, *tail;
-	size_t count;
-	char key[SW_CONTAINER_ID_LEN + 1];
-};
-
-struct verify_queue {
-	size_t cap, count, n_scopes;
-	struct vq_scope *cur; /* the scope served next, NULL when empty */
-};
-
 struct verifier {
 	struct verifier_opts o;
 	pthread_mutex_t lock;
@@ -62,239 +44,6 @@ static long long monotonic_sec(void)
 	return ts.tv_sec;
 }
 
-static const char *scope_key(const struct verify_job *job)
-{
-	return job->in_container && job->c_id ? job->c_id : "";
-}
-
-int verify_queue_new(size_t cap, struct verify_queue **ret)
-{
-	struct verify_queue *q = calloc(1, sizeof(*q));
-
-	if (!q)
-		return -ENOMEM;
-	q->cap = cap;
-	*ret = q;
-	return 0;
-}
-
-void verify_queue_free(struct verify_queue *q)
-{
-	struct verify_job *job;
-
-	if (!q)
-		return;
-	while ((job = verify_queue_pop(q)))
-		verify_job_free(job);
-	free(q);
-}
-
-size_t verify_queue_count(const struct verify_queue *q)
-{
-	return q->count;
-}
-
-int verify_queue_push(struct verify_queue *q, struct verify_job *job)
-{
-	const char *key = scope_key(job);
-	struct vq_scope *s = NULL;
-	size_t others, share;
-
-	if (q->count >= q->cap)
-		return -EAGAIN;
-	if (q->cur) {
-		struct vq_scope *it = q->cur;
-
-		do {
-			if (!strcmp(it->key, key)) {
-				s = it;
-				break;
-			}
-			it = it->next;
-		} while (it != q->cur);
-	}
-	others = q->n_scopes - (s ? 1 : 0);
-	share = q->cap / (others + 2);
-	if (share < 1)
-		share = 1;
-	if (s && s->count >= share)
-		return -EDQUOT;
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		snprintf(s->key, sizeof(s->key), "%s", key);
-		if (q->cur) { /* join the ring just before the scope served next: served last */
-			s->next = q->cur;
-			s->prev = q->cur->prev;
-			s->prev->next = s;
-			q->cur->prev = s;
-		} else {
-			s->next = s->prev = s;
-			q->cur = s;
-		}
-		q->n_scopes++;
-	}
-	job->qnext = NULL;
-	if (s->tail)
-		s->tail->qnext = job;
-	else
-		s->head = job;
-	s->tail = job;
-	s->count++;
-	q->count++;
-	return 0;
-}
-
-struct verify_job *verify_queue_pop(struct verify_queue *q)
-{
-	struct vq_scope *s = q->cur;
-	struct verify_job *job;
-
-	if (!s)
-		return NULL;
-	job = s->head;
-	s->head = job->qnext;
-	if (!s->head)
-		s->tail = NULL;
-	job->qnext = NULL;
-	s->count--;
-	q->count--;
-	if (s->count) {
-		q->cur = s->next;
-	} else if (s->next == s) {
-		q->cur = NULL;
-		free(s);
-		q->n_scopes--;
-	} else {
-		s->prev->next = s->next;
-		s->next->prev = s->prev;
-		q->cur = s->next;
-		free(s);
-		q->n_scopes--;
-	}
-	return job;
-}
-
-void verify_job_container(const struct verify_job *job, struct ecs_container *c)
-{
-	*c = (struct ecs_container){
-		.id = job->c_id,
-		.runtime = job->c_runtime,
-		.name = job->c_name,
-		.image_id = job->c_image_id,
-		.image_name = job->c_image_name,
-		.pod_name = job->c_pod,
-		.pod_namespace = job->c_ns,
-		.k8s_container_name = job->c_cname,
-	};
-}
-
-void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct ecs_container *c)
-{
-	*x = (struct ecs_exec){
-		.ev = &job->ev,
-		.action = job->action,
-		.process_exe = job->proc_exe,
-		.executable = job->exe_path,
-		.baseline_digest = job->bl ? job->bl->digest : NULL,
-		.baseline_match = job->baseline_match,
-		.baseline_status = job->baseline_pending ? "pending" : NULL,
-		.args = job->args,
-		.n_args = job->n_args,
-	};
-	if (job->in_container) {
-		verify_job_container(job, c);
-		x->container = c;
-	}
-}
-
-void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
-		       const char *reason, int severity)
-{
-	struct ecs_container c;
-	struct ecs_exec x;
-
-	verify_job_event(job, &x, &c);
-	x.verdict = verdict;
-	x.reason = reason;
-	x.severity = severity;
-	report_verdict(r, &x);
-}
-
-void verify_job_set_container(struct verify_job *job, const struct sw_container *c,
-			      __u32 host_userns)
-{
-	job->in_container = true;
-	/*
-	 * file owners in the container's terms: the host's IDs when it shares
-	 * the host's user namespace, else its maps (read while the process lives)
-	 */
-	if (job->ev.userns && job->ev.userns == host_userns) {
-		job->uid_map = (struct sw_idmap){ 1, { { 0, 0, UINT32_MAX } } };
-		job->gid_map = job->uid_map;
-	} else {
-		idmap_read((int)job->ev.tgid, "uid_map", &job->uid_map);
-		idmap_read((int)job->ev.tgid, "gid_map", &job->gid_map);
-	}
-	strdup_opt(&job->c_id, c->id);
-	strdup_opt(&job->c_runtime, c->runtime);
-	strdup_opt(&job->c_name, c->name);
-	strdup_opt(&job->c_image_id, c->image_id);
-	strdup_opt(&job->c_image_name, c->image_name);
-	strdup_opt(&job->c_pod, c->pod_name);
-	strdup_opt(&job->c_ns, c->pod_namespace);
-	strdup_opt(&job->c_cname, c->k8s_container_name);
-	strdup_opt(&job->rootfs, c->rootfs);
-}
-
-void verify_job_file_from_stat(struct verify_job *job, const struct stat *st)
-{
-	job->ev.file.dev = major(st->st_dev) << 20 | minor(st->st_dev);
-	job->ev.file.ino = st->st_ino;
-	job->ev.file.size = (__u64)st->st_size;
-	job->ev.file.ctime_sec = st->st_ctim.tv_sec;
-	job->ev.file.ctime_nsec = (__u32)st->st_ctim.tv_nsec;
-	job->ev.file.nlink = (__u32)st->st_nlink;
-}
-
-struct verify_job *verify_job_alloc(void)
-{
-	struct verify_job *job = calloc(1, sizeof(*job));
-
-	if (job)
-		job->exe_fd = job->root_fd = -1;
-	return job;
-}
-
-void verify_job_free(struct verify_job *job)
-{
-	if (!job)
-		return;
-	if (job->exe_fd >= 0)
-		close(job->exe_fd);
-	if (job->root_fd >= 0)
-		close(job->root_fd);
-	free(job->exe_path);
-	free(job->fallback_path);
-	free(job->proc_exe);
-	free(job->parent_exe);
-	free(job->rootfs);
-	bstore_unref(job->store);
-	free(job->c_id);
-	free(job->c_runtime);
-	free(job->c_name);
-	free(job->c_image_id);
-	free(job->c_image_name);
-	free(job->c_pod);
-	free(job->c_ns);
-	free(job->c_cname);
-	for (size_t i = 0; i < job->n_args; i++)
-		free(job->args[i]);
-	free(job->args);
-	free(job);
-}
-
 /*
  * The kernel's identity of the executed inode must equal what fstat() sees
  * on the file we are about to hash; else the file was replaced in between.
@@ -304,81 +53,6 @@ static bool identity_matches(const struct sw_file_id *id, const struct stat *st)
 	return major(st->st_dev) == id->dev >> 20 && minor(st->st_dev) == (id->dev & 0xfffff) &&
 	       (__u64)st->st_ino == id->ino && (__u64)st->st_size == id->size &&
 	       st->st_ctim.tv_sec == id->ctime_sec && (__u32)st->st_ctim.tv_nsec == id->ctime_nsec;
-}
-
-/*
- * Reopen an O_PATH fd for reading once fstat() says it is a regular file:
- * a FIFO, socket or device never gets a real open (a FIFO would block the
- * caller forever, a device open may have side effects). -1 with errno
- * EINVAL for a file that is not regular.
- */
-static int reopen_regular(int pfd)
-{
-	struct stat st, st2;
-	char link[64];
-	int fd;
-
-	if (fstat(pfd, &st))
-		return -1;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		return -1;
-	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st2) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino ||
-	    !S_ISREG(st2.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	return fd;
-}
-
-int verifier_open_regular(const char *path)
-{
-	int pfd = open(path, O_PATH | O_CLOEXEC), fd, e;
-
-	if (pfd < 0)
-		return -1;
-	fd = reopen_regular(pfd);
-	e = errno;
-	close(pfd);
-	errno = e;
-	return fd;
-}
-
-int verifier_open_at_root(int root_fd, const char *path)
-{
-	/* the final component may be a symlink too: resolved, but never out of the root */
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int pfd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how)), fd, e;
-
-	if (pfd < 0)
-		return -1;
-	fd = reopen_regular(pfd);
-	e = errno;
-	close(pfd);
-	errno = e;
-	return fd;
-}
-
-int verifier_open_in_root(const char *rootfs, const char *path)
-{
-	int dfd = open(rootfs ? rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd, e;
-
-	if (dfd < 0)
-		return -1;
-	fd = verifier_open_at_root(dfd, path);
-	e = errno;
-	close(dfd);
-	errno = e;
-	return fd;
 }
 
 /* The real path of @fd inside @rootfs (NULL: the host root), in @buf. */
@@ -400,23 +74,6 @@ static const char *real_path_in_root(int fd, const char *rootfs, char *buf, size
 	if (strncmp(buf, rootfs, n_root) || buf[n_root] != '/')
 		return NULL;
 	return buf + n_root;
-}
-
-/* Emit a verdict on @job reached without hashing it. */
-static void emit_unhashed(struct verifier *v, struct verify_job *job, enum sw_verdict verdict,
-			  const char *reason, int severity, const struct sw_entry *expected,
-			  const char *path)
-{
-	struct ecs_container c;
-	struct ecs_exec x;
-
-	verify_job_event(job, &x, &c);
-	x.verdict = verdict;
-	x.reason = reason;
-	x.severity = severity;
-	x.executable = path;
-	x.expected = expected;
-	report_verdict(v->o.report, &x);
 }
 
 /*
@@ -451,27 +108,27 @@ static bool decide_unhashed(struct verifier *v, struct verify_job *job, bool too
 	bool in_baseline = e && entry_is_content(e) && e->has_sha256;
 
 	if (path && job->bl && !in_baseline) {
-		emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
-			      e ? (too_large ? "path is not a regular file in the baseline (not "
-					       "hashed: too large)" :
-					       "path is not a regular file in the baseline (not "
-					       "hashed: hash queue full)") :
-			      too_large ?
-				  "path is not in the baseline (not hashed: too large)" :
-				  "path is not in the baseline (not hashed: hash queue full)",
-			      SW_SEVERITY_HIGH, NULL, path);
+		verify_job_report(
+			v->o.report, job, SW_VERDICT_UNKNOWN,
+			e	  ? (too_large ? "path is not a regular file in the baseline (not "
+						 "hashed: too large)" :
+						 "path is not a regular file in the baseline (not "
+						 "hashed: hash queue full)") :
+			too_large ? "path is not in the baseline (not hashed: too large)" :
+				    "path is not in the baseline (not hashed: hash queue full)",
+			SW_SEVERITY_HIGH, NULL, path);
 		return true;
 	}
 	if (in_baseline && e->size != job->ev.file.size) {
-		emit_unhashed(v, job, SW_VERDICT_MODIFIED,
-			      "content differs from the baseline (size differs, not hashed)",
-			      SW_SEVERITY_CRITICAL, e, path);
+		verify_job_report(v->o.report, job, SW_VERDICT_MODIFIED,
+				  "content differs from the baseline (size differs, not hashed)",
+				  SW_SEVERITY_CRITICAL, e, path);
 		return true;
 	}
 	if (too_large) {
-		emit_unhashed(v, job, SW_VERDICT_UNVERIFIED,
-			      "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH, NULL,
-			      path ? path : job->exe_path);
+		verify_job_report(v->o.report, job, SW_VERDICT_UNVERIFIED,
+				  "file too large to hash (over hash_max_size)", SW_SEVERITY_HIGH,
+				  NULL, path ? path : job->exe_path);
 		return true;
 	}
 	return false;
@@ -492,12 +149,12 @@ static bool unknown_unopened(struct verifier *v, struct verify_job *job)
 		errno = saved;
 		return false;
 	}
-	emit_unhashed(v, job, SW_VERDICT_UNKNOWN,
-		      e ? "path is not a regular file in the baseline (not hashed: the process "
-			  "exited and its path no longer holds the file)" :
-			  "path is not in the baseline (not hashed: the process exited and its "
-			  "path no longer holds the file)",
-		      SW_SEVERITY_HIGH, NULL, path);
+	verify_job_report(v->o.report, job, SW_VERDICT_UNKNOWN,
+			  e ? "path is not a regular file in the baseline (not hashed: the process "
+			      "exited and its path no longer holds the file)" :
+			      "path is not in the baseline (not hashed: the process exited and its "
+			      "path no longer holds the file)",
+			  SW_SEVERITY_HIGH, NULL, path);
 	return true;
 }
 
@@ -736,7 +393,7 @@ static void *worker(void *arg)
 			verify(v, job, &ch);
 		else
 			verify_job_report(v->o.report, job, SW_VERDICT_UNVERIFIED, "out of memory",
-					  verdict_severity(SW_VERDICT_UNVERIFIED));
+					  verdict_severity(SW_VERDICT_UNVERIFIED), NULL, NULL);
 		verify_job_free(job);
 		__atomic_store_n(busy, 0, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&v->stats.done, 1, __ATOMIC_RELAXED);

@@ -125,9 +125,14 @@ void verify_job_container(const struct verify_job *job, struct ecs_container *c)
  * path filled in from @job; verdict, reason and severity left to the caller.
  */
 void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct ecs_container *c);
-/* A verdict reached without hashing (or none possible), reported at once. */
+/*
+ * A verdict reached without hashing (or none possible), reported at once;
+ * @expected the baseline entry (may be NULL), @path the file's path when it
+ * differs from the job's (NULL: the job's).
+ */
 void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
-		       const char *reason, int severity);
+		       const char *reason, int severity, const struct sw_entry *expected,
+		       const char *path);
 
 /*
  * Hash the open regular file @fd now, in the caller's thread, and decide it
