@@ -178,6 +178,23 @@ static char *name_from_proc(__u32 pid)
 	return proc_link(pid, "exe");
 }
 
+/*
+ * A parent outside the container: the runtime (conmon, runc, a shim) or a
+ * host process entering it. Which of the runtime's processes is the parent
+ * of a `podman exec` is a race (runc, or conmon once runc has exited): one
+ * name for them all, not a new edge each time the race goes the other way.
+ */
+#define HOST_PARENT "/(host)"
+
+static bool in_host_mntns(struct daemon *d, __u32 pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
+	return !stat(path, &st) && (__u32)st.st_ino == d->host_mntns;
+}
+
 void profiles_note_exec(struct daemon *d, struct verify_job *job)
 {
 	const struct sw_exec_event *ev = &job->ev;
@@ -187,6 +204,8 @@ void profiles_note_exec(struct daemon *d, struct verify_job *job)
 		return;
 	if (d->exec_names->slot[ev->ppid % EXEC_NAMES].tgid == ev->ppid && ev->ppid)
 		job->parent_exe = strdup(d->exec_names->slot[ev->ppid % EXEC_NAMES].name);
+	else if (in_host_mntns(d, ev->ppid))
+		job->parent_exe = strdup(HOST_PARENT);
 	else
 		job->parent_exe = name_from_proc(ev->ppid);
 	name = exec_name(job);
