@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 declare -A rank=(
 	[lib]=0
 	[crypto]=1 [sigstore]=1 [baseline]=1 [container]=1 [kernel]=1
-	[image]=2 [output]=2
+	[image]=2 [profile]=2 [output]=2
 	[report]=3 [registry]=3
 	[verify]=4
 	[config]=5

@@ -15,6 +15,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 
 /* One usage error line for subcommand @cmd ("… (try 'sealwatch CMD --help')"); SW_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

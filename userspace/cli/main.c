@@ -20,6 +20,8 @@ static const struct command {
 	{ "push", cmd_push, "attach a signed baseline to its image in an OCI registry" },
 	{ "pull", cmd_pull, "fetch and verify the baselines attached to an image in a registry" },
 	{ "scan", cmd_scan, "compare an image or tree with its signed baseline" },
+	{ "profile", cmd_profile,
+	  "an image's learned behaviour: lock, unlock, reset, show, export (docs/profiles.md)" },
 	{ "daemon", cmd_daemon, "monitor every exec against signed baselines (needs root)" },
 	{ "emit", cmd_emit, "send JSON event lines through the sinks (checks a SIEM setup)" },
 	{ "trace", cmd_trace, "debug: print the BPF exec events as JSON (needs root)" },

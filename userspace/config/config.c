@@ -99,6 +99,7 @@ void config_clear(struct sw_config *c)
 	free(c->registry_auth_file);
 	free(c->registry_token_file);
 	free(c->baseline_cache);
+	free(c->profile_dir);
 	for (size_t i = 0; i < c->n_registries; i++)
 		free(c->registries[i]);
 	for (size_t i = 0; i < c->n_trusted_keys; i++)

@@ -97,7 +97,17 @@ struct sw_config {
 	struct sw_policy policy;
 	/* enforce/audit scopes: also ask about every open of a shared object (FAN_OPEN_PERM) */
 	bool enforce_libraries;
+	/*
+	 * learned behaviour per image (docs/profiles.md): on when @profile_dir
+	 * is set (--profiles: SW_DEFAULT_PROFILE_DIR); stability: no new element
+	 * for @profile_quiet seconds and @profile_min_execs execs, or
+	 * @profile_max_learning seconds (0: the defaults of profile.h)
+	 */
+	char *profile_dir;
+	unsigned int profile_quiet, profile_min_execs, profile_max_learning;
 };
+
+#define SW_DEFAULT_PROFILE_DIR "/var/lib/sealwatch/profiles"
 
 #define SW_DEFAULT_BASELINE_CACHE "/var/cache/sealwatch/baselines"
 #define SW_CONFIG_HASH_MAX_DEFAULT (1ULL << 30)

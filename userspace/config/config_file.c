@@ -350,6 +350,49 @@ static int key_log_format(struct sw_config *c, const struct config_key *k, json_
 	return 0;
 }
 
+/*
+ * "profiles": {"dir": PATH, "quiet": S, "min_execs": N, "max_learning": S}
+ * (docs/profiles.md): profiles on, every member optional ("dir" defaults to
+ * SW_DEFAULT_PROFILE_DIR).
+ */
+static int key_profiles(struct sw_config *c, const struct config_key *k, json_t *v,
+			const char **problem)
+{
+	const char *key;
+	json_t *m;
+	int r = 0;
+
+	(void)k;
+	if (!json_is_object(v)) {
+		*problem =
+			"must be an object: {\"dir\", \"quiet\", \"min_execs\", \"max_learning\"}";
+		return -EBADMSG;
+	}
+	json_object_foreach(v, key, m) {
+		if (!strcmp(key, "dir")) {
+			if (!json_is_string(m) || json_string_value(m)[0] != '/') {
+				*problem = "dir must be an absolute path";
+				return -EBADMSG;
+			}
+			r = set_string(&c->profile_dir, m);
+		} else if (!strcmp(key, "quiet")) {
+			r = set_uint(&c->profile_quiet, m, 1, 365 * 86400, problem);
+		} else if (!strcmp(key, "min_execs")) {
+			r = set_uint(&c->profile_min_execs, m, 1, 1u << 30, problem);
+		} else if (!strcmp(key, "max_learning")) {
+			r = set_uint(&c->profile_max_learning, m, 1, 365 * 86400, problem);
+		} else {
+			*problem = "unknown member (dir, quiet, min_execs, max_learning)";
+			return -EBADMSG;
+		}
+		if (r)
+			return r;
+	}
+	if (!c->profile_dir && !(c->profile_dir = strdup(SW_DEFAULT_PROFILE_DIR)))
+		return -ENOMEM;
+	return 0;
+}
+
 #define FIELD(member) offsetof(struct sw_config, member)
 #define LIST(member) .field = FIELD(member), .count = FIELD(n_##member)
 
@@ -398,6 +441,7 @@ static const struct config_key keys[] = {
 	{ "all_events", key_bool, FIELD(all_events) },
 	{ "verbose", key_bool, FIELD(verbose) },
 	{ "log_format", key_log_format },
+	{ "profiles", key_profiles },
 	{ "force_tracepoint", key_bool, FIELD(force_tracepoint) },
 	{ "kernel_cache", key_bool, FIELD(no_kernel_cache), .invert = true },
 	{ "attach", key_attach },

@@ -73,6 +73,13 @@ static void daemon_usage(FILE *out)
 		"      --enforce-libraries    also decide opens of shared objects (FAN_OPEN_PERM)\n"
 		"      --log-format text|json log lines as text (default) or JSON objects;\n"
 		"                             under systemd with sd-daemon priority prefixes\n"
+		"      --profiles             learn what each image runs, alert on what it never\n"
+		"                             did (docs/profiles.md), profiles in\n"
+		"                             " SW_DEFAULT_PROFILE_DIR "\n"
+		"      --profile-dir DIR      the same, profiles in DIR\n"
+		"      --profile-quiet S      locked after S seconds without a new element (3600)…\n"
+		"      --profile-min-execs N  …and N execs since the last new one (1000)\n"
+		"      --profile-max-learning S  locked S seconds after creation whatever (604800)\n"
 		"  -v, --verbose              debug logging (also libbpf)\n"
 		"  -h, --help                 this help\n\n"
 		"Signals: SIGHUP reloads the config file and baselines; SIGUSR1 reopens file\n"
@@ -97,6 +104,11 @@ enum {
 	OPT_DECISION_DEADLINE,
 	OPT_ENFORCE_LIBRARIES,
 	OPT_LOG_FORMAT,
+	OPT_PROFILES,
+	OPT_PROFILE_DIR,
+	OPT_PROFILE_QUIET,
+	OPT_PROFILE_MIN_EXECS,
+	OPT_PROFILE_MAX_LEARNING,
 };
 
 static int set_str(char **dst, const char *v, struct sw_error *err)
@@ -164,6 +176,11 @@ static const struct option daemon_opts[] = {
 	{ "decision-deadline", required_argument, NULL, OPT_DECISION_DEADLINE },
 	{ "enforce-libraries", no_argument, NULL, OPT_ENFORCE_LIBRARIES },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "profiles", no_argument, NULL, OPT_PROFILES },
+	{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
+	{ "profile-quiet", required_argument, NULL, OPT_PROFILE_QUIET },
+	{ "profile-min-execs", required_argument, NULL, OPT_PROFILE_MIN_EXECS },
+	{ "profile-max-learning", required_argument, NULL, OPT_PROFILE_MAX_LEARNING },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -177,6 +194,18 @@ struct flag_state {
 	bool enforce_libraries;
 	struct sw_policy scopes; /* --scope: they replace the file's scopes */
 };
+
+/* The flags without a value that only switch something on. */
+static int switch_flag(int c, struct flag_state *st)
+{
+	bool *on = c == 'a' ? &st->all_events :
+		   c == 'T' ? &st->force_tracepoint :
+		   c == 'K' ? &st->no_kernel_cache :
+			      &st->verbose;
+
+	*on = true;
+	return 0;
+}
 
 /* The prevention flags (docs/enforce.md). */
 static int policy_flag(int c, struct sw_config *cfg, struct flag_state *st, struct sw_error *err)
@@ -323,6 +352,31 @@ static int size_flag(const char *flag, uint64_t max, const char *range, uint64_t
 	return 0;
 }
 
+/* The learned-behaviour flags (docs/profiles.md). */
+static int profile_flag(int c, struct sw_config *cfg, struct sw_error *err)
+{
+	switch (c) {
+	case OPT_PROFILES:
+		if (cfg->profile_dir)
+			return 0;
+		cfg->profile_dir = strdup(SW_DEFAULT_PROFILE_DIR);
+		return cfg->profile_dir ? 0 : -ENOMEM;
+	case OPT_PROFILE_DIR:
+		free(cfg->profile_dir);
+		cfg->profile_dir = strdup(optarg);
+		return cfg->profile_dir ? 0 : -ENOMEM;
+	case OPT_PROFILE_QUIET:
+		return parse_count("--profile-quiet", optarg, 1, 365 * 86400, &cfg->profile_quiet,
+				   err);
+	case OPT_PROFILE_MIN_EXECS:
+		return parse_count("--profile-min-execs", optarg, 1, 1u << 30,
+				   &cfg->profile_min_execs, err);
+	default: /* OPT_PROFILE_MAX_LEARNING */
+		return parse_count("--profile-max-learning", optarg, 1, 365 * 86400,
+				   &cfg->profile_max_learning, err);
+	}
+}
+
 /* One flag of getopt_long() (@c, optarg): 0, 1 after --help, or a negative errno. */
 static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char **argv,
 		      struct sw_error *err)
@@ -375,21 +429,14 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 	case 'A':
 		return attach_flag(cfg, err);
 	case 'a':
-		st->all_events = true;
-		return 0;
 	case 'T':
-		st->force_tracepoint = true;
-		return 0;
 	case 'K':
-		st->no_kernel_cache = true;
-		return 0;
+	case 'v':
+		return switch_flag(c, st);
 	case 'F':
 		return parse_count("--fold-window", optarg, 0, 86400, &cfg->fold_window, err);
 	case 'N':
 		cfg->image_mismatch = false;
-		return 0;
-	case 'v':
-		st->verbose = true;
 		return 0;
 	case OPT_LOG_FORMAT:
 		if (strcmp(optarg, "text") && strcmp(optarg, "json"))
@@ -403,6 +450,8 @@ static int apply_flag(int c, struct sw_config *cfg, struct flag_state *st, char 
 		return registry_flag(c, cfg, st, err);
 	case OPT_MODE ... OPT_ENFORCE_LIBRARIES:
 		return policy_flag(c, cfg, st, err);
+	case OPT_PROFILES ... OPT_PROFILE_MAX_LEARNING:
+		return profile_flag(c, cfg, err);
 	default:
 		return sw_error_set(err, -EINVAL,
 				    "unknown option or missing value in '%s' (see --help)",

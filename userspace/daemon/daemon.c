@@ -111,6 +111,7 @@ static void sample_metrics(struct daemon *d)
 		.baselines_loaded = bstore_count(d->store),
 		.sink_dropped = sinks_dropped(d->sinks),
 		.fetcher = d->fetcher,
+		.profiles = d->profiles,
 	};
 
 	daemon_metrics_sample(&src);
@@ -185,6 +186,7 @@ static int run(struct daemon *d)
 			if (sdnotify_watchdog_usec() && enforce_alive(d->enforce))
 				sdnotify_send("WATCHDOG=1");
 			save_state(d, false);
+			profiles_tick(d);
 			if (now.tv_sec % 10 == 0)
 				resolver_prune(d->resolver);
 		}
@@ -273,12 +275,15 @@ static int setup_verification(struct daemon *d, struct sw_error *err)
 		return r;
 	vo.report = d->report;
 	vo.cache = d->cache;
-	vo.on_ok = daemon_kcache_learn;
+	vo.on_ok = daemon_on_ok;
 	vo.on_report = prevent_on_report;
 	vo.ctx = d;
 	r = config_default_interpreters(&d->cfg) ?: config_default_layer_stores(&d->cfg);
 	if (r)
 		return sw_error_set(err, r, "out of memory");
+	r = profiles_start(d, err);
+	if (r)
+		return r;
 	r = verifier_new(&vo, &d->verifier);
 	if (r)
 		return sw_error_set(err, r, "cannot start hash workers");
@@ -412,6 +417,7 @@ static void teardown(struct daemon *d)
 		verifier_free(d->verifier);
 		d->verifier = NULL;
 	}
+	profiles_stop(d); /* after the workers: they observe */
 	if (d->bpf) {
 		const char *mode = bpf_loader_mode_name(bpf_loader_mode(d->bpf));
 

@@ -40,6 +40,8 @@ struct sw_exec_event;
 struct sw_policy;
 struct sw_pubkey;
 struct sw_sinks;
+struct exec_names;
+struct profile_store;
 struct vcache;
 struct vcache_hit;
 struct verifier;
@@ -86,6 +88,8 @@ struct daemon {
 	time_t started; /* Unix seconds of the start event (the loss record's) */
 	struct daemon_stats stats;
 	bool kcache; /* insert ok verdicts into the in-kernel cache */
+	struct profile_store *profiles; /* learned behaviour (on_profile.c), NULL when off */
+	struct exec_names *exec_names; /* the name each recent process was run by */
 	/* containers told image_mismatch already (a ring: once per container) */
 	char mismatch_told[DAEMON_MISMATCH_TOLD][SW_CONTAINER_ID_MAX + 1];
 	unsigned int mismatch_next;
@@ -98,8 +102,21 @@ int cmd_daemon(int argc, char **argv);
 
 /* The ring buffer callback: one kernel event, dispatched by type. Returns 0. */
 int daemon_on_event(void *ctx, const struct sw_exec_event *ev);
-/* Worker thread, after an "ok" verdict on a hashed file: skip it in the kernel next time. */
+/* After an "ok" verdict on a hashed file: skip it in the kernel next time. */
 void daemon_kcache_learn(void *ctx, const struct verify_job *job);
+/* Any thread, after an "ok" verdict (@sha256 its content): kcache, then the profile. */
+void daemon_on_ok(void *ctx, const struct verify_job *job, const unsigned char *sha256);
+
+/* ---- learned behaviour (on_profile.c, docs/profiles.md) ---- */
+
+/* Open the profile store when profiles are on (cfg.profile_dir). */
+int profiles_start(struct daemon *d, struct sw_error *err);
+/* Write what changed, free the store. */
+void profiles_stop(struct daemon *d);
+/* Once a second: lock the stable, take in the CLI's changes, write. */
+void profiles_tick(struct daemon *d);
+/* An exec's scope is known (event loop): its parent's name into @job, its own remembered. */
+void profiles_note_exec(struct daemon *d, struct verify_job *job);
 
 int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev);
 int daemon_on_file(struct daemon *d, const struct sw_exec_event *ev);

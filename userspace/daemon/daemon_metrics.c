@@ -10,6 +10,7 @@
 #include "fetcher.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "profile.h"
 #include "report.h"
 #include "vcache.h"
 #include "verifier.h"
@@ -83,6 +84,22 @@ static const struct {
 	{ "sealwatch_file_doors_active", METRIC_GAUGE,
 	  "1 when the mmap/open/path-event programs and the in-kernel cache are "
 	  "loaded; 0 when this kernel refused them (exec verification only)" },
+	{ "sealwatch_profiles", METRIC_GAUGE,
+	  "Image profiles by state: learning, locked or refused (docs/profiles.md)." },
+	{ "sealwatch_profiles_signed", METRIC_GAUGE,
+	  "Profiles loaded from a verified signed file." },
+	{ "sealwatch_profile_elements", METRIC_GAUGE,
+	  "Elements (executables, edges, users) of every profile, summed." },
+	{ "sealwatch_profile_memory_bytes", METRIC_GAUGE,
+	  "Heap held by the profiles (element sets and strings, entries)." },
+	{ "sealwatch_profile_anomalies_total", METRIC_COUNTER,
+	  "Execs with an element new to a locked profile (anomaly events before folding)." },
+	{ "sealwatch_profile_capped_total", METRIC_COUNTER,
+	  "Elements not learned because a profile's cap was hit (the profile locked)." },
+	{ "sealwatch_profile_untracked_total", METRIC_COUNTER,
+	  "Execs of images beyond the profile count cap (not profiled)." },
+	{ "sealwatch_profile_write_errors_total", METRIC_COUNTER,
+	  "Profile files that could not be written." },
 	{ "sealwatch_attach_info", METRIC_GAUGE,
 	  "BPF attach mode in use (lsm, tp_btf or tp): 1 for the active one" },
 };
@@ -188,6 +205,23 @@ void daemon_metrics_detached(const char *mode)
 		attach_set(mode, 0);
 }
 
+static void sample_profiles(struct profile_store *p)
+{
+	struct profile_stats ps;
+
+	profile_store_stats(p, &ps);
+	metrics_set("sealwatch_profiles", "state=\"learning\"", (double)ps.learning);
+	metrics_set("sealwatch_profiles", "state=\"locked\"", (double)ps.locked);
+	metrics_set("sealwatch_profiles", "state=\"refused\"", (double)ps.refused);
+	metrics_set("sealwatch_profiles_signed", NULL, (double)ps.signed_profiles);
+	metrics_set("sealwatch_profile_elements", NULL, (double)ps.elements);
+	metrics_set("sealwatch_profile_memory_bytes", NULL, (double)ps.bytes);
+	metrics_set("sealwatch_profile_anomalies_total", NULL, (double)ps.anomalies);
+	metrics_set("sealwatch_profile_capped_total", NULL, (double)ps.capped);
+	metrics_set("sealwatch_profile_untracked_total", NULL, (double)ps.untracked);
+	metrics_set("sealwatch_profile_write_errors_total", NULL, (double)ps.write_errors);
+}
+
 static void sample_fetcher(struct fetcher *f)
 {
 	struct fetcher_stats fs;
@@ -271,6 +305,8 @@ void daemon_metrics_sample(const struct daemon_metrics_sources *s)
 		sample_fetcher(s->fetcher);
 	if (s->report)
 		sample_report(s->report);
+	if (s->profiles)
+		sample_profiles(s->profiles);
 	if (s->bpf)
 		dropped += sample_kernel(s->bpf);
 	if (s->cache) {

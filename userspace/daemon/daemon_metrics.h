@@ -19,6 +19,7 @@ struct report;
 struct vcache;
 struct verifier;
 struct fetcher;
+struct profile_store;
 
 /* HELP/TYPE of every family, build info and start time. Call once. */
 void daemon_metrics_describe(void);
@@ -33,6 +34,7 @@ struct daemon_metrics_sources {
 	const struct daemon_stats *stats;
 	size_t baselines_loaded;
 	struct fetcher *fetcher; /* baselines from registries, NULL when off */
+	struct profile_store *profiles; /* learned behaviour, NULL when off */
 };
 /* Copy the current values of everything sampled (once a second). */
 void daemon_metrics_sample(const struct daemon_metrics_sources *s);

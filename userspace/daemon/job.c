@@ -253,7 +253,8 @@ void daemon_kcache_learn(void *ctx, const struct verify_job *job)
 	struct daemon *d = ctx;
 	int r;
 
-	if (!d->kcache || job->by_path || !d->bpf)
+	/* a profiled container's execs must all reach userspace: new edges, new users */
+	if (!d->kcache || job->by_path || !d->bpf || (d->profiles && job->in_container))
 		return;
 	r = bpf_loader_kcache_put(d->bpf, &job->ev.file, job->ev.scope);
 	if (r)
@@ -300,7 +301,7 @@ void job_verify(struct daemon *d, struct verify_job *job)
 	if (job->exe_path && vcache_get(d->cache, &ev->file, job->bl, job->exe_path, &hit)) {
 		emit_now(d, job, hit.verdict, hit.reason, &hit);
 		if (hit.verdict == SW_VERDICT_OK)
-			daemon_kcache_learn(d, job);
+			daemon_on_ok(d, job, hit.sha256);
 		goto done;
 	}
 	/* the worker looks the file up by name when the exact file could not be opened */

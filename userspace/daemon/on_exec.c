@@ -45,6 +45,7 @@ static void script_of_exec(struct daemon *d, const struct sw_exec_event *ev, cha
 		verify_job_free(job);
 		return;
 	}
+	profiles_note_exec(d, job);
 	if (procpath_resolve((int)ev->tgid, -100, ev->filename, path, sizeof(path))) {
 		emit_now(d, job, SW_VERDICT_UNVERIFIED,
 			 "process exited before its script was found (relative path)", NULL);
@@ -163,6 +164,7 @@ int daemon_on_exec(struct daemon *d, const struct sw_exec_event *ev)
 		verify_job_free(job);
 		return 0;
 	}
+	profiles_note_exec(d, job);
 	if ((ev->flags & SW_EF_SCRIPT) || tp_exec_is_script(d, job))
 		script_of_exec(d, ev, job->args, job->n_args);
 	else if (job->exe_fd < 0)

@@ -13,6 +13,7 @@ static const char *const verdict_names[SW_VERDICT__COUNT] = {
 	[SW_VERDICT_UNVERIFIED] = "unverified",
 	[SW_VERDICT_TAMPER] = "tamper",
 	[SW_VERDICT_IMAGE_MISMATCH] = "image_mismatch",
+	[SW_VERDICT_ANOMALY] = "anomaly",
 };
 
 const char *verdict_name(enum sw_verdict v)
@@ -41,6 +42,8 @@ int verdict_severity(enum sw_verdict v)
 	case SW_VERDICT_UNVERIFIED:
 	case SW_VERDICT_NO_BASELINE:
 		return SW_SEVERITY_MEDIUM;
+	case SW_VERDICT_ANOMALY: /* below every integrity finding */
+		return SW_SEVERITY_LOW;
 	default:
 		return SW_SEVERITY_INFO;
 	}

@@ -16,6 +16,8 @@ enum sw_verdict {
 	SW_VERDICT_TAMPER, /* a file of the baseline opened for writing, renamed, removed */
 	/* the container's image ID is not the one the signed baseline of its name records */
 	SW_VERDICT_IMAGE_MISMATCH,
+	/* integrity ok, but an element new to the image's locked profile (profile.h) */
+	SW_VERDICT_ANOMALY,
 	SW_VERDICT__COUNT,
 };
 

@@ -124,6 +124,8 @@ static const char *rule_name(enum sw_verdict v)
 		return "sealwatch.image_file_tamper";
 	case SW_VERDICT_IMAGE_MISMATCH:
 		return "sealwatch.image_mismatch";
+	case SW_VERDICT_ANOMALY:
+		return "sealwatch.anomaly";
 	default:
 		return "sealwatch.verified_execution";
 	}
@@ -352,6 +354,8 @@ static json_t *sealwatch_json(const struct ecs_exec *x)
 		json_object_set_new(sw, "old_path", jstr_raw(x->old_path));
 	if (x->layer)
 		json_object_set(sw, "layer", x->layer);
+	if (x->anomaly)
+		json_object_set(sw, "anomaly", x->anomaly);
 	if (x->decision) {
 		json_object_set_new(sw, "decision", json_string(x->decision));
 		set_opt(sw, "mode", x->mode);

@@ -47,6 +47,8 @@ struct ecs_exec {
 	const char *baseline_status;
 	/* a node-side write into a layer store: sealwatch.layer (borrowed), else NULL */
 	struct json_t *layer;
+	/* anomaly: sealwatch.anomaly (borrowed; profile.h, docs/events.md), else NULL */
+	struct json_t *anomaly;
 	/* image_mismatch: the image ID and name the baseline records */
 	const char *expected_image_id, *baseline_image_name;
 	char *const *args;

@@ -101,6 +101,7 @@ static const char *const alert_names[REPORT_ALERT__COUNT] = {
 	[REPORT_ALERT_EVENTS_LOST] = "events_lost",
 	[REPORT_ALERT_BASELINE_REFUSED] = "baseline_refused",
 	[REPORT_ALERT_CONFIG_ERROR] = "config_error",
+	[REPORT_ALERT_PROFILE_REFUSED] = "profile_refused",
 };
 
 const char *report_action_name(enum report_action a)
@@ -194,6 +195,9 @@ static bool folded(struct report *r, const struct ecs_exec *x, const char *line)
 
 	if (x->verdict == SW_VERDICT_OK || !__atomic_load_n(&r->fold, __ATOMIC_RELAXED))
 		return false;
+	/* an anomaly is one finding however the file was reached: its reason names the elements */
+	if (x->verdict == SW_VERDICT_ANOMALY)
+		path = NULL;
 	key = fold_key(x->container ? x->container->id : NULL, path, x->action, x->verdict,
 		       x->sha256, x->sha256 ? SW_SHA256_LEN : 0, x->reason);
 	key = fold_key_decision(key, x->decision);

@@ -286,7 +286,7 @@ static void remember(struct verifier *v, const struct verify_job *job,
 	snprintf(hit.path, sizeof(hit.path), "%s", res->resolved_path);
 	vcache_put(v->o.cache, &job->ev.file, job->bl, res->resolved_path, &hit);
 	if (res->verdict == SW_VERDICT_OK && v->o.on_ok)
-		v->o.on_ok(v->o.ctx, job);
+		v->o.on_ok(v->o.ctx, job, sha256);
 }
 
 static void verify(struct verifier *v, struct verify_job *job, struct content_hash *ch)

@@ -46,6 +46,8 @@ struct verify_job {
 	char *c_id, *c_runtime, *c_name, *c_image_id, *c_image_name, *c_pod, *c_ns, *c_cname;
 	char **args;
 	size_t n_args;
+	/* exec: the parent's executable as the daemon knew it at the event, or NULL */
+	char *parent_exe;
 	struct verify_job *qnext; /* hash queue link (verifier.c) */
 	/* the process's ID maps read at event time (n 0: unknown, owners not compared) */
 	struct sw_idmap uid_map, gid_map;
@@ -57,8 +59,8 @@ struct verifier_opts {
 	struct report *report; /* where verdicts go (report.h) */
 	uint64_t hash_max_size; /* larger files are decided without hashing; 0 = no cap */
 	struct vcache *cache;
-	/* called from a worker after an "ok" verdict on a hashed file (may be NULL) */
-	void (*on_ok)(void *ctx, const struct verify_job *job);
+	/* called from a worker after an "ok" verdict on a hashed file, its content (may be NULL) */
+	void (*on_ok)(void *ctx, const struct verify_job *job, const unsigned char *sha256);
 	/*
 	 * called before a verdict on a job is reported (may be NULL): may set
 	 * the event's decision; false: the verdict is not reported

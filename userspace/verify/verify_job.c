@@ -117,6 +117,7 @@ void verify_job_free(struct verify_job *job)
 	free(job->exe_path);
 	free(job->fallback_path);
 	free(job->proc_exe);
+	free(job->parent_exe);
 	free(job->rootfs);
 	bstore_unref(job->store);
 	free(job->c_id);
