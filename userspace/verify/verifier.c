@@ -85,16 +85,11 @@ static void report_job(struct verifier *v, const struct verify_job *job, enum sw
 		       const char *reason, int severity, const struct sw_entry *expected,
 		       const char *path)
 {
+	struct verify_job_verdict jv = { verdict, reason, severity, expected, path };
 	struct ecs_container c;
 	struct ecs_exec x;
 
-	verify_job_event(job, &x, &c);
-	x.verdict = verdict;
-	x.reason = reason;
-	x.severity = severity;
-	x.expected = expected;
-	if (path)
-		x.executable = path;
+	verify_job_verdict(job, &jv, &x, &c);
 	if (!v->o.on_report || v->o.on_report(v->o.ctx, job, &x))
 		report_verdict(v->o.report, &x);
 }

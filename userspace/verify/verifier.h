@@ -130,6 +130,18 @@ void verify_job_container(const struct verify_job *job, struct ecs_container *c)
  * path filled in from @job; verdict, reason and severity left to the caller.
  */
 void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct ecs_container *c);
+/* A verdict reached on a job: what verify_job_verdict() puts in its event. */
+struct verify_job_verdict {
+	enum sw_verdict verdict;
+	const char *reason;
+	int severity;
+	const struct sw_entry *expected; /* the baseline entry, may be NULL */
+	const char *path; /* the file's path when it differs from the job's, NULL: the job's */
+};
+/* The event of a verdict on @job: verify_job_event() with @v filled in. */
+void verify_job_verdict(const struct verify_job *job, const struct verify_job_verdict *v,
+			struct ecs_exec *x, struct ecs_container *c);
+
 /*
  * A verdict reached without hashing (or none possible), reported at once;
  * @expected the baseline entry (may be NULL), @path the file's path when it

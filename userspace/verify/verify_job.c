@@ -44,20 +44,27 @@ void verify_job_event(const struct verify_job *job, struct ecs_exec *x, struct e
 	}
 }
 
+void verify_job_verdict(const struct verify_job *job, const struct verify_job_verdict *v,
+			struct ecs_exec *x, struct ecs_container *c)
+{
+	verify_job_event(job, x, c);
+	x->verdict = v->verdict;
+	x->reason = v->reason;
+	x->severity = v->severity;
+	x->expected = v->expected;
+	if (v->path)
+		x->executable = v->path;
+}
+
 void verify_job_report(struct report *r, const struct verify_job *job, enum sw_verdict verdict,
 		       const char *reason, int severity, const struct sw_entry *expected,
 		       const char *path)
 {
+	struct verify_job_verdict v = { verdict, reason, severity, expected, path };
 	struct ecs_container c;
 	struct ecs_exec x;
 
-	verify_job_event(job, &x, &c);
-	x.verdict = verdict;
-	x.reason = reason;
-	x.severity = severity;
-	x.expected = expected;
-	if (path)
-		x.executable = path;
+	verify_job_verdict(job, &v, &x, &c);
 	report_verdict(r, &x);
 }
 
