@@ -189,4 +189,10 @@ for c in keygen sign verify; do
 	check "help-$c" sh -c "'$SW' $c --help | grep -q '^Usage: sealwatch $c'"
 done
 
+# an unknown command: exit 2, one line, and a guess when one command is near
+expect_error cmd-typo 2 "$SW" basline && errline cmd-typo-did-you-mean "did you mean 'baseline'?"
+expect_error cmd-unknown 2 "$SW" frobnicate
+grep -q 'did you mean' "$WORK/.err" && fail cmd-unknown-no-guess "$(cat "$WORK/.err")" || pass cmd-unknown-no-guess
+expect_error cmd-ambiguous 2 "$SW" pu
+grep -q 'did you mean' "$WORK/.err" && fail cmd-ambiguous-no-guess "$(cat "$WORK/.err")" || pass cmd-ambiguous-no-guess
 exit 0

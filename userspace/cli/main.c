@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "exitcode.h"
+#include "strutil.h"
 
 static const struct command {
 	const char *name;
@@ -40,6 +41,26 @@ static void usage(FILE *out)
 		     "4 bad or missing signature, 5 I/O error, 6 safety limit exceeded.\n");
 }
 
+static void unknown_command(const char *word)
+{
+	const char *names[sizeof(commands) / sizeof(commands[0]) + 1];
+	size_t n = 0;
+	const char *near;
+
+	for (; n < sizeof(commands) / sizeof(commands[0]); n++)
+		names[n] = commands[n].name;
+	names[n++] = "version";
+	near = str_closest(word, names, n);
+	if (near)
+		fprintf(stderr,
+			"sealwatch: error: unknown command '%s'; did you mean '%s'? (try "
+			"'sealwatch --help')\n",
+			word, near);
+	else
+		fprintf(stderr, "sealwatch: error: unknown command '%s' (try 'sealwatch --help')\n",
+			word);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -57,6 +78,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "sealwatch: unknown command '%s' (try 'sealwatch --help')\n", argv[1]);
+	unknown_command(argv[1]);
 	return SW_EXIT_USAGE;
 }
