@@ -7,9 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SW=${SW:-$PWD/.output/sealwatch}
 T=$(mktemp -d /tmp/sealwatch-tour.XXXXXX)
-IMG=localhost/sealwatch-tour
+# names of this run only: the tour removes what it created and nothing else
+IMG=localhost/sealwatch-tour-$$
+ctr=
 cleanup() {
-	buildah rm --all >/dev/null 2>&1 || true
+	[ -n "$ctr" ] && buildah rm "$ctr" >/dev/null 2>&1 || true
 	podman rmi -f "$IMG:1" "$IMG:swapped" >/dev/null 2>&1 || true
 	rm -rf "$T"
 }
@@ -38,6 +40,7 @@ mnt=$(buildah mount "$ctr")
 printf '\n# implant\n' >>"$mnt/bin/busybox"
 buildah umount "$ctr" >/dev/null
 buildah commit -q --rm "$ctr" "$IMG:swapped" >/dev/null
+ctr= # --rm removed it
 skopeo copy -q "containers-storage:$IMG:swapped" "oci:$T/pulled:1"
 
 # 3. what a node or a CI gate pulls is checked against the signed baseline
